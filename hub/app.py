@@ -1,0 +1,72 @@
+"""The application factory: `create_app(settings)`; the lifespan owns every resource."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.routing import WebSocketRoute
+
+from hub.bus import Bus, make_bus
+from hub.connections.agent import agent_endpoint
+from hub.connections.registry import Registry
+from hub.connections.widget import widget_endpoint
+from hub.conversations import ConversationService
+from hub.http import api
+from hub.http.errors import HANDLERS
+from hub.persistence.db import Database
+from hub.persistence.migrate import upgrade
+from hub.settings import Settings
+from hub.visitors import VisitorService
+
+log = logging.getLogger("hub")
+
+
+@dataclass
+class Hub:
+    """Everything a request or a socket needs, built by the lifespan."""
+
+    settings: Settings
+    db: Database
+    bus: Bus
+    registry: Registry
+    conversations: ConversationService
+    visitors: VisitorService
+
+
+@contextlib.asynccontextmanager
+async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
+    """Connect to the database and the bus; close both on the way out."""
+    if settings.is_sqlite:
+        await upgrade(settings.database_url)  # a laptop needs no separate migrate step
+    db = Database(settings.database_url)
+    bus = make_bus(settings.redis_url)
+    registry = Registry(bus)
+    conversations = ConversationService(db, bus)
+    await bus.start()
+    try:
+        yield Hub(settings, db, bus, registry, conversations, VisitorService(conversations))
+    finally:
+        await bus.close()
+        await db.close()
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the ASGI app (`uvicorn 'hub.app:create_app' --factory`)."""
+    resolved = settings or Settings.from_env()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_hub(resolved) as hub:
+            app.state.hub = hub
+            yield
+
+    routes = [
+        *api.routes,
+        WebSocketRoute("/ws/widget", widget_endpoint),
+        WebSocketRoute("/ws/agent", agent_endpoint),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)

@@ -1,0 +1,85 @@
+"""Agent tokens: HS256 JWTs signed with HUB_SECRET_KEY, naming agent, company and role."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import jwt
+
+from hub.persistence import repository as repo
+from hub.persistence.db import Database
+from hub.persistence.models import utcnow
+from hub.settings import Secret
+
+ISSUER = "leadop-hub"
+ROLES = ("owner", "agent")
+
+
+class AuthError(Exception):
+    """The token is missing, malformed, expired, or names no active agent."""
+
+
+@dataclass(frozen=True)
+class AgentIdentity:
+    agent_id: str
+    company_id: str
+    role: str
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == "owner"
+
+
+def issue_token(secret: Secret, identity: AgentIdentity, ttl_days: int = 30) -> str:
+    now = dt.datetime.now(dt.UTC)
+    claims = {
+        "iss": ISSUER,
+        "sub": identity.agent_id,
+        "cid": identity.company_id,
+        "role": identity.role,
+        "iat": now,
+        "exp": now + dt.timedelta(days=ttl_days),
+    }
+    return jwt.encode(claims, secret.reveal(), algorithm="HS256")
+
+
+def decode_token(secret: Secret, token: str) -> AgentIdentity:
+    try:
+        claims = jwt.decode(
+            token,
+            secret.reveal(),
+            algorithms=["HS256"],
+            issuer=ISSUER,
+            options={"require": ["exp", "sub", "cid", "role"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise AuthError(str(exc)) from None
+    if claims["role"] not in ROLES:
+        raise AuthError("unknown role")
+    return AgentIdentity(str(claims["sub"]), str(claims["cid"]), str(claims["role"]))
+
+
+async def authenticate(
+    db: Database, secret: Secret, token: object, *, sign_in: bool = False
+) -> AgentIdentity:
+    """Check the token and that its agent still exists and is not revoked.
+
+    `sign_in` (a socket opening) also records the agent's last sign-in time.
+    """
+    if not isinstance(token, str) or not token:
+        raise AuthError("missing token")
+    identity = decode_token(secret, token)
+    async with db.read() as conn:
+        agent = await repo.active_agent(conn, identity.agent_id, identity.company_id)
+    if agent is None:
+        raise AuthError("unknown or revoked agent")
+    if not sign_in:
+        return identity
+    async with db.write() as conn:
+        await conn.execute(
+            repo.agents.update()
+            .where(repo.agents.c.id == identity.agent_id)
+            .values(last_sign_in_at=utcnow())
+        )
+    return identity

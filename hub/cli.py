@@ -1,0 +1,125 @@
+"""`hub serve | migrate | company create | token` (CONTRACT.md, "Running it")."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from hub.companies import agent_token, create_company, demo_company
+from hub.persistence.db import Database
+from hub.persistence.migrate import upgrade
+from hub.settings import Settings, SettingsError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"hub: {exc}", file=sys.stderr)
+        return 2
+    command: Callable[[Settings, argparse.Namespace], int] = args.func
+    try:
+        return command(settings, args)
+    except LookupError as exc:
+        print(f"hub: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hub", description="LeadOp Hub")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the hub")
+    serve.add_argument("--demo", action="store_true", help="seed a demo company and print keys")
+    serve.add_argument("--host", help="listen address (default: $HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="listen port (default: $PORT or 8000)")
+    serve.set_defaults(func=_serve)
+
+    migrate = sub.add_parser("migrate", help="bring the database schema to head")
+    migrate.set_defaults(func=_migrate)
+
+    company = sub.add_parser("company", help="manage companies")
+    company_sub = company.add_subparsers(required=True, metavar="ACTION")
+    create = company_sub.add_parser("create", help="create a company and its owner")
+    create.add_argument("--name", required=True)
+    create.add_argument("--website")
+    create.add_argument("--description")
+    create.set_defaults(func=_company_create)
+
+    token = sub.add_parser("token", help="issue an agent token")
+    token.add_argument("--company", required=True, help="company id")
+    token.add_argument("--role", choices=("owner", "agent"), default="agent")
+    token.add_argument("--email")
+    token.set_defaults(func=_token)
+    return parser
+
+
+def _with_db(settings: Settings, work: Callable[[Database], Awaitable[Any]]) -> Any:
+    async def run() -> Any:
+        await upgrade(settings.database_url) if settings.is_sqlite else None
+        db = Database(settings.database_url)
+        try:
+            return await work(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
+
+
+def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    asyncio.run(upgrade(settings.database_url))
+    print("database schema is at head", file=sys.stderr)
+    return 0
+
+
+def _company_create(settings: Settings, args: argparse.Namespace) -> int:
+    created = _with_db(
+        settings, lambda db: create_company(db, settings, args.name, args.website, args.description)
+    )
+    print(json.dumps(created.__dict__))
+    return 0
+
+
+def _token(settings: Settings, args: argparse.Namespace) -> int:
+    token = _with_db(
+        settings, lambda db: agent_token(db, settings, args.company, args.role, args.email)
+    )
+    print(json.dumps({"agent_token": token}))
+    return 0
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from hub.app import create_app
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if args.demo:
+        demo = _with_db(settings, lambda db: demo_company(db, settings))
+        base = f"http://{host}:{port}"
+        print(f"demo company: {demo.company_id}")
+        print(f"widget key:   {demo.widget_key}")
+        print(f"agent token:  {demo.agent_token}")
+        print(f"demo page:    {base}/demo")
+        print(f"agent inbox:  {base}/inbox#token={demo.agent_token}", flush=True)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        proxy_headers=True,
+        forwarded_allow_ips="*",
+        ws_max_size=settings.max_frame_bytes,
+        ws_per_message_deflate=False,  # PERFORMANCE.md: ~150-byte frames gain little from it
+        log_level="info",
+        access_log=False,
+    )
+    return 0

@@ -1,0 +1,101 @@
+"""Companies and their agents: creation (CLI, demo) and token issuing."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select
+
+from hub.auth import AgentIdentity, issue_token
+from hub.persistence import repository as repo
+from hub.persistence.db import Database
+from hub.persistence.models import new_id
+from hub.settings import Settings
+
+DEMO_SLUG = "demo"
+
+
+@dataclass(frozen=True)
+class CreatedCompany:
+    company_id: str
+    widget_key: str
+    agent_token: str
+
+
+async def create_company(
+    db: Database,
+    settings: Settings,
+    name: str,
+    website: str | None = None,
+    description: str | None = None,
+    slug: str | None = None,
+) -> CreatedCompany:
+    """A company, its public widget key, and an owner with a token."""
+    company_id = new_id()
+    widget_key = "wk_" + secrets.token_urlsafe(18)
+    async with db.write() as conn:
+        await conn.execute(
+            insert(repo.companies).values(
+                id=company_id,
+                name=name,
+                website=website,
+                description=description,
+                widget_key=widget_key,
+                allowed_origins=[],
+                facts=[],
+                slug=slug,
+            )
+        )
+    token = await agent_token(db, settings, company_id, role="owner", email=None)
+    return CreatedCompany(company_id, widget_key, token)
+
+
+async def agent_token(
+    db: Database, settings: Settings, company_id: str, role: str, email: str | None
+) -> str:
+    """A token for the agent with `email` in the company (created if new)."""
+    async with db.write() as conn:
+        if await repo.company_by_id(conn, company_id) is None:
+            raise LookupError(f"no company {company_id}")
+        agent_id = None
+        if email is not None:
+            agent_id = (
+                await conn.execute(
+                    select(repo.agents.c.id).where(
+                        repo.agents.c.company_id == company_id, repo.agents.c.email == email
+                    )
+                )
+            ).scalar()
+        if agent_id is None:
+            agent_id = new_id()
+            await conn.execute(
+                insert(repo.agents).values(
+                    id=agent_id, company_id=company_id, email=email, role=role
+                )
+            )
+        else:
+            await conn.execute(
+                repo.agents.update().where(repo.agents.c.id == agent_id).values(role=role)
+            )
+    identity = AgentIdentity(agent_id, company_id, role)
+    return issue_token(settings.secret_key, identity, settings.token_ttl_days)
+
+
+async def demo_company(db: Database, settings: Settings) -> CreatedCompany:
+    """The demo company, created once; a fresh owner token each time."""
+    async with db.read() as conn:
+        row = (
+            await conn.execute(select(repo.companies).where(repo.companies.c.slug == DEMO_SLUG))
+        ).first()
+    if row is None:
+        return await create_company(
+            db,
+            settings,
+            "Acme Demo Co.",
+            website="https://example.com",
+            description="A sample company that sells solar panels, for trying LeadOp Hub.",
+            slug=DEMO_SLUG,
+        )
+    token = await agent_token(db, settings, row.id, role="owner", email="demo@example.com")
+    return CreatedCompany(row.id, row.widget_key, token)

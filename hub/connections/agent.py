@@ -1,0 +1,114 @@
+"""`/ws/agent`: an agent's live inbox (auth, snapshot, every event of its company)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.websockets import WebSocket
+
+from hub.auth import AgentIdentity, AuthError, authenticate
+from hub.connections.protocol import (
+    AGENT_FRAMES,
+    AgentSend,
+    AgentTyping,
+    Auth,
+    Close,
+    FrameError,
+    Ping,
+    Release,
+    Takeover,
+    parse,
+)
+from hub.connections.registry import Registry
+from hub.connections.session import Disconnected, Session
+from hub.conversations import NotFound
+from hub.events import dumps
+
+
+class AgentSession(Session):
+    """An agent after `auth`: the company's conversations and everything that happens in them."""
+
+    def __init__(self, ws: WebSocket, hub: Any) -> None:
+        super().__init__(ws, hub.settings, self._fetch)
+        self.hub = hub
+        self.agent: AgentIdentity | None = None
+
+    @property
+    def company_id(self) -> str:
+        assert self.agent is not None
+        return self.agent.company_id
+
+    async def _fetch(self, conversation_id: str, after: int, limit: int) -> list[dict[str, Any]]:
+        return await self.hub.conversations.history(self.company_id, conversation_id, after, limit)
+
+    def resync(self) -> None:
+        self.later(self.snapshot)
+
+    async def snapshot(self) -> None:
+        """Send the inbox, then any message this socket has not seen in it (after a resync)."""
+        inbox = await self.hub.conversations.inbox(self.company_id)
+        await self.ws.send_text(dumps({"type": "inbox.snapshot", "conversations": inbox}))
+        first = not self.delivered
+        for conversation in inbox:
+            known = self.delivered.get(conversation["id"])
+            if first or known is None:
+                self.delivered[conversation["id"]] = conversation["last_seq"]
+            elif conversation["last_seq"] > known:
+                await self.catch_up(conversation["id"])
+
+    async def handle(self, raw: str) -> None:
+        assert self.agent is not None
+        frame = parse(AGENT_FRAMES, raw)
+        try:
+            await self._dispatch(frame)
+        except NotFound:
+            raise FrameError("not_found", "no such conversation in your company") from None
+
+    async def _dispatch(self, frame: Any) -> None:
+        agent = self.agent
+        assert agent is not None
+        match frame:
+            case AgentSend(conversation_id=cid, client_id=client_id, text=text):
+                appended = await self.hub.conversations.agent_reply(agent, cid, client_id, text)
+                if not appended.created:
+                    self.send({"type": "message.created", "message": appended.message})
+            case Takeover(conversation_id=cid):
+                await self.hub.conversations.set_state(agent.company_id, cid, handled_by="human")
+            case Release(conversation_id=cid):
+                await self.hub.conversations.set_state(
+                    agent.company_id, cid, handled_by="ai", needs_human=False
+                )
+            case AgentTyping(conversation_id=cid, active=active):
+                await self.hub.conversations.require(agent.company_id, cid)
+                await self.hub.conversations.typing(agent.company_id, cid, "agent", active)
+            case Ping():
+                self.send({"type": "pong"})
+            case Auth():
+                raise FrameError("bad_frame", "already authenticated")
+
+
+async def agent_endpoint(ws: WebSocket) -> None:
+    hub = ws.app.state.hub
+    registry: Registry = hub.registry
+    await ws.accept()
+    session = AgentSession(ws, hub)
+    registered = False
+    try:
+        auth = await session.handshake(AGENT_FRAMES, Auth)
+        try:
+            session.agent = await authenticate(hub.db, hub.settings.secret_key, auth.token, sign_in=True)
+        except AuthError:
+            session.close_code = Close.UNAUTHORIZED
+            raise Disconnected from None
+        agent = session.agent
+        session.send({"type": "welcome", "agent_id": agent.agent_id, "company_id": agent.company_id})
+        await registry.add_agent(session, agent.company_id)
+        registered = True
+        session.later(session.snapshot)
+        await session.run(session.handle)
+    except Disconnected:
+        pass
+    finally:
+        if registered and session.agent is not None:
+            await registry.remove_agent(session, session.agent.company_id)
+        await session.close()

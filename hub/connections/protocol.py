@@ -1,0 +1,138 @@
+"""Wire frames from clients (pydantic discriminated unions), error and close codes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+MAX_TEXT = 4000
+
+T = TypeVar("T")
+
+
+class Close:
+    """WebSocket close codes the hub uses (docs/protocol.md)."""
+
+    NORMAL = 1000
+    POLICY = 1008  # flooding past the rate limit
+    TOO_BIG = 1009  # a frame over the size limit
+    TRY_AGAIN = 1013  # this socket fell too far behind; reconnect and resume by seq
+    UNAUTHORIZED = 4401
+    FORBIDDEN = 4403
+    HANDSHAKE_TIMEOUT = 4408
+    RATE_LIMITED = 4429
+
+
+class FrameError(Exception):
+    """A client frame the hub will not act on; answered with an `error` frame."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class _Frame(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+Id = Annotated[str, Field(min_length=1, max_length=128)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class Hello(_Frame):
+    type: Literal["hello"]
+    visit_id: Id
+    session_id: Annotated[str, Field(max_length=256)] | None = None
+    last_seq: Annotated[int, Field(ge=0)] = 0
+    page_url: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class WidgetSend(_Frame):
+    type: Literal["message.send"]
+    client_id: Id
+    text: Text
+
+
+class Engage(_Frame):
+    type: Literal["engage"]
+
+
+class WidgetTyping(_Frame):
+    type: Literal["typing"]
+    active: bool
+
+
+class Ping(_Frame):
+    type: Literal["ping"]
+
+
+class Auth(_Frame):
+    type: Literal["auth"]
+    token: Annotated[str, Field(min_length=1, max_length=4096)]
+
+
+class AgentSend(_Frame):
+    type: Literal["message.send"]
+    conversation_id: Id
+    client_id: Id
+    text: Text
+
+
+class Takeover(_Frame):
+    type: Literal["conversation.takeover"]
+    conversation_id: Id
+
+
+class Release(_Frame):
+    type: Literal["conversation.release"]
+    conversation_id: Id
+
+
+class AgentTyping(_Frame):
+    type: Literal["typing"]
+    conversation_id: Id
+    active: bool
+
+
+WidgetFrame = Annotated[
+    Hello | WidgetSend | Engage | WidgetTyping | Ping, Field(discriminator="type")
+]
+AgentFrame = Annotated[
+    Auth | AgentSend | Takeover | Release | AgentTyping | Ping, Field(discriminator="type")
+]
+
+WIDGET_FRAMES: TypeAdapter[WidgetFrame] = TypeAdapter(WidgetFrame)
+AGENT_FRAMES: TypeAdapter[AgentFrame] = TypeAdapter(AgentFrame)
+
+
+def parse(adapter: TypeAdapter[T], raw: str) -> T:
+    """Validate one client frame or raise FrameError with the contract's error code."""
+    try:
+        frame = adapter.validate_json(raw)
+    except ValidationError as exc:
+        raise _frame_error(exc) from None
+    text = getattr(frame, "text", None)
+    if text is not None and len(text) > MAX_TEXT:
+        raise FrameError("too_long", f"text is longer than {MAX_TEXT} characters")
+    return frame
+
+
+def _frame_error(exc: ValidationError) -> FrameError:
+    first = exc.errors()[0]
+    kind = first["type"]
+    where = ".".join(str(part) for part in first["loc"][1:] if part != "type") or "frame"
+    if kind == "json_invalid" or kind == "json_type":
+        return FrameError("bad_frame", "frame is not a JSON object")
+    if kind in ("union_tag_invalid", "union_tag_not_found", "model_attributes_type"):
+        if kind == "model_attributes_type":
+            return FrameError("bad_frame", "frame is not a JSON object")
+        return FrameError("bad_frame", "unknown or missing frame type")
+    if kind == "missing":
+        return FrameError("bad_frame", f"missing field: {where}")
+    return FrameError("bad_frame", f"bad field {where}: {first['msg']}")
+
+
+def error_frame(code: str, message: str) -> dict[str, str]:
+    return {"type": "error", "code": code, "message": message}

@@ -1,0 +1,117 @@
+"""`/ws/widget`: a visitor's socket (hello, replay, send, typing, engage, ping)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.websockets import WebSocket
+
+from hub.connections.protocol import WIDGET_FRAMES, Close, Engage, Hello, Ping, WidgetSend, parse
+from hub.connections.protocol import WidgetTyping as Typing
+from hub.connections.registry import Registry
+from hub.connections.session import Disconnected, Session
+from hub.conversations import ConversationService
+from hub.persistence import repository as repo
+from hub.settings import Settings
+from hub.visitors import Visitor, VisitorContext, VisitorService
+
+
+class WidgetSession(Session):
+    """A visitor after `hello`: sees its own conversation's messages, AI deltas and typing."""
+
+    def __init__(
+        self,
+        ws: WebSocket,
+        settings: Settings,
+        conversations: ConversationService,
+        visitors: VisitorService,
+    ) -> None:
+        super().__init__(ws, settings, self._fetch)
+        self.conversations = conversations
+        self.visitors = visitors
+        self.visitor: Visitor | None = None
+
+    async def _fetch(self, conversation_id: str, after: int, limit: int) -> list[dict[str, Any]]:
+        assert self.visitor is not None
+        return await self.conversations.history(
+            self.visitor.company_id, conversation_id, after, limit
+        )
+
+    def resync(self) -> None:
+        if self.visitor is not None:
+            self.later(lambda: self.catch_up(self.visitor.conversation_id))  # type: ignore[union-attr]
+
+    async def handle(self, raw: str) -> None:
+        assert self.visitor is not None
+        frame = parse(WIDGET_FRAMES, raw)
+        match frame:
+            case WidgetSend(client_id=client_id, text=text):
+                appended = await self.visitors.send(self.visitor, client_id, text)
+                if not appended.created:  # a resend: acknowledge with the stored message
+                    self.send({"type": "message.created", "message": appended.message})
+            case Typing(active=active):
+                await self.conversations.typing(
+                    self.visitor.company_id, self.visitor.conversation_id, "visitor", active
+                )
+            case Engage():
+                await self.visitors.engage(self.visitor)
+            case Ping():
+                self.send({"type": "pong"})
+            case Hello():
+                self.send({"type": "error", "code": "bad_frame", "message": "already said hello"})
+
+
+async def widget_endpoint(ws: WebSocket) -> None:
+    hub = ws.app.state.hub
+    await ws.accept()
+    session = WidgetSession(ws, hub.settings, hub.conversations, hub.visitors)
+    company = await _company(hub, ws)
+    if company is None:
+        return
+    registered = False
+    try:
+        hello = await session.handshake(WIDGET_FRAMES, Hello)
+        visitor = await hub.visitors.hello(company.id, hello.visit_id, hello.session_id, _ctx(ws, hello))
+        session.visitor = visitor
+        session.delivered[visitor.conversation_id] = hello.last_seq
+        session.send(
+            {
+                "type": "welcome",
+                "session_id": visitor.session_token,
+                "conversation_id": visitor.conversation_id,
+                "last_seq": hello.last_seq,
+            }
+        )
+        await hub.registry.add_widget(session, company.id, visitor.conversation_id)
+        registered = True
+        session.later(lambda: session.catch_up(visitor.conversation_id))
+        await session.run(session.handle)
+    except Disconnected:
+        pass
+    finally:
+        if registered and session.visitor is not None:
+            await hub.registry.remove_widget(session, company.id, session.visitor.conversation_id)
+        await session.close()
+
+
+async def _company(hub: Any, ws: WebSocket) -> Any:
+    """The company the widget key names, or close 4401 / 4403."""
+    key = ws.query_params.get("key", "")
+    async with hub.db.read() as conn:
+        company = await repo.company_by_widget_key(conn, key) if key else None
+    if company is None:
+        await ws.close(Close.UNAUTHORIZED, reason="unknown widget key")
+        return None
+    origin = ws.headers.get("origin")
+    if company.allowed_origins and origin not in company.allowed_origins:
+        await ws.close(Close.FORBIDDEN, reason="origin not allowed")
+        return None
+    return company
+
+
+def _ctx(ws: WebSocket, hello: Hello) -> VisitorContext:
+    return VisitorContext(
+        page_url=hello.page_url or ws.headers.get("origin"),
+        ip_address=ws.client.host if ws.client else None,
+        user_agent=ws.headers.get("user-agent"),
+    )

@@ -1,0 +1,209 @@
+"""The conversation service: the only writer of conversations and messages.
+
+Every change goes persist -> commit -> publish, so the database is always ahead of the bus and
+any client can catch up from it by `seq`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub import events
+from hub.auth import AgentIdentity
+from hub.bus import Bus
+from hub.events import Event
+from hub.persistence import repository as repo
+from hub.persistence.db import Database
+from hub.views import conversation_view, message_view
+
+MAX_TEXT = 4000
+INBOX_LIMIT = 200
+PAGE_LIMIT = 500
+
+Creator = Callable[[AsyncConnection], Awaitable[None]]
+
+
+class NotFound(LookupError):
+    """No such conversation in the caller's company."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to append: who says what on which channel."""
+
+    channel: str
+    direction: str
+    sender: str
+    text: str
+    status: str
+    client_id: str | None = None
+    provider_id: str | None = None
+    agent_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Appended:
+    message: dict[str, Any]
+    created: bool  # False: the client_id (or provider id) was already stored
+
+
+class ConversationService:
+    """Appends messages, changes conversation state, and publishes what changed."""
+
+    def __init__(self, db: Database, bus: Bus) -> None:
+        self.db = db
+        self.bus = bus
+
+    # -- writes -------------------------------------------------------------------------
+
+    async def append(
+        self,
+        company_id: str,
+        conversation_id: str,
+        out: Outgoing,
+        *,
+        changes: dict[str, Any] | None = None,
+        create: Creator | None = None,
+    ) -> Appended:
+        """Store one message with the next seq, idempotently on `client_id`, then publish it.
+
+        `create` makes the conversation when it does not exist yet (a widget's first message);
+        `changes` are applied to the conversation in the same transaction.
+        """
+        for attempt in range(3):
+            try:
+                row, created, fresh = await self._append_once(
+                    company_id, conversation_id, out, changes or {}, create
+                )
+                break
+            except IntegrityError:
+                # A concurrent writer won a unique key (client_id, provider id or a first
+                # message creating the conversation); the next attempt finds its row.
+                if attempt == 2:
+                    raise
+        message = message_view(row)
+        if created:
+            await self._publish_message(company_id, message)
+            if fresh or changes:
+                await self.publish_conversation(company_id, conversation_id)
+        return Appended(message, created)
+
+    async def _append_once(
+        self,
+        company_id: str,
+        conversation_id: str,
+        out: Outgoing,
+        changes: dict[str, Any],
+        create: Creator | None,
+    ) -> tuple[Row[Any], bool, bool]:
+        async with self.db.write() as conn:
+            fresh = False
+            conv = await repo.conversation(conn, company_id, conversation_id, lock=True)
+            if conv is None:
+                if create is None:
+                    raise NotFound(conversation_id)
+                await create(conn)
+                fresh = True
+            if out.client_id is not None:
+                existing = await repo.message_by_client_id(conn, conversation_id, out.client_id)
+                if existing is not None:
+                    return existing, False, False
+            seq = await repo.next_seq(conn, conversation_id, **changes)
+            row = await repo.insert_message(
+                conn,
+                company_id=company_id,
+                conversation_id=conversation_id,
+                seq=seq,
+                **out.__dict__,
+            )
+            return row, True, fresh
+
+    async def agent_reply(
+        self, agent: AgentIdentity, conversation_id: str, client_id: str | None, text: str
+    ) -> Appended:
+        """An agent's reply: hands the conversation to a human and goes out on its channel."""
+        conv = await self.require(agent.company_id, conversation_id)
+        # Widget replies are delivered by being published; provider channels start queued.
+        status = "delivered" if conv.channel == "widget" else "queued"
+        out = Outgoing(
+            conv.channel, "outbound", "agent", text, status, client_id, agent_id=agent.agent_id
+        )
+        changes = {} if conv.handled_by == "human" else {"handled_by": "human"}
+        return await self.append(agent.company_id, conversation_id, out, changes=changes)
+
+    async def set_state(self, company_id: str, conversation_id: str, **values: Any) -> None:
+        """Change handled_by / needs_human / status and tell the company's agents."""
+        async with self.db.write() as conn:
+            row = await repo.update_conversation(conn, company_id, conversation_id, **values)
+        if row is None:
+            raise NotFound(conversation_id)
+        await self.publish_conversation(company_id, conversation_id)
+
+    async def typing(
+        self, company_id: str, conversation_id: str, sender: str, active: bool
+    ) -> None:
+        """Tell the company's agents (and, unless the visitor types, the widget)."""
+        data = {"conversation_id": conversation_id, "sender": sender, "active": active}
+        event = Event.build(
+            events.TYPING,
+            company_id,
+            data,
+            conversation_id=conversation_id,
+            to_widget=sender != "visitor",
+        )
+        await self.bus.publish(event)
+
+    # -- reads ----------------------------------------------------------------------------
+
+    async def require(self, company_id: str, conversation_id: str) -> Row[Any]:
+        async with self.db.read() as conn:
+            row = await repo.conversation(conn, company_id, conversation_id)
+        if row is None:
+            raise NotFound(conversation_id)
+        return row
+
+    async def inbox(
+        self, company_id: str, limit: int = INBOX_LIMIT, ids: tuple[str, ...] = ()
+    ) -> list[dict[str, Any]]:
+        """Conversations, most recent first, each with its last message."""
+        async with self.db.read() as conn:
+            rows = await repo.recent_conversations(conn, company_id, limit, ids)
+            last = await repo.last_messages(conn, rows)
+        return [conversation_view(row, last.get(row.id)) for row in rows]
+
+    async def history(
+        self, company_id: str, conversation_id: str, after_seq: int, limit: int = PAGE_LIMIT
+    ) -> list[dict[str, Any]]:
+        """Messages with seq > after_seq, in seq order (at most `limit`)."""
+        async with self.db.read() as conn:
+            rows = await repo.messages_after(conn, company_id, conversation_id, after_seq, limit)
+        return [message_view(row) for row in rows]
+
+    # -- publishing ----------------------------------------------------------------------
+
+    async def _publish_message(self, company_id: str, message: dict[str, Any]) -> None:
+        event = Event.build(
+            events.MESSAGE_CREATED,
+            company_id,
+            {"message": message},
+            conversation_id=message["conversation_id"],
+            to_widget=message["channel"] == "widget",
+        )
+        await self.bus.publish(event)
+
+    async def publish_conversation(self, company_id: str, conversation_id: str) -> None:
+        views = await self.inbox(company_id, 1, (conversation_id,))
+        if views:
+            event = Event.build(
+                events.CONVERSATION_UPDATED,
+                company_id,
+                {"conversation": views[0]},
+                conversation_id=conversation_id,
+            )
+            await self.bus.publish(event)

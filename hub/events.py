@@ -1,0 +1,78 @@
+"""Events that cross the bus, their audiences and topic names, in one place.
+
+An event carries its frame already serialised (PERFORMANCE.md: serialise each event once):
+every recipient on every process gets the same text, and a process receiving it from Redis
+reads only a small routing header, never the frame itself.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+MESSAGE_CREATED = "message.created"
+MESSAGE_UPDATED = "message.updated"
+AI_DELTA = "ai.delta"
+TYPING = "typing"
+CONVERSATION_UPDATED = "conversation.updated"
+STATS_UPDATED = "stats.updated"
+
+# Frames a slow socket may lose without losing anything that matters.
+DROPPABLE = frozenset({TYPING})
+
+TOPIC_PREFIX = "hub:company:"
+CONTROL_TOPIC = "hub:control"
+
+
+def company_topic(company_id: str) -> str:
+    """Every event of a company travels on the company's topic (one publish per event)."""
+    return TOPIC_PREFIX + company_id
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that changed. Agents of `company_id` get every event; the widget of
+    `conversation_id` gets it too when `to_widget` is set."""
+
+    type: str
+    company_id: str
+    frame: str
+    conversation_id: str | None = None
+    to_widget: bool = False
+    seq: int | None = None  # message.created only: the resume cursor
+
+    @classmethod
+    def build(
+        cls,
+        type_: str,
+        company_id: str,
+        data: dict[str, Any],
+        *,
+        conversation_id: str | None = None,
+        to_widget: bool = False,
+    ) -> Event:
+        seq = data["message"]["seq"] if type_ == MESSAGE_CREATED else None
+        frame = dumps({"type": type_, **data})
+        return cls(type_, company_id, frame, conversation_id, to_widget, seq)
+
+    @property
+    def topic(self) -> str:
+        return company_topic(self.company_id)
+
+    def encode(self, origin: str) -> str:
+        """The bus wire form: a one-line JSON routing header, a newline, the frame."""
+        header = [origin, self.type, self.company_id, self.conversation_id, self.to_widget]
+        return dumps([*header, self.seq]) + "\n" + self.frame
+
+    @staticmethod
+    def decode(raw: str | bytes) -> tuple[str, Event]:
+        """Return (origin, event) from `encode`'s output."""
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        head, _, frame = text.partition("\n")
+        origin, type_, company_id, conversation_id, to_widget, seq = json.loads(head)
+        return origin, Event(type_, company_id, frame, conversation_id, to_widget, seq)

@@ -1,0 +1,110 @@
+"""The HTTP API: health, conversations and messages (the caller's company only)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from hub.auth import AgentIdentity, AuthError, authenticate
+from hub.conversations import NotFound
+from hub.http.errors import ApiError
+
+MAX_TEXT = 4000
+
+
+class ReplyBody(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    client_id: str | None = Field(default=None, min_length=1, max_length=128)
+
+
+async def agent_of(request: Request) -> AgentIdentity:
+    """The agent named by `Authorization: Bearer TOKEN`, or 401."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, "unauthorized", "send Authorization: Bearer AGENT_TOKEN")
+    hub = request.app.state.hub
+    try:
+        return await authenticate(hub.db, hub.settings.secret_key, token.strip())
+    except AuthError:
+        raise ApiError(401, "unauthorized", "invalid or expired token") from None
+
+
+async def json_body(request: Request, model: type[BaseModel]) -> Any:
+    try:
+        return model.model_validate(json.loads(await request.body()))
+    except (ValueError, ValidationError) as exc:
+        raise ApiError(400, "bad_request", _first_error(exc)) from None
+
+
+def _first_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or "body"
+        return f"{where}: {error['msg']}"
+    return "body is not valid JSON"
+
+
+async def healthz(request: Request) -> JSONResponse:
+    hub = request.app.state.hub
+    database = "ok" if await hub.db.ping() else "down"
+    bus = hub.bus.state()
+    healthy = database == "ok" and bus == "ok"
+    body = {
+        "status": "ok" if healthy else "degraded",
+        "database": database,
+        "database_backend": "sqlite" if hub.db.is_sqlite else "postgresql",
+        "bus": bus,
+        "bus_backend": hub.bus.backend,
+        "sessions": hub.registry.count(),
+    }
+    return JSONResponse(body, status_code=200 if healthy else 503)
+
+
+async def list_conversations(request: Request) -> JSONResponse:
+    agent = await agent_of(request)
+    inbox = await request.app.state.hub.conversations.inbox(agent.company_id)
+    return JSONResponse({"conversations": inbox})
+
+
+async def list_messages(request: Request) -> JSONResponse:
+    agent = await agent_of(request)
+    conversation_id = request.path_params["conversation_id"]
+    try:
+        after = int(request.query_params.get("after_seq", "0"))
+        limit = min(int(request.query_params.get("limit", "500")), 500)
+    except ValueError:
+        raise ApiError(400, "bad_request", "after_seq and limit must be integers") from None
+    service = request.app.state.hub.conversations
+    try:
+        await service.require(agent.company_id, conversation_id)
+    except NotFound:
+        raise ApiError(404, "not_found", "no such conversation") from None
+    messages = await service.history(agent.company_id, conversation_id, after, max(limit, 1))
+    return JSONResponse({"messages": messages})
+
+
+async def post_message(request: Request) -> JSONResponse:
+    agent = await agent_of(request)
+    body: ReplyBody = await json_body(request, ReplyBody)
+    service = request.app.state.hub.conversations
+    try:
+        appended = await service.agent_reply(
+            agent, request.path_params["conversation_id"], body.client_id, body.text
+        )
+    except NotFound:
+        raise ApiError(404, "not_found", "no such conversation") from None
+    return JSONResponse({"message": appended.message}, status_code=201 if appended.created else 200)
+
+
+routes = [
+    Route("/healthz", healthz),
+    Route("/api/conversations", list_conversations),
+    Route("/api/conversations/{conversation_id}/messages", list_messages, methods=["GET"]),
+    Route("/api/conversations/{conversation_id}/messages", post_message, methods=["POST"]),
+]

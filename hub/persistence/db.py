@@ -1,0 +1,74 @@
+"""The database handle: one async engine, transactions, and a writer lock on SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+
+class Database:
+    """Owns the engine. `write()` and `read()` hand out connections inside a transaction."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        self.engine: AsyncEngine = _make_engine(url, echo=echo)
+        # SQLite allows one writer; queueing writers here avoids SQLITE_BUSY entirely.
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A read-write transaction, committed when the block ends without an exception."""
+        if self._write_lock is None:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock, self.engine.begin() as conn:
+            await conn.execute(text("SELECT 1"))  # start the transaction before any write
+            yield conn
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A read-only unit of work (a transaction that is rolled back)."""
+        async with self.engine.connect() as conn:
+            yield conn
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - health reporting must never raise
+            return False
+        return True
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def _make_engine(url: str, *, echo: bool) -> AsyncEngine:
+    if not url.startswith("sqlite"):
+        return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
+    in_memory = url.rstrip("/").endswith(("sqlite+aiosqlite:", ":memory:"))
+    kwargs: dict[str, Any] = {"poolclass": StaticPool} if in_memory else {}
+    engine = create_async_engine(url, echo=echo, **kwargs)
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        "synchronous=NORMAL",  # WAL + NORMAL: durable across process crashes
+        "foreign_keys=ON",
+        "busy_timeout=5000",
+        "secure_delete=ON",  # erased text does not linger in free pages
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()

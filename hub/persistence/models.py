@@ -1,0 +1,189 @@
+"""The schema: SQLAlchemy 2.0 declarative models (the source Alembic migrations follow)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def new_id() -> str:
+    """A random, URL-safe, sortable-enough identifier (UUID4 hex)."""
+    return uuid.uuid4().hex
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(DateTime):
+    """Timezone-aware datetimes on both backends (SQLite stores no offset)."""
+
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        parent = super().result_processor(dialect, coltype)
+
+        def process(value: Any) -> Any:
+            if parent is not None:
+                value = parent(value)
+            if isinstance(value, dt.datetime) and value.tzinfo is None:
+                value = value.replace(tzinfo=dt.UTC)
+            return value
+
+        return process
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
+
+
+ID = String(32)
+
+
+class Company(Base):
+    __tablename__ = "companies"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    website: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    widget_key: Mapped[str] = mapped_column(String(64), unique=True)
+    allowed_origins: Mapped[list[str]] = mapped_column(default=list)
+    facts: Mapped[list[str]] = mapped_column(default=list)
+    slug: Mapped[str | None] = mapped_column(String(100), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+    __table_args__ = (UniqueConstraint("company_id", "email"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    email: Mapped[str | None] = mapped_column(String(320))
+    name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), default="agent")
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_sign_in_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("company_id", "phone"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_company_updated", "company_id", "updated_at"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    handled_by: Mapped[str] = mapped_column(String(16), default="ai")
+    needs_human: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The last seq handed out: incremented under the row lock, so seq has no gaps.
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "seq"),
+        UniqueConstraint("conversation_id", "client_id"),
+        UniqueConstraint("company_id", "channel", "provider_id"),
+        Index("ix_messages_company_created", "company_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(16))
+    sender: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    client_id: Mapped[str | None] = mapped_column(String(128))
+    provider_id: Mapped[str | None] = mapped_column(String(128))
+    agent_id: Mapped[str | None] = mapped_column(ID)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class WidgetSession(Base):
+    """A visitor's browser: the bearer `session_id` is stored only as its SHA-256."""
+
+    __tablename__ = "widget_sessions"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Allocated at the first hello; the conversation row appears with the first message.
+    conversation_id: Mapped[str] = mapped_column(ID, unique=True)
+    page_url: Mapped[str | None] = mapped_column(String(2000))
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(500))
+    browser: Mapped[str | None] = mapped_column(String(64))
+    device: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Visit(Base):
+    """One page view that said hello; `engaged` flips once."""
+
+    __tablename__ = "visits"
+    __table_args__ = (UniqueConstraint("company_id", "visit_id"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    visit_id: Mapped[str] = mapped_column(String(128))
+    session_id: Mapped[str | None] = mapped_column(ID)
+    day: Mapped[dt.date] = mapped_column(Date)
+    engaged: Mapped[bool] = mapped_column(Boolean, default=False)
+    page_url: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class DailyStats(Base):
+    """Visit counters per company per day, kept as they happen (and kept after erasure)."""
+
+    __tablename__ = "daily_stats"
+
+    company_id: Mapped[str] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+    engaged_visits: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,260 @@
+"""Small SQL functions over one connection; the caller owns the transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, func, insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.persistence.models import (
+    Agent,
+    Company,
+    Contact,
+    Conversation,
+    DailyStats,
+    Message,
+    Visit,
+    WidgetSession,
+    new_id,
+    utcnow,
+)
+
+companies = Company.__table__
+agents = Agent.__table__
+contacts = Contact.__table__
+conversations = Conversation.__table__
+messages = Message.__table__
+widget_sessions = WidgetSession.__table__
+visits = Visit.__table__
+daily_stats = DailyStats.__table__
+
+
+def upsert(conn: AsyncConnection, table: Any) -> Any:
+    """The dialect's INSERT that understands ON CONFLICT (both backends speak it)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+async def one(conn: AsyncConnection, stmt: Any) -> Row[Any] | None:
+    return (await conn.execute(stmt)).first()
+
+
+# -- companies and agents ---------------------------------------------------------------
+
+
+async def company_by_widget_key(conn: AsyncConnection, key: str) -> Row[Any] | None:
+    return await one(conn, select(companies).where(companies.c.widget_key == key))
+
+
+async def company_by_id(conn: AsyncConnection, company_id: str) -> Row[Any] | None:
+    return await one(conn, select(companies).where(companies.c.id == company_id))
+
+
+async def active_agent(conn: AsyncConnection, agent_id: str, company_id: str) -> Row[Any] | None:
+    stmt = select(agents).where(
+        agents.c.id == agent_id, agents.c.company_id == company_id, agents.c.revoked.is_(False)
+    )
+    return await one(conn, stmt)
+
+
+# -- widget sessions and visits -----------------------------------------------------------
+
+
+async def widget_session_by_hash(
+    conn: AsyncConnection, company_id: str, token_hash: str
+) -> Row[Any] | None:
+    stmt = select(widget_sessions).where(
+        widget_sessions.c.token_hash == token_hash, widget_sessions.c.company_id == company_id
+    )
+    return await one(conn, stmt)
+
+
+async def insert_widget_session(conn: AsyncConnection, **values: Any) -> Row[Any]:
+    values.setdefault("id", new_id())
+    values.setdefault("conversation_id", new_id())
+    await conn.execute(insert(widget_sessions).values(**values))
+    row = await one(conn, select(widget_sessions).where(widget_sessions.c.id == values["id"]))
+    assert row is not None
+    return row
+
+
+async def touch_widget_session(conn: AsyncConnection, session_id: str, **values: Any) -> None:
+    values["last_seen_at"] = utcnow()
+    await conn.execute(
+        update(widget_sessions).where(widget_sessions.c.id == session_id).values(**values)
+    )
+
+
+async def insert_visit(conn: AsyncConnection, **values: Any) -> bool:
+    """Record a visit; False when this `visit_id` was already counted."""
+    stmt = (
+        upsert(conn, visits)
+        .values(id=new_id(), **values)
+        .on_conflict_do_nothing(index_elements=["company_id", "visit_id"])
+    )
+    return bool((await conn.execute(stmt)).rowcount)
+
+
+async def mark_engaged(conn: AsyncConnection, company_id: str, visit_id: str) -> dt.date | None:
+    """Flip a visit to engaged; its day when it flipped now, None when it already was."""
+    stmt = (
+        update(visits)
+        .where(
+            visits.c.company_id == company_id,
+            visits.c.visit_id == visit_id,
+            visits.c.engaged.is_(False),
+        )
+        .values(engaged=True)
+        .returning(visits.c.day)
+    )
+    row = await one(conn, stmt)
+    return None if row is None else row.day
+
+
+async def bump_daily(
+    conn: AsyncConnection, company_id: str, day: dt.date, *, visits: int = 0, engaged: int = 0
+) -> Row[Any]:
+    """Add to the day's counters and return the totals."""
+    stmt = upsert(conn, daily_stats).values(
+        company_id=company_id, day=day, visits=visits, engaged_visits=engaged
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["company_id", "day"],
+        set_={
+            "visits": daily_stats.c.visits + visits,
+            "engaged_visits": daily_stats.c.engaged_visits + engaged,
+        },
+    ).returning(daily_stats.c.day, daily_stats.c.visits, daily_stats.c.engaged_visits)
+    row = await one(conn, stmt)
+    assert row is not None
+    return row
+
+
+# -- conversations and messages -------------------------------------------------------------
+
+
+async def conversation(
+    conn: AsyncConnection, company_id: str, conversation_id: str, *, lock: bool = False
+) -> Row[Any] | None:
+    stmt = select(conversations).where(
+        conversations.c.id == conversation_id, conversations.c.company_id == company_id
+    )
+    return await one(conn, stmt.with_for_update() if lock else stmt)
+
+
+async def insert_conversation(conn: AsyncConnection, **values: Any) -> None:
+    await conn.execute(insert(conversations).values(**values))
+
+
+async def insert_contact(conn: AsyncConnection, **values: Any) -> str:
+    values.setdefault("id", new_id())
+    await conn.execute(insert(contacts).values(**values))
+    return str(values["id"])
+
+
+async def message_by_client_id(
+    conn: AsyncConnection, conversation_id: str, client_id: str
+) -> Row[Any] | None:
+    stmt = select(messages).where(
+        messages.c.conversation_id == conversation_id, messages.c.client_id == client_id
+    )
+    return await one(conn, stmt)
+
+
+async def next_seq(conn: AsyncConnection, conversation_id: str, **changes: Any) -> int:
+    """Hand out the conversation's next seq (the row stays locked until commit)."""
+    stmt = (
+        update(conversations)
+        .where(conversations.c.id == conversation_id)
+        .values(last_seq=conversations.c.last_seq + 1, updated_at=utcnow(), **changes)
+        .returning(conversations.c.last_seq)
+    )
+    row = await one(conn, stmt)
+    assert row is not None
+    return int(row.last_seq)
+
+
+async def insert_message(conn: AsyncConnection, **values: Any) -> Row[Any]:
+    values.setdefault("id", new_id())
+    values.setdefault("created_at", utcnow())
+    stmt = insert(messages).values(**values).returning(*messages.c)
+    row = await one(conn, stmt)
+    assert row is not None
+    return row
+
+
+async def update_conversation(
+    conn: AsyncConnection, company_id: str, conversation_id: str, **values: Any
+) -> Row[Any] | None:
+    values.setdefault("updated_at", utcnow())
+    stmt = (
+        update(conversations)
+        .where(conversations.c.id == conversation_id, conversations.c.company_id == company_id)
+        .values(**values)
+        .returning(*conversations.c)
+    )
+    return await one(conn, stmt)
+
+
+async def messages_after(
+    conn: AsyncConnection, company_id: str, conversation_id: str, after_seq: int, limit: int
+) -> Sequence[Row[Any]]:
+    stmt = (
+        select(messages)
+        .where(
+            messages.c.conversation_id == conversation_id,
+            messages.c.company_id == company_id,
+            messages.c.seq > after_seq,
+        )
+        .order_by(messages.c.seq)
+        .limit(limit)
+    )
+    return (await conn.execute(stmt)).all()
+
+
+async def recent_conversations(
+    conn: AsyncConnection, company_id: str, limit: int, conversation_ids: Sequence[str] = ()
+) -> Sequence[Row[Any]]:
+    """Conversations with contact and widget context, most recently updated first."""
+    stmt = (
+        select(
+            conversations,
+            contacts.c.name.label("contact_name"),
+            contacts.c.phone.label("contact_phone"),
+            contacts.c.email.label("contact_email"),
+            widget_sessions.c.page_url,
+            widget_sessions.c.ip_address,
+            widget_sessions.c.browser,
+            widget_sessions.c.device,
+        )
+        .join(contacts, contacts.c.id == conversations.c.contact_id)
+        .outerjoin(widget_sessions, widget_sessions.c.conversation_id == conversations.c.id)
+        .where(conversations.c.company_id == company_id)
+        .order_by(conversations.c.updated_at.desc())
+        .limit(limit)
+    )
+    if conversation_ids:
+        stmt = stmt.where(conversations.c.id.in_(conversation_ids))
+    return (await conn.execute(stmt)).all()
+
+
+async def last_messages(
+    conn: AsyncConnection, rows: Sequence[Row[Any]]
+) -> dict[str, Row[Any]]:
+    """The last message of each conversation row, by conversation id."""
+    keys = [(r.id, r.last_seq) for r in rows if r.last_seq > 0]
+    if not keys:
+        return {}
+    stmt = select(messages).where(tuple_(messages.c.conversation_id, messages.c.seq).in_(keys))
+    return {m.conversation_id: m for m in (await conn.execute(stmt)).all()}
+
+
+async def count_rows(conn: AsyncConnection, table: Any, **where: Any) -> int:
+    stmt = select(func.count()).select_from(table)
+    for column, value in where.items():
+        stmt = stmt.where(table.c[column] == value)
+    return int((await conn.execute(stmt)).scalar_one())

@@ -1,0 +1,141 @@
+"""Settings read from the environment (twelve-factor), one frozen object passed explicitly."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class SettingsError(ValueError):
+    """A setting has a bad value; the message names the variable."""
+
+
+class Secret:
+    """A string that never shows itself in a repr, a log line or a traceback."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the hub needs to know about its surroundings."""
+
+    database_url: str = "sqlite+aiosqlite:///hub.db"
+    redis_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: Secret = field(default_factory=lambda: Secret(secrets.token_urlsafe(32)))
+    groq_api_key: Secret | None = None
+    twilio_api_url: str = "https://api.twilio.com"
+    twilio_verify_url: str = "https://verify.twilio.com"
+    kapso_api_url: str = "https://api.kapso.ai/meta/whatsapp"
+    # Session limits (docs/protocol.md); tests shorten the handshake timeout.
+    handshake_timeout: float = 10.0
+    max_frame_bytes: int = 64 * 1024
+    frames_per_second: float = 20.0
+    frame_burst: int = 40
+    send_queue_size: int = 1024
+    token_ttl_days: int = 30
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from `environ` (default: the process environment)."""
+        env = os.environ if environ is None else environ
+        database_url = normalise_database_url(env.get("DATABASE_URL", "").strip())
+        host = env.get("HOST", "127.0.0.1")
+        port = _int(env, "PORT", 8000)
+        groq = env.get("GROQ_API_KEY")
+        return cls(
+            database_url=database_url,
+            redis_url=_redis_url(env.get("REDIS_URL", "").strip()),
+            host=host,
+            port=port,
+            public_url=env.get("PUBLIC_URL", f"http://{host}:{port}").rstrip("/"),
+            secret_key=_secret_key(env.get("HUB_SECRET_KEY"), database_url),
+            groq_api_key=Secret(groq) if groq else None,
+            twilio_api_url=env.get("TWILIO_API_URL", cls.twilio_api_url).rstrip("/"),
+            twilio_verify_url=env.get("TWILIO_VERIFY_URL", cls.twilio_verify_url).rstrip("/"),
+            kapso_api_url=env.get("KAPSO_API_URL", cls.kapso_api_url).rstrip("/"),
+        )
+
+
+def normalise_database_url(raw: str) -> str:
+    """Map the accepted spellings onto SQLAlchemy's async drivers, or raise SettingsError."""
+    if not raw:
+        return "sqlite+aiosqlite:///hub.db"
+    try:
+        url: URL = make_url(raw)
+    except ArgumentError as exc:
+        raise SettingsError(f"DATABASE_URL is not a valid database URL: {exc}") from None
+    backend = url.get_backend_name()
+    if backend in ("postgres", "postgresql"):
+        if not url.database:
+            raise SettingsError("DATABASE_URL names no PostgreSQL database")
+        url = url.set(drivername="postgresql+asyncpg")
+    elif backend == "sqlite":
+        url = url.set(drivername="sqlite+aiosqlite")
+    else:
+        raise SettingsError(
+            f"DATABASE_URL must be postgres://, postgresql:// or sqlite://, not {backend}://"
+        )
+    return url.render_as_string(hide_password=False)
+
+
+def _redis_url(raw: str) -> str | None:
+    if not raw:
+        return None
+    if not raw.startswith(("redis://", "rediss://", "unix://", "memory://")):
+        raise SettingsError("REDIS_URL must start with redis://, rediss:// or unix://")
+    return None if raw.startswith("memory://") else raw
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _secret_key(raw: str | None, database_url: str) -> Secret:
+    """HUB_SECRET_KEY, or on SQLite one generated once and kept beside the database file."""
+    if raw:
+        if len(raw) < 16:
+            raise SettingsError("HUB_SECRET_KEY must be at least 16 characters")
+        return Secret(raw)
+    if not database_url.startswith("sqlite"):
+        raise SettingsError("HUB_SECRET_KEY is required when DATABASE_URL is PostgreSQL")
+    db_path = make_url(database_url).database
+    if not db_path or db_path == ":memory:":
+        return Secret(secrets.token_urlsafe(32))
+    key_file = Path(db_path).with_name(Path(db_path).name + ".secret")
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(32))
+    return Secret(key_file.read_text().strip())

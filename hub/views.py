@@ -1,0 +1,58 @@
+"""The contract's JSON objects (Message, Conversation) built from database rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Row
+
+
+def iso(value: dt.datetime) -> str:
+    """ISO-8601 in UTC with a `Z`, millisecond precision."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def message_view(row: Row[Any]) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "conversation_id": row.conversation_id,
+        "seq": row.seq,
+        "channel": row.channel,
+        "direction": row.direction,
+        "sender": row.sender,
+        "text": row.text,
+        "client_id": row.client_id,
+        "status": row.status,
+        "created_at": iso(row.created_at),
+    }
+
+
+def conversation_view(row: Row[Any], last_message: Row[Any] | None) -> dict[str, Any]:
+    """`row` comes from repository.recent_conversations (conversation + contact + context)."""
+    view: dict[str, Any] = {
+        "id": row.id,
+        "channel": row.channel,
+        "status": row.status,
+        "handled_by": row.handled_by,
+        "needs_human": row.needs_human,
+        "contact": {
+            "id": row.contact_id,
+            "name": row.contact_name,
+            "phone": row.contact_phone,
+            "email": row.contact_email,
+        },
+        "last_message": None if last_message is None else message_view(last_message),
+        "last_seq": row.last_seq,
+        "updated_at": iso(row.updated_at),
+    }
+    if row.channel == "widget":
+        view["visitor"] = {
+            "page_url": row.page_url,
+            "ip_address": row.ip_address,
+            "browser": row.browser,
+            "device": row.device,
+        }
+    return view

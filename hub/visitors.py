@@ -1,0 +1,141 @@
+"""Widget visitors: sessions, visits and engaged visits, and what visitors write."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub import events
+from hub.conversations import Appended, ConversationService, Outgoing
+from hub.events import Event
+from hub.persistence import repository as repo
+from hub.useragent import describe
+
+
+@dataclass(frozen=True)
+class VisitorContext:
+    """What the browser told us about itself, shown to agents."""
+
+    page_url: str | None = None
+    ip_address: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """One widget socket after `hello`."""
+
+    company_id: str
+    session_row_id: str
+    conversation_id: str
+    session_token: str  # the bearer secret returned in `welcome`
+    visit_id: str
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class VisitorService:
+    """Opens widget sessions, counts visits, and stores what visitors write."""
+
+    def __init__(self, conversations: ConversationService) -> None:
+        self.conversations = conversations
+        self.db = conversations.db
+        self.bus = conversations.bus
+
+    async def hello(
+        self, company_id: str, visit_id: str, session_token: str | None, ctx: VisitorContext
+    ) -> Visitor:
+        """Resume the session `session_token` names, or start a new one; count the visit."""
+        browser, device = describe(ctx.user_agent)
+        details = {
+            "page_url": _clip(ctx.page_url, 2000),
+            "ip_address": ctx.ip_address,
+            "user_agent": _clip(ctx.user_agent, 500),
+            "browser": browser,
+            "device": device,
+        }
+        async with self.db.write() as conn:
+            row = None
+            if session_token:
+                row = await repo.widget_session_by_hash(conn, company_id, token_hash(session_token))
+            if row is None:
+                session_token = secrets.token_urlsafe(24)  # 192 random bits
+                row = await repo.insert_widget_session(
+                    conn, company_id=company_id, token_hash=token_hash(session_token), **details
+                )
+            else:
+                await repo.touch_widget_session(conn, row.id, **details)
+            stats = await self._count_visit(conn, company_id, visit_id, row.id, ctx.page_url)
+        await self._publish_stats(company_id, stats)
+        assert session_token is not None
+        return Visitor(company_id, row.id, row.conversation_id, session_token, visit_id)
+
+    async def engage(self, visitor: Visitor) -> None:
+        """Count the visit as engaged, once."""
+        async with self.db.write() as conn:
+            day = await repo.mark_engaged(conn, visitor.company_id, visitor.visit_id)
+            stats = None
+            if day is not None:
+                stats = await repo.bump_daily(conn, visitor.company_id, day, engaged=1)
+        await self._publish_stats(visitor.company_id, stats)
+
+    async def send(self, visitor: Visitor, client_id: str, text: str) -> Appended:
+        """Store a visitor's message (creating the conversation on the first one)."""
+
+        async def create(conn: AsyncConnection) -> None:
+            contact_id = await repo.insert_contact(conn, company_id=visitor.company_id)
+            await repo.insert_conversation(
+                conn,
+                id=visitor.conversation_id,
+                company_id=visitor.company_id,
+                contact_id=contact_id,
+                channel="widget",
+            )
+
+        out = Outgoing("widget", "inbound", "visitor", text, "received", client_id=client_id)
+        appended = await self.conversations.append(
+            visitor.company_id, visitor.conversation_id, out, create=create
+        )
+        if appended.created:
+            await self.engage(visitor)
+        return appended
+
+    async def _count_visit(
+        self,
+        conn: AsyncConnection,
+        company_id: str,
+        visit_id: str,
+        session_row_id: str,
+        page_url: str | None,
+    ) -> Any:
+        day = dt.datetime.now(dt.UTC).date()
+        new = await repo.insert_visit(
+            conn,
+            company_id=company_id,
+            visit_id=visit_id,
+            session_id=session_row_id,
+            day=day,
+            page_url=_clip(page_url, 2000),
+        )
+        return await repo.bump_daily(conn, company_id, day, visits=1) if new else None
+
+    async def _publish_stats(self, company_id: str, stats: Any) -> None:
+        if stats is None:
+            return
+        data = {
+            "day": stats.day.isoformat(),
+            "visits": stats.visits,
+            "engaged_visits": stats.engaged_visits,
+        }
+        await self.bus.publish(Event.build(events.STATS_UPDATED, company_id, data))
+
+
+def _clip(value: str | None, limit: int) -> str | None:
+    return None if value is None else value[:limit]

@@ -1,0 +1,123 @@
+"""Fixtures: real SQLite always, real PostgreSQL and Redis when reachable.
+
+A service-backed test skips with the reason on a machine without the service, and fails
+under CI (`CI=true`), where every service must be up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from hub.settings import Secret, Settings
+from tests.support.server import HubServer, start_hub
+
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+SECRET = Secret("test-secret-key-0123456789abcdef")
+
+
+def unavailable(reason: str) -> None:
+    """Skip on a laptop; fail under CI, where a skipped service test is a failure."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{reason} (CI requires it)")
+    pytest.skip(reason)
+
+
+def _pg_reachable() -> str | None:
+    import asyncpg
+
+    async def probe() -> None:
+        conn = await asyncpg.connect(PG_ADMIN_URL, timeout=3)
+        await conn.close()
+
+    try:
+        asyncio.run(probe())
+    except Exception as exc:  # noqa: BLE001 - any failure means "not here"
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}"
+    return None
+
+
+def _redis_reachable() -> str | None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001
+        return f"Redis not reachable at {REDIS_URL}: {exc}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A migrated template database; each test clones it (fresh, never shared)."""
+    reason = _pg_reachable()
+    if reason:
+        unavailable(reason)
+    from tests.support.pg import create_template, drop_database
+
+    name = f"hub_tmpl_{uuid.uuid4().hex[:10]}"
+    asyncio.run(create_template(PG_ADMIN_URL, name))
+    yield name
+    asyncio.run(drop_database(PG_ADMIN_URL, name))
+
+
+@pytest.fixture
+async def pg_url(pg_template: str) -> AsyncIterator[str]:
+    from tests.support.pg import clone_database, drop_database
+
+    url = await clone_database(PG_ADMIN_URL, pg_template)
+    yield url
+    await drop_database(PG_ADMIN_URL, url.rsplit("/", 1)[1])
+
+
+@pytest.fixture
+def redis_url() -> str:
+    reason = _redis_reachable()
+    if reason:
+        unavailable(reason)
+    return REDIS_URL
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each persistence test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return str(request.getfixturevalue("sqlite_url"))
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(params=["memory", "redis"])
+def bus_url(request: pytest.FixtureRequest) -> str | None:
+    """Each bus test runs on the in-process bus and on Redis."""
+    if request.param == "memory":
+        return None
+    return str(request.getfixturevalue("redis_url"))
+
+
+def make_settings(database_url: str, redis_url: str | None = None, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "redis_url": redis_url,
+        "secret_key": SECRET,
+        "handshake_timeout": 1.0,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def hub(sqlite_url: str) -> AsyncIterator[HubServer]:
+    """One hub on SQLite with the in-process bus, on a loopback port."""
+    async with start_hub(make_settings(sqlite_url)) as server:
+        yield server
