@@ -34,10 +34,10 @@ class Bus(abc.ABC):
         self.on_resync: ResyncHandler = _ignore_resync
         self.topics: set[str] = set()
 
-    async def start(self) -> None:
+    async def start(self) -> None:  # noqa: B027 - an optional hook
         """Connect; called once by the app's lifespan."""
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 - an optional hook
         """Disconnect and stop background tasks."""
 
     @abc.abstractmethod

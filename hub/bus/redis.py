@@ -71,7 +71,9 @@ class RedisBus(Bus):
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self._redis.aclose()
+        await self._drop_pubsub()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._redis.aclose(), 2.0)
 
     def state(self) -> str:
         return self._state
@@ -173,7 +175,7 @@ class RedisBus(Bus):
         self._pending.clear()
         if pubsub is not None:
             with contextlib.suppress(Exception):
-                await pubsub.aclose()
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     # -- publisher --------------------------------------------------------------------
 

@@ -39,7 +39,10 @@ class AgentSession(Session):
         return self.agent.company_id
 
     async def _fetch(self, conversation_id: str, after: int, limit: int) -> list[dict[str, Any]]:
-        return await self.hub.conversations.history(self.company_id, conversation_id, after, limit)
+        history: list[dict[str, Any]] = await self.hub.conversations.history(
+            self.company_id, conversation_id, after, limit
+        )
+        return history
 
     def resync(self) -> None:
         self.later(self.snapshot)
@@ -96,12 +99,16 @@ async def agent_endpoint(ws: WebSocket) -> None:
     try:
         auth = await session.handshake(AGENT_FRAMES, Auth)
         try:
-            session.agent = await authenticate(hub.db, hub.settings.secret_key, auth.token, sign_in=True)
+            session.agent = await authenticate(
+                hub.db, hub.settings.secret_key, auth.token, sign_in=True
+            )
         except AuthError:
             session.close_code = Close.UNAUTHORIZED
             raise Disconnected from None
         agent = session.agent
-        session.send({"type": "welcome", "agent_id": agent.agent_id, "company_id": agent.company_id})
+        session.send(
+            {"type": "welcome", "agent_id": agent.agent_id, "company_id": agent.company_id}
+        )
         await registry.add_agent(session, agent.company_id)
         registered = True
         session.later(session.snapshot)
@@ -112,3 +119,14 @@ async def agent_endpoint(ws: WebSocket) -> None:
         if registered and session.agent is not None:
             await registry.remove_agent(session, session.agent.company_id)
         await session.close()
+
+
+async def _authenticate(session: AgentSession) -> AgentIdentity:
+    """The first frame must be `auth` with a valid token, else close 4401."""
+    auth = await session.handshake(AGENT_FRAMES, Auth)
+    hub = session.hub
+    try:
+        return await authenticate(hub.db, hub.settings.secret_key, auth.token, sign_in=True)
+    except AuthError:
+        session.close_code = Close.UNAUTHORIZED
+        raise Disconnected from None

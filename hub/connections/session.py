@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
-
 from starlette.websockets import WebSocket, WebSocketState
 
 from hub import events
@@ -176,11 +175,14 @@ class Session:
             self.flooding = 0
             return True
         self.flooding += 1
-        if self.flooding >= self.FLOOD_LIMIT:
-            self.stop(Close.POLICY)
+        if self.flooding == self.FLOOD_LIMIT:
+            self.later(self._close_for_flooding)  # after the frames already queued
         elif self.flooding == 1:
             self.send(error_frame("rate_limited", "too many frames; slow down"))
         return False
+
+    async def _close_for_flooding(self) -> None:
+        self.stop(Close.POLICY)
 
     # -- lifetime -------------------------------------------------------------------------
 
@@ -196,7 +198,7 @@ class Session:
                     await handle(raw)
                 except FrameError as exc:
                     self.send(error_frame(exc.code, exc.message))
-                except Exception:  # noqa: BLE001 - one failed frame must not end the session
+                except Exception:
                     log.exception("frame handling failed")
                     self.send(error_frame("internal", "the hub could not handle this frame"))
 

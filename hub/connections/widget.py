@@ -8,7 +8,6 @@ from starlette.websockets import WebSocket
 
 from hub.connections.protocol import WIDGET_FRAMES, Close, Engage, Hello, Ping, WidgetSend, parse
 from hub.connections.protocol import WidgetTyping as Typing
-from hub.connections.registry import Registry
 from hub.connections.session import Disconnected, Session
 from hub.conversations import ConversationService
 from hub.persistence import repository as repo
@@ -71,7 +70,9 @@ async def widget_endpoint(ws: WebSocket) -> None:
     registered = False
     try:
         hello = await session.handshake(WIDGET_FRAMES, Hello)
-        visitor = await hub.visitors.hello(company.id, hello.visit_id, hello.session_id, _ctx(ws, hello))
+        visitor = await hub.visitors.hello(
+            company.id, hello.visit_id, hello.session_id, _ctx(ws, hello)
+        )
         session.visitor = visitor
         session.delivered[visitor.conversation_id] = hello.last_seq
         session.send(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, func, insert, select, tuple_, update
+from sqlalchemy import Row, Table, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -23,14 +23,14 @@ from hub.persistence.models import (
     utcnow,
 )
 
-companies = Company.__table__
-agents = Agent.__table__
-contacts = Contact.__table__
-conversations = Conversation.__table__
-messages = Message.__table__
-widget_sessions = WidgetSession.__table__
-visits = Visit.__table__
-daily_stats = DailyStats.__table__
+companies = cast(Table, Company.__table__)
+agents = cast(Table, Agent.__table__)
+contacts = cast(Table, Contact.__table__)
+conversations = cast(Table, Conversation.__table__)
+messages = cast(Table, Message.__table__)
+widget_sessions = cast(Table, WidgetSession.__table__)
+visits = cast(Table, Visit.__table__)
+daily_stats = cast(Table, DailyStats.__table__)
 
 
 def upsert(conn: AsyncConnection, table: Any) -> Any:
@@ -242,9 +242,7 @@ async def recent_conversations(
     return (await conn.execute(stmt)).all()
 
 
-async def last_messages(
-    conn: AsyncConnection, rows: Sequence[Row[Any]]
-) -> dict[str, Row[Any]]:
+async def last_messages(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> dict[str, Row[Any]]:
     """The last message of each conversation row, by conversation id."""
     keys = [(r.id, r.last_seq) for r in rows if r.last_seq > 0]
     if not keys:

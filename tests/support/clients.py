@@ -48,7 +48,7 @@ class Client:
         try:
             async with asyncio.timeout(timeout):
                 while True:
-                    await self.ws.recv()
+                    await self.recv(timeout)
         except ConnectionClosed as exc:
             return exc.rcvd.code if exc.rcvd else None
 

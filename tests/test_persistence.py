@@ -1,0 +1,121 @@
+"""Persistence on SQLite and PostgreSQL: gapless seq, idempotent keys, migrations."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import inspect
+
+from hub.bus import MemoryBus
+from hub.conversations import ConversationService, NotFound, Outgoing
+from hub.persistence import repository as repo
+from hub.persistence.db import Database
+from hub.persistence.migrate import upgrade
+from hub.visitors import Visitor, VisitorContext, VisitorService
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    if database_url.startswith("sqlite"):
+        await upgrade(database_url)
+    database = Database(database_url)
+    yield database
+    await database.close()
+
+
+async def visitor_of(db: Database) -> tuple[VisitorService, Visitor]:
+    from hub.companies import create_company
+
+    settings = make_settings(db.url)
+    company = await create_company(db, settings, "Acme")
+    visitors = VisitorService(ConversationService(db, MemoryBus()))
+    visitor = await visitors.hello(company.company_id, "visit-1", None, VisitorContext())
+    return visitors, visitor
+
+
+async def test_migrations_create_every_table(db: Database) -> None:
+    def tables(sync_conn: object) -> set[str]:
+        return set(inspect(sync_conn).get_table_names())
+
+    async with db.read() as conn:
+        names = await conn.run_sync(tables)
+    expected = {"companies", "agents", "contacts", "conversations", "messages", "visits"}
+    assert expected | {"widget_sessions", "daily_stats", "alembic_version"} <= names
+
+
+async def test_concurrent_writers_get_gapless_unique_seqs(db: Database) -> None:
+    visitors, visitor = await visitor_of(db)
+    await visitors.send(visitor, "first", "create the conversation")
+    # A second engine stands for a second hub process writing the same conversation.
+    other = Database(db.url)
+    try:
+        services = [visitors.conversations, ConversationService(other, MemoryBus())]
+        out = Outgoing("widget", "outbound", "agent", "reply", "delivered")
+        await asyncio.gather(
+            *(
+                services[i % 2].append(visitor.company_id, visitor.conversation_id, out)
+                for i in range(60)
+            )
+        )
+    finally:
+        await other.close()
+    history = await visitors.conversations.history(visitor.company_id, visitor.conversation_id, 0)
+    assert [m["seq"] for m in history] == list(range(1, 62))
+
+
+async def test_same_client_id_at_the_same_moment_stores_one_message(db: Database) -> None:
+    visitors, visitor = await visitor_of(db)
+    results = await asyncio.gather(*(visitors.send(visitor, "dup", "only once") for _ in range(8)))
+    assert sum(r.created for r in results) == 1
+    assert len({r.message["id"] for r in results}) == 1
+    async with db.read() as conn:
+        assert await repo.count_rows(conn, repo.messages) == 1
+        assert await repo.count_rows(conn, repo.conversations) == 1
+
+
+async def test_provider_id_is_unique_per_company_and_channel(db: Database) -> None:
+    visitors, visitor = await visitor_of(db)
+    await visitors.send(visitor, "c", "make the conversation")
+    service = visitors.conversations
+    out = Outgoing("widget", "inbound", "visitor", "x", "received", provider_id="SM123")
+    await service.append(visitor.company_id, visitor.conversation_id, out)
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        await service.append(visitor.company_id, visitor.conversation_id, out)
+
+
+async def test_other_company_conversation_is_not_found(db: Database) -> None:
+    visitors, visitor = await visitor_of(db)
+    await visitors.send(visitor, "c", "hello")
+    out = Outgoing("widget", "outbound", "agent", "x", "delivered")
+    with pytest.raises(NotFound):
+        await visitors.conversations.append("another-company", visitor.conversation_id, out)
+    assert await visitors.conversations.history("another-company", visitor.conversation_id, 0) == []
+
+
+async def test_widget_session_keeps_context_and_hashes_its_token(db: Database) -> None:
+    visitors, _ = await visitor_of(db)
+    ua = (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+    )
+    ctx = VisitorContext("https://shop.example/pricing", "203.0.113.9", ua)
+    async with db.read() as conn:
+        company = (await conn.execute(repo.companies.select())).first()
+    assert company is not None
+    visitor = await visitors.hello(company.id, "v-9", None, ctx)
+    await visitors.send(visitor, "c1", "hi")
+    inbox = await visitors.conversations.inbox(company.id)
+    assert inbox[0]["visitor"] == {
+        "page_url": "https://shop.example/pricing",
+        "ip_address": "203.0.113.9",
+        "browser": "Safari",
+        "device": "mobile",
+    }
+    async with db.read() as conn:
+        rows = (await conn.execute(repo.widget_sessions.select())).all()
+    assert all(visitor.session_token not in tuple(map(str, row)) for row in rows)

@@ -1,0 +1,205 @@
+"""A Redis restart in the middle of a live conversation between two hub processes.
+
+Whatever is written while Redis is away (over the sockets and over HTTP, on either process)
+reaches both clients once it is back, nothing twice: the bus reconnects, resubscribes and
+makes every session catch up from the database. /healthz tells the truth meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Awaitable
+from typing import Any
+
+import httpx
+import pytest
+
+from hub.bus.redis import RedisBus
+from hub.events import TYPING, Event, company_topic
+from tests.conftest import SECRET, unavailable
+from tests.support.clients import Agent, Client, Widget
+from tests.support.processes import HubProcess, hub_processes, make_company, settle
+from tests.support.redis_server import RedisServer, redis_server
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+WAIT = 15.0  # a reconnect may wait out the bus's capped backoff
+
+
+@pytest.fixture
+async def own_redis() -> AsyncIterator[RedisServer]:
+    if shutil.which("redis-server") is None:
+        unavailable("redis-server is not on PATH")
+    async with redis_server() as server:
+        yield server
+
+
+@pytest.fixture
+async def hubs(pg_url: str, own_redis: RedisServer) -> AsyncIterator[list[HubProcess]]:
+    async with hub_processes(
+        2, database_url=pg_url, redis_url=own_redis.url, secret_key=SECRET.reveal()
+    ) as processes:
+        yield processes
+    for process in processes:
+        assert process.log_errors() == [], process.output()
+
+
+def bus_ok(status: int, body: dict[str, Any]) -> bool:
+    return status == 200 and body["bus"] == "ok" and body["status"] == "ok"
+
+
+def bus_down(status: int, body: dict[str, Any]) -> bool:
+    return status == 503 and body["bus"] != "ok" and body["database"] == "ok"
+
+
+class Conversation:
+    """A visitor on hub A and an agent on hub B, talking."""
+
+    def __init__(self, a: HubProcess, b: HubProcess, token: str) -> None:
+        self.a, self.b, self.token = a, b, token
+        self.widget: Widget
+        self.agent: Agent
+        self.id = ""
+        self.texts: list[str] = []  # every text written, in the order the test wrote them
+
+    @classmethod
+    async def start(cls, a: HubProcess, b: HubProcess) -> Conversation:
+        company = await make_company(a)
+        self = cls(a, b, company.agent_token)
+        self.agent = await Agent.open(b.ws, company.agent_token)
+        self.widget = await Widget.open(a.ws, company.widget_key)
+        self.id = self.widget.welcome["conversation_id"]
+        return self
+
+    async def visitor_says(self, text: str) -> None:
+        self.texts.append(text)
+        await self.widget.say(text)  # acknowledged by hub A itself, Redis or not
+
+    async def agent_says(self, text: str) -> None:
+        self.texts.append(text)
+        await self.agent.reply(self.id, text)
+        await self.agent.message(text, timeout=WAIT)  # hub B's own echo
+
+    async def agent_posts(self, process: HubProcess, text: str) -> None:
+        self.texts.append(text)
+        async with httpx.AsyncClient(base_url=process.http, timeout=WAIT) as http:
+            response = await http.post(
+                f"/api/conversations/{self.id}/messages",
+                headers={"Authorization": f"Bearer {self.token}"},
+                json={"text": text, "client_id": uuid.uuid4().hex},
+            )
+        assert response.status_code == 201, response.text
+
+    async def both_have_everything(self) -> None:
+        """Both clients hold every text written so far, each once, in seq order."""
+        for client in (self.widget, self.agent):
+            await _wait_for_texts(client, set(self.texts))
+            await settle(client)
+            got = client.messages()
+            assert [m["seq"] for m in got] == list(range(1, len(self.texts) + 1))
+            assert sorted(m["text"] for m in got) == sorted(self.texts)
+
+    async def close(self) -> None:
+        await self.widget.close()
+        await self.agent.close()
+
+
+async def _wait_for_texts(client: Client, texts: set[str]) -> None:
+    try:
+        async with asyncio.timeout(WAIT):
+            while not texts <= {m["text"] for m in client.messages()}:
+                await client.message(timeout=WAIT)
+    except TimeoutError:
+        missing = texts - {m["text"] for m in client.messages()}
+        raise AssertionError(f"{type(client).__name__} never got {sorted(missing)}") from None
+
+
+async def write_from_everywhere(talk: Conversation, tag: str, *, live: bool) -> None:
+    """One message from each writer: the visitor on A, the agent on B, HTTP on A and on B.
+
+    `live`: each must reach both clients before the next is written, so no later write
+    can carry a lost one along (a resync rides on the next publish).
+    """
+
+    async def step(write: Awaitable[None]) -> None:
+        await write
+        if live:
+            await talk.both_have_everything()
+
+    await step(talk.visitor_says(f"{tag}: visitor on A"))
+    await step(talk.agent_says(f"{tag}: agent socket on B"))
+    await step(talk.agent_posts(talk.a, f"{tag}: agent HTTP on A"))
+    await step(talk.agent_posts(talk.b, f"{tag}: agent HTTP on B"))
+
+
+async def test_quick_redis_restart_loses_nothing(
+    hubs: list[HubProcess], own_redis: RedisServer
+) -> None:
+    """Redis restarts at once, twice: each bounce may be over before a hub notices it."""
+    a, b = hubs
+    talk = await Conversation.start(a, b)
+    await write_from_everywhere(talk, "before", live=True)
+
+    for round_ in (1, 2):
+        await own_redis.stop()
+        await write_from_everywhere(talk, f"outage {round_}", live=False)
+        await own_redis.start()
+
+        await talk.both_have_everything()  # the messages written while Redis was away
+        for process in hubs:
+            await process.wait_health(bus_ok, timeout=WAIT)
+        await write_from_everywhere(talk, f"after {round_}", live=True)  # and live again
+    await talk.close()
+
+
+async def test_redis_outage_is_reported_and_recovered(
+    hubs: list[HubProcess], own_redis: RedisServer
+) -> None:
+    """A longer outage: /healthz says so (503), and once Redis is back everyone catches up."""
+    a, b = hubs
+    talk = await Conversation.start(a, b)
+    await write_from_everywhere(talk, "before", live=True)
+
+    await own_redis.stop()
+    for process in hubs:
+        body = await process.wait_health(bus_down, timeout=WAIT)
+        assert body["status"] == "degraded" and body["bus_backend"] == "redis"
+    await write_from_everywhere(talk, "outage", live=False)
+
+    await own_redis.start()
+    for process in hubs:
+        await process.wait_health(bus_ok, timeout=WAIT)
+    await talk.both_have_everything()
+    await write_from_everywhere(talk, "after", live=True)
+    await talk.close()
+
+
+async def test_bus_announces_a_lost_publish_on_its_own(own_redis: RedisServer) -> None:
+    """The first publish after a restart may meet a connection the old server closed. The
+    event is lost then, and the other processes must hear of it (and resync) even when no
+    later event comes along to carry the notice."""
+    listener, publisher = RedisBus(own_redis.url), RedisBus(own_redis.url)
+    listener_back, publisher_back, news = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    listener.on_resync = listener_back.set  # each bus resyncs once it has reconnected
+    publisher.on_resync = publisher_back.set
+    await listener.start()
+    await publisher.start()
+    try:
+        await listener.subscribe(company_topic("c1"))
+        await own_redis.restart()
+        async with asyncio.timeout(WAIT):
+            await listener_back.wait()
+            await publisher_back.wait()
+        assert listener.state() == publisher.state() == "ok"
+
+        # From now on the listener hears either the event or that something was lost.
+        listener.on_event = lambda _event: news.set()
+        listener.on_resync = news.set
+        await publisher.publish(Event.build(TYPING, "c1", {"n": 1}))
+        async with asyncio.timeout(WAIT):
+            await news.wait()
+    finally:
+        await publisher.close()
+        await listener.close()
