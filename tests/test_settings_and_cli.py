@@ -1,0 +1,138 @@
+"""Settings from the environment, and the CLI as the contract gives it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hub.settings import Settings, SettingsError
+
+
+def test_defaults_are_safe_for_a_laptop(tmp_path: Path) -> None:
+    db = tmp_path / "hub.db"
+    settings = Settings.from_env({"DATABASE_URL": f"sqlite:///{db}"})
+    assert settings.database_url == f"sqlite+aiosqlite:///{db}"
+    assert settings.redis_url is None
+    assert (settings.host, settings.port) == ("127.0.0.1", 8000)
+    assert settings.public_url == "http://127.0.0.1:8000"
+    # The generated secret is kept beside the database, so tokens survive a restart.
+    again = Settings.from_env({"DATABASE_URL": f"sqlite:///{db}"})
+    assert settings.secret_key.reveal() == again.secret_key.reveal()
+    assert "Secret('**********')" in repr(settings)
+    assert settings.secret_key.reveal() not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    "url", ["postgres://h/db", "postgresql://h/db", "postgresql+asyncpg://h/db"]
+)
+def test_every_postgres_spelling_selects_asyncpg(url: str) -> None:
+    settings = Settings.from_env({"DATABASE_URL": url, "HUB_SECRET_KEY": "k" * 32})
+    assert settings.database_url == "postgresql+asyncpg://h/db"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"DATABASE_URL": "not a url"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "mysql://h/db"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgresql://h/db"}, "HUB_SECRET_KEY"),
+        ({"PORT": "eighty"}, "PORT"),
+        ({"REDIS_URL": "http://x"}, "REDIS_URL"),
+    ],
+)
+def test_bad_values_name_the_variable(env: dict[str, str], named: str, tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", **env}
+    with pytest.raises(SettingsError, match=named):
+        Settings.from_env(env)
+
+
+def run_hub(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    hub = Path(sys.executable).with_name("hub")
+    full_env = {**os.environ, "DATABASE_URL": "", **(env or {})}
+    return subprocess.run(
+        [str(hub), *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_company_create_and_token_print_json(tmp_path: Path) -> None:
+    created = run_hub(
+        "company", "create", "--name", "Acme", "--website", "https://a.example", cwd=tmp_path
+    )
+    assert created.returncode == 0, created.stderr
+    company = json.loads(created.stdout)
+    assert set(company) == {"company_id", "widget_key", "agent_token"}
+    token = run_hub(
+        "token", "--company", company["company_id"], "--email", "a@b.example", cwd=tmp_path
+    )
+    assert token.returncode == 0, token.stderr
+    assert set(json.loads(token.stdout)) == {"agent_token"}
+    missing = run_hub("token", "--company", "nope", cwd=tmp_path)
+    assert missing.returncode != 0 and "nope" in missing.stderr
+    bad = run_hub("migrate", cwd=tmp_path, env={"DATABASE_URL": "postgresql://h/db"})
+    assert bad.returncode == 2 and "HUB_SECRET_KEY" in bad.stderr
+    assert (tmp_path / "hub.db").exists()
+
+
+async def test_healthz_reports_database_and_bus(hub: object) -> None:
+    from tests.support.server import HubServer
+
+    assert isinstance(hub, HubServer)
+    async with httpx.AsyncClient(base_url=hub.http) as http:
+        health = (await http.get("/healthz")).json()
+        assert health["status"] == "ok"
+        assert (health["database"], health["bus"]) == ("ok", "ok")
+        assert (health["database_backend"], health["bus_backend"]) == ("sqlite", "memory")
+        missing = await http.get("/api/nothing-here")
+        assert missing.status_code == 404
+        assert missing.json()["error"]["code"] == "not_found"
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[str], timeout: float = 20) -> bool:
+    """Poll a starting process's health endpoint until it answers 200 (or it dies)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return True
+        except httpx.TransportError:
+            time.sleep(0.05)  # the process is still binding its port
+    return False
+
+
+def serve_demo(cwd: Path, port: int) -> dict[str, str]:
+    """Start `hub serve --demo`, read what it prints, check it answers, stop it."""
+    hub = Path(sys.executable).with_name("hub")
+    env = {**os.environ, "DATABASE_URL": "", "PORT": str(port)}
+    proc = subprocess.Popen(
+        [str(hub), "serve", "--demo"], cwd=cwd, env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        printed: dict[str, str] = {}
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            key, _, value = line.partition(":")
+            printed[key.strip()] = value.strip()
+            if key == "agent inbox":
+                break
+        assert wait_healthy(f"http://127.0.0.1:{port}/healthz", proc)
+        return printed
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_serve_demo_is_idempotent(tmp_path: Path, unused_tcp_port: int) -> None:
+    first = serve_demo(tmp_path, unused_tcp_port)
+    second = serve_demo(tmp_path, unused_tcp_port)
+    assert first["demo company"] == second["demo company"]
+    assert first["widget key"] == second["widget key"]
+    assert first["agent token"] and first["agent inbox"].startswith("http://127.0.0.1:")
