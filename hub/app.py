@@ -10,13 +10,21 @@ from dataclasses import dataclass
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 
+from hub.api import integrations as integrations_api
+from hub.api import routes as api
+from hub.api import webhooks
+from hub.api.errors import HANDLERS
 from hub.bus import Bus, make_bus
+from hub.channels.kapso_whatsapp import KapsoSender
+from hub.channels.twilio_sms import TwilioSender
 from hub.connections.agent import agent_endpoint
 from hub.connections.registry import Registry
 from hub.connections.widget import widget_endpoint
 from hub.conversations import ConversationService
-from hub.http import api
-from hub.http.errors import HANDLERS
+from hub.crypto import Vault
+from hub.inbound import InboundService
+from hub.integrations import IntegrationService
+from hub.outbox import Outbox
 from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade
 from hub.settings import Settings
@@ -35,6 +43,9 @@ class Hub:
     registry: Registry
     conversations: ConversationService
     visitors: VisitorService
+    integrations: IntegrationService
+    inbound: InboundService
+    outbox: Outbox
 
 
 @contextlib.asynccontextmanager
@@ -46,10 +57,32 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
     bus = make_bus(settings.redis_url)
     registry = Registry(bus)
     conversations = ConversationService(db, bus)
+    integrations = IntegrationService(db, Vault(settings.secret_key, settings.previous_secret_keys))
+    outbox = Outbox(
+        conversations,
+        integrations,
+        {
+            "twilio": TwilioSender(settings.twilio_api_url),
+            "kapso": KapsoSender(settings.kapso_api_url),
+        },
+        status_callback=settings.public_url + "/webhooks/twilio/status",
+    )
     await bus.start()
+    await outbox.start()
     try:
-        yield Hub(settings, db, bus, registry, conversations, VisitorService(conversations))
+        yield Hub(
+            settings,
+            db,
+            bus,
+            registry,
+            conversations,
+            VisitorService(conversations),
+            integrations,
+            InboundService(conversations),
+            outbox,
+        )
     finally:
+        await outbox.close()
         await bus.close()
         await db.close()
 
@@ -66,6 +99,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     routes = [
         *api.routes,
+        *integrations_api.routes,
+        *webhooks.routes,
         WebSocketRoute("/ws/widget", widget_endpoint),
         WebSocketRoute("/ws/agent", agent_endpoint),
     ]

@@ -6,6 +6,7 @@ any client can catch up from it by `seq`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from hub.bus import Bus
 from hub.events import Event
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
+from hub.persistence.models import utcnow
 from hub.views import conversation_view, message_view
 
 MAX_TEXT = 4000
@@ -29,8 +31,20 @@ PAGE_LIMIT = 500
 Creator = Callable[[AsyncConnection], Awaitable[None]]
 
 
+WHATSAPP_WINDOW = dt.timedelta(hours=24)
+
+
 class NotFound(LookupError):
     """No such conversation in the caller's company."""
+
+
+class Refused(Exception):
+    """The conversation's channel may not carry this message now (`code` says why)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,8 @@ class Outgoing:
     client_id: str | None = None
     provider_id: str | None = None
     agent_id: str | None = None
+    type: str = "text"
+    attachments: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +75,8 @@ class ConversationService:
     def __init__(self, db: Database, bus: Bus) -> None:
         self.db = db
         self.bus = bus
+        # Told the id of every outbound message queued for a provider (the outbox).
+        self.on_queued: Callable[[str], None] = lambda _message_id: None
 
     # -- writes -------------------------------------------------------------------------
 
@@ -103,18 +121,19 @@ class ConversationService:
         create: Creator | None,
     ) -> tuple[Row[Any], bool, bool]:
         async with self.db.write() as conn:
-            fresh = False
-            conv = await repo.conversation(conn, company_id, conversation_id, lock=True)
-            if conv is None:
+            existing = await self._existing(conn, company_id, conversation_id, out)
+            if existing is not None:
+                return existing, False, False
+            # The UPDATE takes the conversation's row lock: concurrent writers queue here,
+            # and a concurrent duplicate then fails its unique key and retries (above).
+            seq = await repo.next_seq(conn, company_id, conversation_id, **changes)
+            fresh = seq is None
+            if seq is None:
                 if create is None:
                     raise NotFound(conversation_id)
                 await create(conn)
-                fresh = True
-            if out.client_id is not None:
-                existing = await repo.message_by_client_id(conn, conversation_id, out.client_id)
-                if existing is not None:
-                    return existing, False, False
-            seq = await repo.next_seq(conn, conversation_id, **changes)
+                seq = await repo.next_seq(conn, company_id, conversation_id, **changes)
+                assert seq is not None
             row = await repo.insert_message(
                 conn,
                 company_id=company_id,
@@ -127,15 +146,47 @@ class ConversationService:
     async def agent_reply(
         self, agent: AgentIdentity, conversation_id: str, client_id: str | None, text: str
     ) -> Appended:
-        """An agent's reply: hands the conversation to a human and goes out on its channel."""
+        """An agent's reply: hands the conversation to a human and goes out on its channel.
+
+        Raises Refused (opted_out, window_closed) when the channel may not carry it.
+        """
         conv = await self.require(agent.company_id, conversation_id)
+        await self._check_can_send(agent.company_id, conv)
         # Widget replies are delivered by being published; provider channels start queued.
         status = "delivered" if conv.channel == "widget" else "queued"
         out = Outgoing(
             conv.channel, "outbound", "agent", text, status, client_id, agent_id=agent.agent_id
         )
         changes = {} if conv.handled_by == "human" else {"handled_by": "human"}
-        return await self.append(agent.company_id, conversation_id, out, changes=changes)
+        appended = await self.append(agent.company_id, conversation_id, out, changes=changes)
+        if appended.created and status == "queued":
+            self.on_queued(appended.message["id"])
+        return appended
+
+    async def _check_can_send(self, company_id: str, conv: Row[Any]) -> None:
+        if conv.channel == "sms":
+            async with self.db.read() as conn:
+                contact = await repo.contact(conn, company_id, conv.contact_id)
+            if contact is not None and contact.opted_out:
+                raise Refused("opted_out", "the contact opted out of SMS (STOP)")
+        if conv.channel == "whatsapp":
+            last = conv.last_inbound_at
+            if last is None or utcnow() - last > WHATSAPP_WINDOW:
+                raise Refused(
+                    "window_closed",
+                    "the WhatsApp 24-hour window is closed: only templates may be sent",
+                )
+
+    @staticmethod
+    async def _existing(
+        conn: AsyncConnection, company_id: str, conversation_id: str, out: Outgoing
+    ) -> Row[Any] | None:
+        """The message this one repeats (same client_id, or same provider message id)."""
+        if out.client_id is not None:
+            return await repo.message_by_client_id(conn, conversation_id, out.client_id)
+        if out.provider_id is not None:
+            return await repo.message_by_provider_id(conn, company_id, out.channel, out.provider_id)
+        return None
 
     async def set_state(self, company_id: str, conversation_id: str, **values: Any) -> None:
         """Change handled_by / needs_human / status and tell the company's agents."""

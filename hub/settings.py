@@ -43,6 +43,7 @@ class Settings:
     port: int = 8000
     public_url: str = "http://127.0.0.1:8000"
     secret_key: Secret = field(default_factory=lambda: Secret(secrets.token_urlsafe(32)))
+    previous_secret_keys: tuple[Secret, ...] = ()
     groq_api_key: Secret | None = None
     twilio_api_url: str = "https://api.twilio.com"
     twilio_verify_url: str = "https://verify.twilio.com"
@@ -74,6 +75,11 @@ class Settings:
             port=port,
             public_url=env.get("PUBLIC_URL", f"http://{host}:{port}").rstrip("/"),
             secret_key=_secret_key(env.get("HUB_SECRET_KEY"), database_url),
+            previous_secret_keys=tuple(
+                Secret(key.strip())
+                for key in env.get("HUB_SECRET_KEY_PREVIOUS", "").split(",")
+                if key.strip()
+            ),
             groq_api_key=Secret(groq) if groq else None,
             twilio_api_url=env.get("TWILIO_API_URL", cls.twilio_api_url).rstrip("/"),
             twilio_verify_url=env.get("TWILIO_VERIFY_URL", cls.twilio_verify_url).rstrip("/"),

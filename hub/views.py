@@ -27,6 +27,13 @@ def message_view(row: Row[Any]) -> dict[str, Any]:
         "client_id": row.client_id,
         "status": row.status,
         "created_at": iso(row.created_at),
+        "type": row.type,
+        "attachments": row.attachments or [],
+        "error": (
+            None
+            if row.error_code is None and row.error_message is None
+            else {"code": row.error_code, "message": row.error_message}
+        ),
     }
 
 

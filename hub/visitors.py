@@ -26,7 +26,7 @@ class VisitorContext:
     user_agent: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Visitor:
     """One widget socket after `hello`."""
 
@@ -35,6 +35,9 @@ class Visitor:
     conversation_id: str
     session_token: str  # the bearer secret returned in `welcome`
     visit_id: str
+    resumed: bool  # the hello named an existing session
+    last_seq: int  # the conversation's last seq at hello
+    engaged: bool  # this visit is already counted as engaged
 
 
 def token_hash(token: str) -> str:
@@ -65,6 +68,7 @@ class VisitorService:
             row = None
             if session_token:
                 row = await repo.widget_session_by_hash(conn, company_id, token_hash(session_token))
+            resumed = row is not None
             if row is None:
                 session_token = secrets.token_urlsafe(24)  # 192 random bits
                 row = await repo.insert_widget_session(
@@ -73,12 +77,27 @@ class VisitorService:
             else:
                 await repo.touch_widget_session(conn, row.id, **details)
             stats = await self._count_visit(conn, company_id, visit_id, row.id, ctx.page_url)
+            engaged = stats is None and await repo.visit_engaged(conn, company_id, visit_id)
+            conv = await repo.conversation(conn, company_id, row.conversation_id)
         await self._publish_stats(company_id, stats)
         assert session_token is not None
-        return Visitor(company_id, row.id, row.conversation_id, session_token, visit_id)
+        last_seq = 0 if conv is None else int(conv.last_seq)
+        return Visitor(
+            company_id,
+            row.id,
+            row.conversation_id,
+            session_token,
+            visit_id,
+            resumed,
+            last_seq,
+            engaged,
+        )
 
     async def engage(self, visitor: Visitor) -> None:
         """Count the visit as engaged, once."""
+        if visitor.engaged:
+            return
+        visitor.engaged = True
         async with self.db.write() as conn:
             day = await repo.mark_engaged(conn, visitor.company_id, visitor.visit_id)
             stats = None

@@ -76,16 +76,18 @@ async def test_same_client_id_at_the_same_moment_stores_one_message(db: Database
         assert await repo.count_rows(conn, repo.conversations) == 1
 
 
-async def test_provider_id_is_unique_per_company_and_channel(db: Database) -> None:
+async def test_a_provider_retry_stores_nothing_new(db: Database) -> None:
     visitors, visitor = await visitor_of(db)
     await visitors.send(visitor, "c", "make the conversation")
     service = visitors.conversations
-    out = Outgoing("widget", "inbound", "visitor", "x", "received", provider_id="SM123")
-    await service.append(visitor.company_id, visitor.conversation_id, out)
-    from sqlalchemy.exc import IntegrityError
-
-    with pytest.raises(IntegrityError):
-        await service.append(visitor.company_id, visitor.conversation_id, out)
+    out = Outgoing("sms", "inbound", "contact", "x", "received", provider_id="SM123")
+    results = await asyncio.gather(
+        *(service.append(visitor.company_id, visitor.conversation_id, out) for _ in range(4))
+    )
+    assert [r.created for r in results].count(True) == 1
+    assert len({r.message["id"] for r in results}) == 1
+    history = await service.history(visitor.company_id, visitor.conversation_id, 0)
+    assert [m["seq"] for m in history] == [1, 2]
 
 
 async def test_other_company_conversation_is_not_found(db: Database) -> None:

@@ -21,7 +21,7 @@ from hub.connections.protocol import (
 )
 from hub.connections.registry import Registry
 from hub.connections.session import Disconnected, Session
-from hub.conversations import NotFound
+from hub.conversations import NotFound, Refused
 from hub.events import dumps
 
 
@@ -66,6 +66,8 @@ class AgentSession(Session):
             await self._dispatch(frame)
         except NotFound:
             raise FrameError("not_found", "no such conversation in your company") from None
+        except Refused as exc:
+            raise FrameError(exc.code, exc.message) from None
 
     async def _dispatch(self, frame: Any) -> None:
         agent = self.agent
@@ -109,9 +111,9 @@ async def agent_endpoint(ws: WebSocket) -> None:
         session.send(
             {"type": "welcome", "agent_id": agent.agent_id, "company_id": agent.company_id}
         )
+        session.later(session.snapshot)  # before any live event: the writer runs it first
         await registry.add_agent(session, agent.company_id)
         registered = True
-        session.later(session.snapshot)
         await session.run(session.handle)
     except Disconnected:
         pass

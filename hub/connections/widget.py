@@ -74,18 +74,19 @@ async def widget_endpoint(ws: WebSocket) -> None:
             company.id, hello.visit_id, hello.session_id, _ctx(ws, hello)
         )
         session.visitor = visitor
-        session.delivered[visitor.conversation_id] = hello.last_seq
+        # A resumed session replays after the client's last_seq; a new one from the start.
+        session.delivered[visitor.conversation_id] = hello.last_seq if visitor.resumed else 0
         session.send(
             {
                 "type": "welcome",
                 "session_id": visitor.session_token,
                 "conversation_id": visitor.conversation_id,
-                "last_seq": hello.last_seq,
+                "last_seq": visitor.last_seq,
             }
         )
+        session.later(lambda: session.catch_up(visitor.conversation_id))
         await hub.registry.add_widget(session, company.id, visitor.conversation_id)
         registered = True
-        session.later(lambda: session.catch_up(visitor.conversation_id))
         await session.run(session.handle)
     except Disconnected:
         pass

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -52,7 +53,12 @@ class UTCDateTime(DateTime):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map = {
+        dt.datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+        list[dict[str, Any]]: JSON,
+    }
 
 
 ID = String(32)
@@ -95,6 +101,8 @@ class Contact(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(32))
+    # SMS opt-out (STOP); nothing is sent by SMS while it is set.
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -111,6 +119,9 @@ class Conversation(Base):
     needs_human: Mapped[bool] = mapped_column(Boolean, default=False)
     # The last seq handed out: incremented under the row lock, so seq has no gaps.
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # The contact's last inbound message: WhatsApp's 24-hour customer-service window.
+    last_inbound_at: Mapped[dt.datetime | None]
+    external_id: Mapped[str | None] = mapped_column(String(128))  # e.g. Kapso's conversation id
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -122,6 +133,7 @@ class Message(Base):
         UniqueConstraint("conversation_id", "client_id"),
         UniqueConstraint("company_id", "channel", "provider_id"),
         Index("ix_messages_company_created", "company_id", "created_at"),
+        Index("ix_messages_outbox", "status", "next_attempt_at"),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
@@ -136,7 +148,34 @@ class Message(Base):
     provider_id: Mapped[str | None] = mapped_column(String(128))
     agent_id: Mapped[str | None] = mapped_column(ID)
     status: Mapped[str] = mapped_column(String(16))
+    # The provider's message type (text, image, audio, location, ...) and media.
+    type: Mapped[str] = mapped_column(String(16), default="text", server_default="text")
+    attachments: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    # Outbound delivery through a provider: attempts made, and when to try again.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Integration(Base):
+    """A company's provider account; `secrets` is Fernet ciphertext (hub.crypto)."""
+
+    __tablename__ = "integrations"
+    __table_args__ = (
+        UniqueConstraint("company_id", "provider"),
+        UniqueConstraint("provider", "address"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    provider: Mapped[str] = mapped_column(String(16))
+    # What inbound webhooks are routed by: the Twilio number (E.164) or Kapso phone_number_id.
+    address: Mapped[str] = mapped_column(String(64))
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    secrets: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class WidgetSession(Base):

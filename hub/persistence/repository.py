@@ -16,6 +16,7 @@ from hub.persistence.models import (
     Contact,
     Conversation,
     DailyStats,
+    Integration,
     Message,
     Visit,
     WidgetSession,
@@ -31,6 +32,7 @@ messages = cast(Table, Message.__table__)
 widget_sessions = cast(Table, WidgetSession.__table__)
 visits = cast(Table, Visit.__table__)
 daily_stats = cast(Table, DailyStats.__table__)
+integrations = cast(Table, Integration.__table__)
 
 
 def upsert(conn: AsyncConnection, table: Any) -> Any:
@@ -99,6 +101,13 @@ async def insert_visit(conn: AsyncConnection, **values: Any) -> bool:
     return bool((await conn.execute(stmt)).rowcount)
 
 
+async def visit_engaged(conn: AsyncConnection, company_id: str, visit_id: str) -> bool:
+    stmt = select(visits.c.engaged).where(
+        visits.c.company_id == company_id, visits.c.visit_id == visit_id
+    )
+    return bool((await conn.execute(stmt)).scalar())
+
+
 async def mark_engaged(conn: AsyncConnection, company_id: str, visit_id: str) -> dt.date | None:
     """Flip a visit to engaged; its day when it flipped now, None when it already was."""
     stmt = (
@@ -138,12 +147,12 @@ async def bump_daily(
 
 
 async def conversation(
-    conn: AsyncConnection, company_id: str, conversation_id: str, *, lock: bool = False
+    conn: AsyncConnection, company_id: str, conversation_id: str
 ) -> Row[Any] | None:
     stmt = select(conversations).where(
         conversations.c.id == conversation_id, conversations.c.company_id == company_id
     )
-    return await one(conn, stmt.with_for_update() if lock else stmt)
+    return await one(conn, stmt)
 
 
 async def insert_conversation(conn: AsyncConnection, **values: Any) -> None:
@@ -165,17 +174,35 @@ async def message_by_client_id(
     return await one(conn, stmt)
 
 
-async def next_seq(conn: AsyncConnection, conversation_id: str, **changes: Any) -> int:
-    """Hand out the conversation's next seq (the row stays locked until commit)."""
+async def message_by_provider_id(
+    conn: AsyncConnection, company_id: str, channel: str, provider_id: str
+) -> Row[Any] | None:
+    stmt = select(messages).where(
+        messages.c.company_id == company_id,
+        messages.c.channel == channel,
+        messages.c.provider_id == provider_id,
+    )
+    return await one(conn, stmt)
+
+
+async def contact(conn: AsyncConnection, company_id: str, contact_id: str) -> Row[Any] | None:
+    stmt = select(contacts).where(contacts.c.id == contact_id, contacts.c.company_id == company_id)
+    return await one(conn, stmt)
+
+
+async def next_seq(
+    conn: AsyncConnection, company_id: str, conversation_id: str, **changes: Any
+) -> int | None:
+    """Hand out the conversation's next seq (the row stays locked until commit); None when
+    the company has no such conversation."""
     stmt = (
         update(conversations)
-        .where(conversations.c.id == conversation_id)
+        .where(conversations.c.id == conversation_id, conversations.c.company_id == company_id)
         .values(last_seq=conversations.c.last_seq + 1, updated_at=utcnow(), **changes)
         .returning(conversations.c.last_seq)
     )
     row = await one(conn, stmt)
-    assert row is not None
-    return int(row.last_seq)
+    return None if row is None else int(row.last_seq)
 
 
 async def insert_message(conn: AsyncConnection, **values: Any) -> Row[Any]:

@@ -10,9 +10,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from hub.api.errors import ApiError
 from hub.auth import AgentIdentity, AuthError, authenticate
-from hub.conversations import NotFound
-from hub.http.errors import ApiError
+from hub.conversations import NotFound, Refused
 
 MAX_TEXT = 4000
 
@@ -99,6 +99,8 @@ async def post_message(request: Request) -> JSONResponse:
         )
     except NotFound:
         raise ApiError(404, "not_found", "no such conversation") from None
+    except Refused as exc:
+        raise ApiError(409, exc.code, exc.message) from None
     return JSONResponse({"message": appended.message}, status_code=201 if appended.created else 200)
 
 

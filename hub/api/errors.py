@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+
+log = logging.getLogger("hub.api")
 
 
 class ApiError(Exception):
@@ -30,4 +34,9 @@ async def http_error(_request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, code, str(exc.detail))
 
 
-HANDLERS = {ApiError: api_error, HTTPException: http_error}
+async def internal_error(_request: Request, exc: Exception) -> Response:
+    log.error("request failed", exc_info=exc)
+    return error_response(500, "internal", "the hub could not handle this request")
+
+
+HANDLERS = {ApiError: api_error, HTTPException: http_error, Exception: internal_error}

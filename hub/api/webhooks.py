@@ -1,0 +1,112 @@
+"""Provider webhooks: verify, route by the company's number, store exactly once.
+
+A bad or missing signature is 403 and an unknown number 404, both before anything is
+stored. The signed URL is rebuilt from PUBLIC_URL, so it holds behind a proxy.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hub.api.errors import ApiError
+from hub.channels import kapso_whatsapp as kapso
+from hub.channels import twilio_sms as twilio
+from hub.phones import BadPhone, e164
+
+log = logging.getLogger("hub.webhooks")
+TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+
+
+def signed_url(request: Request) -> str:
+    query = request.url.query
+    public_url: str = request.app.state.hub.settings.public_url
+    return public_url + request.url.path + (f"?{query}" if query else "")
+
+
+async def _twilio_account(request: Request, number_field: str) -> tuple[Any, twilio.Params]:
+    params = twilio.parse_form(await request.body())
+    hub = request.app.state.hub
+    try:
+        number = e164(params.get(number_field, ""))
+    except BadPhone:
+        raise ApiError(400, "bad_request", f"missing or bad {number_field}") from None
+    account = await hub.integrations.by_address("twilio", number)
+    if account is None:
+        log.warning("twilio webhook for unknown number %s", number)
+        raise ApiError(404, "not_found", "no company owns this number")
+    signature = request.headers.get("x-twilio-signature")
+    if not twilio.signature_ok(account.creds["auth_token"], signed_url(request), params, signature):
+        raise ApiError(403, "bad_signature", "X-Twilio-Signature does not match")
+    return account, params
+
+
+async def twilio_sms(request: Request) -> Response:
+    account, params = await _twilio_account(request, "To")
+    try:
+        message = twilio.inbound(params)
+    except (KeyError, BadPhone) as exc:
+        raise ApiError(400, "bad_request", f"unusable message: {exc}") from None
+    await request.app.state.hub.inbound.receive(account.company_id, message)
+    return Response(TWIML_EMPTY, media_type="text/xml")
+
+
+async def twilio_status(request: Request) -> Response:
+    # Outbound: our number is the From of the message being reported on.
+    account, params = await _twilio_account(request, "From")
+    report = twilio.status(params)
+    if report is not None and params.get("MessageSid"):
+        await request.app.state.hub.inbound.status(account.company_id, report)
+    return Response(TWIML_EMPTY, media_type="text/xml")
+
+
+async def kapso_webhook(request: Request) -> Response:
+    raw = await request.body()
+    try:
+        events = kapso.events(json.loads(raw), request.headers.get("x-webhook-batch"))
+    except ValueError as exc:
+        raise ApiError(400, "bad_request", str(exc)) from None
+    addresses = {kapso.phone_number_id(event) for event in events}
+    if len(addresses) != 1 or None in addresses:
+        raise ApiError(400, "bad_request", "every event needs the same phone_number_id")
+    address = str(addresses.pop())
+    hub = request.app.state.hub
+    account = await hub.integrations.by_address("kapso", address)
+    if account is None:
+        log.warning("kapso webhook for unknown phone_number_id %s", address)
+        raise ApiError(404, "not_found", "no company owns this phone_number_id")
+    signature = request.headers.get("x-webhook-signature")
+    if not kapso.signature_ok(account.creds["webhook_secret"], raw, signature):
+        raise ApiError(403, "bad_signature", "X-Webhook-Signature does not match")
+    event_type = request.headers.get("x-webhook-event") or ""
+    for event in events:
+        await _kapso_event(request, account.company_id, address, event, event_type)
+    return Response(status_code=200)
+
+
+async def _kapso_event(
+    request: Request, company_id: str, address: str, event: dict[str, Any], header_type: str
+) -> None:
+    kind = str(event.get("type") or header_type)
+    hub = request.app.state.hub
+    try:
+        if kind == kapso.RECEIVED:
+            await hub.inbound.receive(company_id, kapso.inbound(event, address))
+        elif kind in kapso.STATUS_EVENTS:
+            await hub.inbound.status(company_id, kapso.status(kind, event, address))
+        else:
+            log.info("kapso event %s ignored", kind)
+    except (KeyError, ValueError, BadPhone) as exc:
+        log.warning("unusable kapso %s event: %s", kind, exc)
+
+
+routes = [
+    Route("/webhooks/twilio/sms", twilio_sms, methods=["POST"]),
+    Route("/webhooks/twilio/status", twilio_status, methods=["POST"]),
+    Route("/webhooks/kapso", kapso_webhook, methods=["POST"]),
+]
