@@ -54,6 +54,7 @@ def conversation_view(row: Row[Any], last_message: Row[Any] | None) -> dict[str,
         "last_message": None if last_message is None else message_view(last_message),
         "last_seq": row.last_seq,
         "updated_at": iso(row.updated_at),
+        "external_id": row.external_id,  # the provider's conversation id (Kapso)
     }
     if row.channel == "widget":
         view["visitor"] = {

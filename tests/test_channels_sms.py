@@ -152,3 +152,16 @@ async def test_transient_errors_are_retried_and_permanent_ones_fail(ch: ChannelH
     assert failed["message"]["error"]["code"] == "21211"
     assert "not a valid phone number" in failed["message"]["error"]["message"]
     assert ch.twilio.request_count == 4  # a permanent error is not retried
+
+
+async def test_mms_media_is_kept_as_attachments(ch: ChannelHub) -> None:
+    agent = await Agent.open(ch.server.ws, ch.company.agent_token)
+    media = [("https://api.twilio.com/2010-04-01/Accounts/AC/Messages/MM1/Media/ME1", "image/png")]
+    params = inbound_sms_params(
+        ACCOUNT_SID, CUSTOMER, TWILIO_NUMBER, "", twilio_sid("MM"), num_media=1, media=media
+    )
+    response = await post_twilio(ch.http, ch.url("/webhooks/twilio/sms"), AUTH_TOKEN, params)
+    assert response.status_code == 200
+    message = await agent.message()
+    assert (message["type"], message["text"]) == ("image", "")
+    assert message["attachments"] == [{"url": media[0][0], "content_type": "image/png"}]

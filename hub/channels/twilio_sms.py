@@ -81,6 +81,8 @@ class TwilioSender:
         http = AsyncTwilioHttpClient(timeout=10)
         try:
             client = Client(creds["account_sid"], creds["auth_token"], http_client=http)
+            # TWILIO_REGION / TWILIO_EDGE in the environment would rewrite api_url's host.
+            client.region = client.edge = None
             client.api.base_url = self.api_url
             message = await client.messages.create_async(
                 to=to, from_=creds["phone_number"], body=text, status_callback=status_callback
