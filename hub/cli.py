@@ -119,7 +119,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         forwarded_allow_ips="*",
         ws_max_size=settings.max_frame_bytes,
         ws_per_message_deflate=False,  # PERFORMANCE.md: ~150-byte frames gain little from it
-        log_level="info",
+        log_level="warning",  # uvicorn logs two lines per socket at info: costly, and noise
         access_log=False,
     )
     return 0

@@ -8,6 +8,7 @@ makes every session catch up from the database. /healthz tells the truth meanwhi
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable
@@ -15,7 +16,10 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio.client import PubSub
+from redis.exceptions import ConnectionError as RedisConnectionError
 
+from hub.bus import redis as redis_bus
 from hub.bus.redis import RedisBus
 from hub.events import TYPING, Event, company_topic
 from tests.conftest import SECRET, unavailable
@@ -176,19 +180,48 @@ async def test_redis_outage_is_reported_and_recovered(
     await talk.close()
 
 
+class _Signal(logging.Handler):
+    """Sets an asyncio event when a matching log record is emitted (same thread, same loop:
+    the bus logs from its own tasks)."""
+
+    def __init__(self, needle: str) -> None:
+        super().__init__(logging.WARNING)
+        self.needle = needle
+        self.event = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.needle in record.getMessage():
+            self.event.set()
+
+
 async def test_bus_announces_a_lost_publish_on_its_own(own_redis: RedisServer) -> None:
-    """The first publish after a restart may meet a connection the old server closed. The
-    event is lost then, and the other processes must hear of it (and resync) even when no
-    later event comes along to carry the notice."""
+    """A publish during an outage leaves the publisher a pooled connection the old server
+    closed, so the first publish after the restart fails. That event is lost, and the other
+    processes must hear of it (and resync) without waiting for a later event to carry the
+    notice: a quiet conversation would otherwise stay stale."""
     listener, publisher = RedisBus(own_redis.url), RedisBus(own_redis.url)
-    listener_back, publisher_back, news = asyncio.Event(), asyncio.Event(), asyncio.Event()
-    listener.on_resync = listener_back.set  # each bus resyncs once it has reconnected
-    publisher.on_resync = publisher_back.set
+    heard, listener_back, publisher_back = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    news = asyncio.Event()
+    listener.on_event = lambda _event: heard.set()
+    failed = _Signal("redis publish failed")
+    bus_log = logging.getLogger("hub.bus")
+    bus_log.addHandler(failed)
     await listener.start()
     await publisher.start()
+    # Set after start: each bus also resyncs on its first connection.
+    listener.on_resync = listener_back.set  # each bus resyncs once it has reconnected
+    publisher.on_resync = publisher_back.set
     try:
         await listener.subscribe(company_topic("c1"))
-        await own_redis.restart()
+        await publisher.publish(Event.build(TYPING, "c1", {"n": 0}))
+        async with asyncio.timeout(WAIT):
+            await heard.wait()  # the publisher now holds a pooled connection
+
+        await own_redis.stop()
+        await publisher.publish(Event.build(TYPING, "c1", {"n": 1}))
+        async with asyncio.timeout(WAIT):
+            await failed.event.wait()
+        await own_redis.start()
         async with asyncio.timeout(WAIT):
             await listener_back.wait()
             await publisher_back.wait()
@@ -197,9 +230,49 @@ async def test_bus_announces_a_lost_publish_on_its_own(own_redis: RedisServer) -
         # From now on the listener hears either the event or that something was lost.
         listener.on_event = lambda _event: news.set()
         listener.on_resync = news.set
-        await publisher.publish(Event.build(TYPING, "c1", {"n": 1}))
+        await publisher.publish(Event.build(TYPING, "c1", {"n": 2}))
         async with asyncio.timeout(WAIT):
             await news.wait()
     finally:
+        bus_log.removeHandler(failed)
         await publisher.close()
         await listener.close()
+
+
+async def test_bus_survives_drops_while_resubscribing(
+    own_redis: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis flapping during a restart: the connection drops again after SUBSCRIBE went out
+    but before it was confirmed, more times than the client pool has connections. Each
+    failed attempt must give its connection back, or the bus is dead for good."""
+    monkeypatch.setattr(redis_bus, "MAX_BACKOFF", 0.1)  # keep the reconnect loop quick
+    drops = {"left": 0}
+    real_get_message = PubSub.get_message
+
+    async def flaky_get_message(self: PubSub, *args: Any, **kwargs: Any) -> Any:
+        if drops["left"] > 0 and self.connection_pool is bus._redis.connection_pool:
+            drops["left"] -= 1
+            raise RedisConnectionError("dropped while resubscribing (injected)")
+        return await real_get_message(self, *args, **kwargs)
+
+    monkeypatch.setattr(PubSub, "get_message", flaky_get_message)
+    bus, publisher = RedisBus(own_redis.url), RedisBus(own_redis.url)
+    heard, back = asyncio.Event(), asyncio.Event()
+    bus.on_event = lambda _event: heard.set()
+    await bus.start()
+    await publisher.start()
+    bus.on_resync = back.set  # set after start: a bus also resyncs on its first connection
+    try:
+        await bus.subscribe(company_topic("c1"))
+        drops["left"] = 2 * bus._redis.connection_pool.max_connections
+        await own_redis.restart()
+        async with asyncio.timeout(WAIT):
+            await back.wait()  # reconnected, resubscribed, resynced
+        assert drops["left"] == 0 and bus.state() == "ok"
+        bus.on_resync = heard.set  # a resync notice also comes over the subscription
+        await publisher.publish(Event.build(TYPING, "c1", {"n": 1}))
+        async with asyncio.timeout(WAIT):
+            await heard.wait()
+    finally:
+        await publisher.close()
+        await bus.close()

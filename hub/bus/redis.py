@@ -69,8 +69,13 @@ class RedisBus(Bus):
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            # redis-py can swallow a cancellation that lands mid-command (the loop then
+            # goes on waiting for its next event), so cancel again until the task ends.
+            while not task.done():
+                await asyncio.wait([task], timeout=0.1)
+                task.cancel()
+            if not task.cancelled():
+                task.exception()  # retrieved: the loops only ever end by cancellation
         await self._drop_pubsub()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._redis.aclose(), 2.0)
@@ -95,7 +100,8 @@ class RedisBus(Bus):
             await pubsub.subscribe(topic)
             await asyncio.wait_for(asyncio.shield(done), SUBSCRIBE_TIMEOUT)
         except (TimeoutError, ConnectionError, OSError):
-            log.warning("subscribe to %s not confirmed; a resync will follow", topic)
+            log.warning("subscribe to %s not confirmed; resyncing from the database", topic)
+            self.on_resync()
 
     async def unsubscribe(self, topic: str) -> None:
         self.topics.discard(topic)
@@ -107,7 +113,6 @@ class RedisBus(Bus):
 
     async def _listen_forever(self, connected: asyncio.Future[None]) -> None:
         delay = 0.05
-        first = True
         while True:
             try:
                 pubsub = await self._resubscribe()
@@ -115,9 +120,9 @@ class RedisBus(Bus):
                 delay = 0.05
                 if not connected.done():
                     connected.set_result(None)
-                if not first:
-                    self.on_resync()  # whatever was published while we were away
-                first = False
+                # Whatever was published while we were away (or before we first got in,
+                # for sockets that joined while Redis was down) comes from the database.
+                self.on_resync()
                 await self._read(pubsub)
             except asyncio.CancelledError:
                 raise
@@ -130,15 +135,22 @@ class RedisBus(Bus):
 
     async def _resubscribe(self) -> PubSub:
         pubsub = self._redis.pubsub()
-        topics = sorted(self.topics)
-        await pubsub.subscribe(*topics)
-        confirmed = 0
-        while confirmed < len(topics):
-            message = await pubsub.get_message(timeout=SUBSCRIBE_TIMEOUT)
-            if message is None:
-                raise ConnectionError("subscription not confirmed")
-            if message["type"] == "subscribe":
-                confirmed += 1
+        try:
+            topics = sorted(self.topics)
+            await pubsub.subscribe(*topics)
+            confirmed = 0
+            while confirmed < len(topics):
+                message = await pubsub.get_message(timeout=SUBSCRIBE_TIMEOUT)
+                if message is None:
+                    raise ConnectionError("subscription not confirmed")
+                if message["type"] == "subscribe":
+                    confirmed += 1
+        except BaseException:
+            # Give its connection back to the pool: each failed attempt would otherwise
+            # keep one, and once the pool (max_connections) is spent the bus never recovers.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(pubsub.aclose(), 2.0)  # type: ignore[no-untyped-call]
+            raise
         self._pubsub = pubsub
         return pubsub
 
@@ -182,25 +194,37 @@ class RedisBus(Bus):
     async def _publish_forever(self) -> None:
         delay = 0.05
         while True:
-            batch = [await self._outbox.get()]
-            while len(batch) < BATCH and not self._outbox.empty():
-                batch.append(self._outbox.get_nowait())
+            batch = await self._next_batch()
             try:
                 await self._send(batch)
                 delay = 0.05
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the publisher must never die
-                log.warning("redis publish failed (%s); %d events lost", exc, len(batch))
+                if batch:
+                    log.warning("redis publish failed (%s); %d events lost", exc, len(batch))
                 self._lost = True
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, MAX_BACKOFF)
 
+    async def _next_batch(self) -> list[tuple[str, str]]:
+        """Up to BATCH queued events; none (only the resync notice) while a loss is
+        unannounced and nothing is queued: a quiet outbox must not leave the other
+        processes stale until some later event happens to carry the notice."""
+        if self._lost and self._outbox.empty():
+            return []
+        batch = [await self._outbox.get()]
+        while len(batch) < BATCH and not self._outbox.empty():
+            batch.append(self._outbox.get_nowait())
+        return batch
+
     async def _send(self, batch: list[tuple[str, str]]) -> None:
+        # Cleared before the round trip: a loss while it is in flight (a full outbox, or
+        # this send failing) sets the flag again and is announced by a later send.
+        announce, self._lost = self._lost, False
         async with self._redis.pipeline(transaction=False) as pipe:
             for topic, payload in batch:
                 pipe.publish(topic, payload)
-            if self._lost:
+            if announce:
                 pipe.publish(CONTROL_TOPIC, self.origin)
             await pipe.execute()
-        self._lost = False

@@ -99,15 +99,7 @@ async def agent_endpoint(ws: WebSocket) -> None:
     session = AgentSession(ws, hub)
     registered = False
     try:
-        auth = await session.handshake(AGENT_FRAMES, Auth)
-        try:
-            session.agent = await authenticate(
-                hub.db, hub.settings.secret_key, auth.token, sign_in=True
-            )
-        except AuthError:
-            session.close_code = Close.UNAUTHORIZED
-            raise Disconnected from None
-        agent = session.agent
+        agent = session.agent = await _authenticate(session)
         session.send(
             {"type": "welcome", "agent_id": agent.agent_id, "company_id": agent.company_id}
         )

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -95,6 +96,8 @@ class Contact(Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     # SMS opt-out (STOP); nothing is sent by SMS while it is set.
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # What the AI's capture_lead tool learned: need, budget, timeline.
+    lead: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -148,6 +151,9 @@ class Message(Base):
     # Outbound delivery through a provider: attempts made, and when to try again.
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[dt.datetime | None]
+    # AI replies: the model's token usage.
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -168,6 +174,48 @@ class Integration(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     secrets: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class QaPair(Base):
+    __tablename__ = "qa_pairs"
+    __table_args__ = (Index("ix_qa_pairs_company", "company_id"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AiSettings(Base):
+    __tablename__ = "ai_settings"
+
+    company_id: Mapped[str] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    model: Mapped[str] = mapped_column(String(100), default="llama-3.1-8b-instant")
+    use_case: Mapped[str] = mapped_column(String(32), default="customer_support")
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    temperature: Mapped[float] = mapped_column(Float, default=0.3)
+    max_tokens: Mapped[int] = mapped_column(Integer, default=400)
+
+
+class Appointment(Base):
+    """A slot the AI's request_appointment tool took down, for an agent to confirm."""
+
+    __tablename__ = "appointments"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    requested_slot: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class WidgetSession(Base):
