@@ -10,10 +10,15 @@ from dataclasses import dataclass
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 
+from hub.ai.base import Replier
+from hub.ai.groq import GroqReplier
+from hub.ai.local import LocalReplier
 from hub.api import integrations as integrations_api
+from hub.api import knowledge as knowledge_api
 from hub.api import routes as api
 from hub.api import webhooks
 from hub.api.errors import HANDLERS
+from hub.assistant import Assistant
 from hub.bus import Bus, make_bus
 from hub.channels.kapso_whatsapp import KapsoSender
 from hub.channels.twilio_sms import TwilioSender
@@ -24,6 +29,7 @@ from hub.conversations import ConversationService
 from hub.crypto import Vault
 from hub.inbound import InboundService
 from hub.integrations import IntegrationService
+from hub.knowledge import KnowledgeService
 from hub.outbox import Outbox
 from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade
@@ -46,6 +52,8 @@ class Hub:
     integrations: IntegrationService
     inbound: InboundService
     outbox: Outbox
+    knowledge: KnowledgeService
+    assistant: Assistant
 
 
 @contextlib.asynccontextmanager
@@ -67,6 +75,9 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
         },
         status_callback=settings.public_url + "/webhooks/twilio/status",
     )
+    knowledge = KnowledgeService(db)
+    replier = make_replier(settings)
+    assistant = Assistant(conversations, knowledge, replier)
     await bus.start()
     await outbox.start()
     try:
@@ -80,11 +91,27 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
             integrations,
             InboundService(conversations),
             outbox,
+            knowledge,
+            assistant,
         )
     finally:
+        await assistant.close()
+        await _close_replier(replier)
         await outbox.close()
         await bus.close()
         await db.close()
+
+
+def make_replier(settings: Settings) -> Replier:
+    """Groq when GROQ_API_KEY is set, else the offline responder."""
+    if settings.groq_api_key is None:
+        return LocalReplier()
+    return GroqReplier(settings.groq_api_key.reveal())
+
+
+async def _close_replier(replier: Replier) -> None:
+    if isinstance(replier, GroqReplier):
+        await replier.close()
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -100,6 +127,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [
         *api.routes,
         *integrations_api.routes,
+        *knowledge_api.routes,
         *webhooks.routes,
         WebSocketRoute("/ws/widget", widget_endpoint),
         WebSocketRoute("/ws/agent", agent_endpoint),

@@ -61,6 +61,9 @@ class Outgoing:
     agent_id: str | None = None
     type: str = "text"
     attachments: list[dict[str, Any]] | None = None
+    id: str | None = None  # chosen by the caller: an AI reply's id is its reply_id
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ class ConversationService:
         self.bus = bus
         # Told the id of every outbound message queued for a provider (the outbox).
         self.on_queued: Callable[[str], None] = lambda _message_id: None
+        # Told (company_id, conversation_id) of every new message from a visitor or contact.
+        self.on_inbound: Callable[[str, str], None] = lambda _company, _conversation: None
 
     # -- writes -------------------------------------------------------------------------
 
@@ -134,12 +139,9 @@ class ConversationService:
                 await create(conn)
                 seq = await repo.next_seq(conn, company_id, conversation_id, **changes)
                 assert seq is not None
+            fields = {k: v for k, v in out.__dict__.items() if v is not None or k != "id"}
             row = await repo.insert_message(
-                conn,
-                company_id=company_id,
-                conversation_id=conversation_id,
-                seq=seq,
-                **out.__dict__,
+                conn, company_id=company_id, conversation_id=conversation_id, seq=seq, **fields
             )
             return row, True, fresh
 
@@ -235,6 +237,14 @@ class ConversationService:
         async with self.db.read() as conn:
             rows = await repo.messages_after(conn, company_id, conversation_id, after_seq, limit)
         return [message_view(row) for row in rows]
+
+    async def recent(
+        self, company_id: str, conversation_id: str, limit: int = 50
+    ) -> list[dict[str, Any]]:
+        """The last `limit` messages, oldest first (the AI's history)."""
+        async with self.db.read() as conn:
+            rows = await repo.last_n_messages(conn, company_id, conversation_id, limit)
+        return [message_view(row) for row in reversed(rows)]
 
     # -- publishing ----------------------------------------------------------------------
 

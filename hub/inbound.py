@@ -18,6 +18,7 @@ from hub.views import message_view
 # Whole-body keywords, case-insensitive (PROVIDERS.md 1.6); HELP is stored like any message.
 OPT_OUT = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 OPT_IN = frozenset({"START", "YES", "UNSTOP"})
+KEYWORDS = OPT_OUT | OPT_IN | {"HELP", "INFO"}
 
 
 def opt_change(message: Inbound) -> bool | None:
@@ -58,7 +59,14 @@ class InboundService:
         changes = {"last_inbound_at": utcnow(), "status": "open"}
         if message.external_conversation_id:
             changes["external_id"] = message.external_conversation_id
-        return await self.conversations.append(company_id, conversation_id, out, changes=changes)
+        appended = await self.conversations.append(
+            company_id, conversation_id, out, changes=changes
+        )
+        # Keywords (STOP, START, HELP) are answered by the carrier, never by the AI.
+        keyword = message.channel == "sms" and message.text.strip().upper() in KEYWORDS
+        if appended.created and not keyword:
+            self.conversations.on_inbound(company_id, conversation_id)
+        return appended
 
     async def _conversation_for(self, company_id: str, message: Inbound) -> str:
         """The contact's latest conversation on this channel (reopened), or a new one.

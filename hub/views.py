@@ -50,6 +50,7 @@ def conversation_view(row: Row[Any], last_message: Row[Any] | None) -> dict[str,
             "name": row.contact_name,
             "phone": row.contact_phone,
             "email": row.contact_email,
+            "lead": row.contact_lead,  # what the AI's capture_lead tool learned
         },
         "last_message": None if last_message is None else message_view(last_message),
         "last_seq": row.last_seq,

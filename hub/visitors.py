@@ -124,6 +124,7 @@ class VisitorService:
         )
         if appended.created:
             await self.engage(visitor)
+            self.conversations.on_inbound(visitor.company_id, visitor.conversation_id)
         return appended
 
     async def _count_visit(

@@ -60,6 +60,9 @@ async def configure(http: httpx.AsyncClient, base: str, token: str) -> None:
     for provider, body in (("twilio", twilio), ("kapso", kapso)):
         response = await http.put(f"{base}/api/integrations/{provider}", json=body, headers=auth)
         assert response.status_code == 200, response.text
+    # These tests are about the channels: agents answer, the AI stays quiet.
+    quiet = await http.put(f"{base}/api/ai-settings", json={"enabled": False}, headers=auth)
+    assert quiet.status_code == 200, quiet.text
 
 
 @dataclass

@@ -51,6 +51,7 @@ async def test_whatsapp_in_and_out_with_status_events(ch: ChannelHub) -> None:
         "name": "Ana",
         "phone": "+15551230001",
         "email": None,
+        "lead": None,
     }
     await agent.reply(inbound["conversation_id"], "Hello Ana")
     sent = (await ch.kapso.wait_for_messages(1))[0]

@@ -12,12 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.persistence.models import (
     Agent,
+    AiSettings,
+    Appointment,
     Company,
     Contact,
     Conversation,
     DailyStats,
     Integration,
     Message,
+    QaPair,
     Visit,
     WidgetSession,
     new_id,
@@ -33,6 +36,9 @@ widget_sessions = cast(Table, WidgetSession.__table__)
 visits = cast(Table, Visit.__table__)
 daily_stats = cast(Table, DailyStats.__table__)
 integrations = cast(Table, Integration.__table__)
+qa_pairs = cast(Table, QaPair.__table__)
+ai_settings = cast(Table, AiSettings.__table__)
+appointments = cast(Table, Appointment.__table__)
 
 
 def upsert(conn: AsyncConnection, table: Any) -> Any:
@@ -243,6 +249,19 @@ async def messages_after(
     return (await conn.execute(stmt)).all()
 
 
+async def last_n_messages(
+    conn: AsyncConnection, company_id: str, conversation_id: str, limit: int
+) -> Sequence[Row[Any]]:
+    """The newest `limit` messages, newest first."""
+    stmt = (
+        select(messages)
+        .where(messages.c.conversation_id == conversation_id, messages.c.company_id == company_id)
+        .order_by(messages.c.seq.desc())
+        .limit(limit)
+    )
+    return (await conn.execute(stmt)).all()
+
+
 async def recent_conversations(
     conn: AsyncConnection, company_id: str, limit: int, conversation_ids: Sequence[str] = ()
 ) -> Sequence[Row[Any]]:
@@ -253,6 +272,7 @@ async def recent_conversations(
             contacts.c.name.label("contact_name"),
             contacts.c.phone.label("contact_phone"),
             contacts.c.email.label("contact_email"),
+            contacts.c.lead.label("contact_lead"),
             widget_sessions.c.page_url,
             widget_sessions.c.ip_address,
             widget_sessions.c.browser,

@@ -368,20 +368,10 @@ class FakeGroq(Recorder):
     # -- HTTP --------------------------------------------------------------------------------
 
     async def _create(self, request: Request) -> Response:
-        raw = await request.body()
-        try:
-            body = json.loads(raw or b"null")
-        except ValueError:
-            body = None
-        self.requests.append(
-            body if isinstance(body, dict) else {"_raw": raw.decode("utf-8", "replace")}
-        )
-        self.headers.append(dict(request.headers))
-        await self._notify()
+        body = await self._record(request)
         rejected = self._reject(request, body)
         if rejected is not None:
             return self._error(rejected)
-        assert isinstance(body, dict)
         step: Step = self._script.popleft() if self._script else Reply(self.default_reply)
         if isinstance(step, Failure):
             return self._error(step, body["model"])
@@ -398,6 +388,20 @@ class FakeGroq(Recorder):
             return self._error(Failure(500, step.message, step.type))
         assert isinstance(step, Reply)
         return JSONResponse(self._completion_json(completion, body, step), headers=headers)
+
+    async def _record(self, request: Request) -> Any:
+        """Append the body (`{"_raw": text}` if not a JSON object) and headers; return the
+        parsed JSON (None if unparsable) and wake `wait_for_requests`."""
+        raw = await request.body()
+        try:
+            body = json.loads(raw or b"null")
+        except ValueError:
+            body = None
+        record = body if isinstance(body, dict) else {"_raw": raw.decode("utf-8", "replace")}
+        self.requests.append(record)
+        self.headers.append(dict(request.headers))
+        await self._notify()
+        return body
 
     def _reject(self, request: Request, body: Any) -> Failure | None:
         """Auth and validation errors, or None if the request is acceptable."""
@@ -428,7 +432,9 @@ class FakeGroq(Recorder):
             headers["retry-after"] = f"{failure.retry_after:g}"
         if failure.retry_after_ms is not None:
             headers["retry-after-ms"] = str(failure.retry_after_ms)
-        message = failure.message or rate_limit_message(model, failure.retry_after)
+        message = failure.message
+        if message is None:
+            message = rate_limit_message(model, failure.retry_after)
         body = groq_error(message, failure.type, failure.code)
         return JSONResponse(body, status_code=failure.status, headers=headers)
 

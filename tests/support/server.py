@@ -32,8 +32,12 @@ class HubServer:
     def ws(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    async def company(self, name: str = "Acme") -> CreatedCompany:
-        return await create_company(self.hub.db, self.settings, name)
+    async def company(self, name: str = "Acme", *, ai: bool = False) -> CreatedCompany:
+        """A new company; its AI stays quiet unless `ai` (socket tests want only humans)."""
+        created = await create_company(self.hub.db, self.settings, name)
+        if not ai:
+            await self.hub.knowledge.update_ai_config(created.company_id, {"enabled": False})
+        return created
 
 
 @contextlib.asynccontextmanager

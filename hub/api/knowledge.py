@@ -1,0 +1,124 @@
+"""`/api/company`, `/api/qa`, `/api/ai-settings`, `/api/appointments`: what the AI knows.
+
+Everyone in the company may read; only owners may change anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from hub.api.errors import ApiError
+from hub.api.routes import agent_of, json_body
+from hub.auth import AgentIdentity
+from hub.persistence import repository as repo
+from hub.views import iso
+
+
+class CompanyBody(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    website: str | None = Field(default=None, max_length=500)
+    description: str | None = Field(default=None, max_length=5000)
+    facts: list[str] = Field(default_factory=list, max_length=200)
+    allowed_origins: list[str] = Field(default_factory=list, max_length=50)
+
+
+class PairBody(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+    answer: str = Field(min_length=1, max_length=5000)
+
+
+class AiBody(BaseModel):
+    enabled: bool = True
+    model: str = Field(default="llama-3.1-8b-instant", min_length=1, max_length=100)
+    use_case: Literal["lead_qualification", "customer_support", "faq", "appointment_scheduling"] = (
+        "customer_support"
+    )
+    instructions: str = Field(default="", max_length=5000)
+    temperature: float = Field(default=0.3, ge=0.0, le=2.0)
+    max_tokens: int = Field(default=400, ge=16, le=4096)
+
+
+async def owner_of(request: Request) -> AgentIdentity:
+    agent = await agent_of(request)
+    if not agent.is_owner:
+        raise ApiError(403, "forbidden", "only an owner may change this")
+    return agent
+
+
+async def company(request: Request) -> JSONResponse:
+    service = request.app.state.hub.knowledge
+    if request.method == "GET":
+        agent = await agent_of(request)
+        return JSONResponse(await service.profile(agent.company_id))
+    agent = await owner_of(request)
+    body = await json_body(request, CompanyBody)
+    return JSONResponse(await service.update_profile(agent.company_id, body.model_dump()))
+
+
+async def qa(request: Request) -> JSONResponse:
+    service = request.app.state.hub.knowledge
+    if request.method == "GET":
+        agent = await agent_of(request)
+        pairs = await service.pairs(agent.company_id)
+        return JSONResponse(
+            {"pairs": [{"id": p.id, "question": p.question, "answer": p.answer} for p in pairs]}
+        )
+    agent = await owner_of(request)
+    body = await json_body(request, PairBody)
+    pair = await service.add_pair(agent.company_id, body.question, body.answer)
+    return JSONResponse(pair, status_code=201)
+
+
+async def delete_qa(request: Request) -> Response:
+    agent = await owner_of(request)
+    if not await request.app.state.hub.knowledge.delete_pair(
+        agent.company_id, request.path_params["pair_id"]
+    ):
+        raise ApiError(404, "not_found", "no such Q&A pair")
+    return Response(status_code=204)
+
+
+async def ai_settings(request: Request) -> JSONResponse:
+    service = request.app.state.hub.knowledge
+    if request.method == "GET":
+        agent = await agent_of(request)
+        config = await service.ai_config(agent.company_id)
+    else:
+        agent = await owner_of(request)
+        body = await json_body(request, AiBody)
+        config = await service.update_ai_config(agent.company_id, body.model_dump())
+    return JSONResponse(dataclasses.asdict(config))
+
+
+async def appointments(request: Request) -> JSONResponse:
+    agent = await agent_of(request)
+    table = repo.appointments
+    stmt = (
+        select(table)
+        .where(table.c.company_id == agent.company_id)
+        .order_by(table.c.created_at.desc())
+    )
+    async with request.app.state.hub.db.read() as conn:
+        rows = (await conn.execute(stmt)).all()
+    fields = ("id", "contact_id", "conversation_id", "requested_slot", "name", "email", "phone")
+    listed = [
+        {**{f: getattr(r, f) for f in fields}, "notes": r.notes, "created_at": iso(r.created_at)}
+        for r in rows
+    ]
+    return JSONResponse({"appointments": listed})
+
+
+routes = [
+    Route("/api/company", company, methods=["GET", "PUT"]),
+    Route("/api/qa", qa, methods=["GET", "POST"]),
+    Route("/api/qa/{pair_id}", delete_qa, methods=["DELETE"]),
+    Route("/api/ai-settings", ai_settings, methods=["GET", "PUT"]),
+    Route("/api/appointments", appointments, methods=["GET"]),
+]
