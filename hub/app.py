@@ -106,7 +106,7 @@ def make_replier(settings: Settings) -> Replier:
     """Groq when GROQ_API_KEY is set, else the offline responder."""
     if settings.groq_api_key is None:
         return LocalReplier()
-    return GroqReplier(settings.groq_api_key.reveal())
+    return GroqReplier(settings.groq_api_key.reveal(), settings.groq_base_url)
 
 
 async def _close_replier(replier: Replier) -> None:

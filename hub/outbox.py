@@ -123,6 +123,10 @@ class Outbox:
         except SendFailed as exc:
             await self._failed(claimed, exc)
             return
+        except Exception as exc:  # an adapter bug must not strand the message
+            log.exception("send %s failed unexpectedly", message_id)
+            await self._failed(claimed, SendFailed(True, "internal", repr(exc)))
+            return
         await self._finish(claimed, status="sent", provider_id=provider_id, next_attempt_at=None)
 
     async def _claim(self, message_id: str) -> Any:

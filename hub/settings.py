@@ -45,6 +45,7 @@ class Settings:
     secret_key: Secret = field(default_factory=lambda: Secret(secrets.token_urlsafe(32)))
     previous_secret_keys: tuple[Secret, ...] = ()
     groq_api_key: Secret | None = None
+    groq_base_url: str | None = None  # None: the groq SDK's own default
     twilio_api_url: str = "https://api.twilio.com"
     twilio_verify_url: str = "https://verify.twilio.com"
     kapso_api_url: str = "https://api.kapso.ai/meta/whatsapp"
@@ -81,6 +82,7 @@ class Settings:
                 if key.strip()
             ),
             groq_api_key=Secret(groq) if groq else None,
+            groq_base_url=env.get("GROQ_BASE_URL") or None,
             twilio_api_url=env.get("TWILIO_API_URL", cls.twilio_api_url).rstrip("/"),
             twilio_verify_url=env.get("TWILIO_VERIFY_URL", cls.twilio_verify_url).rstrip("/"),
             kapso_api_url=env.get("KAPSO_API_URL", cls.kapso_api_url).rstrip("/"),

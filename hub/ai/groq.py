@@ -15,11 +15,13 @@ from hub.ai.base import Piece, Prompt, ReplierError, ToolCall
 
 
 class GroqReplier:
-    """One AsyncGroq client for the process; GROQ_BASE_URL is read by the SDK itself."""
+    """One AsyncGroq client for the process, at GROQ_BASE_URL when it is set."""
 
-    def __init__(self, api_key: str, timeout: float = 20.0) -> None:
+    def __init__(self, api_key: str, base_url: str | None = None, timeout: float = 20.0) -> None:
         # Retries are ours (bounded, honouring retry-after, and only before any text went out).
-        self.client = groq.AsyncGroq(api_key=api_key, max_retries=0, timeout=timeout)
+        self.client = groq.AsyncGroq(
+            api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout
+        )
 
     async def close(self) -> None:
         await self.client.close()

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from hub.ai.base import Piece, Prompt, ToolCall
-from hub.ai.retrieval import rank
+from hub.ai.retrieval import rank, tokens
 
 DONT_KNOW = (
     "I'm not sure about that, and I'd rather not guess. "
@@ -38,7 +38,11 @@ class LocalReplier:
         """The answer of the best-matching Q&A pair (or the best fact), else DONT_KNOW."""
         if not knowledge:
             return DONT_KNOW
-        best = rank(question, [f"{q} {q} {a}" for q, a in knowledge], limit=1)
-        if not best or best[0][1] < 1.0:
+        best = rank(question, [f"{q} {a}" for q, a in knowledge], limit=1)
+        if not best:
             return DONT_KNOW
-        return knowledge[best[0][0]][1]
+        # BM25 scores are not comparable across companies; coverage of the question is.
+        asked = set(tokens(question))
+        pair = knowledge[best[0][0]]
+        covered = asked & set(tokens(f"{pair[0]} {pair[1]}"))
+        return pair[1] if len(covered) * 2 >= len(asked) else DONT_KNOW

@@ -60,7 +60,7 @@ async def twilio_status(request: Request) -> Response:
     # Outbound: our number is the From of the message being reported on.
     account, params = await _twilio_account(request, "From")
     report = twilio.status(params)
-    if report is not None and params.get("MessageSid"):
+    if report is not None:
         await request.app.state.hub.inbound.status(account.company_id, report)
     return Response(TWIML_EMPTY, media_type="text/xml")
 

@@ -63,7 +63,7 @@ def inbound(params: Params) -> Inbound:
 
 def status(params: Params) -> StatusUpdate | None:
     ours = STATUSES.get(params.get("MessageStatus") or params.get("SmsStatus") or "")
-    if ours is None:
+    if ours is None or not params.get("MessageSid"):
         return None
     code = params.get("ErrorCode") or None
     return StatusUpdate("sms", e164(params["From"]), params["MessageSid"], ours, code, None)

@@ -1,0 +1,220 @@
+"""AI replies: streamed from (fake) Groq through the real SDK, stopped by humans, tools,
+failures, and the offline responder."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from hub.ai.local import DONT_KNOW
+from hub.assistant import SORRY
+from hub.persistence import repository as repo
+from hub.settings import Secret
+from tests.conftest import make_settings
+from tests.fakes.groq import FakeGroq
+from tests.fakes.serve import serve
+from tests.support.clients import Agent, Widget
+from tests.support.server import HubServer, start_hub
+
+
+@contextlib.asynccontextmanager
+async def groq_hub(database_url: str) -> AsyncIterator[tuple[HubServer, FakeGroq]]:
+    fake = FakeGroq()
+    async with serve(fake.app) as base:
+        settings = make_settings(
+            database_url, groq_api_key=Secret(fake.api_key), groq_base_url=base
+        )
+        async with start_hub(settings) as server:
+            yield server, fake
+        fake.release()
+
+
+@pytest.fixture
+async def groq(sqlite_url: str) -> AsyncIterator[tuple[HubServer, FakeGroq]]:
+    async with groq_hub(sqlite_url) as pair:
+        yield pair
+
+
+async def open_pair(server: HubServer, **ai: Any) -> tuple[Any, Agent, Widget]:
+    company = await server.company(ai=True)
+    if ai:
+        await server.hub.knowledge.update_ai_config(company.company_id, ai)
+    agent = await Agent.open(server.ws, company.agent_token)
+    widget = await Widget.open(server.ws, company.widget_key)
+    return company, agent, widget
+
+
+async def test_a_reply_streams_to_widget_and_agent_then_is_saved(
+    groq: tuple[HubServer, FakeGroq],
+) -> None:
+    server, fake = groq
+    text = "We install solar panels across the whole county, usually within two weeks."
+    fake.reply(text, chunk=4, delay=0.03)
+    _, agent, widget = await open_pair(server)
+    await widget.say("Where do you install?")
+    final = await widget.message(text)
+    deltas = [f for f in widget.seen if f["type"] == "ai.delta"]
+    assert len(deltas) >= 3  # it grew over several frames, coalesced (not one per token)
+    assert len(deltas) < len(text) // 4
+    assert [d["index"] for d in deltas] == list(range(len(deltas)))
+    assert {d["reply_id"] for d in deltas} == {final["id"]}
+    assert "".join(d["text"] for d in deltas) == final["text"]
+    assert (final["sender"], final["direction"]) == ("ai", "outbound")
+    seen = await agent.message(text)
+    agent_deltas = [f for f in agent.seen if f["type"] == "ai.delta"]
+    assert [d["text"] for d in agent_deltas] == [d["text"] for d in deltas]
+    assert seen == final
+    request = fake.requests[-1]
+    assert request["stream"] is True and request["model"] == "llama-3.1-8b-instant"
+    assert request["messages"][-1] == {"role": "user", "content": "Where do you install?"}
+
+
+async def test_a_takeover_stops_the_ai_mid_stream(groq: tuple[HubServer, FakeGroq]) -> None:
+    server, fake = groq
+    fake.reply("word " * 60, chunk=5, delay=0.03)
+    company, agent, widget = await open_pair(server)
+    visitor = await widget.say("Tell me everything")
+    await agent.expect("ai.delta")
+    await agent.send(
+        {"type": "conversation.takeover", "conversation_id": visitor["conversation_id"]}
+    )
+    await agent.expect("conversation.updated")
+    await agent.reply(visitor["conversation_id"], "Hi, a human here.")
+    await widget.message("Hi, a human here.")
+    await fake.wait_for_idle()
+    async with httpx.AsyncClient(base_url=server.http) as http:
+        auth = {"Authorization": f"Bearer {company.agent_token}"}
+        url = f"/api/conversations/{visitor['conversation_id']}/messages"
+        senders = [m["sender"] for m in (await http.get(url, headers=auth)).json()["messages"]]
+    assert senders == ["visitor", "agent"]  # the AI's reply was never saved
+
+
+async def test_handoff_and_lead_tools(groq: tuple[HubServer, FakeGroq]) -> None:
+    server, fake = groq
+    fake.reply(
+        "Thanks Ana, a specialist will reach out.",
+        tool_calls=[
+            {
+                "name": "capture_lead",
+                "arguments": {"name": "Ana", "email": "ana@example.com", "budget": "$10k"},
+            },
+            {"name": "handoff_to_human", "arguments": {"reason": "wants a quote"}},
+        ],
+    )
+    _, agent, widget = await open_pair(server, use_case="lead_qualification")
+    await widget.say("I'm Ana, ana@example.com, budget 10k, I want a quote")
+    await widget.message("Thanks Ana, a specialist will reach out.")
+    updated = await agent.expect("conversation.updated", timeout=5)
+    while not updated["conversation"]["needs_human"]:
+        updated = await agent.expect("conversation.updated")
+    conversation = updated["conversation"]
+    assert conversation["handled_by"] == "human"
+    assert conversation["contact"]["name"] == "Ana"
+    assert conversation["contact"]["email"] == "ana@example.com"
+    assert conversation["contact"]["lead"] == {"budget": "$10k"}
+    tools = [t["function"]["name"] for t in fake.requests[-1]["tools"]]
+    assert tools == ["handoff_to_human", "capture_lead"]
+
+
+async def test_rate_limit_is_honoured_then_the_reply_arrives(
+    groq: tuple[HubServer, FakeGroq],
+) -> None:
+    server, fake = groq
+    fake.fail(429, retry_after=0.2)
+    fake.reply("After a short wait.")
+    _, _, widget = await open_pair(server)
+    await widget.say("Hello?")
+    assert (await widget.message("After a short wait."))["sender"] == "ai"
+    assert fake.request_count == 2
+
+
+@pytest.mark.parametrize("failure", ["500", "mid_stream"])
+async def test_failures_become_an_honest_message_and_needs_human(
+    groq: tuple[HubServer, FakeGroq], failure: str
+) -> None:
+    server, fake = groq
+    if failure == "500":
+        fake.fail(500, times=3)
+    else:
+        fake.error_mid_stream("Our prices start at", "model overloaded")
+    _, agent, widget = await open_pair(server)
+    await widget.say("How much?")
+    sorry = await widget.message(SORRY)
+    deltas = [f for f in widget.seen if f["type"] == "ai.delta"]
+    assert all(d["reply_id"] == sorry["id"] for d in deltas)  # superseded by the same id
+    updated = await agent.expect("conversation.updated")
+    while not updated["conversation"]["needs_human"]:
+        updated = await agent.expect("conversation.updated")
+
+
+async def test_the_prompt_holds_the_relevant_pairs_of_this_company_only(
+    groq: tuple[HubServer, FakeGroq],
+) -> None:
+    server, fake = groq
+    company, _, widget = await open_pair(server)
+    other = await server.company("Globex", ai=True)
+    knowledge = server.hub.knowledge
+    await knowledge.add_pair(other.company_id, "Do you install heat pumps?", "GLOBEX SECRET")
+    rows = [
+        {
+            "id": f"q{i}",
+            "company_id": company.company_id,
+            "question": f"Q{i} on topic{i}",
+            "answer": f"A{i}",
+        }
+        for i in range(2000)
+    ]
+    async with server.hub.db.write() as conn:
+        await conn.execute(repo.qa_pairs.insert(), rows)
+    await knowledge.add_pair(company.company_id, "Do you install heat pumps?", "Yes, since 2015.")
+    await knowledge.update_profile(
+        company.company_id,
+        {"name": "Acme", "facts": ["Open Monday to Friday"], "description": "Solar installer"},
+    )
+    await widget.say("Do you install heat pumps?")
+    await fake.wait_for_requests(1)
+    system = fake.requests[-1]["messages"][0]["content"]
+    assert "Yes, since 2015." in system and "Open Monday to Friday" in system
+    assert "GLOBEX SECRET" not in system
+    assert system.count("Q: ") <= 8
+    assert len(system) < 8000
+
+
+async def test_the_offline_responder_answers_from_knowledge(sqlite_url: str) -> None:
+    async with start_hub(make_settings(sqlite_url)) as server:
+        company, _, widget = await open_pair(server)
+        await server.hub.knowledge.add_pair(
+            company.company_id, "What are your opening hours?", "We are open 9 to 5, Mon-Fri."
+        )
+        await widget.say("what are your opening hours")
+        answer = await widget.message("We are open 9 to 5, Mon-Fri.")
+        assert answer["sender"] == "ai"
+        await widget.say("Can you fix my car?")
+        assert (await widget.message(DONT_KNOW))["sender"] == "ai"
+
+
+async def test_sms_contacts_get_the_finished_reply_by_sms(sqlite_url: str) -> None:
+    from tests.channel_support import ACCOUNT_SID, AUTH_TOKEN, CUSTOMER, TWILIO_NUMBER, channel_hub
+    from tests.fakes.webhooks import inbound_sms_params, post_twilio
+
+    fake = FakeGroq()
+    async with serve(fake.app) as base:
+        key = Secret(fake.api_key)
+        async with channel_hub(sqlite_url, groq_api_key=key, groq_base_url=base) as ch:
+            on = await ch.http.put(
+                ch.url("/api/ai-settings"), json={"enabled": True}, headers=ch.auth
+            )
+            assert on.status_code == 200
+            fake.reply("Yes, we do weekend installs.", chunk=5, delay=0.02)
+            agent = await Agent.open(ch.server.ws, ch.company.agent_token)
+            params = inbound_sms_params(ACCOUNT_SID, CUSTOMER, TWILIO_NUMBER, "Weekends?")
+            await post_twilio(ch.http, ch.url("/webhooks/twilio/sms"), AUTH_TOKEN, params)
+            reply = await agent.message("Yes, we do weekend installs.")
+            assert (reply["channel"], reply["sender"], reply["status"]) == ("sms", "ai", "queued")
+            assert any(f["type"] == "ai.delta" for f in agent.seen)  # agents watch it stream
+            sent = await ch.twilio.wait_for_messages(1)
+            assert [m["Body"] for m in sent] == ["Yes, we do weekend installs."]
