@@ -107,8 +107,10 @@ class Assistant:
     async def reply(self, company_id: str, conversation_id: str) -> None:
         """Stream one reply, then save it; or say sorry and ask for a human."""
         config = await self.knowledge.ai_config(company_id)
+        if not config.enabled:
+            return
         conv = await self.conversations.require(company_id, conversation_id)
-        if not config.enabled or conv.handled_by != "ai":
+        if conv.handled_by != "ai":
             return
         reply = Reply(company_id, conversation_id, conv.channel)
         await self._typing(reply, True)

@@ -89,7 +89,7 @@ async def demo_company(db: Database, settings: Settings) -> CreatedCompany:
             await conn.execute(select(repo.companies).where(repo.companies.c.slug == DEMO_SLUG))
         ).first()
     if row is None:
-        return await create_company(
+        created = await create_company(
             db,
             settings,
             "Acme Demo Co.",
@@ -97,5 +97,27 @@ async def demo_company(db: Database, settings: Settings) -> CreatedCompany:
             description="A sample company that sells solar panels, for trying LeadOp Hub.",
             slug=DEMO_SLUG,
         )
+        await _seed_demo_knowledge(db, created.company_id)
+        return created
     token = await agent_token(db, settings, row.id, role="owner", email="demo@example.com")
     return CreatedCompany(row.id, row.widget_key, token)
+
+
+DEMO_FACTS = ["Open Monday to Friday, 9:00 to 17:00", "Installs across the whole county"]
+DEMO_PAIRS = [
+    ("How much does a solar installation cost?", "A typical home system costs $8,000 to $15,000."),
+    ("How long does an installation take?", "Most installs take one or two days on site."),
+    ("Do you offer financing?", "Yes: 0% financing over 5 years for approved customers."),
+]
+
+
+async def _seed_demo_knowledge(db: Database, company_id: str) -> None:
+    """Facts and Q&A pairs, so the offline responder has something to answer from."""
+    async with db.write() as conn:
+        stmt = repo.companies.update().where(repo.companies.c.id == company_id)
+        await conn.execute(stmt.values(facts=DEMO_FACTS))
+        rows = [
+            {"id": new_id(), "company_id": company_id, "question": q, "answer": a}
+            for q, a in DEMO_PAIRS
+        ]
+        await conn.execute(repo.qa_pairs.insert(), rows)

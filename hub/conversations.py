@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row
@@ -21,6 +22,7 @@ from hub.bus import Bus
 from hub.events import Event
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
+from hub.persistence.group_commit import GroupCommit, Request
 from hub.persistence.models import utcnow
 from hub.views import conversation_view, message_view
 
@@ -78,6 +80,7 @@ class ConversationService:
     def __init__(self, db: Database, bus: Bus) -> None:
         self.db = db
         self.bus = bus
+        self.group = GroupCommit(db)
         # Told the id of every outbound message queued for a provider (the outbox).
         self.on_queued: Callable[[str], None] = lambda _message_id: None
         # Told (company_id, conversation_id) of every new message from a visitor or contact.
@@ -99,6 +102,14 @@ class ConversationService:
         `create` makes the conversation when it does not exist yet (a widget's first message);
         `changes` are applied to the conversation in the same transaction.
         """
+        if not changes and out.provider_id is None:
+            fields = {k: v for k, v in out.__dict__.items() if v is not None or k != "id"}
+            stored = await self.group.append(Request(company_id, conversation_id, fields))
+            if stored is not None:
+                message = message_view(SimpleNamespace(**stored.row))
+                if stored.created:
+                    await self._publish_message(company_id, message)
+                return Appended(message, stored.created)
         for attempt in range(3):
             try:
                 row, created, fresh = await self._append_once(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,9 +34,14 @@ class AiConfig:
     max_tokens: int
 
 
+CONFIG_TTL = 5.0  # seconds another process's change to AI settings may take to apply here
+
+
 class KnowledgeService:
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Read on every inbound message: cached briefly so a busy chat costs no extra query.
+        self._configs: dict[str, tuple[float, AiConfig]] = {}
 
     async def profile(self, company_id: str) -> dict[str, Any]:
         async with self.db.read() as conn:
@@ -68,6 +74,14 @@ class KnowledgeService:
             return bool((await conn.execute(stmt)).rowcount)
 
     async def ai_config(self, company_id: str) -> AiConfig:
+        cached = self._configs.get(company_id)
+        if cached is not None and time.monotonic() - cached[0] < CONFIG_TTL:
+            return cached[1]
+        config = await self._load_config(company_id)
+        self._configs[company_id] = (time.monotonic(), config)
+        return config
+
+    async def _load_config(self, company_id: str) -> AiConfig:
         table = repo.ai_settings
         async with self.db.read() as conn:
             row = await repo.one(conn, select(table).where(table.c.company_id == company_id))
@@ -81,4 +95,5 @@ class KnowledgeService:
             await conn.execute(
                 stmt.on_conflict_do_update(index_elements=["company_id"], set_=values)
             )
+        self._configs.pop(company_id, None)
         return await self.ai_config(company_id)

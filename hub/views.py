@@ -15,7 +15,8 @@ def iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def message_view(row: Row[Any]) -> dict[str, Any]:
+def message_view(row: Any) -> dict[str, Any]:
+    """`row`: a messages row, or anything with its columns as attributes."""
     return {
         "id": row.id,
         "conversation_id": row.conversation_id,

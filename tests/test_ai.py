@@ -218,3 +218,24 @@ async def test_sms_contacts_get_the_finished_reply_by_sms(sqlite_url: str) -> No
             assert any(f["type"] == "ai.delta" for f in agent.seen)  # agents watch it stream
             sent = await ch.twilio.wait_for_messages(1)
             assert [m["Body"] for m in sent] == ["Yes, we do weekend installs."]
+
+
+async def test_a_visitor_who_reconnects_mid_stream_gets_the_finished_reply(
+    groq: tuple[HubServer, FakeGroq],
+) -> None:
+    server, fake = groq
+    text = "A long answer that keeps streaming while the visitor's page reloads."
+    fake.reply(text, chunk=3, delay=0.03)
+    company, _, widget = await open_pair(server)
+    sent = await widget.say("Tell me more")
+    await widget.expect("ai.delta")
+    await widget.close()
+    again = await Widget.open(
+        server.ws,
+        company.widget_key,
+        session_id=widget.welcome["session_id"],
+        last_seq=sent["seq"],
+    )
+    final = await again.message(text)
+    assert (final["seq"], final["sender"]) == (2, "ai")
+    assert [m["seq"] for m in again.messages()] == [2]
