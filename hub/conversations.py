@@ -36,6 +36,10 @@ Creator = Callable[[AsyncConnection], Awaitable[None]]
 WHATSAPP_WINDOW = dt.timedelta(hours=24)
 
 
+async def _always(_company_id: str, _channel: str) -> bool:
+    return True
+
+
 class NotFound(LookupError):
     """No such conversation in the caller's company."""
 
@@ -83,6 +87,8 @@ class ConversationService:
         self.group = GroupCommit(db)
         # Told the id of every outbound message queued for a provider (the outbox).
         self.on_queued: Callable[[str], None] = lambda _message_id: None
+        # Asked (company_id, channel) whether a provider account exists to send through.
+        self.can_send: Callable[[str, str], Awaitable[bool]] = _always
         # Told (company_id, conversation_id) of every new message from a visitor or contact.
         self.on_inbound: Callable[[str, str], None] = lambda _company, _conversation: None
 
@@ -177,6 +183,8 @@ class ConversationService:
         return appended
 
     async def _check_can_send(self, company_id: str, conv: Row[Any]) -> None:
+        if conv.channel != "widget" and not await self.can_send(company_id, conv.channel):
+            raise Refused("not_configured", f"no {conv.channel} integration is set up")
         if conv.channel == "sms":
             async with self.db.read() as conn:
                 contact = await repo.contact(conn, company_id, conv.contact_id)

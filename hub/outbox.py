@@ -68,6 +68,14 @@ class Outbox:
         self._task: asyncio.Task[None] | None = None
         self._inflight: set[asyncio.Task[None]] = set()
         conversations.on_queued = self.notify
+        conversations.can_send = self.can_send
+
+    async def can_send(self, company_id: str, channel: str) -> bool:
+        """Whether the company has the provider account this channel sends through."""
+        provider = PROVIDER.get(channel)
+        if provider is None:
+            return False
+        return await self.integrations.for_company(company_id, provider) is not None
 
     def notify(self, _message_id: str) -> None:
         self._wake.set()

@@ -165,3 +165,14 @@ async def test_mms_media_is_kept_as_attachments(ch: ChannelHub) -> None:
     message = await agent.message()
     assert (message["type"], message["text"]) == ("image", "")
     assert message["attachments"] == [{"url": media[0][0], "content_type": "image/png"}]
+
+
+async def test_a_reply_with_no_provider_account_is_refused(ch: ChannelHub) -> None:
+    agent = await Agent.open(ch.server.ws, ch.company.agent_token)
+    await text_in(ch, "Hi")
+    conversation_id = (await agent.message("Hi"))["conversation_id"]
+    async with ch.server.hub.db.write() as conn:
+        await conn.execute(repo.integrations.delete())
+    await agent.reply(conversation_id, "nowhere to send this")
+    assert (await agent.expect("error"))["code"] == "not_configured"
+    assert await count_messages(ch) == 1
