@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from hub.companies import agent_token, create_company, demo_company
+from hub.crypto import DecryptionError, Vault
+from hub.integrations import rotate_secrets
 from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade
 from hub.settings import Settings, SettingsError
@@ -27,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     command: Callable[[Settings, argparse.Namespace], int] = args.func
     try:
         return command(settings, args)
-    except LookupError as exc:
+    except (LookupError, DecryptionError) as exc:
         print(f"hub: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return 1
 
@@ -52,6 +54,13 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--website")
     create.add_argument("--description")
     create.set_defaults(func=_company_create)
+
+    rotate = sub.add_parser(
+        "rotate-secrets",
+        help="re-encrypt stored credentials under HUB_SECRET_KEY "
+        "(the old keys in HUB_SECRET_KEY_PREVIOUS)",
+    )
+    rotate.set_defaults(func=_rotate_secrets)
 
     token = sub.add_parser("token", help="issue an agent token")
     token.add_argument("--company", required=True, help="company id")
@@ -92,6 +101,13 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
         settings, lambda db: agent_token(db, settings, args.company, args.role, args.email)
     )
     print(json.dumps({"agent_token": token}))
+    return 0
+
+
+def _rotate_secrets(settings: Settings, _args: argparse.Namespace) -> int:
+    vault = Vault(settings.secret_key, settings.previous_secret_keys)
+    count = _with_db(settings, lambda db: rotate_secrets(db, vault))
+    print(json.dumps({"rotated": count}))
     return 0
 
 

@@ -48,7 +48,10 @@ class Vault:
 
     def rotate(self, token: str) -> str:
         """The same plaintext under the current key."""
-        return self._fernet.rotate(token.encode()).decode()
+        try:
+            return self._fernet.rotate(token.encode()).decode()
+        except InvalidToken:
+            raise DecryptionError("no configured key opens these credentials") from None
 
 
 def mask(value: str | None) -> str | None:

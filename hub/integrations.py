@@ -102,3 +102,14 @@ class IntegrationService:
             **{name: mask(value) for name, value in secrets.items()},
             "configured": True,
         }
+
+
+async def rotate_secrets(db: Database, vault: Vault) -> int:
+    """Re-encrypt every stored credential under the current key; returns how many."""
+    table = repo.integrations
+    async with db.write() as conn:
+        rows = (await conn.execute(select(table.c.id, table.c.secrets))).all()
+        for row in rows:
+            stmt = table.update().where(table.c.id == row.id)
+            await conn.execute(stmt.values(secrets=vault.rotate(row.secrets)))
+    return len(rows)

@@ -68,3 +68,40 @@ def test_key_rotation_keeps_old_ciphertext_readable() -> None:
     assert Vault(new).open(resealed) == {"auth_token": "t0k3n"}
     with pytest.raises(DecryptionError):
         Vault(new).open(sealed)
+
+
+async def test_rotate_secrets_re_encrypts_what_is_stored(sqlite_url: str) -> None:
+    import asyncio
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    async with channel_hub(sqlite_url) as hub:
+        db_url = hub.server.settings.database_url
+        old = hub.server.settings.secret_key.reveal()
+    hub_bin = str(Path(sys.executable).with_name("hub"))
+    env = {**os.environ, "DATABASE_URL": db_url, "HUB_SECRET_KEY": "brand-new-secret-key-123"}
+
+    def rotate() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [hub_bin, "rotate-secrets"], env=env, capture_output=True, text=True, timeout=60
+        )
+
+    without_old = await asyncio.to_thread(rotate)
+    assert without_old.returncode == 1 and "no configured key" in without_old.stderr
+    env["HUB_SECRET_KEY_PREVIOUS"] = old
+    rotated = await asyncio.to_thread(rotate)
+    assert rotated.returncode == 0, rotated.stderr
+    assert json.loads(rotated.stdout) == {"rotated": 2}
+    from hub.integrations import IntegrationService
+    from hub.persistence.db import Database
+
+    db = Database(db_url)
+    try:
+        service = IntegrationService(db, Vault(Secret("brand-new-secret-key-123")))
+        account = await service.by_address("twilio", "+15559870002")
+        assert account is not None and account.creds["auth_token"] == AUTH_TOKEN
+    finally:
+        await db.close()
