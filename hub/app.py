@@ -15,13 +15,14 @@ from hub.ai.groq import GroqReplier
 from hub.ai.local import LocalReplier
 from hub.api import integrations as integrations_api
 from hub.api import knowledge as knowledge_api
+from hub.api import pages, webhooks
 from hub.api import routes as api
-from hub.api import webhooks
 from hub.api.errors import HANDLERS
 from hub.assistant import Assistant
 from hub.bus import Bus, make_bus
 from hub.channels.kapso_whatsapp import KapsoSender
 from hub.channels.twilio_sms import TwilioSender
+from hub.companies import demo_widget_key
 from hub.connections.agent import agent_endpoint
 from hub.connections.registry import Registry
 from hub.connections.widget import widget_endpoint
@@ -54,6 +55,10 @@ class Hub:
     outbox: Outbox
     knowledge: KnowledgeService
     assistant: Assistant
+
+    async def demo_widget_key(self) -> str | None:
+        """The demo company's widget key, when `hub serve --demo` has seeded it."""
+        return await demo_widget_key(self.db)
 
 
 @contextlib.asynccontextmanager
@@ -128,6 +133,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *api.routes,
         *integrations_api.routes,
         *knowledge_api.routes,
+        *pages.routes,
         *webhooks.routes,
         WebSocketRoute("/ws/widget", widget_endpoint),
         WebSocketRoute("/ws/agent", agent_endpoint),

@@ -15,16 +15,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from hub import events
 from hub.ai import prompts
 from hub.ai.base import Piece, Prompt, Replier, ReplierError, ToolCall
-from hub.conversations import ConversationService, Outgoing
+from hub.conversations import ConversationService, Outgoing, Refused
 from hub.events import Event
 from hub.knowledge import KnowledgeService
 from hub.persistence import repository as repo
 from hub.persistence.models import new_id
+from hub.phones import BadPhone, e164
 
 log = logging.getLogger("hub.assistant")
 
@@ -35,6 +36,9 @@ SORRY = (
     "I've asked someone from our team to help you here."
 )
 HANDOFF_TEXT = "I'm bringing in someone from our team; they will reply here shortly."
+NOTED = "Thanks, I've noted that."
+# Column sizes, so a long tool argument can never fail a write.
+LIMITS = {"name": 200, "email": 320, "phone": 32, "requested_slot": 200}
 
 
 class Stopped(Exception):
@@ -53,6 +57,7 @@ class Reply:
     flushed_at: float = 0.0
     usage: tuple[int, int] | None = None
     handoff: str | None = None
+    tools: int = 0
 
     @property
     def text(self) -> str:
@@ -112,24 +117,39 @@ class Assistant:
         conv = await self.conversations.require(company_id, conversation_id)
         if conv.handled_by != "ai":
             return
+        try:
+            await self.conversations.check_can_send(company_id, conv)
+        except Refused as exc:  # e.g. an SMS contact who opted out: the AI stays silent
+            log.info("AI does not answer %s: %s", conversation_id, exc.code)
+            return
         reply = Reply(company_id, conversation_id, conv.channel)
         await self._typing(reply, True)
         try:
-            await self._stream_with_retries(reply, await self._prompt(reply, config))
-            await self._check(reply)
-            await self._save(reply, reply.text or (HANDOFF_TEXT if reply.handoff else ""))
+            await self._answer(reply, config)
         except Stopped:
-            return
-        except ReplierError as exc:
-            log.warning("AI reply in %s failed: %s", conversation_id, exc)
-            await self._save(reply, SORRY)
-            await self.conversations.set_state(company_id, conversation_id, needs_human=True)
             return
         finally:
             await self._typing(reply, False)
+
+    async def _answer(self, reply: Reply, config: Any) -> None:
+        try:
+            await self._stream_with_retries(reply, await self._prompt(reply, config))
+            text = reply.text or (HANDOFF_TEXT if reply.handoff else NOTED if reply.tools else "")
+            if not text:
+                raise ReplierError("the model answered nothing")
+            await self._check(reply)
+            await self._save(reply, text)
+        except ReplierError as exc:
+            log.warning("AI reply in %s failed: %s", reply.conversation_id, exc)
+            await self._check(reply)  # a human who took over meanwhile gets no apology
+            await self._save(reply, SORRY)
+            await self.conversations.set_state(
+                reply.company_id, reply.conversation_id, needs_human=True
+            )
+            return
         if reply.handoff is not None:
             await self.conversations.set_state(
-                company_id, conversation_id, needs_human=True, handled_by="human"
+                reply.company_id, reply.conversation_id, needs_human=True, handled_by="human"
             )
 
     async def _prompt(self, reply: Reply, config: Any) -> Prompt:
@@ -213,7 +233,9 @@ class Assistant:
         )
 
     async def _tool(self, reply: Reply, call: ToolCall) -> None:
-        args = {k: str(v)[:500] for k, v in call.arguments.items() if v not in (None, "")}
+        await self._check(reply)  # nothing is recorded once a human has taken over
+        reply.tools += 1
+        args = {k: str(v)[: LIMITS.get(k, 500)] for k, v in call.arguments.items() if v}
         if call.name == "handoff_to_human":
             reply.handoff = args.get("reason", "asked for a human")
         elif call.name == "capture_lead":
@@ -235,8 +257,9 @@ class Assistant:
             for key in ("name", "email"):
                 if key in args:
                     values[key] = args[key]
-            if "phone" in args and not contact.phone:
-                values["phone"] = args["phone"][:32]
+            phone = _phone(args.get("phone"))
+            if phone and not contact.phone and not await _phone_taken(conn, reply, phone):
+                values["phone"] = phone
             await conn.execute(update(table).where(table.c.id == contact.id).values(**values))
         await self.conversations.publish_conversation(reply.company_id, reply.conversation_id)
 
@@ -255,3 +278,17 @@ class Assistant:
                 )
             )
         await self.conversations.publish_conversation(reply.company_id, reply.conversation_id)
+
+
+def _phone(raw: str | None) -> str | None:
+    try:
+        return e164(raw) if raw else None
+    except BadPhone:
+        return None
+
+
+async def _phone_taken(conn: Any, reply: Reply, phone: str) -> bool:
+    """Another contact of the company already has this number (it is unique per company)."""
+    table = repo.contacts
+    stmt = select(table.c.id).where(table.c.company_id == reply.company_id, table.c.phone == phone)
+    return (await conn.execute(stmt)).first() is not None

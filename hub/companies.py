@@ -82,6 +82,12 @@ async def agent_token(
     return issue_token(settings.secret_key, identity, settings.token_ttl_days)
 
 
+async def demo_widget_key(db: Database) -> str | None:
+    async with db.read() as conn:
+        stmt = select(repo.companies.c.widget_key).where(repo.companies.c.slug == DEMO_SLUG)
+        return (await conn.execute(stmt)).scalar()
+
+
 async def demo_company(db: Database, settings: Settings) -> CreatedCompany:
     """The demo company, created once; a fresh owner token each time."""
     async with db.read() as conn:

@@ -185,7 +185,7 @@ class ConversationService:
         Raises Refused (opted_out, window_closed) when the channel may not carry it.
         """
         conv = await self.require(agent.company_id, conversation_id)
-        await self._check_can_send(agent.company_id, conv)
+        await self.check_can_send(agent.company_id, conv)
         # Widget replies are delivered by being published; provider channels start queued.
         status = "delivered" if conv.channel == "widget" else "queued"
         out = Outgoing(
@@ -197,7 +197,8 @@ class ConversationService:
             self.on_queued(appended.message["id"])
         return appended
 
-    async def _check_can_send(self, company_id: str, conv: Row[Any]) -> None:
+    async def check_can_send(self, company_id: str, conv: Row[Any]) -> None:
+        """Raise Refused when the conversation's channel may not carry a reply now."""
         if conv.channel != "widget" and not await self.can_send(company_id, conv.channel):
             raise Refused("not_configured", f"no {conv.channel} integration is set up")
         if conv.channel == "sms":

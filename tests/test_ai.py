@@ -239,3 +239,41 @@ async def test_a_visitor_who_reconnects_mid_stream_gets_the_finished_reply(
     final = await again.message(text)
     assert (final["seq"], final["sender"]) == (2, "ai")
     assert [m["seq"] for m in again.messages()] == [2]
+
+
+async def test_a_tool_only_answer_saves_a_short_acknowledgement(
+    groq: tuple[HubServer, FakeGroq],
+) -> None:
+    server, fake = groq
+    fake.reply("", tool_calls=[{"name": "capture_lead", "arguments": {"need": "x" * 900}}])
+    _, agent, widget = await open_pair(server, use_case="lead_qualification")
+    await widget.say("I need panels")
+    assert (await widget.message())["text"] == "Thanks, I've noted that."
+    updated = await agent.expect("conversation.updated")
+    while updated["conversation"]["contact"]["lead"] is None:
+        updated = await agent.expect("conversation.updated")
+    assert updated["conversation"]["contact"]["lead"] == {"need": "x" * 500}
+
+
+async def test_the_ai_never_answers_a_contact_who_opted_out(sqlite_url: str) -> None:
+    from tests.channel_support import ACCOUNT_SID, AUTH_TOKEN, CUSTOMER, TWILIO_NUMBER, channel_hub
+    from tests.fakes.webhooks import inbound_sms_params, post_twilio
+
+    fake = FakeGroq()
+    async with serve(fake.app) as base:
+        key = Secret(fake.api_key)
+        async with channel_hub(sqlite_url, groq_api_key=key, groq_base_url=base) as ch:
+            await ch.http.put(ch.url("/api/ai-settings"), json={"enabled": True}, headers=ch.auth)
+            agent = await Agent.open(ch.server.ws, ch.company.agent_token)
+            for text in ("STOP", "are you there?"):
+                params = inbound_sms_params(ACCOUNT_SID, CUSTOMER, TWILIO_NUMBER, text)
+                await post_twilio(ch.http, ch.url("/webhooks/twilio/sms"), AUTH_TOKEN, params)
+                await agent.message(text)
+            # Opted back in, the next message is answered: the only model call of the test.
+            fake.reply("Welcome back.")
+            for text in ("START", "hello again"):
+                params = inbound_sms_params(ACCOUNT_SID, CUSTOMER, TWILIO_NUMBER, text)
+                await post_twilio(ch.http, ch.url("/webhooks/twilio/sms"), AUTH_TOKEN, params)
+            await agent.message("Welcome back.")
+            assert fake.request_count == 1
+            assert [m["Body"] for m in await ch.twilio.wait_for_messages(1)] == ["Welcome back."]

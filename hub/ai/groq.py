@@ -13,14 +13,17 @@ from groq.types.chat import ChatCompletionChunk
 
 from hub.ai.base import Piece, Prompt, ReplierError, ToolCall
 
+DEFAULT_BASE_URL = "https://api.groq.com"
+
 
 class GroqReplier:
     """One AsyncGroq client for the process, at GROQ_BASE_URL when it is set."""
 
     def __init__(self, api_key: str, base_url: str | None = None, timeout: float = 20.0) -> None:
         # Retries are ours (bounded, honouring retry-after, and only before any text went out).
+        # An explicit default: left to itself the SDK would read an empty GROQ_BASE_URL.
         self.client = groq.AsyncGroq(
-            api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout
+            api_key=api_key, base_url=base_url or DEFAULT_BASE_URL, max_retries=0, timeout=timeout
         )
 
     async def close(self) -> None:

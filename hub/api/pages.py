@@ -1,0 +1,50 @@
+"""The widget bundle, the agent inbox and the demo page, served from the package itself."""
+
+from __future__ import annotations
+
+import html
+from importlib import resources
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from hub.api.errors import ApiError
+
+STATIC = resources.files("hub") / "static"
+TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+PUBLIC = {"widget.js", "inbox.js", "inbox.css"}
+
+
+def _read(name: str) -> str:
+    return (STATIC / name).read_text(encoding="utf-8")
+
+
+async def asset(request: Request) -> Response:
+    name = request.path_params.get("name", "widget.js")
+    if name not in PUBLIC or not (STATIC / name).is_file():
+        raise ApiError(404, "not_found", "no such file")
+    suffix = name[name.rfind(".") :]
+    headers = {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
+    return Response(_read(name), media_type=TYPES[suffix], headers=headers)
+
+
+async def inbox(_request: Request) -> HTMLResponse:
+    return HTMLResponse(_read("inbox.html"))
+
+
+async def demo(request: Request) -> HTMLResponse:
+    """A sample company page with the demo company's widget on it."""
+    key = await request.app.state.hub.demo_widget_key()
+    if key is None:
+        raise ApiError(404, "not_found", "start the hub with --demo to seed the demo company")
+    page = _read("demo.html").replace("{{WIDGET_KEY}}", html.escape(key, quote=True))
+    return HTMLResponse(page)
+
+
+routes = [
+    Route("/widget.js", asset, methods=["GET"], name="widget"),
+    Route("/static/{name}", asset, methods=["GET"]),
+    Route("/inbox", inbox, methods=["GET"]),
+    Route("/demo", demo, methods=["GET"]),
+]
