@@ -6,7 +6,16 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
-from hub.connections.protocol import WIDGET_FRAMES, Close, Engage, Hello, Ping, WidgetSend, parse
+from hub.connections.protocol import (
+    WIDGET_FRAMES,
+    Close,
+    Engage,
+    FrameError,
+    Hello,
+    Ping,
+    WidgetSend,
+    parse,
+)
 from hub.connections.protocol import WidgetTyping as Typing
 from hub.connections.session import Disconnected, Session
 from hub.conversations import ConversationService
@@ -37,8 +46,9 @@ class WidgetSession(Session):
         )
 
     def resync(self) -> None:
-        if self.visitor is not None:
-            self.later(lambda: self.catch_up(self.visitor.conversation_id))  # type: ignore[union-attr]
+        visitor = self.visitor
+        if visitor is not None:
+            self.later(lambda: self.catch_up(visitor.conversation_id))
 
     async def handle(self, raw: str) -> None:
         assert self.visitor is not None
@@ -57,7 +67,7 @@ class WidgetSession(Session):
             case Ping():
                 self.send({"type": "pong"})
             case Hello():
-                self.send({"type": "error", "code": "bad_frame", "message": "already said hello"})
+                raise FrameError("bad_frame", "already said hello")
 
 
 async def widget_endpoint(ws: WebSocket) -> None:
