@@ -146,6 +146,17 @@ class VisitorService:
         )
         return await repo.bump_daily(conn, company_id, day, visits=1) if new else None
 
+    async def today(self, company_id: str) -> dict[str, Any]:
+        """Today's (UTC) visit counters: the `stats.updated` an agent gets on connecting."""
+        day = dt.datetime.now(dt.UTC).date()
+        table = repo.daily_stats
+        async with self.db.read() as conn:
+            row = await repo.one(
+                conn, table.select().where(table.c.company_id == company_id, table.c.day == day)
+            )
+        visits, engaged = (0, 0) if row is None else (row.visits, row.engaged_visits)
+        return {"day": day.isoformat(), "visits": visits, "engaged_visits": engaged}
+
     async def _publish_stats(self, company_id: str, stats: Any) -> None:
         if stats is None:
             return

@@ -124,12 +124,15 @@ async def test_visits_and_engaged_visits_are_counted_once(hub: HubServer) -> Non
     assert after["visits"] == 2
     stats_frames = [f for f in agent.seen if f["type"] == "stats.updated"]
     assert [(f["visits"], f["engaged_visits"]) for f in stats_frames] == [
+        (0, 0),  # today's counters when the agent connected
         (1, 0),
         (1, 1),
         (2, 1),
         (2, 2),
     ]
     assert stats_frames[-1]["day"] == engaged["day"]
+    later = await Agent.open(hub.ws, company.agent_token)
+    assert (later.today["visits"], later.today["engaged_visits"]) == (2, 2)
 
 
 async def test_http_reply_is_idempotent_and_live(hub: HubServer) -> None:

@@ -48,9 +48,12 @@ class AgentSession(Session):
         self.later(self.snapshot)
 
     async def snapshot(self) -> None:
-        """Send the inbox, then any message this socket has not seen in it (after a resync)."""
+        """Send the inbox and today's counters, then any message this socket has not seen
+        in it (after a resync)."""
         inbox = await self.hub.conversations.inbox(self.company_id)
         await self.ws.send_text(dumps({"type": "inbox.snapshot", "conversations": inbox}))
+        today = await self.hub.visitors.today(self.company_id)
+        await self.ws.send_text(dumps({"type": "stats.updated", **today}))
         first = not self.delivered
         for conversation in inbox:
             known = self.delivered.get(conversation["id"])

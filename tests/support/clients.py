@@ -99,6 +99,7 @@ class Widget(Client):
 class Agent(Client):
     welcome: dict[str, Any]
     snapshot: dict[str, Any]
+    today: dict[str, Any]
 
     @classmethod
     async def open(cls, base: str, token: str) -> Agent:
@@ -107,6 +108,7 @@ class Agent(Client):
         await client.send({"type": "auth", "token": token})
         client.welcome = await client.expect("welcome")
         client.snapshot = await client.expect("inbox.snapshot")
+        client.today = await client.expect("stats.updated")  # today's counters, on connecting
         return client
 
     async def reply(self, conversation_id: str, text: str, client_id: str | None = None) -> None:
