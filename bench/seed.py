@@ -7,6 +7,7 @@ import asyncio
 from sqlalchemy import text
 
 from hub.companies import CreatedCompany, create_company
+from hub.knowledge import KnowledgeService
 from hub.persistence.db import Database
 from hub.settings import Secret, Settings, normalise_database_url
 
@@ -22,9 +23,14 @@ async def create_companies(
     db = Database(url)
     gate = asyncio.Semaphore(CONCURRENCY)
 
+    knowledge = KnowledgeService(db)
+
     async def one(index: int) -> CreatedCompany:
         async with gate:
-            return await create_company(db, settings, f"{prefix} {index}")
+            created = await create_company(db, settings, f"{prefix} {index}")
+            # Visitor/agent pairs measure the human chat path: the AI stays quiet.
+            await knowledge.update_ai_config(created.company_id, {"enabled": False})
+            return created
 
     try:
         return list(await asyncio.gather(*(one(i) for i in range(count))))
