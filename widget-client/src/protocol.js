@@ -1,0 +1,43 @@
+// Frame builders and the parser for the widget socket (docs/protocol.md, "Widget socket").
+
+export const MAX_TEXT = 4000;
+
+export const hello = (visitId, sessionId, lastSeq) => ({
+  type: 'hello',
+  visit_id: visitId,
+  session_id: sessionId || null,
+  last_seq: lastSeq || 0,
+  page_url: String(location.href).slice(0, 2000),
+});
+export const sendMessage = (clientId, text) => ({ type: 'message.send', client_id: clientId, text });
+export const engage = () => ({ type: 'engage' });
+export const typing = (active) => ({ type: 'typing', active: !!active });
+export const ping = () => ({ type: 'ping' });
+
+// Text length in characters (code points), as the hub counts it.
+export const textLength = (text) => [...text].length;
+
+/** A server frame as an object with a string `type`, or null. */
+export function parse(data) {
+  if (typeof data !== 'string') return null;
+  try {
+    const f = JSON.parse(data);
+    return f && typeof f === 'object' && typeof f.type === 'string' ? f : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A random id (client_id, visit_id): a UUID when available, else 128 random bits in hex. */
+export function randomId() {
+  const c = globalThis.crypto;
+  if (c && c.randomUUID) {
+    try {
+      return c.randomUUID();
+    } catch {}
+  }
+  const b = new Uint8Array(16);
+  if (c && c.getRandomValues) c.getRandomValues(b);
+  else for (let i = 0; i < 16; i++) b[i] = (Math.random() * 256) | 0;
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
