@@ -1,0 +1,285 @@
+"""The widget and the agent inbox in real headless Chromium, against a hub on a loopback port.
+
+The widget is embedded with its one-tag snippet on a host page served from another origin;
+the inbox is the hub's own `/inbox`. Every wait is on a condition, with a timeout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from hub.settings import Secret
+from tests.conftest import make_settings, unavailable
+from tests.fakes.groq import FakeGroq
+from tests.fakes.serve import serve
+from tests.support.browser import (
+    ARTIFACTS,
+    HOSTILE_CSS,
+    InboxPage,
+    WidgetPage,
+    chromium,
+    chromium_missing,
+    expect,
+    host_site,
+    new_context,
+)
+from tests.support.server import HubServer, start_hub
+
+# Headless Chromium announces itself as "HeadlessChrome" (a bot to the hub); the screenshot
+# test browses as an ordinary desktop Chrome so the inbox shows a usual visitor.
+DESKTOP_UA = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Safari/537.36"
+)
+
+
+@pytest.fixture(autouse=True)
+def _needs_chromium() -> None:
+    reason = chromium_missing()
+    if reason:
+        unavailable(reason)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    async with chromium() as launched:
+        yield launched
+
+
+async def agent_post(server: HubServer, token: str, conversation_id: str, text: str) -> Any:
+    """An agent reply through the HTTP API."""
+    async with httpx.AsyncClient(base_url=server.http, timeout=10) as http:
+        response = await http.post(
+            f"/api/conversations/{conversation_id}/messages",
+            json={"text": text},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert response.status_code == 201, response.text
+    return response.json()["message"]
+
+
+async def only_conversation(server: HubServer, token: str) -> str:
+    async with httpx.AsyncClient(base_url=server.http, timeout=10) as http:
+        response = await http.get(
+            "/api/conversations", headers={"Authorization": f"Bearer {token}"}
+        )
+    response.raise_for_status()
+    conversations = response.json()["conversations"]
+    assert len(conversations) == 1, conversations
+    return str(conversations[0]["id"])
+
+
+async def test_a_visitor_and_an_agent_talk_through_widget_and_inbox(
+    hub: HubServer, browser: Any
+) -> None:
+    """Also saves tests/artifacts/widget.png and tests/artifacts/inbox.png."""
+    company = await hub.company("Acme Solar")
+    async with (
+        host_site(hub.http, company.widget_key) as site,
+        new_context(
+            browser, viewport={"width": 1000, "height": 720}, user_agent=DESKTOP_UA
+        ) as visitor_ctx,
+        new_context(browser, viewport={"width": 1200, "height": 760}) as agent_ctx,
+    ):
+        inbox = InboxPage(await agent_ctx.new_page())
+        await inbox.goto(hub.http, company.agent_token)
+        widget = WidgetPage(await visitor_ctx.new_page())
+        await widget.page.goto(site)
+
+        await widget.open()
+        await widget.say("Hi! Do you install solar panels in Springfield?")
+
+        # live: the conversation shows up in the already open inbox, as "Visitor"
+        item = inbox.conversation()
+        await expect(item).to_contain_text("Visitor")
+        await expect(item).to_contain_text("Do you install solar panels")
+        await item.click()
+        question = inbox.message("Do you install solar panels in Springfield?")
+        await expect(question).to_have_attribute("data-sender", "visitor")
+
+        await inbox.reply("Yes, we do. Installation usually takes two days.")
+        answer = widget.message("Installation usually takes two days.")
+        await expect(answer).to_have_count(1)
+        await expect(answer).to_have_attribute("data-sender", "agent")
+        await expect(answer).to_be_visible()
+        await expect(widget.messages()).to_have_count(2)
+
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        await widget.page.screenshot(path=str(ARTIFACTS / "widget.png"))
+        await inbox.page.screenshot(path=str(ARTIFACTS / "inbox.png"), full_page=True)
+    assert (ARTIFACTS / "widget.png").stat().st_size > 0
+    assert (ARTIFACTS / "inbox.png").stat().st_size > 0
+
+
+@contextlib.asynccontextmanager
+async def groq_hub(database_url: str) -> AsyncIterator[tuple[HubServer, FakeGroq]]:
+    fake = FakeGroq()
+    async with serve(fake.app) as base:
+        settings = make_settings(
+            database_url, groq_api_key=Secret(fake.api_key), groq_base_url=base
+        )
+        async with start_hub(settings) as server:
+            yield server, fake
+        fake.release()
+
+
+# Records, on every DOM change in the widget, the text length of the AI reply in progress
+# and whether it is final yet (it has a seq), keeping only changes.
+RECORD_GROWTH = """() => {
+  const root = document.getElementById('leadop-widget-host').shadowRoot;
+  const seen = (window.__replyLengths = []);
+  const record = () => {
+    const el = root.querySelector('[data-reply-id]');
+    if (!el) return;
+    const entry = { n: el.textContent.length, done: !!el.getAttribute('data-seq') };
+    const last = seen[seen.length - 1];
+    if (!last || last.n !== entry.n || last.done !== entry.done) seen.push(entry);
+  };
+  new MutationObserver(record).observe(root, {
+    subtree: true, childList: true, characterData: true, attributes: true,
+  });
+}"""
+
+
+async def test_an_ai_reply_grows_in_the_widget_before_it_completes(
+    sqlite_url: str, browser: Any
+) -> None:
+    text = (
+        "We install solar panels across the whole county, usually within two days of a "
+        "survey, and every installation comes with a twenty-five year warranty."
+    )
+    async with groq_hub(sqlite_url) as (server, fake):
+        fake.reply(text, chunk=3, delay=0.03)
+        company = await server.company("Sunny", ai=True)
+        async with host_site(server.http, company.widget_key) as site, new_context(browser) as ctx:
+            widget = WidgetPage(await ctx.new_page())
+            await widget.page.goto(site)
+            await widget.open()
+            await widget.page.evaluate(RECORD_GROWTH)
+            await widget.say("Where do you install?")
+
+            final = widget.message(text)
+            await expect(final).to_have_count(1)
+            await expect(final).to_have_attribute("data-sender", "ai")
+            await expect(widget.messages()).to_have_count(2)
+            seen = await widget.page.evaluate("window.__replyLengths")
+
+    growing = [entry["n"] for entry in seen if not entry["done"]]
+    assert len(set(growing)) >= 3, seen  # several renders before the end
+    assert growing == sorted(growing) and len(set(growing)) == len(growing), seen
+    assert growing[-1] <= len(text), seen
+    assert fake.request_count >= 1
+
+
+def record_hellos(page: Any) -> list[dict[str, Any]]:
+    """Every `hello` the page's widget sends, in order (one per socket it opens)."""
+    hellos: list[dict[str, Any]] = []
+
+    def on_frame(payload: str | bytes) -> None:
+        with contextlib.suppress(ValueError):
+            frame = json.loads(payload)
+            if isinstance(frame, dict) and frame.get("type") == "hello":
+                hellos.append(frame)
+
+    page.on("websocket", lambda ws: ws.on("framesent", on_frame))
+    return hellos
+
+
+async def test_reload_and_hub_restart_lose_nothing_and_show_nothing_twice(
+    sqlite_url: str, browser: Any
+) -> None:
+    settings = make_settings(sqlite_url)
+    async with contextlib.AsyncExitStack() as stack:  # the page outlives both hubs
+        async with start_hub(settings) as first:
+            port = first.port
+            company = await first.company("Restart Co")
+            site = await stack.enter_async_context(host_site(first.http, company.widget_key))
+            ctx = await stack.enter_async_context(new_context(browser))
+            widget = WidgetPage(await ctx.new_page())
+            hellos = record_hellos(widget.page)
+            await widget.page.goto(site)
+            await widget.open()
+            await widget.say("Before the reload")
+            conversation_id = await only_conversation(first, company.agent_token)
+            await agent_post(first, company.agent_token, conversation_id, "Agent, before reload")
+            await expect(widget.message("Agent, before reload")).to_have_count(1)
+
+            # a reload restores the conversation from the hub
+            await widget.page.reload()
+            await widget.online()
+            await expect(widget.messages()).to_have_count(2)
+            await widget.open()
+            await expect(widget.message("Before the reload")).to_be_visible()
+            await expect(widget.message("Agent, before reload")).to_be_visible()
+
+        # the hub is gone while the page stays open: the widget says so honestly
+        await expect(widget.status).to_have_attribute("data-state", "offline")
+        before_restart = len(hellos)
+
+        async with start_hub(settings, port=port) as second:  # same port, same SQLite file
+            # posted as soon as the new hub listens, before the widget's backoff reconnects
+            await agent_post(second, company.agent_token, conversation_id, "Missed one")
+            await agent_post(second, company.agent_token, conversation_id, "Missed two")
+            await widget.online()
+            await expect(widget.message("Missed one")).to_have_count(1)
+            await expect(widget.message("Missed two")).to_have_count(1)
+            await expect(widget.messages()).to_have_count(4)
+            seqs = await widget.messages().evaluate_all(
+                "els => els.map(e => Number(e.getAttribute('data-seq')))"
+            )
+            assert len(seqs) == 4 and seqs == sorted(set(seqs)), seqs  # each exactly once
+            texts = await widget.messages().all_text_contents()
+            assert texts[2:] == ["Missed one", "Missed two"], texts
+            resumed = hellos[before_restart:]
+            assert resumed and resumed[-1]["last_seq"] == 2, hellos  # resumed, not replayed
+            # and the reconnected widget still sends
+            await widget.say("After the restart")
+            await expect(widget.messages()).to_have_count(5)
+
+
+async def test_hostile_host_css_does_not_break_the_widget(hub: HubServer, browser: Any) -> None:
+    company = await hub.company("Hostile")
+    async with (
+        host_site(hub.http, company.widget_key, css=HOSTILE_CSS) as site,
+        new_context(browser) as ctx,
+    ):
+        widget = WidgetPage(await ctx.new_page())
+        await widget.page.goto(site)
+        await expect(widget.page.get_by_role("heading")).to_be_hidden()  # the CSS applies
+        await expect(widget.launcher).to_be_visible()
+        box = await widget.launcher.bounding_box()
+        assert box is not None and box["width"] >= 32 and box["height"] >= 32, box
+        await widget.open()  # a real click: the launcher receives pointer events
+        await expect(widget.send_button).to_be_visible()
+        await widget.say("Can you still read me?")
+        await expect(widget.message("Can you still read me?")).to_be_visible()
+
+
+async def test_visits_and_engaged_visits_show_on_the_inbox_counters(
+    hub: HubServer, browser: Any
+) -> None:
+    company = await hub.company("Counters")
+    async with (
+        host_site(hub.http, company.widget_key) as site,
+        new_context(browser) as visitor_ctx,
+        new_context(browser) as agent_ctx,
+    ):
+        inbox = InboxPage(await agent_ctx.new_page())
+        await inbox.goto(hub.http, company.agent_token)
+        await expect(inbox.visits).to_have_text("0")
+        await expect(inbox.engaged).to_have_text("0")
+
+        widget = WidgetPage(await visitor_ctx.new_page())
+        await widget.page.goto(site)
+        await expect(inbox.visits).to_have_text("1")  # loading the page counts a visit
+        await expect(inbox.engaged).to_have_text("0")
+
+        await widget.open()
+        await expect(inbox.engaged).to_have_text("1")  # opening the chat engages it
+        await expect(inbox.visits).to_have_text("1")
