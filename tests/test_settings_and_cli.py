@@ -124,6 +124,13 @@ def serve_demo(cwd: Path, port: int) -> dict[str, str]:
             if key == "agent inbox":
                 break
         assert wait_healthy(f"http://127.0.0.1:{port}/healthz", proc)
+        demo = httpx.get(f"http://127.0.0.1:{port}/demo", timeout=5)
+        assert demo.status_code == 200 and printed["widget key"] in demo.text
+        assert 'src="/widget.js"' in demo.text
+        inbox = httpx.get(f"http://127.0.0.1:{port}/inbox", timeout=5)
+        assert inbox.status_code == 200 and "inbox.js" in inbox.text
+        widget = httpx.get(f"http://127.0.0.1:{port}/widget.js", timeout=5)
+        assert widget.headers["content-type"].startswith("text/javascript")
         return printed
     finally:
         proc.terminate()
