@@ -3,7 +3,6 @@ failures, and the offline responder."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,24 +12,13 @@ import pytest
 from hub.ai.local import DONT_KNOW
 from hub.assistant import SORRY
 from hub.persistence import repository as repo
-from hub.settings import Secret
+from tests.channel_support import ACCOUNT_SID, AUTH_TOKEN, CUSTOMER, TWILIO_NUMBER
 from tests.conftest import make_settings
 from tests.fakes.groq import FakeGroq
-from tests.fakes.serve import serve
+from tests.fakes.webhooks import inbound_sms_params, post_twilio
+from tests.support.ai import groq_channel_hub, groq_hub
 from tests.support.clients import Agent, Widget
 from tests.support.server import HubServer, start_hub
-
-
-@contextlib.asynccontextmanager
-async def groq_hub(database_url: str) -> AsyncIterator[tuple[HubServer, FakeGroq]]:
-    fake = FakeGroq()
-    async with serve(fake.app) as base:
-        settings = make_settings(
-            database_url, groq_api_key=Secret(fake.api_key), groq_base_url=base
-        )
-        async with start_hub(settings) as server:
-            yield server, fake
-        fake.release()
 
 
 @pytest.fixture
@@ -198,26 +186,17 @@ async def test_the_offline_responder_answers_from_knowledge(sqlite_url: str) -> 
 
 
 async def test_sms_contacts_get_the_finished_reply_by_sms(sqlite_url: str) -> None:
-    from tests.channel_support import ACCOUNT_SID, AUTH_TOKEN, CUSTOMER, TWILIO_NUMBER, channel_hub
-    from tests.fakes.webhooks import inbound_sms_params, post_twilio
 
-    fake = FakeGroq()
-    async with serve(fake.app) as base:
-        key = Secret(fake.api_key)
-        async with channel_hub(sqlite_url, groq_api_key=key, groq_base_url=base) as ch:
-            on = await ch.http.put(
-                ch.url("/api/ai-settings"), json={"enabled": True}, headers=ch.auth
-            )
-            assert on.status_code == 200
-            fake.reply("Yes, we do weekend installs.", chunk=5, delay=0.02)
-            agent = await Agent.open(ch.server.ws, ch.company.agent_token)
-            params = inbound_sms_params(ACCOUNT_SID, CUSTOMER, TWILIO_NUMBER, "Weekends?")
-            await post_twilio(ch.http, ch.url("/webhooks/twilio/sms"), AUTH_TOKEN, params)
-            reply = await agent.message("Yes, we do weekend installs.")
-            assert (reply["channel"], reply["sender"], reply["status"]) == ("sms", "ai", "queued")
-            assert any(f["type"] == "ai.delta" for f in agent.seen)  # agents watch it stream
-            sent = await ch.twilio.wait_for_messages(1)
-            assert [m["Body"] for m in sent] == ["Yes, we do weekend installs."]
+    async with groq_channel_hub(sqlite_url) as (ch, fake):
+        fake.reply("Yes, we do weekend installs.", chunk=5, delay=0.02)
+        agent = await Agent.open(ch.server.ws, ch.company.agent_token)
+        params = inbound_sms_params(ACCOUNT_SID, CUSTOMER, TWILIO_NUMBER, "Weekends?")
+        await post_twilio(ch.http, ch.url("/webhooks/twilio/sms"), AUTH_TOKEN, params)
+        reply = await agent.message("Yes, we do weekend installs.")
+        assert (reply["channel"], reply["sender"], reply["status"]) == ("sms", "ai", "queued")
+        assert any(f["type"] == "ai.delta" for f in agent.seen)  # agents watch it stream
+        sent = await ch.twilio.wait_for_messages(1)
+        assert [m["Body"] for m in sent] == ["Yes, we do weekend installs."]
 
 
 async def test_a_visitor_who_reconnects_mid_stream_gets_the_finished_reply(
@@ -256,24 +235,18 @@ async def test_a_tool_only_answer_saves_a_short_acknowledgement(
 
 
 async def test_the_ai_never_answers_a_contact_who_opted_out(sqlite_url: str) -> None:
-    from tests.channel_support import ACCOUNT_SID, AUTH_TOKEN, CUSTOMER, TWILIO_NUMBER, channel_hub
-    from tests.fakes.webhooks import inbound_sms_params, post_twilio
 
-    fake = FakeGroq()
-    async with serve(fake.app) as base:
-        key = Secret(fake.api_key)
-        async with channel_hub(sqlite_url, groq_api_key=key, groq_base_url=base) as ch:
-            await ch.http.put(ch.url("/api/ai-settings"), json={"enabled": True}, headers=ch.auth)
-            agent = await Agent.open(ch.server.ws, ch.company.agent_token)
-            for text in ("STOP", "are you there?"):
-                params = inbound_sms_params(ACCOUNT_SID, CUSTOMER, TWILIO_NUMBER, text)
-                await post_twilio(ch.http, ch.url("/webhooks/twilio/sms"), AUTH_TOKEN, params)
-                await agent.message(text)
-            # Opted back in, the next message is answered: the only model call of the test.
-            fake.reply("Welcome back.")
-            for text in ("START", "hello again"):
-                params = inbound_sms_params(ACCOUNT_SID, CUSTOMER, TWILIO_NUMBER, text)
-                await post_twilio(ch.http, ch.url("/webhooks/twilio/sms"), AUTH_TOKEN, params)
-            await agent.message("Welcome back.")
-            assert fake.request_count == 1
-            assert [m["Body"] for m in await ch.twilio.wait_for_messages(1)] == ["Welcome back."]
+    async with groq_channel_hub(sqlite_url) as (ch, fake):
+        agent = await Agent.open(ch.server.ws, ch.company.agent_token)
+        for text in ("STOP", "are you there?"):
+            params = inbound_sms_params(ACCOUNT_SID, CUSTOMER, TWILIO_NUMBER, text)
+            await post_twilio(ch.http, ch.url("/webhooks/twilio/sms"), AUTH_TOKEN, params)
+            await agent.message(text)
+        # Opted back in, the next message is answered: the only model call of the test.
+        fake.reply("Welcome back.")
+        for text in ("START", "hello again"):
+            params = inbound_sms_params(ACCOUNT_SID, CUSTOMER, TWILIO_NUMBER, text)
+            await post_twilio(ch.http, ch.url("/webhooks/twilio/sms"), AUTH_TOKEN, params)
+        await agent.message("Welcome back.")
+        assert fake.request_count == 1
+        assert [m["Body"] for m in await ch.twilio.wait_for_messages(1)] == ["Welcome back."]

@@ -14,10 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.settings import Secret
 from tests.conftest import make_settings, unavailable
-from tests.fakes.groq import FakeGroq
-from tests.fakes.serve import serve
+from tests.support.ai import groq_hub
 from tests.support.browser import (
     ARTIFACTS,
     HOSTILE_CSS,
@@ -115,18 +113,6 @@ async def test_a_visitor_and_an_agent_talk_through_widget_and_inbox(
         await inbox.page.screenshot(path=str(ARTIFACTS / "inbox.png"), full_page=True)
     assert (ARTIFACTS / "widget.png").stat().st_size > 0
     assert (ARTIFACTS / "inbox.png").stat().st_size > 0
-
-
-@contextlib.asynccontextmanager
-async def groq_hub(database_url: str) -> AsyncIterator[tuple[HubServer, FakeGroq]]:
-    fake = FakeGroq()
-    async with serve(fake.app) as base:
-        settings = make_settings(
-            database_url, groq_api_key=Secret(fake.api_key), groq_base_url=base
-        )
-        async with start_hub(settings) as server:
-            yield server, fake
-        fake.release()
 
 
 # Records, on every DOM change in the widget, the text length of the AI reply in progress
