@@ -13,6 +13,8 @@ from starlette.routing import WebSocketRoute
 from hub.ai.base import Replier
 from hub.ai.groq import GroqReplier
 from hub.ai.local import LocalReplier
+from hub.api import analytics as analytics_api
+from hub.api import data_rights as data_rights_api
 from hub.api import integrations as integrations_api
 from hub.api import knowledge as knowledge_api
 from hub.api import pages, webhooks
@@ -134,6 +136,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *integrations_api.routes,
         *knowledge_api.routes,
         *pages.routes,
+        *analytics_api.routes,
+        *data_rights_api.routes,
         *webhooks.routes,
         WebSocketRoute("/ws/widget", widget_endpoint),
         WebSocketRoute("/ws/agent", agent_endpoint),
