@@ -74,6 +74,7 @@ def hub_env(database_url: str, secret: str, redis_url: str | None, port: int) ->
     """The environment of a hub process: ours, minus hub settings, plus these."""
     env = {k: v for k, v in os.environ.items() if k not in HUB_VARS + HUB_VARS_UNSET}
     env |= {"DATABASE_URL": database_url, "HUB_SECRET_KEY": secret, "HOST": HOST}
+    env["HUB_RATE_LIMITS"] = "off"  # one load generator stands for thousands of visitors
     env["PORT"] = str(port)
     if redis_url is not None:
         env["REDIS_URL"] = redis_url

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import WebSocketRoute
 
 from hub.ai.base import Replier
@@ -36,6 +37,7 @@ from hub.knowledge import KnowledgeService
 from hub.outbox import Outbox
 from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade
+from hub.ratelimit import HttpRateLimit, Limiter, WidgetLimits
 from hub.settings import Settings
 from hub.visitors import VisitorService
 
@@ -57,6 +59,7 @@ class Hub:
     outbox: Outbox
     knowledge: KnowledgeService
     assistant: Assistant
+    widget_limits: WidgetLimits
 
     async def demo_widget_key(self) -> str | None:
         """The demo company's widget key, when `hub serve --demo` has seeded it."""
@@ -100,6 +103,11 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
             outbox,
             knowledge,
             assistant,
+            WidgetLimits(
+                settings.widget_connects_per_ip,
+                settings.widget_connects_per_company,
+                settings.widget_messages_per_ip,
+            ),
         )
     finally:
         await assistant.close()
@@ -142,4 +150,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/ws/widget", widget_endpoint),
         WebSocketRoute("/ws/agent", agent_endpoint),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)
+    limits = Middleware(
+        HttpRateLimit,
+        api=Limiter(*resolved.api_calls_per_ip),
+        webhooks=Limiter(*resolved.webhooks_per_ip),
+    )
+    return Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers=HANDLERS, middleware=[limits]
+    )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -55,6 +56,12 @@ class Settings:
     frames_per_second: float = 20.0
     frame_burst: int = 40
     send_queue_size: int = 1024
+    # Public surfaces, per process (docs/operations.md): (per second, burst).
+    widget_connects_per_ip: tuple[float, int] = (2.0, 30)
+    widget_connects_per_company: tuple[float, int] = (200.0, 2000)
+    widget_messages_per_ip: tuple[float, int] = (5.0, 50)
+    api_calls_per_ip: tuple[float, int] = (20.0, 100)
+    webhooks_per_ip: tuple[float, int] = (100.0, 500)
     token_ttl_days: int = 30
 
     @property
@@ -69,7 +76,7 @@ class Settings:
         host = env.get("HOST", "127.0.0.1")
         port = _int(env, "PORT", 8000)
         groq = env.get("GROQ_API_KEY")
-        return cls(
+        settings = cls(
             database_url=database_url,
             redis_url=_redis_url(env.get("REDIS_URL", "").strip()),
             host=host,
@@ -87,6 +94,7 @@ class Settings:
             twilio_verify_url=env.get("TWILIO_VERIFY_URL", cls.twilio_verify_url).rstrip("/"),
             kapso_api_url=env.get("KAPSO_API_URL", cls.kapso_api_url).rstrip("/"),
         )
+        return replace(settings, **_rate_limits(env.get("HUB_RATE_LIMITS", "on")))
 
 
 def normalise_database_url(raw: str) -> str:
@@ -109,6 +117,25 @@ def normalise_database_url(raw: str) -> str:
             f"DATABASE_URL must be postgres://, postgresql:// or sqlite://, not {backend}://"
         )
     return url.render_as_string(hide_password=False)
+
+
+UNLIMITED = (1e9, 10**9)
+RATE_LIMIT_FIELDS = (
+    "widget_connects_per_ip",
+    "widget_connects_per_company",
+    "widget_messages_per_ip",
+    "api_calls_per_ip",
+    "webhooks_per_ip",
+)
+
+
+def _rate_limits(raw: str) -> dict[str, Any]:
+    """HUB_RATE_LIMITS=off lifts the public surfaces' limits (load tests from one address)."""
+    if raw.strip().lower() in ("", "on"):
+        return {}
+    if raw.strip().lower() != "off":
+        raise SettingsError("HUB_RATE_LIMITS must be on or off")
+    return dict.fromkeys(RATE_LIMIT_FIELDS, UNLIMITED)
 
 
 def _redis_url(raw: str) -> str | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.settings import Secret, Settings
+from hub.settings import RATE_LIMIT_FIELDS, UNLIMITED, Secret, Settings
 from tests.support.server import HubServer, start_hub
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/postgres")
@@ -111,6 +111,8 @@ def make_settings(database_url: str, redis_url: str | None = None, **overrides: 
         "redis_url": redis_url,
         "secret_key": SECRET,
         "handshake_timeout": 1.0,
+        # Tests open many sockets from one address; test_rate_limits sets its own limits.
+        **dict.fromkeys(RATE_LIMIT_FIELDS, UNLIMITED),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from hub.connections.protocol import WidgetTyping as Typing
 from hub.connections.session import Disconnected, Session
 from hub.conversations import ConversationService
 from hub.persistence import repository as repo
+from hub.ratelimit import WidgetLimits, client_ip
 from hub.settings import Settings
 from hub.visitors import Visitor, VisitorContext, VisitorService
 
@@ -33,10 +34,12 @@ class WidgetSession(Session):
         settings: Settings,
         conversations: ConversationService,
         visitors: VisitorService,
+        limits: WidgetLimits,
     ) -> None:
         super().__init__(ws, settings, self._fetch)
         self.conversations = conversations
         self.visitors = visitors
+        self.limits = limits
         self.visitor: Visitor | None = None
 
     async def _fetch(self, conversation_id: str, after: int, limit: int) -> list[dict[str, Any]]:
@@ -55,6 +58,8 @@ class WidgetSession(Session):
         frame = parse(WIDGET_FRAMES, raw)
         match frame:
             case WidgetSend(client_id=client_id, text=text):
+                if not self.limits.messages_per_ip.allow(client_ip(self.ws.scope)):
+                    raise FrameError("rate_limited", "too many messages from this address")
                 appended = await self.visitors.send(self.visitor, client_id, text)
                 if not appended.created:  # a resend: acknowledge with the stored message
                     self.send({"type": "message.created", "message": appended.message})
@@ -73,7 +78,7 @@ class WidgetSession(Session):
 async def widget_endpoint(ws: WebSocket) -> None:
     hub = ws.app.state.hub
     await ws.accept()
-    session = WidgetSession(ws, hub.settings, hub.conversations, hub.visitors)
+    session = WidgetSession(ws, hub.settings, hub.conversations, hub.visitors, hub.widget_limits)
     company = await _company(hub, ws)
     if company is None:
         return
@@ -107,7 +112,11 @@ async def widget_endpoint(ws: WebSocket) -> None:
 
 
 async def _company(hub: Any, ws: WebSocket) -> Any:
-    """The company the widget key names, or close 4401 / 4403."""
+    """The company the widget key names, or close 4401 / 4403 / 4429."""
+    limits: WidgetLimits = hub.widget_limits
+    if not limits.connects_per_ip.allow(client_ip(ws.scope)):
+        await ws.close(Close.RATE_LIMITED, reason="too many connections from this address")
+        return None
     key = ws.query_params.get("key", "")
     async with hub.db.read() as conn:
         company = await repo.company_by_widget_key(conn, key) if key else None
@@ -117,6 +126,9 @@ async def _company(hub: Any, ws: WebSocket) -> Any:
     origin = ws.headers.get("origin")
     if company.allowed_origins and origin not in company.allowed_origins:
         await ws.close(Close.FORBIDDEN, reason="origin not allowed")
+        return None
+    if not limits.connects_per_company.allow(company.id):
+        await ws.close(Close.RATE_LIMITED, reason="too many connections for this widget")
         return None
     return company
 

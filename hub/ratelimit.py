@@ -1,0 +1,88 @@
+"""Rate limits on the public surfaces: token buckets keyed by IP address or company.
+
+In-process: each hub process keeps its own buckets, so N processes behind a load balancer
+allow up to N times the limit (docs/operations.md). Keys are bounded: the least recently
+used are forgotten first.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import OrderedDict
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+MAX_KEYS = 100_000
+
+
+class Limiter:
+    """`rate` events a second on average per key, `burst` at once."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = float(burst)
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def allow(self, key: str) -> bool:
+        now = time.monotonic()
+        tokens, stamp = self._buckets.pop(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - stamp) * self.rate)
+        allowed = tokens >= 1
+        self._buckets[key] = (tokens - 1 if allowed else tokens, now)
+        if len(self._buckets) > MAX_KEYS:
+            self._buckets.popitem(last=False)
+        return allowed
+
+    def retry_after(self) -> int:
+        return max(1, round(1 / self.rate)) if self.rate > 0 else 60
+
+
+class WidgetLimits:
+    """The widget socket's limits: connections per IP and per company, messages per IP."""
+
+    def __init__(
+        self,
+        connects_per_ip: tuple[float, int],
+        connects_per_company: tuple[float, int],
+        messages_per_ip: tuple[float, int],
+    ) -> None:
+        self.connects_per_ip = Limiter(*connects_per_ip)
+        self.connects_per_company = Limiter(*connects_per_company)
+        self.messages_per_ip = Limiter(*messages_per_ip)
+
+
+class HttpRateLimit:
+    """ASGI middleware: 429 for an IP calling /api or /webhooks faster than allowed."""
+
+    def __init__(self, app: ASGIApp, api: Limiter, webhooks: Limiter) -> None:
+        self.app = app
+        self.limits = {"/api/": api, "/webhooks/": webhooks}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            limiter = next((v for k, v in self.limits.items() if path.startswith(k)), None)
+            if limiter is not None and not limiter.allow(client_ip(scope)):
+                await _too_many(send, limiter.retry_after())
+                return
+        await self.app(scope, receive, send)
+
+
+def client_ip(scope: Scope | Any) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+async def _too_many(send: Send, retry_after: int) -> None:
+    body = json.dumps(
+        {"error": {"code": "rate_limited", "message": "too many requests; slow down"}}
+    ).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"retry-after", str(retry_after).encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 429, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

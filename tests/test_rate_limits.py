@@ -1,0 +1,62 @@
+"""Rate limits on the public surfaces: 429 over HTTP, close 4429 or `rate_limited` on sockets."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+
+from hub.connections.protocol import Close
+from hub.settings import Settings, SettingsError
+from tests.conftest import make_settings
+from tests.support.clients import Client, Widget
+from tests.support.server import HubServer, start_hub
+
+
+@pytest.fixture
+async def strict(sqlite_url: str) -> AsyncIterator[HubServer]:
+    settings = make_settings(
+        sqlite_url,
+        widget_connects_per_ip=(0.01, 3),
+        widget_messages_per_ip=(0.01, 2),
+        api_calls_per_ip=(0.01, 3),
+        webhooks_per_ip=(0.01, 2),
+    )
+    async with start_hub(settings) as server:
+        yield server
+
+
+async def test_widget_connections_and_messages_per_ip(strict: HubServer) -> None:
+    company = await strict.company()
+    widgets = [await Widget.open(strict.ws, company.widget_key) for _ in range(3)]
+    async with connect(f"{strict.ws}/ws/widget?key={company.widget_key}") as ws:
+        assert await Client(ws).closed() == Close.RATE_LIMITED
+    await widgets[0].say("one")
+    await widgets[1].say("two")
+    await widgets[2].send({"type": "message.send", "client_id": "c3", "text": "three"})
+    error = await widgets[2].expect("error")
+    assert error["code"] == "rate_limited"
+    await widgets[2].send({"type": "ping"})
+    await widgets[2].expect("pong")  # the socket stays up
+
+
+async def test_api_and_webhook_floods_get_429(strict: HubServer) -> None:
+    async with httpx.AsyncClient(base_url=strict.http) as http:
+        codes = [(await http.get("/api/conversations")).status_code for _ in range(4)]
+        assert codes == [401, 401, 401, 429]
+        limited = await http.get("/api/conversations")
+        assert limited.json()["error"]["code"] == "rate_limited"
+        assert int(limited.headers["retry-after"]) >= 1
+        hooks = [(await http.post("/webhooks/kapso", content=b"{}")).status_code for _ in range(3)]
+        assert hooks[-1] == 429
+        assert (await http.get("/healthz")).status_code == 200  # health is never limited
+
+
+def test_rate_limits_can_be_lifted_for_load_tests(tmp_path: object) -> None:
+    env = {"DATABASE_URL": "sqlite://", "HUB_RATE_LIMITS": "off"}
+    assert Settings.from_env(env).api_calls_per_ip[0] >= 1e6
+    assert Settings.from_env({"DATABASE_URL": "sqlite://"}).api_calls_per_ip == (20.0, 100)
+    with pytest.raises(SettingsError, match="HUB_RATE_LIMITS"):
+        Settings.from_env({"DATABASE_URL": "sqlite://", "HUB_RATE_LIMITS": "maybe"})
