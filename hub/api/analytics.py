@@ -1,7 +1,30 @@
-"""Placeholder: filled in by the analytics work."""
+"""`GET /api/analytics?from=YYYY-MM-DD&to=YYYY-MM-DD&tz=Area/City`: the caller's company only.
+
+The range defaults to the last 30 days ending today in `tz` (default UTC); a bad date,
+`from` after `to`, a range over 366 days or an unknown time zone is a 400 `bad_request`.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
 
-routes: list[BaseRoute] = []
+from hub import analytics
+from hub.api.errors import ApiError
+from hub.api.routes import agent_of
+
+
+async def get_analytics(request: Request) -> JSONResponse:
+    agent = await agent_of(request)
+    params = request.query_params
+    try:
+        days = analytics.parse_range(params.get("from"), params.get("to"), params.get("tz"))
+    except analytics.RangeError as exc:
+        raise ApiError(400, "bad_request", str(exc)) from None
+    async with request.app.state.hub.db.read() as conn:
+        body = await analytics.compute(conn, agent.company_id, days)
+    return JSONResponse(body)
+
+
+routes: list[BaseRoute] = [Route("/api/analytics", get_analytics, methods=["GET"])]

@@ -1,0 +1,189 @@
+"""Company analytics: message, conversation and widget figures over a range of local days.
+
+Every figure is computed in the database with GROUP BY, scoped to one company:
+
+- `messages`: totals by channel and by sender, AI token usage, and a per-day series. The range
+  is the UTC interval [`start` 00:00 in `tz`, `end + 1 day` 00:00 in `tz`). For the per-day
+  series the database groups messages into 15-minute UTC buckets (epoch seconds // 900, the
+  same integer on SQLite and PostgreSQL); Python then maps each bucket to its local day. Every
+  time zone in use today is offset from UTC by a multiple of 15 minutes, so a bucket never
+  straddles a local midnight.
+- `conversations`: conversations created in that interval, by channel.
+- `widget`: visit counters are kept per UTC day (`daily_stats`), so visits and engaged visits
+  are the sums of the rows whose UTC `day` lies within [`start`, `end`], whatever `tz` is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import BigInteger, cast, extract, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.persistence import repository as repo
+
+CHANNELS = ("widget", "sms", "whatsapp")
+SENDERS = ("visitor", "contact", "agent", "ai")
+MAX_DAYS = 366
+DEFAULT_DAYS = 30
+BUCKET_SECONDS = 900
+
+
+class RangeError(ValueError):
+    """A `from`/`to`/`tz` the analytics cannot use (the message says why)."""
+
+
+@dataclass(frozen=True)
+class DayRange:
+    start: dt.date
+    end: dt.date
+    tz: ZoneInfo
+
+    @property
+    def since(self) -> dt.datetime:
+        """The first instant of `start` in `tz`, in UTC."""
+        return _local_midnight(self.start, self.tz)
+
+    @property
+    def until(self) -> dt.datetime:
+        """The first instant after `end` in `tz`, in UTC (exclusive)."""
+        return _local_midnight(self.end + dt.timedelta(days=1), self.tz)
+
+    def days(self) -> list[dt.date]:
+        count = (self.end - self.start).days + 1
+        return [self.start + dt.timedelta(days=i) for i in range(count)]
+
+
+def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
+
+
+def parse_range(
+    start: str | None, end: str | None, tz: str | None, *, now: dt.datetime | None = None
+) -> DayRange:
+    """The range a request names; by default the last 30 days ending today in `tz`."""
+    try:
+        zone = ZoneInfo(tz or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RangeError(f"unknown time zone: {tz!r}") from None
+    today = (now or dt.datetime.now(dt.UTC)).astimezone(zone).date()
+    end_day = _parse_day("to", end) if end else today
+    start_day = (
+        _parse_day("from", start) if start else end_day - dt.timedelta(days=DEFAULT_DAYS - 1)
+    )
+    if start_day > end_day:
+        raise RangeError("from must not be after to")
+    if (end_day - start_day).days + 1 > MAX_DAYS:
+        raise RangeError(f"the range may span at most {MAX_DAYS} days")
+    return DayRange(start_day, end_day, zone)
+
+
+def _parse_day(name: str, value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if len(value) == 10 else _bad_day(name, value)
+    except ValueError:
+        return _bad_day(name, value)
+
+
+def _bad_day(name: str, value: str) -> dt.date:
+    raise RangeError(f"{name} must be a date YYYY-MM-DD, not {value!r}")
+
+
+def _bucket(conn: AsyncConnection, column: Any) -> Any:
+    """Epoch seconds // BUCKET_SECONDS of a timestamp column, in the connection's dialect."""
+    if conn.dialect.name == "postgresql":
+        seconds = cast(func.floor(extract("epoch", column)), BigInteger)
+    else:
+        seconds = cast(func.strftime("%s", column), BigInteger)
+    return seconds // BUCKET_SECONDS
+
+
+async def compute(conn: AsyncConnection, company_id: str, days: DayRange) -> dict[str, Any]:
+    """The analytics document for one company over `days`."""
+    m = repo.messages
+    in_range = (
+        m.c.company_id == company_id,
+        m.c.created_at >= days.since,
+        m.c.created_at < days.until,
+    )
+
+    by_channel = dict.fromkeys(CHANNELS, 0)
+    by_sender = dict.fromkeys(SENDERS, 0)
+    total = 0
+    stmt = select(m.c.channel, m.c.sender, func.count()).where(*in_range)
+    for channel, sender, count in await conn.execute(stmt.group_by(m.c.channel, m.c.sender)):
+        total += count
+        by_channel[channel] = by_channel.get(channel, 0) + count
+        by_sender[sender] = by_sender.get(sender, 0) + count
+
+    tokens = (
+        await conn.execute(
+            select(
+                func.coalesce(func.sum(m.c.prompt_tokens), 0),
+                func.coalesce(func.sum(m.c.completion_tokens), 0),
+                func.count(m.c.prompt_tokens),
+            ).where(*in_range, m.c.sender == "ai")
+        )
+    ).one()
+
+    series = {day: dict.fromkeys(CHANNELS, 0) for day in days.days()}
+    bucket = _bucket(conn, m.c.created_at).label("bucket")
+    stmt = select(bucket, m.c.channel, func.count()).where(*in_range)
+    for number, channel, count in await conn.execute(stmt.group_by(bucket, m.c.channel)):
+        instant = dt.datetime.fromtimestamp(int(number) * BUCKET_SECONDS, dt.UTC)
+        local_day = instant.astimezone(days.tz).date()
+        if local_day in series:
+            series[local_day][channel] = series[local_day].get(channel, 0) + count
+    by_day = [
+        {"day": day.isoformat(), "total": sum(counts.values()), "by_channel": counts}
+        for day, counts in series.items()
+    ]
+
+    c = repo.conversations
+    conv_by_channel = dict.fromkeys(CHANNELS, 0)
+    stmt = (
+        select(c.c.channel, func.count())
+        .where(c.c.company_id == company_id, c.c.created_at >= days.since)
+        .where(c.c.created_at < days.until)
+        .group_by(c.c.channel)
+    )
+    for channel, count in await conn.execute(stmt):
+        conv_by_channel[channel] = count
+
+    s = repo.daily_stats
+    visits, engaged = (
+        await conn.execute(
+            select(
+                func.coalesce(func.sum(s.c.visits), 0),
+                func.coalesce(func.sum(s.c.engaged_visits), 0),
+            ).where(s.c.company_id == company_id, s.c.day >= days.start, s.c.day <= days.end)
+        )
+    ).one()
+    visits, engaged = int(visits), int(engaged)
+
+    return {
+        "from": days.start.isoformat(),
+        "to": days.end.isoformat(),
+        "tz": days.tz.key,
+        "widget": {
+            "visits": visits,
+            "engaged_visits": engaged,
+            "engagement_rate": round(engaged / visits, 4) if visits else 0.0,
+        },
+        "messages": {
+            "total": total,
+            "by_channel": by_channel,
+            "by_sender": by_sender,
+            "by_day": by_day,
+        },
+        "conversations": {"total": sum(conv_by_channel.values()), "by_channel": conv_by_channel},
+        "ai": {
+            "replies": int(tokens[2]),
+            "prompt_tokens": int(tokens[0]),
+            "completion_tokens": int(tokens[1]),
+            "total_tokens": int(tokens[0]) + int(tokens[1]),
+        },
+    }
