@@ -1,7 +1,86 @@
-"""Placeholder: filled in by the data_rights work."""
+"""Data rights over HTTP: company export, one contact's export, correction and erasure."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
 
-routes: list[BaseRoute] = []
+from hub import data_rights
+from hub.api.errors import ApiError
+from hub.api.routes import agent_of, json_body
+from hub.phones import BadPhone
+
+
+class ContactCorrection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=64)
+
+
+async def export_company(request: Request) -> Response:
+    agent = await agent_of(request)
+    hub = request.app.state.hub
+    if not await data_rights.company_exists(hub.db, agent.company_id):
+        raise ApiError(404, "not_found", "no such company")
+    body = data_rights.export_company(hub.db, hub.integrations, agent.company_id)
+    return StreamingResponse(
+        body,
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="export.json"'},
+    )
+
+
+async def export_contact(request: Request) -> Response:
+    agent = await agent_of(request)
+    contact_id = request.path_params["contact_id"]
+    data = await data_rights.export_contact(request.app.state.hub.db, agent.company_id, contact_id)
+    if data is None:
+        raise ApiError(404, "not_found", "no such contact")
+    return JSONResponse(
+        data,
+        headers={"Content-Disposition": f'attachment; filename="contact-{contact_id}.json"'},
+    )
+
+
+async def correct_contact(request: Request) -> Response:
+    agent = await agent_of(request)
+    body: ContactCorrection = await json_body(request, ContactCorrection)
+    changes = {name: getattr(body, name) for name in body.model_fields_set}
+    try:
+        contact = await data_rights.correct_contact(
+            request.app.state.hub.db, agent.company_id, request.path_params["contact_id"], changes
+        )
+    except BadPhone as exc:
+        raise ApiError(400, "bad_request", str(exc)) from None
+    except data_rights.PhoneTaken:
+        raise ApiError(409, "conflict", "another contact has this phone number") from None
+    if contact is None:
+        raise ApiError(404, "not_found", "no such contact")
+    return JSONResponse({"contact": contact})
+
+
+async def erase_contact(request: Request) -> Response:
+    agent = await agent_of(request)
+    if not agent.is_owner:
+        raise ApiError(403, "forbidden", "only an owner may erase a contact")
+    erased = await data_rights.erase_contact(
+        request.app.state.hub.db,
+        agent.company_id,
+        request.path_params["contact_id"],
+        agent_id=agent.agent_id,
+    )
+    if erased is None:
+        raise ApiError(404, "not_found", "no such contact")
+    return Response(status_code=204)
+
+
+routes: list[BaseRoute] = [
+    Route("/api/export", export_company, methods=["GET"]),
+    Route("/api/contacts/{contact_id}/export", export_contact, methods=["GET"]),
+    Route("/api/contacts/{contact_id}", correct_contact, methods=["PATCH"]),
+    Route("/api/contacts/{contact_id}", erase_contact, methods=["DELETE"]),
+]

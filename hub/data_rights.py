@@ -1,0 +1,351 @@
+"""Data rights: export everything a company holds, export, correct or erase one contact.
+
+Every query is scoped to the caller's company. The company export is produced as a stream
+of JSON text, reading the database in pages so memory stays bounded however large the
+company is. Erasure runs in one transaction and leaves an audit line on the `hub.audit`
+logger (who erased which contact and when, with row counts, never the erased data).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, delete, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.integrations import IntegrationService
+from hub.persistence import repository as repo
+from hub.persistence.db import Database
+from hub.phones import e164
+from hub.views import iso, message_view
+
+audit = logging.getLogger("hub.audit")
+
+PAGE = 500
+PROVIDERS = ("twilio", "kapso")
+AGENT_FIELDS = ("id", "email", "name", "role", "revoked", "last_sign_in_at", "created_at")
+
+
+class PhoneTaken(Exception):
+    """Another contact of the company already has this phone number."""
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return iso(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def row_dict(row: Any, *, drop: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {key: jsonable(value) for key, value in row._mapping.items() if key not in drop}
+
+
+def contact_view(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "email": row.email,
+        "phone": row.phone,
+        "opted_out": row.opted_out,
+        "lead": row.lead,
+        "created_at": iso(row.created_at),
+    }
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+# -- the company export ---------------------------------------------------------------------
+
+
+async def _paged(
+    db: Database,
+    table: Table,
+    keys: tuple[str, ...],
+    where: ColumnElement[bool],
+    view: Callable[[Any], dict[str, Any]],
+) -> AsyncIterator[dict[str, Any]]:
+    """Rows of `table` matching `where`, keyset-paged on the unique `keys`, PAGE at a time
+    (a fresh short read per page: no connection is held while the client reads)."""
+    columns = [table.c[key] for key in keys]
+    after: tuple[Any, ...] | None = None
+    while True:
+        stmt = select(table).where(where).order_by(*columns).limit(PAGE)
+        if after is not None:
+            stmt = stmt.where(tuple_(*columns) > tuple_(*after))
+        async with db.read() as conn:
+            rows = (await conn.execute(stmt)).all()
+        for row in rows:
+            yield view(row)
+        if len(rows) < PAGE:
+            return
+        last = rows[-1]
+        after = tuple(getattr(last, key) for key in keys)
+
+
+async def _array(items: AsyncIterator[dict[str, Any]]) -> AsyncIterator[str]:
+    yield "["
+    first = True
+    async for item in items:
+        yield ("" if first else ",") + _dumps(item)
+        first = False
+    yield "]"
+
+
+def _agent_view(row: Any) -> dict[str, Any]:
+    return {key: jsonable(getattr(row, key)) for key in AGENT_FIELDS}
+
+
+def _session_view(row: Any) -> dict[str, Any]:
+    return row_dict(row, drop=("token_hash", "company_id"))
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    return row_dict(row, drop=("company_id",))
+
+
+async def export_company(
+    db: Database, integrations: IntegrationService, company_id: str
+) -> AsyncIterator[str]:
+    """The company's data as one JSON object, in pieces of text (secrets masked)."""
+    async with db.read() as conn:
+        company = await repo.company_by_id(conn, company_id)
+        ai = await repo.one(
+            conn, select(repo.ai_settings).where(repo.ai_settings.c.company_id == company_id)
+        )
+    if company is None:
+        return
+    masked: dict[str, Any] = {}
+    for provider in PROVIDERS:
+        masked[provider] = await integrations.get(company_id, provider)
+    yield '{"exported_at":' + _dumps(iso(dt.datetime.now(dt.UTC)))
+    yield ',"company":' + _dumps(row_dict(company))
+    yield ',"ai_settings":' + _dumps(None if ai is None else _plain(ai))
+    yield ',"integrations":' + _dumps(masked)
+
+    t = repo
+    sections: list[tuple[str, AsyncIterator[dict[str, Any]]]] = [
+        ("agents", _paged(db, t.agents, ("id",), t.agents.c.company_id == company_id, _agent_view)),
+        (
+            "contacts",
+            _paged(db, t.contacts, ("id",), t.contacts.c.company_id == company_id, contact_view),
+        ),
+        (
+            "conversations",
+            _paged(
+                db, t.conversations, ("id",), t.conversations.c.company_id == company_id, _plain
+            ),
+        ),
+        (
+            "messages",
+            _paged(
+                db,
+                t.messages,
+                ("conversation_id", "seq"),
+                t.messages.c.company_id == company_id,
+                message_view,
+            ),
+        ),
+        (
+            "qa_pairs",
+            _paged(db, t.qa_pairs, ("id",), t.qa_pairs.c.company_id == company_id, _plain),
+        ),
+        (
+            "appointments",
+            _paged(db, t.appointments, ("id",), t.appointments.c.company_id == company_id, _plain),
+        ),
+        (
+            "widget_sessions",
+            _paged(
+                db,
+                t.widget_sessions,
+                ("id",),
+                t.widget_sessions.c.company_id == company_id,
+                _session_view,
+            ),
+        ),
+        ("visits", _paged(db, t.visits, ("id",), t.visits.c.company_id == company_id, _plain)),
+        (
+            "daily_stats",
+            _paged(db, t.daily_stats, ("day",), t.daily_stats.c.company_id == company_id, _plain),
+        ),
+    ]
+    for name, items in sections:
+        yield f',"{name}":'
+        async for piece in _array(items):
+            yield piece
+    yield "}"
+
+
+async def company_exists(db: Database, company_id: str) -> bool:
+    async with db.read() as conn:
+        return await repo.company_by_id(conn, company_id) is not None
+
+
+# -- one contact ------------------------------------------------------------------------------
+
+
+async def export_contact(db: Database, company_id: str, contact_id: str) -> dict[str, Any] | None:
+    """One person's data (the contact, conversations, messages, appointments); None when the
+    company has no such contact. A single person's history is read in one go."""
+    async with db.read() as conn:
+        contact = await repo.contact(conn, company_id, contact_id)
+        if contact is None:
+            return None
+        convs = (
+            await conn.execute(
+                select(repo.conversations)
+                .where(
+                    repo.conversations.c.company_id == company_id,
+                    repo.conversations.c.contact_id == contact_id,
+                )
+                .order_by(repo.conversations.c.created_at, repo.conversations.c.id)
+            )
+        ).all()
+        ids = [conv.id for conv in convs]
+        msgs = (
+            await conn.execute(
+                select(repo.messages)
+                .where(
+                    repo.messages.c.company_id == company_id,
+                    repo.messages.c.conversation_id.in_(ids),
+                )
+                .order_by(repo.messages.c.conversation_id, repo.messages.c.seq)
+            )
+        ).all()
+        appts = (
+            await conn.execute(
+                select(repo.appointments)
+                .where(
+                    repo.appointments.c.company_id == company_id,
+                    repo.appointments.c.contact_id == contact_id,
+                )
+                .order_by(repo.appointments.c.created_at)
+            )
+        ).all()
+    return {
+        "contact": contact_view(contact),
+        "conversations": [_plain(conv) for conv in convs],
+        "messages": [message_view(msg) for msg in msgs],
+        "appointments": [_plain(appt) for appt in appts],
+    }
+
+
+async def correct_contact(
+    db: Database, company_id: str, contact_id: str, changes: dict[str, str | None]
+) -> dict[str, Any] | None:
+    """Apply corrections to name, email and phone; None when there is no such contact.
+    Raises hub.phones.BadPhone for a bad number and PhoneTaken for another contact's."""
+    values = dict(changes)
+    if values.get("phone") is not None:
+        values["phone"] = e164(str(values["phone"]))
+    table = repo.contacts
+    try:
+        async with db.write() as conn:
+            if await repo.contact(conn, company_id, contact_id) is None:
+                return None
+            if values.get("phone") is not None:
+                clash = await repo.one(
+                    conn,
+                    select(table.c.id).where(
+                        table.c.company_id == company_id,
+                        table.c.phone == values["phone"],
+                        table.c.id != contact_id,
+                    ),
+                )
+                if clash is not None:
+                    raise PhoneTaken(values["phone"])
+            if values:
+                await conn.execute(
+                    update(table)
+                    .where(table.c.id == contact_id, table.c.company_id == company_id)
+                    .values(**values)
+                )
+            row = await repo.contact(conn, company_id, contact_id)
+    except IntegrityError:  # a concurrent correction took the number first
+        raise PhoneTaken(values.get("phone")) from None
+    return None if row is None else contact_view(row)
+
+
+async def erase_contact(
+    db: Database, company_id: str, contact_id: str, *, agent_id: str
+) -> dict[str, int] | None:
+    """Erase the contact, their conversations, messages, appointments and widget sessions in
+    one transaction; None when the company has no such contact. Daily aggregates stay; the
+    contact's visits stay (they feed the analytics) but lose their link to the session."""
+    async with db.write() as conn:
+        if await repo.contact(conn, company_id, contact_id) is None:
+            return None
+        counts = await _erase(conn, company_id, contact_id)
+    audit.info(
+        _dumps(
+            {
+                "event": "contact.erased",
+                "agent_id": agent_id,
+                "company_id": company_id,
+                "contact_id": contact_id,
+                "erased_at": iso(dt.datetime.now(dt.UTC)),
+                "deleted": counts,
+            }
+        )
+    )
+    return counts
+
+
+async def _erase(conn: AsyncConnection, company_id: str, contact_id: str) -> dict[str, int]:
+    t = repo
+    conv_ids = select(t.conversations.c.id).where(
+        t.conversations.c.company_id == company_id, t.conversations.c.contact_id == contact_id
+    )
+    session_ids = select(t.widget_sessions.c.id).where(
+        t.widget_sessions.c.company_id == company_id,
+        t.widget_sessions.c.conversation_id.in_(conv_ids),
+    )
+
+    async def run(stmt: Any) -> int:
+        return int((await conn.execute(stmt)).rowcount or 0)
+
+    counts = {
+        "messages": await run(
+            delete(t.messages).where(
+                t.messages.c.company_id == company_id, t.messages.c.conversation_id.in_(conv_ids)
+            )
+        ),
+        "appointments": await run(
+            delete(t.appointments).where(
+                t.appointments.c.company_id == company_id,
+                (t.appointments.c.contact_id == contact_id)
+                | t.appointments.c.conversation_id.in_(conv_ids),
+            )
+        ),
+    }
+    await conn.execute(
+        update(t.visits)
+        .where(t.visits.c.company_id == company_id, t.visits.c.session_id.in_(session_ids))
+        .values(session_id=None)
+    )
+    counts["widget_sessions"] = await run(
+        delete(t.widget_sessions).where(
+            t.widget_sessions.c.company_id == company_id,
+            t.widget_sessions.c.conversation_id.in_(conv_ids),
+        )
+    )
+    counts["conversations"] = await run(
+        delete(t.conversations).where(
+            t.conversations.c.company_id == company_id, t.conversations.c.contact_id == contact_id
+        )
+    )
+    counts["contacts"] = await run(
+        delete(t.contacts).where(
+            t.contacts.c.company_id == company_id, t.contacts.c.id == contact_id
+        )
+    )
+    return counts

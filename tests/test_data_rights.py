@@ -1,0 +1,243 @@
+"""Data rights: company export (streamed, secrets masked), one contact's export, correction
+and erasure, always within the caller's company, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, insert, select
+
+from hub.companies import CreatedCompany, agent_token
+from hub.persistence import repository as repo
+from hub.persistence.models import new_id
+from tests.conftest import make_settings
+from tests.support.clients import Widget
+from tests.support.server import HubServer, start_hub
+
+AUTH_TOKEN = "secret-token-123456"
+TWILIO = {"account_sid": "AC" + "1" * 32, "auth_token": AUTH_TOKEN, "phone_number": "+15559870002"}
+
+
+@dataclass
+class World:
+    server: HubServer
+    http: httpx.AsyncClient
+    acme: CreatedCompany
+    globex: CreatedCompany
+    alice: str  # contact ids, with their conversations
+    alice_conv: str
+    bob: str
+    bob_conv: str
+    carol: str  # Globex's contact
+    carol_conv: str
+
+    def auth(self, company: CreatedCompany | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {(company or self.acme).agent_token}"}
+
+    def url(self, path: str) -> str:
+        return self.server.http + path
+
+
+async def _conversation(
+    server: HubServer, http: httpx.AsyncClient, company: CreatedCompany, words: list[str]
+) -> tuple[str, str]:
+    """A widget visitor says `words[0]`, an agent replies `words[1]`; (contact, conversation)."""
+    widget = await Widget.open(server.ws, company.widget_key)
+    said = await widget.say(words[0])
+    await widget.close()
+    conv_id = said["conversation_id"]
+    reply = await http.post(
+        f"{server.http}/api/conversations/{conv_id}/messages",
+        json={"text": words[1]},
+        headers={"Authorization": f"Bearer {company.agent_token}"},
+    )
+    assert reply.status_code == 201, reply.text
+    async with server.hub.db.read() as conn:
+        row = await repo.conversation(conn, company.company_id, conv_id)
+    assert row is not None
+    return row.contact_id, conv_id
+
+
+@pytest.fixture
+async def world(database_url: str) -> AsyncIterator[World]:
+    async with start_hub(make_settings(database_url)) as server, httpx.AsyncClient() as http:
+        acme = await server.company("Acme")
+        globex = await server.company("Globex")
+        alice, alice_conv = await _conversation(server, http, acme, ["alice-hello", "hi-alice"])
+        bob, bob_conv = await _conversation(server, http, acme, ["bob-hello", "hi-bob"])
+        carol, carol_conv = await _conversation(server, http, globex, ["carol-hello", "hi-carol"])
+        stored = await http.put(
+            f"{server.http}/api/integrations/twilio",
+            json=TWILIO,
+            headers={"Authorization": f"Bearer {acme.agent_token}"},
+        )
+        assert stored.status_code == 200, stored.text
+        async with server.hub.db.write() as conn:
+            await conn.execute(
+                insert(repo.appointments).values(
+                    id=new_id(),
+                    company_id=acme.company_id,
+                    contact_id=alice,
+                    conversation_id=alice_conv,
+                    requested_slot="Tuesday 10:00",
+                    name="Alice",
+                )
+            )
+        yield World(server, http, acme, globex, alice, alice_conv, bob, bob_conv, carol, carol_conv)
+
+
+async def test_company_export_is_complete_streamed_and_masked(world: World) -> None:
+    response = await world.http.get(world.url("/api/export"), headers=world.auth())
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.headers["content-disposition"].startswith("attachment")
+    assert "content-length" not in response.headers  # streamed (chunked), not buffered
+    assert AUTH_TOKEN not in response.text
+    data = json.loads(response.text)
+    assert data["company"]["id"] == world.acme.company_id
+    texts = {m["text"] for m in data["messages"]}
+    assert {"alice-hello", "hi-alice", "bob-hello", "hi-bob"} <= texts
+    assert "carol-hello" not in response.text  # another company's data never appears
+    assert {c["id"] for c in data["contacts"]} == {world.alice, world.bob}
+    assert {c["id"] for c in data["conversations"]} == {world.alice_conv, world.bob_conv}
+    twilio = data["integrations"]["twilio"]
+    assert twilio["configured"] is True and twilio["auth_token"].endswith(AUTH_TOKEN[-4:])
+    assert data["integrations"]["kapso"] is None
+    assert data["agents"] and all("token" not in str(a.keys()) for a in data["agents"])
+    assert [a["requested_slot"] for a in data["appointments"]] == ["Tuesday 10:00"]
+    assert data["ai_settings"] is not None and "qa_pairs" in data
+    assert data["daily_stats"] and data["visits"]
+    assert all("token_hash" not in s for s in data["widget_sessions"])
+
+    globex = await world.http.get(world.url("/api/export"), headers=world.auth(world.globex))
+    assert "alice-hello" not in globex.text and AUTH_TOKEN not in globex.text
+    unauthorized = await world.http.get(world.url("/api/export"))
+    assert unauthorized.status_code == 401
+
+
+async def test_export_pages_through_many_messages(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hub import data_rights
+
+    monkeypatch.setattr(data_rights, "PAGE", 3)  # several pages for even this small company
+    response = await world.http.get(world.url("/api/export"), headers=world.auth())
+    data = json.loads(response.text)
+    assert len(data["messages"]) == 4 and len({m["id"] for m in data["messages"]}) == 4
+
+
+async def test_contact_export(world: World) -> None:
+    response = await world.http.get(
+        world.url(f"/api/contacts/{world.alice}/export"), headers=world.auth()
+    )
+    assert response.status_code == 200
+    assert response.headers["content-disposition"].startswith("attachment")
+    data = response.json()
+    assert data["contact"]["id"] == world.alice
+    assert [c["id"] for c in data["conversations"]] == [world.alice_conv]
+    assert [m["text"] for m in data["messages"]] == ["alice-hello", "hi-alice"]
+    assert len(data["appointments"]) == 1
+    assert "bob-hello" not in response.text
+    other = await world.http.get(
+        world.url(f"/api/contacts/{world.carol}/export"), headers=world.auth()
+    )
+    assert other.status_code == 404
+
+
+async def test_contact_correction(world: World) -> None:
+    url = world.url(f"/api/contacts/{world.alice}")
+    body = {"name": "Alice Liddell", "email": "alice@example.com", "phone": "+1 555 987 0011"}
+    fixed = await world.http.patch(url, json=body, headers=world.auth())
+    assert fixed.status_code == 200, fixed.text
+    contact = fixed.json()["contact"]
+    assert contact["name"] == "Alice Liddell" and contact["email"] == "alice@example.com"
+    assert contact["phone"] == "+15559870011"
+
+    bad = await world.http.patch(url, json={"phone": "not a phone"}, headers=world.auth())
+    assert bad.status_code == 400
+    taken = await world.http.patch(
+        world.url(f"/api/contacts/{world.bob}"),
+        json={"phone": "+15559870011"},
+        headers=world.auth(),
+    )
+    assert taken.status_code == 409
+    # Globex may use the same number for its own contact, and cannot touch Acme's.
+    own = await world.http.patch(
+        world.url(f"/api/contacts/{world.carol}"),
+        json={"phone": "+15559870011"},
+        headers=world.auth(world.globex),
+    )
+    assert own.status_code == 200
+    across = await world.http.patch(url, json={"name": "x"}, headers=world.auth(world.globex))
+    assert across.status_code == 404
+    cleared = await world.http.patch(url, json={"email": None}, headers=world.auth())
+    assert cleared.json()["contact"] == {**contact, "email": None}
+
+
+async def _count(world: World, table: Any, *where: Any) -> int:
+    async with world.server.hub.db.read() as conn:
+        return int(
+            (await conn.execute(select(func.count()).select_from(table).where(*where))).scalar_one()
+        )
+
+
+async def test_erasure(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    server = world.server
+    url = world.url(f"/api/contacts/{world.alice}")
+
+    token = await agent_token(
+        server.hub.db, server.settings, world.acme.company_id, "agent", "a@example.com"
+    )
+    refused = await world.http.delete(url, headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+    across = await world.http.delete(url, headers=world.auth(world.globex))
+    assert across.status_code == 404
+
+    async with server.hub.db.read() as conn:
+        stats_before = (
+            await conn.execute(select(repo.daily_stats).order_by(repo.daily_stats.c.day))
+        ).all()
+
+    with caplog.at_level(logging.INFO, logger="hub.audit"):
+        erased = await world.http.delete(url, headers=world.auth())
+    assert erased.status_code == 204
+
+    # The person is gone from every table...
+    m, c = repo.messages, repo.conversations
+    assert await _count(world, m, m.c.conversation_id == world.alice_conv) == 0
+    assert await _count(world, m, m.c.text.in_(["alice-hello", "hi-alice"])) == 0
+    assert await _count(world, c, c.c.id == world.alice_conv) == 0
+    assert await _count(world, repo.contacts, repo.contacts.c.id == world.alice) == 0
+    assert (
+        await _count(world, repo.appointments, repo.appointments.c.contact_id == world.alice) == 0
+    )
+    ws = repo.widget_sessions
+    assert await _count(world, ws, ws.c.conversation_id == world.alice_conv) == 0
+    # ...others' data and the aggregates stay.
+    assert await _count(world, m, m.c.conversation_id == world.bob_conv) == 2
+    assert await _count(world, m, m.c.conversation_id == world.carol_conv) == 2
+    assert await _count(world, repo.contacts, repo.contacts.c.id.in_([world.bob, world.carol])) == 2
+    async with server.hub.db.read() as conn:
+        stats_after = (
+            await conn.execute(select(repo.daily_stats).order_by(repo.daily_stats.c.day))
+        ).all()
+    assert stats_after == stats_before
+
+    # The audit line names who erased what, never the erased data.
+    [record] = [r for r in caplog.records if r.name == "hub.audit"]
+    line = json.loads(record.getMessage())
+    assert line["agent_id"] and line["company_id"] == world.acme.company_id
+    assert line["contact_id"] == world.alice and line["deleted"]["messages"] == 2
+    assert "alice-hello" not in record.getMessage()
+
+    export = await world.http.get(world.url("/api/export"), headers=world.auth())
+    assert "alice-hello" not in export.text and world.alice not in export.text
+    assert "bob-hello" in export.text
+    again = await world.http.delete(url, headers=world.auth())
+    assert again.status_code == 404
