@@ -14,6 +14,7 @@ from starlette.routing import WebSocketRoute
 from hub.ai.base import Replier
 from hub.ai.groq import GroqReplier
 from hub.ai.local import LocalReplier
+from hub.api import agents as agents_api
 from hub.api import analytics as analytics_api
 from hub.api import data_rights as data_rights_api
 from hub.api import integrations as integrations_api
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *knowledge_api.routes,
         *pages.routes,
         *analytics_api.routes,
+        *agents_api.routes,
         *data_rights_api.routes,
         *webhooks.routes,
         WebSocketRoute("/ws/widget", widget_endpoint),

@@ -17,6 +17,7 @@ AI_DELTA = "ai.delta"
 TYPING = "typing"
 CONVERSATION_UPDATED = "conversation.updated"
 STATS_UPDATED = "stats.updated"
+AGENT_REVOKED = "agent.revoked"  # ends that agent's sockets on every process
 
 # Frames a slow socket may lose without losing anything that matters.
 DROPPABLE = frozenset({TYPING})

@@ -156,3 +156,29 @@ async def test_http_reply_is_idempotent_and_live(hub: HubServer) -> None:
         assert [m["text"] for m in after.json()["messages"]] == ["hello from the API"]
     assert (await widget.message("hello from the API"))["seq"] == 2
     assert (await agent.message("hello from the API"))["sender"] == "agent"
+
+
+async def test_revoking_an_agent_ends_their_sockets_and_tokens(hub: HubServer) -> None:
+    from hub.companies import agent_token
+
+    company = await hub.company()
+    token = await agent_token(hub.hub.db, hub.settings, company.company_id, "agent", "a@x.example")
+    agent = await Agent.open(hub.ws, token)
+    owner = await Agent.open(hub.ws, company.agent_token)
+    owner_auth = {"Authorization": f"Bearer {company.agent_token}"}
+    async with httpx.AsyncClient(base_url=hub.http) as http:
+        listed = (await http.get("/api/agents", headers=owner_auth)).json()["agents"]
+        member = next(a for a in listed if a["email"] == "a@x.example")
+        assert member["revoked"] is False and member["last_sign_in_at"] is not None
+        agent_auth = {"Authorization": f"Bearer {token}"}
+        assert (await http.get("/api/agents", headers=agent_auth)).status_code == 403
+        gone = await http.delete(f"/api/agents/{member['id']}", headers=owner_auth)
+        assert gone.status_code == 204
+        assert await agent.closed() == Close.UNAUTHORIZED
+        assert (await http.get("/api/conversations", headers=agent_auth)).status_code == 401
+        other = await hub.company("Globex")
+        cross = {"Authorization": f"Bearer {other.agent_token}"}
+        assert (await http.delete(f"/api/agents/{member['id']}", headers=cross)).status_code == 404
+    await owner.send({"type": "ping"})
+    await owner.expect("pong")  # the owner's socket is untouched
+    assert all(f["type"] != "agent.revoked" for f in owner.seen)

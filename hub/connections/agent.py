@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from starlette.websockets import WebSocket
 
+from hub import events
 from hub.auth import AgentIdentity, AuthError, authenticate
 from hub.connections.protocol import (
     AGENT_FRAMES,
@@ -22,7 +24,7 @@ from hub.connections.protocol import (
 from hub.connections.registry import Registry
 from hub.connections.session import Disconnected, Session
 from hub.conversations import NotFound, Refused
-from hub.events import dumps
+from hub.events import Event, dumps
 
 
 class AgentSession(Session):
@@ -46,6 +48,17 @@ class AgentSession(Session):
 
     def resync(self) -> None:
         self.later(self.snapshot)
+
+    def deliver(self, event: Event) -> None:
+        if event.type == events.AGENT_REVOKED:
+            # Rare, so parsing the frame here costs nothing worth caching.
+            if (
+                self.agent is not None
+                and json.loads(event.frame)["agent_id"] == self.agent.agent_id
+            ):
+                self.stop(Close.UNAUTHORIZED)
+            return
+        super().deliver(event)
 
     async def snapshot(self) -> None:
         """Send the inbox and today's counters, then any message this socket has not seen
