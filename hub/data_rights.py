@@ -349,3 +349,43 @@ async def _erase(conn: AsyncConnection, company_id: str, contact_id: str) -> dic
         )
     )
     return counts
+
+
+# Children first, so the erasure does not rely on cascades (the company row goes last).
+COMPANY_TABLES = (
+    "messages",
+    "appointments",
+    "visits",
+    "daily_stats",
+    "widget_sessions",
+    "conversations",
+    "contacts",
+    "qa_pairs",
+    "ai_settings",
+    "integrations",
+    "agents",
+    "companies",
+)
+
+
+async def erase_company(db: Database, company_id: str, *, agent_id: str) -> dict[str, int]:
+    """Erase everything of the company in one transaction, and write an audit line."""
+    counts: dict[str, int] = {}
+    async with db.write() as conn:
+        for name in COMPANY_TABLES:
+            table = getattr(repo, name)
+            column = table.c.id if name == "companies" else table.c.company_id
+            result = await conn.execute(delete(table).where(column == company_id))
+            counts[name] = int(result.rowcount or 0)
+    audit.info(
+        _dumps(
+            {
+                "event": "company.erased",
+                "agent_id": agent_id,
+                "company_id": company_id,
+                "erased_at": iso(dt.datetime.now(dt.UTC)),
+                "deleted": counts,
+            }
+        )
+    )
+    return counts

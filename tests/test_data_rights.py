@@ -17,7 +17,7 @@ from hub.companies import CreatedCompany, agent_token
 from hub.persistence import repository as repo
 from hub.persistence.models import new_id
 from tests.conftest import make_settings
-from tests.support.clients import Widget
+from tests.support.clients import Agent, Client, Widget
 from tests.support.server import HubServer, start_hub
 
 AUTH_TOKEN = "secret-token-123456"
@@ -241,3 +241,24 @@ async def test_erasure(world: World, caplog: pytest.LogCaptureFixture) -> None:
     assert "bob-hello" in export.text
     again = await world.http.delete(url, headers=world.auth())
     assert again.status_code == 404
+
+
+async def test_erasing_the_company_removes_everything_of_it_only(database_url: str) -> None:
+    async with start_hub(make_settings(database_url)) as server:
+        acme, globex = await server.company("Acme"), await server.company("Globex")
+        for company in (acme, globex):
+            widget = await Widget.open(server.ws, company.widget_key)
+            await widget.say(f"hello from {company.company_id}")
+        agent = await Agent.open(server.ws, acme.agent_token)
+        async with httpx.AsyncClient(base_url=server.http) as http:
+            auth = {"Authorization": f"Bearer {acme.agent_token}"}
+            assert (await http.delete("/api/company", headers=auth)).status_code == 204
+            assert await Client(agent.ws).closed() == 4401
+            assert (await http.get("/api/conversations", headers=auth)).status_code == 401
+        async with server.hub.db.read() as conn:
+            for name in ("companies", "messages", "conversations", "contacts", "agents"):
+                table = getattr(repo, name)
+                column = table.c.id if name == "companies" else table.c.company_id
+                assert await repo.count_rows(conn, table, **{column.name: acme.company_id}) == 0
+            kept = await repo.count_rows(conn, repo.messages, company_id=globex.company_id)
+            assert kept == 1

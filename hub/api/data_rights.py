@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute, Route
 from hub import data_rights
 from hub.api.errors import ApiError
 from hub.api.routes import agent_of, json_body
+from hub.events import AGENT_REVOKED, Event
 from hub.phones import BadPhone
 
 
@@ -78,7 +79,19 @@ async def erase_contact(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def erase_company(request: Request) -> Response:
+    """Owners only: everything of the company goes; every agent socket of it closes 4401."""
+    agent = await agent_of(request)
+    if not agent.is_owner:
+        raise ApiError(403, "forbidden", "only an owner may erase the company")
+    hub = request.app.state.hub
+    await data_rights.erase_company(hub.db, agent.company_id, agent_id=agent.agent_id)
+    await hub.bus.publish(Event.build(AGENT_REVOKED, agent.company_id, {"agent_id": "*"}))
+    return Response(status_code=204)
+
+
 routes: list[BaseRoute] = [
+    Route("/api/company", erase_company, methods=["DELETE"]),
     Route("/api/export", export_company, methods=["GET"]),
     Route("/api/contacts/{contact_id}/export", export_contact, methods=["GET"]),
     Route("/api/contacts/{contact_id}", correct_contact, methods=["PATCH"]),

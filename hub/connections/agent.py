@@ -52,10 +52,8 @@ class AgentSession(Session):
     def deliver(self, event: Event) -> None:
         if event.type == events.AGENT_REVOKED:
             # Rare, so parsing the frame here costs nothing worth caching.
-            if (
-                self.agent is not None
-                and json.loads(event.frame)["agent_id"] == self.agent.agent_id
-            ):
+            revoked = json.loads(event.frame)["agent_id"]  # "*": the company was erased
+            if self.agent is not None and revoked in ("*", self.agent.agent_id):
                 self.stop(Close.UNAUTHORIZED)
             return
         super().deliver(event)
