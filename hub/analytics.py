@@ -16,11 +16,12 @@ Every figure is computed in the database with GROUP BY, scoped to one company:
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import BigInteger, cast, extract, func, select
+from sqlalchemy import BigInteger, case, cast, extract, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.persistence import repository as repo
@@ -109,7 +110,22 @@ async def compute(conn: AsyncConnection, company_id: str, days: DayRange) -> dic
         m.c.created_at >= days.since,
         m.c.created_at < days.until,
     )
+    messages = await _messages(conn, in_range)
+    messages["by_day"] = await _by_day(conn, in_range, days)
+    return {
+        "from": days.start.isoformat(),
+        "to": days.end.isoformat(),
+        "tz": days.tz.key,
+        "widget": await _widget(conn, company_id, days),
+        "messages": messages,
+        "conversations": await _conversations(conn, company_id, days),
+        "ai": await _ai_usage(conn, in_range),
+        "first_response_seconds": await _first_responses(conn, in_range),
+    }
 
+
+async def _messages(conn: AsyncConnection, in_range: tuple[Any, ...]) -> dict[str, Any]:
+    m = repo.messages
     by_channel = dict.fromkeys(CHANNELS, 0)
     by_sender = dict.fromkeys(SENDERS, 0)
     total = 0
@@ -118,17 +134,13 @@ async def compute(conn: AsyncConnection, company_id: str, days: DayRange) -> dic
         total += count
         by_channel[channel] = by_channel.get(channel, 0) + count
         by_sender[sender] = by_sender.get(sender, 0) + count
+    return {"total": total, "by_channel": by_channel, "by_sender": by_sender}
 
-    tokens = (
-        await conn.execute(
-            select(
-                func.coalesce(func.sum(m.c.prompt_tokens), 0),
-                func.coalesce(func.sum(m.c.completion_tokens), 0),
-                func.count(m.c.prompt_tokens),
-            ).where(*in_range, m.c.sender == "ai")
-        )
-    ).one()
 
+async def _by_day(
+    conn: AsyncConnection, in_range: tuple[Any, ...], days: DayRange
+) -> list[dict[str, Any]]:
+    m = repo.messages
     series = {day: dict.fromkeys(CHANNELS, 0) for day in days.days()}
     bucket = _bucket(conn, m.c.created_at).label("bucket")
     stmt = select(bucket, m.c.channel, func.count()).where(*in_range)
@@ -137,13 +149,15 @@ async def compute(conn: AsyncConnection, company_id: str, days: DayRange) -> dic
         local_day = instant.astimezone(days.tz).date()
         if local_day in series:
             series[local_day][channel] = series[local_day].get(channel, 0) + count
-    by_day = [
+    return [
         {"day": day.isoformat(), "total": sum(counts.values()), "by_channel": counts}
         for day, counts in series.items()
     ]
 
+
+async def _conversations(conn: AsyncConnection, company_id: str, days: DayRange) -> dict[str, Any]:
     c = repo.conversations
-    conv_by_channel = dict.fromkeys(CHANNELS, 0)
+    by_channel = dict.fromkeys(CHANNELS, 0)
     stmt = (
         select(c.c.channel, func.count())
         .where(c.c.company_id == company_id, c.c.created_at >= days.since)
@@ -151,10 +165,13 @@ async def compute(conn: AsyncConnection, company_id: str, days: DayRange) -> dic
         .group_by(c.c.channel)
     )
     for channel, count in await conn.execute(stmt):
-        conv_by_channel[channel] = count
+        by_channel[channel] = count
+    return {"total": sum(by_channel.values()), "by_channel": by_channel}
 
+
+async def _widget(conn: AsyncConnection, company_id: str, days: DayRange) -> dict[str, Any]:
     s = repo.daily_stats
-    visits, engaged = (
+    row = (
         await conn.execute(
             select(
                 func.coalesce(func.sum(s.c.visits), 0),
@@ -162,28 +179,71 @@ async def compute(conn: AsyncConnection, company_id: str, days: DayRange) -> dic
             ).where(s.c.company_id == company_id, s.c.day >= days.start, s.c.day <= days.end)
         )
     ).one()
-    visits, engaged = int(visits), int(engaged)
-
+    visits, engaged = int(row[0]), int(row[1])
     return {
-        "from": days.start.isoformat(),
-        "to": days.end.isoformat(),
-        "tz": days.tz.key,
-        "widget": {
-            "visits": visits,
-            "engaged_visits": engaged,
-            "engagement_rate": round(engaged / visits, 4) if visits else 0.0,
-        },
-        "messages": {
-            "total": total,
-            "by_channel": by_channel,
-            "by_sender": by_sender,
-            "by_day": by_day,
-        },
-        "conversations": {"total": sum(conv_by_channel.values()), "by_channel": conv_by_channel},
-        "ai": {
-            "replies": int(tokens[2]),
-            "prompt_tokens": int(tokens[0]),
-            "completion_tokens": int(tokens[1]),
-            "total_tokens": int(tokens[0]) + int(tokens[1]),
-        },
+        "visits": visits,
+        "engaged_visits": engaged,
+        "engagement_rate": round(engaged / visits, 4) if visits else 0.0,
     }
+
+
+async def _ai_usage(conn: AsyncConnection, in_range: tuple[Any, ...]) -> dict[str, int]:
+    m = repo.messages
+    stmt = select(
+        func.coalesce(func.sum(m.c.prompt_tokens), 0),
+        func.coalesce(func.sum(m.c.completion_tokens), 0),
+        func.count(m.c.prompt_tokens),
+    ).where(*in_range, m.c.sender == "ai")
+    prompt, completion, replies = (int(v) for v in (await conn.execute(stmt)).one())
+    return {
+        "replies": replies,
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+
+
+async def _first_responses(
+    conn: AsyncConnection, in_range: tuple[Any, ...]
+) -> dict[str, float | None]:
+    """Median seconds from a conversation's first inbound message to the first human (agent)
+    and the first AI reply after it, over conversations whose first message is in range."""
+    m = repo.messages
+
+    def first(condition: Any) -> Any:
+        return func.min(case((condition, m.c.created_at)))
+
+    stmt = (
+        select(
+            first(m.c.direction == "inbound"),
+            first(m.c.sender == "agent"),
+            first(m.c.sender == "ai"),
+        )
+        .where(*in_range)
+        .group_by(m.c.conversation_id)
+    )
+    human: list[float] = []
+    ai: list[float] = []
+    for inbound, agent, bot in await conn.execute(stmt):
+        for reply, into in ((agent, human), (bot, ai)):
+            gap = _seconds(inbound, reply)
+            if gap is not None:
+                into.append(gap)
+    return {"human": _median(human), "ai": _median(ai)}
+
+
+def _seconds(start: Any, end: Any) -> float | None:
+    """Seconds between two timestamps (SQLite hands back text), None unless end follows start."""
+    if start is None or end is None:
+        return None
+    a, b = _instant(start), _instant(end)
+    return (b - a).total_seconds() if b > a else None
+
+
+def _instant(value: Any) -> dt.datetime:
+    moment: dt.datetime = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 3) if values else None

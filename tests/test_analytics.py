@@ -229,3 +229,24 @@ async def test_auth_and_bad_input(server: HubServer) -> None:
     ok = await get(server, company.agent_token, **{"from": "2023-01-01", "to": "2023-12-31"})
     assert ok.status_code == 200
     assert len(ok.json()["messages"]["by_day"]) == 365
+
+
+async def test_median_first_response_times_human_and_ai_apart(server: HubServer) -> None:
+    company = await server.company("Timed")
+    seeder = Seeder(server, company.company_id)
+    first = await seeder.conversation("widget", "2024-05-01T09:00:00")
+    await seeder.message(first, "widget", "visitor", "2024-05-01T09:00:00")
+    await seeder.message(first, "widget", "ai", "2024-05-01T09:01:00")  # AI after 60 s
+    await seeder.message(first, "widget", "agent", "2024-05-01T10:00:00")  # human after 1 h
+    second = await seeder.conversation("sms", "2024-05-01T12:00:00")
+    await seeder.message(second, "sms", "contact", "2024-05-01T12:00:00")
+    await seeder.message(second, "sms", "agent", "2024-05-01T12:02:00")  # human after 2 min
+    outreach = await seeder.conversation("sms", "2024-05-01T13:00:00")
+    await seeder.message(outreach, "sms", "agent", "2024-05-01T13:00:00")  # no inbound first
+    await seeder.message(outreach, "sms", "contact", "2024-05-01T13:05:00")
+    body = (
+        await get(server, company.agent_token, **{"from": "2024-05-01", "to": "2024-05-01"})
+    ).json()
+    assert body["first_response_seconds"] == {"human": 1860.0, "ai": 60.0}
+    empty = await get(server, company.agent_token, **{"from": "2024-06-01", "to": "2024-06-01"})
+    assert empty.json()["first_response_seconds"] == {"human": None, "ai": None}
