@@ -285,6 +285,7 @@ async def erase_contact(
         if await repo.contact(conn, company_id, contact_id) is None:
             return None
         counts = await _erase(conn, company_id, contact_id)
+    await db.forget()
     audit.info(
         _dumps(
             {
@@ -377,6 +378,7 @@ async def erase_company(db: Database, company_id: str, *, agent_id: str) -> dict
             column = table.c.id if name == "companies" else table.c.company_id
             result = await conn.execute(delete(table).where(column == company_id))
             counts[name] = int(result.rowcount or 0)
+    await db.forget()
     audit.info(
         _dumps(
             {

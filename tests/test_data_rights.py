@@ -262,3 +262,26 @@ async def test_erasing_the_company_removes_everything_of_it_only(database_url: s
                 assert await repo.count_rows(conn, table, **{column.name: acme.company_id}) == 0
             kept = await repo.count_rows(conn, repo.messages, company_id=globex.company_id)
             assert kept == 1
+
+
+async def test_erased_text_is_gone_from_the_sqlite_files(sqlite_url: str) -> None:
+    """Secure delete zeroes freed pages, and the write-ahead log is folded and truncated, so
+    not even the database files' bytes keep an erased message."""
+    from pathlib import Path
+
+    secret = "my-card-number-4111-1111-1111-1111"
+    async with start_hub(make_settings(sqlite_url)) as server:
+        company = await server.company()
+        widget = await Widget.open(server.ws, company.widget_key)
+        await widget.say(secret)
+        auth = {"Authorization": f"Bearer {company.agent_token}"}
+        async with httpx.AsyncClient(base_url=server.http) as http:
+            listed = (await http.get("/api/conversations", headers=auth)).json()
+            contact_id = listed["conversations"][0]["contact"]["id"]
+            erased = await http.delete(f"/api/contacts/{contact_id}", headers=auth)
+            assert erased.status_code == 204
+        path = Path(sqlite_url.split("///", 1)[1])
+        files = [p for p in path.parent.iterdir() if p.name.startswith(path.name)]
+        assert files and path in files
+        for file in files:
+            assert secret.encode() not in file.read_bytes(), file.name

@@ -39,6 +39,16 @@ class Database:
         async with self.engine.connect() as conn:
             yield conn
 
+    async def forget(self) -> None:
+        """After an erasure: on SQLite, fold the write-ahead log into the database file and
+        truncate it, so no old page image keeps erased text (secure_delete zeroes the file's
+        own free pages). PostgreSQL reclaims dead rows with VACUUM."""
+        if self._write_lock is None:
+            return
+        async with self._write_lock, self.engine.connect() as conn:
+            auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await auto.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def ping(self) -> bool:
         try:
             async with self.engine.connect() as conn:
