@@ -26,7 +26,7 @@ from hub.persistence.group_commit import GroupCommit, Request
 from hub.persistence.models import utcnow
 from hub.views import conversation_view, message_view
 
-MAX_TEXT = 4000
+MAX_TEXT = 4000  # characters in one message, on every surface
 INBOX_LIMIT = 200
 PAGE_LIMIT = 500
 

@@ -12,9 +12,7 @@ from starlette.routing import Route
 
 from hub.api.errors import ApiError
 from hub.auth import AgentIdentity, AuthError, authenticate
-from hub.conversations import NotFound, Refused
-
-MAX_TEXT = 4000
+from hub.conversations import MAX_TEXT, PAGE_LIMIT, NotFound, Refused
 
 
 class ReplyBody(BaseModel):
@@ -77,7 +75,7 @@ async def list_messages(request: Request) -> JSONResponse:
     conversation_id = request.path_params["conversation_id"]
     try:
         after = int(request.query_params.get("after_seq", "0"))
-        limit = min(int(request.query_params.get("limit", "500")), 500)
+        limit = min(int(request.query_params.get("limit", PAGE_LIMIT)), PAGE_LIMIT)
     except ValueError:
         raise ApiError(400, "bad_request", "after_seq and limit must be integers") from None
     service = request.app.state.hub.conversations

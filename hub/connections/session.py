@@ -20,6 +20,7 @@ from starlette.websockets import WebSocket, WebSocketState
 
 from hub import events
 from hub.connections.protocol import Close, FrameError, error_frame, parse
+from hub.conversations import PAGE_LIMIT
 from hub.events import Event, dumps
 from hub.settings import Settings
 
@@ -30,7 +31,7 @@ Fetch = Callable[[str, int, int], Awaitable[list[dict[str, Any]]]]
 Item = Event | str | Action
 F = TypeVar("F", bound=BaseModel)
 
-FETCH_PAGE = 500
+FETCH_PAGE = PAGE_LIMIT  # one history page per query, as the HTTP API serves it
 
 
 class Disconnected(Exception):
