@@ -68,6 +68,8 @@ class Company(Base):
     allowed_origins: Mapped[list[str]] = mapped_column(default=list)
     facts: Mapped[list[str]] = mapped_column(default=list)
     slug: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # Messages older than this many days are purged on a schedule (None keeps everything).
+    retention_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -82,6 +84,11 @@ class Agent(Base):
     role: Mapped[str] = mapped_column(String(16), default="agent")
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     last_sign_in_at: Mapped[dt.datetime | None]
+    # The Supabase Auth user this agent signs in as (the access token's `sub`).
+    supabase_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A phone number proven through Twilio Verify (None until checked).
+    phone: Mapped[str | None] = mapped_column(String(32))
+    phone_verified_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -103,7 +110,10 @@ class Contact(Base):
 
 class Conversation(Base):
     __tablename__ = "conversations"
-    __table_args__ = (Index("ix_conversations_company_updated", "company_id", "updated_at"),)
+    __table_args__ = (
+        Index("ix_conversations_company_updated", "company_id", "updated_at"),
+        Index("ix_conversations_company_created", "company_id", "created_at", "channel"),
+    )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
@@ -127,7 +137,8 @@ class Message(Base):
         UniqueConstraint("conversation_id", "seq"),
         UniqueConstraint("conversation_id", "client_id"),
         UniqueConstraint("company_id", "channel", "provider_id"),
-        Index("ix_messages_company_created", "company_id", "created_at"),
+        # Covering index for analytics: counts by day, channel and sender read the index only.
+        Index("ix_messages_company_created", "company_id", "created_at", "channel", "sender"),
         Index("ix_messages_outbox", "status", "next_attempt_at"),
     )
 
@@ -264,3 +275,21 @@ class DailyStats(Base):
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     visits: Mapped[int] = mapped_column(Integer, default=0)
     engaged_visits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditRecord(Base):
+    """Who did what to whose data, and when; never the data itself. Kept after erasures
+    (no foreign keys: the audit outlives the rows it speaks of)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_company_created", "company_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ID)
+    actor_agent_id: Mapped[str | None] = mapped_column(ID)
+    action: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str | None] = mapped_column(String(64))
+    # Counts and identifiers only (e.g. {"messages": 12}); nothing personal.
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

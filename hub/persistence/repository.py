@@ -14,6 +14,7 @@ from hub.persistence.models import (
     Agent,
     AiSettings,
     Appointment,
+    AuditRecord,
     Company,
     Contact,
     Conversation,
@@ -39,6 +40,7 @@ integrations = cast(Table, Integration.__table__)
 qa_pairs = cast(Table, QaPair.__table__)
 ai_settings = cast(Table, AiSettings.__table__)
 appointments = cast(Table, Appointment.__table__)
+audit_log = cast(Table, AuditRecord.__table__)
 
 
 def upsert(conn: AsyncConnection, table: Any) -> Any:
