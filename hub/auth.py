@@ -10,7 +10,8 @@ import jwt
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
 from hub.persistence.models import utcnow
-from hub.settings import Secret
+from hub.settings import Secret, Settings
+from hub.supabase_auth import SupabaseTokenError, supabase_agent_row
 
 ISSUER = "leadop-hub"
 ROLES = ("owner", "agent")
@@ -61,25 +62,44 @@ def decode_token(secret: Secret, token: str) -> AgentIdentity:
 
 
 async def authenticate(
-    db: Database, secret: Secret, token: object, *, sign_in: bool = False
+    db: Database, settings: Settings, token: object, *, sign_in: bool = False
 ) -> AgentIdentity:
-    """Check the token and that its agent still exists and is not revoked.
+    """Check the token (the hub's own, or Supabase's when configured) and that its agent
+    still exists and is not revoked.
 
     `sign_in` (a socket opening) also records the agent's last sign-in time.
     """
     if not isinstance(token, str) or not token:
         raise AuthError("missing token")
-    identity = decode_token(secret, token)
-    async with db.read() as conn:
-        agent = await repo.active_agent(conn, identity.agent_id, identity.company_id)
-    if agent is None:
-        raise AuthError("unknown or revoked agent")
-    if not sign_in:
-        return identity
-    async with db.write() as conn:
-        await conn.execute(
-            repo.agents.update()
-            .where(repo.agents.c.id == identity.agent_id)
-            .values(last_sign_in_at=utcnow())
-        )
+    if settings.supabase_jwt_secret is not None and _issuer(token) != ISSUER:
+        identity = await _supabase_identity(db, settings, token)
+    else:
+        identity = decode_token(settings.secret_key, token)
+        async with db.read(system=True) as conn:
+            agent = await repo.active_agent(conn, identity.agent_id, identity.company_id)
+        if agent is None:
+            raise AuthError("unknown or revoked agent")
+    if sign_in:
+        async with db.write(system=True) as conn:
+            await conn.execute(
+                repo.agents.update()
+                .where(repo.agents.c.id == identity.agent_id)
+                .values(last_sign_in_at=utcnow())
+            )
     return identity
+
+
+async def _supabase_identity(db: Database, settings: Settings, token: str) -> AgentIdentity:
+    try:
+        agent = await supabase_agent_row(db, settings, token)
+    except SupabaseTokenError as exc:
+        raise AuthError(str(exc)) from None
+    return AgentIdentity(agent.id, agent.company_id, agent.role)
+
+
+def _issuer(token: str) -> object:
+    """The token's `iss`, read before its signature is checked only to pick the key."""
+    try:
+        return jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.PyJWTError:
+        return None

@@ -63,6 +63,11 @@ class Settings:
     api_calls_per_ip: tuple[float, int] = (20.0, 100)
     webhooks_per_ip: tuple[float, int] = (100.0, 500)
     token_ttl_days: int = 30
+    # Supabase Auth: its access tokens are accepted when the project's JWT secret is set.
+    supabase_jwt_secret: Secret | None = None
+    supabase_url: str | None = None  # set: the token's issuer must be SUPABASE_URL/auth/v1
+    # How often each process purges messages past their company's retention_days.
+    retention_interval: float = 3600.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -93,8 +98,15 @@ class Settings:
             twilio_api_url=env.get("TWILIO_API_URL", cls.twilio_api_url).rstrip("/"),
             twilio_verify_url=env.get("TWILIO_VERIFY_URL", cls.twilio_verify_url).rstrip("/"),
             kapso_api_url=env.get("KAPSO_API_URL", cls.kapso_api_url).rstrip("/"),
+            supabase_jwt_secret=_optional_secret(env.get("SUPABASE_JWT_SECRET")),
+            supabase_url=(env.get("SUPABASE_URL") or "").rstrip("/") or None,
+            retention_interval=float(_int(env, "HUB_RETENTION_INTERVAL", 3600)),
         )
         return replace(settings, **_rate_limits(env.get("HUB_RATE_LIMITS", "on")))
+
+
+def _optional_secret(raw: str | None) -> Secret | None:
+    return Secret(raw.strip()) if raw and raw.strip() else None
 
 
 def normalise_database_url(raw: str) -> str:

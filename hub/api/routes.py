@@ -13,6 +13,7 @@ from starlette.routing import Route
 from hub.api.errors import ApiError
 from hub.auth import AgentIdentity, AuthError, authenticate
 from hub.conversations import MAX_TEXT, PAGE_LIMIT, NotFound, Refused
+from hub.persistence.tenancy import enter_tenant
 
 
 class ReplyBody(BaseModel):
@@ -28,9 +29,11 @@ async def agent_of(request: Request) -> AgentIdentity:
         raise ApiError(401, "unauthorized", "send Authorization: Bearer AGENT_TOKEN")
     hub = request.app.state.hub
     try:
-        return await authenticate(hub.db, hub.settings.secret_key, token.strip())
-    except AuthError:
-        raise ApiError(401, "unauthorized", "invalid or expired token") from None
+        agent = await authenticate(hub.db, hub.settings, token.strip())
+    except AuthError as exc:
+        raise ApiError(401, "unauthorized", f"invalid or expired token: {exc}") from None
+    enter_tenant(agent.company_id)  # every transaction of this request sees this company only
+    return agent
 
 
 async def json_body(request: Request, model: type[BaseModel]) -> Any:

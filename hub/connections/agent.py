@@ -25,6 +25,7 @@ from hub.connections.registry import Registry
 from hub.connections.session import Disconnected, Session
 from hub.conversations import NotFound, Refused
 from hub.events import Event, dumps
+from hub.persistence.tenancy import enter_tenant
 
 
 class AgentSession(Session):
@@ -114,6 +115,7 @@ async def agent_endpoint(ws: WebSocket) -> None:
     registered = False
     try:
         agent = session.agent = await _authenticate(session)
+        enter_tenant(agent.company_id)  # every transaction of this socket sees this company only
         session.send(
             {"type": "welcome", "agent_id": agent.agent_id, "company_id": agent.company_id}
         )
@@ -134,7 +136,7 @@ async def _authenticate(session: AgentSession) -> AgentIdentity:
     auth = await session.handshake(AGENT_FRAMES, Auth)
     hub = session.hub
     try:
-        return await authenticate(hub.db, hub.settings.secret_key, auth.token, sign_in=True)
+        return await authenticate(hub.db, hub.settings, auth.token, sign_in=True)
     except AuthError:
         session.close_code = Close.UNAUTHORIZED
         raise Disconnected from None

@@ -20,6 +20,7 @@ from hub.connections.protocol import WidgetTyping as Typing
 from hub.connections.session import Disconnected, Session
 from hub.conversations import ConversationService
 from hub.persistence import repository as repo
+from hub.persistence.tenancy import enter_tenant
 from hub.ratelimit import WidgetLimits, client_ip
 from hub.settings import Settings
 from hub.visitors import Visitor, VisitorContext, VisitorService
@@ -82,6 +83,7 @@ async def widget_endpoint(ws: WebSocket) -> None:
     company = await _company(hub, ws)
     if company is None:
         return
+    enter_tenant(company.id)  # every transaction of this socket sees this company only
     registered = False
     try:
         hello = await session.handshake(WIDGET_FRAMES, Hello)

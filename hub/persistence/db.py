@@ -11,9 +11,20 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from hub.persistence.tenancy import COMPANY_SETTING, TENANT_ROLE, current_tenant
+
+# One round trip: the role whose Row Level Security policies apply, and the company they key on.
+_ENTER_TENANT = text(
+    f"SELECT set_config('role', '{TENANT_ROLE}', true), set_config('{COMPANY_SETTING}', :c, true)"
+)
+
 
 class Database:
-    """Owns the engine. `write()` and `read()` hand out connections inside a transaction."""
+    """Owns the engine. `write()` and `read()` hand out connections inside a transaction.
+
+    Under a tenant (hub.persistence.tenancy) a PostgreSQL transaction sees only that
+    company's rows; `system=True` is for work that spans companies.
+    """
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
@@ -23,10 +34,11 @@ class Database:
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
     @contextlib.asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
+    async def write(self, *, system: bool = False) -> AsyncIterator[AsyncConnection]:
         """A read-write transaction, committed when the block ends without an exception."""
         if self._write_lock is None:
             async with self.engine.begin() as conn:
+                await self._scope(conn, system)
                 yield conn
             return
         async with self._write_lock, self.engine.begin() as conn:
@@ -34,10 +46,18 @@ class Database:
             yield conn
 
     @contextlib.asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
+    async def read(self, *, system: bool = False) -> AsyncIterator[AsyncConnection]:
         """A read-only unit of work (a transaction that is rolled back)."""
         async with self.engine.connect() as conn:
+            if self._write_lock is None:
+                await self._scope(conn, system)
             yield conn
+
+    @staticmethod
+    async def _scope(conn: AsyncConnection, system: bool) -> None:
+        company_id = None if system else current_tenant()
+        if company_id is not None:
+            await conn.execute(_ENTER_TENANT, {"c": company_id})
 
     async def forget(self) -> None:
         """After an erasure: on SQLite, fold the write-ahead log into the database file and

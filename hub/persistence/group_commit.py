@@ -72,7 +72,7 @@ class GroupCommit:
                     future.set_result(result)
 
     async def _write(self, batch: list[Request]) -> list[Stored | None]:
-        async with self.db.write() as conn:
+        async with self.db.write(system=True) as conn:  # a batch spans companies
             existing = await _existing(conn, batch)
             fresh = _first_of_each_key(batch, existing)
             seqs = await _hand_out_seqs(conn, [batch[i] for i in fresh])
