@@ -39,6 +39,7 @@ from hub.outbox import Outbox
 from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade
 from hub.ratelimit import HttpRateLimit, Limiter, WidgetLimits
+from hub.retention import RetentionWorker
 from hub.settings import Settings
 from hub.visitors import VisitorService
 
@@ -89,8 +90,10 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
     knowledge = KnowledgeService(db)
     replier = make_replier(settings)
     assistant = Assistant(conversations, knowledge, replier)
+    retention = RetentionWorker(db, settings.retention_interval)
     await bus.start()
     await outbox.start()
+    retention.start()
     try:
         yield Hub(
             settings,
@@ -111,6 +114,7 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
             ),
         )
     finally:
+        await retention.close()
         await assistant.close()
         await _close_replier(replier)
         await outbox.close()

@@ -2,15 +2,14 @@
 
 Every query is scoped to the caller's company. The company export is produced as a stream
 of JSON text, reading the database in pages so memory stays bounded however large the
-company is. Erasure runs in one transaction and leaves an audit line on the `hub.audit`
-logger (who erased which contact and when, with row counts, never the erased data).
+company is. Erasure runs in one transaction together with its audit record (hub.audit:
+who erased which contact and when, with row counts, never the erased data).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -18,13 +17,12 @@ from sqlalchemy import ColumnElement, Table, delete, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub import audit
 from hub.integrations import IntegrationService
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
 from hub.phones import e164
 from hub.views import iso, message_view
-
-audit = logging.getLogger("hub.audit")
 
 PAGE = 500
 PROVIDERS = ("twilio", "kapso")
@@ -177,6 +175,10 @@ async def export_company(
             "daily_stats",
             _paged(db, t.daily_stats, ("day",), t.daily_stats.c.company_id == company_id, _plain),
         ),
+        (
+            "audit_log",
+            _paged(db, t.audit_log, ("id",), t.audit_log.c.company_id == company_id, audit.view),
+        ),
     ]
     for name, items in sections:
         yield f',"{name}":'
@@ -285,19 +287,11 @@ async def erase_contact(
         if await repo.contact(conn, company_id, contact_id) is None:
             return None
         counts = await _erase(conn, company_id, contact_id)
-    await db.forget()
-    audit.info(
-        _dumps(
-            {
-                "event": "contact.erased",
-                "agent_id": agent_id,
-                "company_id": company_id,
-                "contact_id": contact_id,
-                "erased_at": iso(dt.datetime.now(dt.UTC)),
-                "deleted": counts,
-            }
+        subject = ("contact", contact_id)
+        await audit.record(
+            conn, company_id, "contact.erased", subject, actor=agent_id, detail=counts
         )
-    )
+    await db.forget()
     return counts
 
 
@@ -378,16 +372,10 @@ async def erase_company(db: Database, company_id: str, *, agent_id: str) -> dict
             column = table.c.id if name == "companies" else table.c.company_id
             result = await conn.execute(delete(table).where(column == company_id))
             counts[name] = int(result.rowcount or 0)
-    await db.forget()
-    audit.info(
-        _dumps(
-            {
-                "event": "company.erased",
-                "agent_id": agent_id,
-                "company_id": company_id,
-                "erased_at": iso(dt.datetime.now(dt.UTC)),
-                "deleted": counts,
-            }
+        # The record outlives the company: audit_log has no foreign key to it.
+        subject = ("company", company_id)
+        await audit.record(
+            conn, company_id, "company.erased", subject, actor=agent_id, detail=counts
         )
-    )
+    await db.forget()
     return counts

@@ -13,7 +13,7 @@ from hub.persistence import repository as repo
 from hub.persistence.db import Database
 from hub.persistence.models import new_id
 
-PROFILE_FIELDS = ("name", "website", "description", "facts", "allowed_origins")
+PROFILE_FIELDS = ("name", "website", "description", "facts", "allowed_origins", "retention_days")
 AI_DEFAULTS: dict[str, Any] = {
     "enabled": True,
     "model": "llama-3.1-8b-instant",

@@ -7,8 +7,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from hub import data_rights
+from hub import audit, data_rights
 from hub.api.errors import ApiError
+from hub.api.knowledge import owner_of
 from hub.api.routes import agent_of, json_body
 from hub.events import AGENT_REVOKED, Event
 from hub.phones import BadPhone
@@ -20,6 +21,21 @@ class ContactCorrection(BaseModel):
     name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=320)
     phone: str | None = Field(default=None, max_length=64)
+
+
+async def audit_log(request: Request) -> JSONResponse:
+    """Owners: the company's latest audit records (`?limit=`, at most 500), newest first."""
+    owner = await owner_of(request)
+    limit = _limit(request.query_params.get("limit", "100"))
+    async with request.app.state.hub.db.read() as conn:
+        records = await audit.recent(conn, owner.company_id, limit)
+    return JSONResponse({"records": records})
+
+
+def _limit(raw: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 500:
+        raise ApiError(400, "bad_request", "limit must be 1 to 500")
+    return int(raw)
 
 
 async def export_company(request: Request) -> Response:
@@ -92,6 +108,7 @@ async def erase_company(request: Request) -> Response:
 
 routes: list[BaseRoute] = [
     Route("/api/company", erase_company, methods=["DELETE"]),
+    Route("/api/audit", audit_log, methods=["GET"]),
     Route("/api/export", export_company, methods=["GET"]),
     Route("/api/contacts/{contact_id}/export", export_contact, methods=["GET"]),
     Route("/api/contacts/{contact_id}", correct_contact, methods=["PATCH"]),

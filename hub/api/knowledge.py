@@ -27,6 +27,8 @@ class CompanyBody(BaseModel):
     description: str | None = Field(default=None, max_length=5000)
     facts: list[str] = Field(default_factory=list, max_length=200)
     allowed_origins: list[str] = Field(default_factory=list, max_length=50)
+    # Messages older than this are purged (hub.retention); None keeps everything.
+    retention_days: int | None = Field(default=None, ge=1, le=36500)
 
 
 class PairBody(BaseModel):
@@ -59,7 +61,11 @@ async def company(request: Request) -> JSONResponse:
         return JSONResponse(await service.profile(agent.company_id))
     agent = await owner_of(request)
     body = await json_body(request, CompanyBody)
-    return JSONResponse(await service.update_profile(agent.company_id, body.model_dump()))
+    # A PUT that does not mention retention_days leaves the policy as it is.
+    values = body.model_dump(
+        exclude=None if "retention_days" in body.model_fields_set else {"retention_days"}
+    )
+    return JSONResponse(await service.update_profile(agent.company_id, values))
 
 
 async def qa(request: Request) -> JSONResponse:
