@@ -49,6 +49,11 @@ class Settings:
     groq_base_url: str | None = None  # None: the groq SDK's own default
     twilio_api_url: str = "https://api.twilio.com"
     twilio_verify_url: str = "https://verify.twilio.com"
+    # The platform's own Twilio Verify account (agents' phones), not a company's integration;
+    # Verify is off unless all three are set.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: Secret | None = None
+    twilio_verify_service_sid: str | None = None
     kapso_api_url: str = "https://api.kapso.ai/meta/whatsapp"
     # Session limits (docs/protocol.md); tests shorten the handshake timeout.
     handshake_timeout: float = 10.0
@@ -72,6 +77,15 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def verify_configured(self) -> bool:
+        """Whether agents can verify phones: the Verify account is fully set."""
+        return None not in (
+            self.twilio_account_sid,
+            self.twilio_auth_token,
+            self.twilio_verify_service_sid,
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -97,6 +111,9 @@ class Settings:
             groq_base_url=env.get("GROQ_BASE_URL") or None,
             twilio_api_url=env.get("TWILIO_API_URL", cls.twilio_api_url).rstrip("/"),
             twilio_verify_url=env.get("TWILIO_VERIFY_URL", cls.twilio_verify_url).rstrip("/"),
+            twilio_account_sid=_sid(env, "TWILIO_ACCOUNT_SID", "AC"),
+            twilio_auth_token=_optional_secret(env.get("TWILIO_AUTH_TOKEN")),
+            twilio_verify_service_sid=_sid(env, "TWILIO_VERIFY_SERVICE_SID", "VA"),
             kapso_api_url=env.get("KAPSO_API_URL", cls.kapso_api_url).rstrip("/"),
             supabase_jwt_secret=_optional_secret(env.get("SUPABASE_JWT_SECRET")),
             supabase_url=(env.get("SUPABASE_URL") or "").rstrip("/") or None,
@@ -107,6 +124,16 @@ class Settings:
 
 def _optional_secret(raw: str | None) -> Secret | None:
     return Secret(raw.strip()) if raw and raw.strip() else None
+
+
+def _sid(env: Mapping[str, str], name: str, prefix: str) -> str | None:
+    """A Twilio SID, or None when unset; a SID of the wrong kind is a pasting mistake."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.startswith(prefix):
+        raise SettingsError(f"{name} must start with {prefix}, got {raw[:2]!r}")
+    return raw
 
 
 def normalise_database_url(raw: str) -> str:
