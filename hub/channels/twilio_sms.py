@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import urllib.parse
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -16,6 +18,10 @@ from hub.channels.base import Inbound, SendFailed, StatusUpdate
 from hub.phones import e164
 
 Params = ImmutableMultiDict[str, str]
+
+# What the SDK's aiohttp transport raises when Twilio cannot be reached or does not answer.
+TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError)
+REQUEST_TIMEOUT = 10.0  # seconds for one Twilio call; the SDK's default is to wait forever
 
 # Twilio MessageStatus onto ours (PROVIDERS.md 1.5).
 STATUSES = {
@@ -78,20 +84,43 @@ class TwilioSender:
     async def send(
         self, creds: dict[str, Any], to: str, text: str, status_callback: str | None
     ) -> str:
-        http = AsyncTwilioHttpClient(timeout=10)
         try:
-            client = Client(creds["account_sid"], creds["auth_token"], http_client=http)
-            # TWILIO_REGION / TWILIO_EDGE in the environment would rewrite api_url's host.
-            client.region = client.edge = None
-            client.api.base_url = self.api_url
-            message = await client.messages.create_async(
-                to=to, from_=creds["phone_number"], body=text, status_callback=status_callback
-            )
+            async with twilio_client(
+                creds["account_sid"], creds["auth_token"], api_url=self.api_url
+            ) as client:
+                message = await client.messages.create_async(
+                    to=to, from_=creds["phone_number"], body=text, status_callback=status_callback
+                )
             return str(message.sid)
         except TwilioRestException as exc:
             transient = exc.status == 429 or exc.status >= 500
             raise SendFailed(transient, str(exc.code or exc.status), str(exc.msg)) from None
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except TRANSPORT_ERRORS as exc:
             raise SendFailed(True, "network", f"Twilio unreachable: {exc!r}") from None
-        finally:
-            await http.close()
+
+
+@contextlib.asynccontextmanager
+async def twilio_client(
+    account_sid: str,
+    auth_token: str,
+    *,
+    api_url: str | None = None,
+    verify_url: str | None = None,
+) -> AsyncIterator[Any]:
+    """A `twilio` Client on the SDK's async (aiohttp) transport, its REST and Verify hosts
+    aimed at `api_url` / `verify_url` when given (fakes in tests); closed on exit.
+
+    Enter it inside the running loop: aiohttp's session needs one.
+    """
+    http = AsyncTwilioHttpClient(timeout=REQUEST_TIMEOUT)
+    try:
+        client = Client(account_sid, auth_token, http_client=http)
+        # TWILIO_REGION / TWILIO_EDGE in the environment would rewrite the hosts below.
+        client.region = client.edge = None
+        if api_url:
+            client.api.base_url = api_url
+        if verify_url:
+            client.verify.base_url = verify_url
+        yield client
+    finally:
+        await http.close()
