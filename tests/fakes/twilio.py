@@ -1,4 +1,5 @@
-"""A fake Twilio Messages API that the real `twilio` SDK talks to over HTTP (PROVIDERS.md 2).
+"""Fake Twilio Messages and Verify APIs that the real `twilio` SDK talks to over HTTP
+(PROVIDERS.md 2).
 
     fake = FakeTwilio()
     fake.add_account("AC...", "token")
@@ -9,6 +10,9 @@
 Order of checks on a create: count the attempt, Basic auth (401/20003), scripted failure
 (`fail_next`), field validation (21604/21211/21603/21212/21619/21617), opt-out (21610),
 then record and answer 201.
+
+`FakeVerify` is Twilio Verify v2 (PROVIDERS.md 2.2) on its own app, since the hub has its own
+`TWILIO_VERIFY_URL`; `codes` holds the code it "texted" to each number.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ import base64
 import binascii
 import contextlib
 import re
+import secrets
 import urllib.parse
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -99,6 +104,18 @@ def _basic_auth(header: str | None) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Unknown paths and methods answer in Twilio's JSON, not Starlette's text."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    code = 20404 if status == 404 else 20001
+    message = (
+        f"The requested resource {request.url.path} was not found"
+        if status == 404
+        else f"Method {request.method} not allowed"
+    )
+    return JSONResponse(twilio_error(status, code, message), status_code=status)
+
+
 def _record(account_sid: str, form: list[tuple[str, str]], sid: str) -> dict[str, Any]:
     """What `FakeTwilio.messages` holds: form fields (str; `MediaUrl` and any other
     repeated name as a list), plus `sid`, `account_sid`, `status`."""
@@ -161,7 +178,7 @@ class FakeTwilio(Recorder):
         self.attempts: list[Attempt] = []
         self.app = Starlette(
             routes=[Route(MESSAGES_PATH, self._create, methods=["POST"])],
-            exception_handlers={HTTPException: self._http_error},
+            exception_handlers={HTTPException: _http_error},
         )
 
     # -- configuration -----------------------------------------------------------------------
@@ -336,16 +353,209 @@ class FakeTwilio(Recorder):
         body = failure.body or twilio_error(failure.status, failure.code, failure.message, **extra)
         return JSONResponse(body, status_code=failure.status, headers=headers)
 
-    async def _http_error(self, request: Request, exc: Exception) -> Response:
-        """Unknown paths and methods answer in Twilio's JSON, not Starlette's text."""
-        status = exc.status_code if isinstance(exc, HTTPException) else 500
-        code = 20404 if status == 404 else 20001
-        message = (
-            f"The requested resource {request.url.path} was not found"
-            if status == 404
-            else f"Method {request.method} not allowed"
+
+VERIFICATIONS_PATH = "/v2/Services/{service_sid}/Verifications"
+CHECK_PATH = "/v2/Services/{service_sid}/VerificationCheck"
+VERIFY_CHANNELS = {"sms", "call", "email", "whatsapp", "sna"}
+MAX_SENDS = 5  # sends per verification; the next one answers 429/60203
+MAX_CHECKS = 5  # wrong codes per verification; the next check answers 429/60202
+
+
+def iso_z(moment: datetime) -> str:
+    """A date as Verify writes it: `2026-01-01T00:00:00Z` (the SDK parses exactly this)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Verification:
+    """One verification of a number on a service, as the fake keeps it."""
+
+    sid: str
+    service_sid: str
+    account_sid: str
+    to: str
+    channel: str
+    code: str
+    created: datetime
+    status: str = "pending"
+    sends: list[tuple[str, datetime]] = field(default_factory=list)  # (attempt SID, when)
+    wrong_checks: int = 0
+
+    def view(self) -> dict[str, Any]:
+        """The fields both the start and the check answers carry (PROVIDERS.md 2.2)."""
+        return {
+            "sid": self.sid,
+            "service_sid": self.service_sid,
+            "account_sid": self.account_sid,
+            "to": self.to,
+            "channel": self.channel,
+            "status": self.status,
+            "valid": self.status == "approved",
+            "amount": None,
+            "payee": None,
+            "date_created": iso_z(self.created),
+            "date_updated": iso_z(self.sends[-1][1] if self.sends else self.created),
+        }
+
+
+class FakeVerify(Recorder):
+    """Twilio Verify v2: start (`Verifications`) and check (`VerificationCheck`) on services.
+
+    Behaviour (PROVIDERS.md 2.2): a wrong code answers 200 `pending`, `valid: false`; after
+    5 wrong codes the next check answers 429/60202; a 6th send to a number with an open
+    verification answers 429/60203 (sends re-text the same code); a check with no pending
+    verification (never started, approved, `expire`d) answers 404/20404; an invalid `To` or
+    `Channel` answers 400/60200; bad Basic auth 401/20003; another account's service 404.
+
+    State tests read: `codes` (number -> the last code texted to it), `sent` (each accepted
+    start: its form fields plus `service_sid`, `sid`, `code`, `headers`), `starts` and
+    `checks` (every request with the status answered).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._tokens: dict[str, str] = {}  # account SID -> auth token
+        self._services: dict[str, str] = {}  # service SID -> account SID
+        self._open: dict[tuple[str, str], Verification] = {}  # (service, To) -> pending
+        self._failures: deque[Failure] = deque()
+        self.codes: dict[str, str] = {}
+        self.sent: list[dict[str, Any]] = []
+        self.starts: list[Attempt] = []
+        self.checks: list[Attempt] = []
+        self.app = Starlette(
+            routes=[
+                Route(VERIFICATIONS_PATH, self._start, methods=["POST"]),
+                Route(CHECK_PATH, self._check, methods=["POST"]),
+            ],
+            exception_handlers={HTTPException: _http_error},
         )
-        return JSONResponse(twilio_error(status, code, message), status_code=status)
+
+    # -- configuration -----------------------------------------------------------------------
+
+    def add_service(self, account_sid: str, auth_token: str, service_sid: str) -> None:
+        """A Verify service (`VA…`) of an account whose Basic auth is `account_sid:auth_token`."""
+        self._tokens[account_sid] = auth_token
+        self._services[service_sid] = account_sid
+
+    def fail_next(self, status: int, code: int, message: str, times: int = 1) -> None:
+        """Answer the next `times` authenticated requests (start or check) with this error."""
+        for _ in range(times):
+            self._failures.append(Failure(status, code, message))
+
+    def expire(self, to: str) -> None:
+        """The open verifications of `to` outlive their 10 minutes (checks now answer 404)."""
+        for key in [key for key in self._open if key[1] == to]:
+            self._open.pop(key).status = "expired"
+
+    # -- HTTP --------------------------------------------------------------------------------
+
+    async def _start(self, request: Request) -> Response:
+        return await self._handle(request, self.starts, self._answer_start)
+
+    async def _check(self, request: Request) -> Response:
+        return await self._handle(request, self.checks, self._answer_check)
+
+    async def _handle(
+        self,
+        request: Request,
+        log: list[Attempt],
+        answer: Callable[[Request, str, dict[str, str]], Failure | Response],
+    ) -> Response:
+        """Record the request, check auth, the service and scripted failures, then answer."""
+        raw = (await request.body()).decode("utf-8")
+        pairs = urllib.parse.parse_qsl(raw, keep_blank_values=True)
+        service_sid = request.path_params["service_sid"]
+        attempt = Attempt(
+            self._services.get(service_sid, ""), pairs, 0, headers=dict(request.headers)
+        )
+        log.append(attempt)
+        try:
+            outcome = self._refusal(request, service_sid) or answer(
+                request, service_sid, dict(pairs)
+            )
+            if isinstance(outcome, Failure):
+                attempt.status, attempt.code = outcome.status, outcome.code
+                body = twilio_error(outcome.status, outcome.code, outcome.message)
+                return JSONResponse(body, status_code=outcome.status)
+            attempt.status = outcome.status_code
+            return outcome
+        finally:
+            await self._notify()
+
+    def _refusal(self, request: Request, service_sid: str) -> Failure | None:
+        """Bad credentials (401), a service not theirs (404), or a scripted failure."""
+        creds = _basic_auth(request.headers.get("authorization"))
+        if creds is None or self._tokens.get(creds[0]) != creds[1]:
+            return Failure(401, 20003, "Authenticate")
+        if self._services.get(service_sid) != creds[0]:
+            return Failure(404, 20404, f"The requested resource {request.url.path} was not found")
+        return self._failures.popleft() if self._failures else None
+
+    def _answer_start(
+        self, request: Request, service_sid: str, form: dict[str, str]
+    ) -> Failure | Response:
+        to, channel = form.get("To", ""), form.get("Channel", "")
+        if not PHONE.match(to) or to.startswith("whatsapp:"):
+            return Failure(400, 60200, "Invalid parameter `To`: " + to)
+        if channel not in VERIFY_CHANNELS:
+            return Failure(400, 60200, "Invalid parameter: Channel")
+        verification = self._open.get((service_sid, to))
+        if verification is not None and len(verification.sends) >= MAX_SENDS:
+            return Failure(429, 60203, "Max send attempts reached")
+        if verification is None:
+            verification = self._new(service_sid, to, channel)
+        verification.sends.append((twilio_sid("VL"), datetime.now(UTC)))
+        self.codes[to] = verification.code
+        self.sent.append(
+            {**form, "service_sid": service_sid, "sid": verification.sid, "code": verification.code}
+        )
+        body = verification.view() | {
+            "lookup": {},
+            "send_code_attempts": [
+                {"attempt_sid": sid, "channel": channel, "time": iso_z(when)[:-1] + ".000Z"}
+                for sid, when in verification.sends
+            ],
+            "sna": None,
+            "url": f"{request.base_url}v2/Services/{service_sid}/Verifications/{verification.sid}",
+        }
+        return JSONResponse(body, status_code=201)
+
+    def _new(self, service_sid: str, to: str, channel: str) -> Verification:
+        account_sid = self._services[service_sid]
+        code = f"{secrets.randbelow(10**6):06d}"
+        verification = Verification(
+            twilio_sid("VE"), service_sid, account_sid, to, channel, code, datetime.now(UTC)
+        )
+        self._open[(service_sid, to)] = verification
+        return verification
+
+    def _answer_check(
+        self, request: Request, service_sid: str, form: dict[str, str]
+    ) -> Failure | Response:
+        if not form.get("Code"):
+            return Failure(400, 60200, "Invalid parameter: Code")
+        verification = self._find(service_sid, form)
+        if verification is None:
+            path = f"/Services/{service_sid}/VerificationCheck"
+            return Failure(404, 20404, f"The requested resource {path} was not found")
+        if verification.wrong_checks >= MAX_CHECKS:
+            return Failure(429, 60202, "Max check attempts reached")
+        if form["Code"] == verification.code:
+            verification.status = "approved"
+            del self._open[(service_sid, verification.to)]  # an approved one is gone
+        else:
+            verification.wrong_checks += 1
+        body = verification.view() | {"sna_attempts_error_codes": []}
+        return JSONResponse(body, status_code=200)
+
+    def _find(self, service_sid: str, form: dict[str, str]) -> Verification | None:
+        """The pending verification named by `VerificationSid`, else by `To`."""
+        if form.get("VerificationSid"):
+            for (service, _), verification in self._open.items():
+                if service == service_sid and verification.sid == form["VerificationSid"]:
+                    return verification
+            return None
+        return self._open.get((service_sid, form.get("To", "")))
 
 
 @contextlib.asynccontextmanager
