@@ -21,6 +21,7 @@ from hub.api import integrations as integrations_api
 from hub.api import knowledge as knowledge_api
 from hub.api import pages, webhooks
 from hub.api import routes as api
+from hub.api import verify as verify_api
 from hub.api.errors import HANDLERS
 from hub.assistant import Assistant
 from hub.bus import Bus, make_bus
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *pages.routes,
         *analytics_api.routes,
         *agents_api.routes,
+        *verify_api.routes,
         *data_rights_api.routes,
         *webhooks.routes,
         WebSocketRoute("/ws/widget", widget_endpoint),

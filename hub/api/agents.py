@@ -41,6 +41,9 @@ def agent_view(r: Any) -> dict[str, Any]:
         "revoked": r.revoked,
         "supabase_linked": r.supabase_user_id is not None,
         "last_sign_in_at": iso(r.last_sign_in_at) if r.last_sign_in_at else None,
+        # A number proven through Twilio Verify (hub/api/verify.py), else both None.
+        "phone": r.phone,
+        "phone_verified_at": iso(r.phone_verified_at) if r.phone_verified_at else None,
     }
 
 
