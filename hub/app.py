@@ -119,6 +119,7 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
         await assistant.close()
         await _close_replier(replier)
         await outbox.close()
+        await conversations.close()
         await bus.close()
         await db.close()
 

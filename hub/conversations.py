@@ -21,16 +21,15 @@ from hub.auth import AgentIdentity
 from hub.bus import Bus
 from hub.events import Event
 from hub.persistence import repository as repo
+from hub.persistence.batch import DayTotals
 from hub.persistence.db import Database
-from hub.persistence.group_commit import GroupCommit, Request
+from hub.persistence.group_commit import GroupCommit, NewConversation, Request
 from hub.persistence.models import utcnow
 from hub.views import conversation_view, message_view
 
 MAX_TEXT = 4000  # characters in one message, on every surface
 INBOX_LIMIT = 200
 PAGE_LIMIT = 500
-
-Creator = Callable[[AsyncConnection], Awaitable[None]]
 
 
 WHATSAPP_WINDOW = dt.timedelta(hours=24)
@@ -80,6 +79,10 @@ class Outgoing:
 class Appended:
     message: dict[str, Any]
     created: bool  # False: the client_id (or provider id) was already stored
+    # With `engage_visit`: whether the engaged visit was handled here, and the day's
+    # totals when it was counted just now.
+    engage_handled: bool = False
+    engaged: DayTotals | None = None
 
 
 class ConversationService:
@@ -96,6 +99,10 @@ class ConversationService:
         # Told (company_id, conversation_id) of every new message from a visitor or contact.
         self.on_inbound: Callable[[str, str], None] = lambda _company, _conversation: None
 
+    async def close(self) -> None:
+        """Release the group commit's own database connection."""
+        await self.group.close()
+
     # -- writes -------------------------------------------------------------------------
 
     async def append(
@@ -105,21 +112,24 @@ class ConversationService:
         out: Outgoing,
         *,
         changes: dict[str, Any] | None = None,
-        create: Creator | None = None,
+        new: NewConversation | None = None,
+        engage_visit: str | None = None,
     ) -> Appended:
         """Store one message with the next seq, idempotently on `client_id`, then publish it.
 
-        `create` makes the conversation when it does not exist yet (a widget's first message);
-        `changes` are applied to the conversation in the same transaction.
+        `new` creates the conversation when it does not exist yet (a widget's first message);
+        `changes` are applied to the conversation in the same transaction; the batched path
+        may also count `engage_visit` as engaged in it (see `Appended.engage_handled`).
         """
         if not changes and out.provider_id is None:
-            grouped = await self._append_grouped(company_id, conversation_id, out)
+            request = Request(company_id, conversation_id, out.columns(), new, engage_visit)
+            grouped = await self._append_grouped(request)
             if grouped is not None:
                 return grouped
         for attempt in range(3):
             try:
                 row, created, fresh = await self._append_once(
-                    company_id, conversation_id, out, changes or {}, create
+                    company_id, conversation_id, out, changes or {}, new
                 )
                 break
             except IntegrityError:
@@ -134,17 +144,16 @@ class ConversationService:
                 await self.publish_conversation(company_id, conversation_id)
         return Appended(message, created)
 
-    async def _append_grouped(
-        self, company_id: str, conversation_id: str, out: Outgoing
-    ) -> Appended | None:
+    async def _append_grouped(self, request: Request) -> Appended | None:
         """The hot path: written with whatever else is waiting (None: take the careful one)."""
-        stored = await self.group.append(Request(company_id, conversation_id, out.columns()))
+        stored = await self.group.append(request)
         if stored is None:
             return None
         message = message_view(SimpleNamespace(**stored.row))
-        if stored.created:
-            await self._publish_message(company_id, message)
-        return Appended(message, stored.created)
+        await self._publish_message(request.company_id, message)
+        if stored.fresh:
+            await self.publish_conversation(request.company_id, request.conversation_id)
+        return Appended(message, True, request.engage_visit is not None, stored.engaged)
 
     async def _append_once(
         self,
@@ -152,7 +161,7 @@ class ConversationService:
         conversation_id: str,
         out: Outgoing,
         changes: dict[str, Any],
-        create: Creator | None,
+        new: NewConversation | None,
     ) -> tuple[Row[Any], bool, bool]:
         async with self.db.write() as conn:
             existing = await self._existing(conn, company_id, conversation_id, out)
@@ -163,9 +172,10 @@ class ConversationService:
             seq = await repo.next_seq(conn, company_id, conversation_id, **changes)
             fresh = seq is None
             if seq is None:
-                if create is None:
+                if new is None:
                     raise NotFound(conversation_id)
-                await create(conn)
+                await repo.insert_contact(conn, **new.contact)
+                await repo.insert_conversation(conn, **new.conversation)
                 seq = await repo.next_seq(conn, company_id, conversation_id, **changes)
                 assert seq is not None
             row = await repo.insert_message(

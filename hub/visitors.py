@@ -14,6 +14,8 @@ from hub import events
 from hub.conversations import Appended, ConversationService, Outgoing
 from hub.events import Event
 from hub.persistence import repository as repo
+from hub.persistence.group_commit import NewConversation
+from hub.persistence.models import new_id
 from hub.useragent import describe
 
 
@@ -106,24 +108,29 @@ class VisitorService:
         await self._publish_stats(visitor.company_id, stats)
 
     async def send(self, visitor: Visitor, client_id: str, text: str) -> Appended:
-        """Store a visitor's message (creating the conversation on the first one)."""
-
-        async def create(conn: AsyncConnection) -> None:
-            contact_id = await repo.insert_contact(conn, company_id=visitor.company_id)
-            await repo.insert_conversation(
-                conn,
-                id=visitor.conversation_id,
-                company_id=visitor.company_id,
-                contact_id=contact_id,
-                channel="widget",
-            )
-
+        """Store a visitor's message (creating the conversation on the first one, and counting
+        the visit engaged in the same transaction when it can)."""
+        contact_id = new_id()
+        new = NewConversation(
+            contact={"id": contact_id, "company_id": visitor.company_id},
+            conversation={
+                "id": visitor.conversation_id,
+                "company_id": visitor.company_id,
+                "contact_id": contact_id,
+                "channel": "widget",
+            },
+        )
         out = Outgoing("widget", "inbound", "visitor", text, "received", client_id=client_id)
+        engage_visit = None if visitor.engaged else visitor.visit_id
         appended = await self.conversations.append(
-            visitor.company_id, visitor.conversation_id, out, create=create
+            visitor.company_id, visitor.conversation_id, out, new=new, engage_visit=engage_visit
         )
         if appended.created:
-            await self.engage(visitor)
+            if appended.engage_handled:
+                visitor.engaged = True
+                await self._publish_stats(visitor.company_id, appended.engaged)
+            else:
+                await self.engage(visitor)
             self.conversations.on_inbound(visitor.company_id, visitor.conversation_id)
         return appended
 

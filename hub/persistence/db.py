@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
@@ -59,6 +59,21 @@ class Database:
         if company_id is not None:
             await conn.execute(_ENTER_TENANT, {"c": company_id})
 
+    @property
+    def sqlite_path(self) -> str | None:
+        """The SQLite database file (None for PostgreSQL or an in-memory database)."""
+        if not self.is_sqlite:
+            return None
+        path = make_url(self.url).database
+        return path if path and path != ":memory:" else None
+
+    @contextlib.asynccontextmanager
+    async def writer_lock(self) -> AsyncIterator[None]:
+        """SQLite's one-writer lock, for writers that bypass `write()` (the group commit)."""
+        assert self._write_lock is not None
+        async with self._write_lock:
+            yield
+
     async def forget(self) -> None:
         """After an erasure: on SQLite, fold the write-ahead log into the database file and
         truncate it, so no old page image keeps erased text (secure_delete zeroes the file's
@@ -87,11 +102,12 @@ def _make_engine(url: str, *, echo: bool) -> AsyncEngine:
     in_memory = url.rstrip("/").endswith(("sqlite+aiosqlite:", ":memory:"))
     kwargs: dict[str, Any] = {"poolclass": StaticPool} if in_memory else {}
     engine = create_async_engine(url, echo=echo, **kwargs)
-    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "connect", sqlite_pragmas)
     return engine
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    """The pragmas every SQLite connection of the hub runs with."""
     cursor = dbapi_conn.cursor()
     for pragma in (
         "journal_mode=WAL",

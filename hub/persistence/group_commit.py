@@ -1,11 +1,12 @@
-"""Group commit for the hot path: many appends, one transaction, five round trips.
+"""Group commit for the hot path: many appends, one transaction.
 
 Appends that arrive while a batch is being written wait for the next one, so under load a
-batch holds many messages and costs the same as one: a SELECT for repeated client ids, one
-UPDATE handing out every conversation's seqs (it also takes their row locks), one INSERT of
-all rows, and the commit. Anything unusual (a conversation that does not exist yet, a
-unique key lost to another process) is answered `None`, and the caller takes its careful
-one-at-a-time path for that message.
+batch holds many messages and costs about the same as one: a look-up of repeated client ids,
+the seq reservation of every conversation in the batch (it also takes their row locks), the
+creation of conversations that start with this message (a widget's first), one multi-row
+INSERT, engaged visits counted, and the commit; on the driver directly (hub.persistence.batch).
+Anything unusual (a repeated client id, a unique key lost to another process, a conversation
+that does not exist) is answered `None`, and the caller takes its careful one-at-a-time path.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, insert, select, tuple_, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.persistence import repository as repo
+from hub.persistence.batch import BatchStore, DayTotals, Key, batch_for, full_rows
 from hub.persistence.db import Database
 from hub.persistence.models import new_id, utcnow
 
@@ -27,31 +27,50 @@ MAX_BATCH = 256
 
 
 @dataclass(frozen=True)
+class NewConversation:
+    """A conversation created with its first message (a widget's), and its new contact."""
+
+    contact: dict[str, Any]
+    conversation: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Request:
     company_id: str
     conversation_id: str
     values: dict[str, Any]  # the message's columns but id, seq and created_at
+    new: NewConversation | None = None  # create the conversation if it does not exist
+    engage_visit: str | None = None  # also count this visit as engaged (once)
 
 
 @dataclass(frozen=True)
 class Stored:
     row: dict[str, Any]  # every column of the message
     created: bool
+    fresh: bool = False  # the conversation was created with this message
+    engaged: DayTotals | None = None  # the visit was counted engaged: the day's totals
 
 
 class GroupCommit:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.batch = batch_for(db)
         self._pending: list[tuple[Request, asyncio.Future[Stored | None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
     async def append(self, request: Request) -> Stored | None:
         """Store with the next seq in a shared transaction; None: use the careful path."""
+        if self.batch is None:
+            return None
         future: asyncio.Future[Stored | None] = asyncio.get_running_loop().create_future()
         self._pending.append((request, future))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._drain())
         return await future
+
+    async def close(self) -> None:
+        if self.batch is not None:
+            await self.batch.close()
 
     async def _drain(self) -> None:
         while self._pending:
@@ -72,50 +91,78 @@ class GroupCommit:
                     future.set_result(result)
 
     async def _write(self, batch: list[Request]) -> list[Stored | None]:
-        async with self.db.write(system=True) as conn:  # a batch spans companies
-            existing = await _existing(conn, batch)
-            fresh = _first_of_each_key(batch, existing)
-            seqs = await _hand_out_seqs(conn, [batch[i] for i in fresh])
+        assert self.batch is not None
+        async with self.batch.transaction() as store:
+            keys = {key for key in map(_key, batch) if key is not None}
+            existing = await store.existing(keys) if keys else set()
+            chosen = _first_of_each_key(batch, existing)
+            counts = Counter((batch[i].company_id, batch[i].conversation_id) for i in chosen)
+            last = await store.reserve(counts, utcnow()) if counts else {}
+            fresh = await _create_missing(store, [batch[i] for i in chosen], counts, last)
             results: list[Stored | None] = [None] * len(batch)
             rows = []
-            for i in fresh:
+            next_seq = {cid: last[cid] - counts[(co, cid)] + 1 for co, cid in counts if cid in last}
+            for i in chosen:
                 request = batch[i]
-                seq = seqs.get(request.conversation_id)
+                seq = next_seq.get(request.conversation_id)
                 if seq is None:
-                    continue  # no such conversation (yet): the careful path creates it
-                seqs[request.conversation_id] = seq + 1
-                row = {
-                    "id": new_id(),
-                    **request.values,
-                    "company_id": request.company_id,
-                    "conversation_id": request.conversation_id,
-                    "seq": seq,
-                    "created_at": utcnow(),
-                }
-                rows.append(_full_row(row))
-                results[i] = Stored(rows[-1], True)
+                    continue  # no such conversation: the careful path says NotFound
+                next_seq[request.conversation_id] = seq + 1
+                rows.append(_message_row(request, seq))
+                engaged = None
+                if request.engage_visit is not None:
+                    engaged = await store.engage(request.company_id, request.engage_visit)
+                results[i] = Stored(rows[-1], True, request.conversation_id in fresh, engaged)
             if rows:
-                await conn.execute(insert(repo.messages), rows)
-        return _resolve_repeats(batch, results, existing)
+                await store.insert(repo.messages, rows)
+        return results
 
 
-def _key(request: Request) -> tuple[str, str] | None:
+def _message_row(request: Request, seq: int) -> dict[str, Any]:
+    values = {
+        **request.values,
+        "id": request.values.get("id") or new_id(),
+        "company_id": request.company_id,
+        "conversation_id": request.conversation_id,
+        "seq": seq,
+        "created_at": utcnow(),
+    }
+    return full_rows(repo.messages, [values])[0]
+
+
+async def _create_missing(
+    store: BatchStore, chosen: list[Request], counts: Counter[tuple[str, str]], last: dict[str, int]
+) -> set[str]:
+    """Create the conversations that do not exist yet and may be (their first message);
+    their last_seq is set, and `last` learns it."""
+    new: dict[str, NewConversation] = {}
+    for request in chosen:
+        if request.conversation_id not in last and request.new is not None:
+            new.setdefault(request.conversation_id, request.new)
+    if not new:
+        return set()
+    now = utcnow()
+    contacts = [{"created_at": now, **spec.contact} for spec in new.values()]
+    conversations = [
+        {"created_at": now, "updated_at": now, **spec.conversation, "last_seq": 0}
+        for spec in new.values()
+    ]
+    for row in conversations:
+        row["last_seq"] = last[row["id"]] = counts[(row["company_id"], row["id"])]
+    await store.insert(repo.contacts, full_rows(repo.contacts, contacts))
+    await store.insert(repo.conversations, full_rows(repo.conversations, conversations))
+    return set(new)
+
+
+def _key(request: Request) -> Key | None:
     client_id = request.values.get("client_id")
     return None if client_id is None else (request.conversation_id, client_id)
 
 
-async def _existing(conn: AsyncConnection, batch: list[Request]) -> dict[tuple[str, str], Any]:
-    keys = {key for key in map(_key, batch) if key is not None}
-    if not keys:
-        return {}
-    table = repo.messages
-    stmt = select(table).where(tuple_(table.c.conversation_id, table.c.client_id).in_(keys))
-    return {(r.conversation_id, r.client_id): r for r in (await conn.execute(stmt)).all()}
-
-
-def _first_of_each_key(batch: list[Request], existing: dict[tuple[str, str], Any]) -> list[int]:
-    """Indexes to insert: not stored already, and the first of any repeats in the batch."""
-    seen: set[tuple[str, str]] = set()
+def _first_of_each_key(batch: list[Request], existing: set[Key]) -> list[int]:
+    """Indexes to insert: not stored already, and the first of any repeats in the batch.
+    The others are answered None: the careful path finds the stored copy."""
+    seen: set[Key] = set()
     chosen = []
     for i, request in enumerate(batch):
         key = _key(request)
@@ -125,54 +172,3 @@ def _first_of_each_key(batch: list[Request], existing: dict[tuple[str, str], Any
             seen.add(key)
         chosen.append(i)
     return chosen
-
-
-async def _hand_out_seqs(conn: AsyncConnection, requests: list[Request]) -> dict[str, int]:
-    """Reserve each conversation's seqs in one UPDATE; returns the first new seq of each."""
-    counts = Counter((r.company_id, r.conversation_id) for r in requests)
-    if not counts:
-        return {}
-    table = repo.conversations
-    step = case({cid: n for (_, cid), n in counts.items()}, value=table.c.id)
-    stmt = (
-        update(table)
-        .where(tuple_(table.c.company_id, table.c.id).in_(list(counts)))
-        .values(last_seq=table.c.last_seq + step, updated_at=utcnow())
-        .returning(table.c.id, table.c.last_seq)
-    )
-    rows = (await conn.execute(stmt)).all()
-    by_id = {cid: n for (_, cid), n in counts.items()}
-    return {row.id: int(row.last_seq) - by_id[row.id] + 1 for row in rows}
-
-
-def _full_row(row: dict[str, Any]) -> dict[str, Any]:
-    defaults = {
-        "client_id": None,
-        "provider_id": None,
-        "agent_id": None,
-        "type": "text",
-        "attachments": None,
-        "error_code": None,
-        "error_message": None,
-        "attempts": 0,
-        "next_attempt_at": None,
-        "prompt_tokens": None,
-        "completion_tokens": None,
-    }
-    return {**defaults, **row}
-
-
-def _resolve_repeats(
-    batch: list[Request], results: list[Stored | None], existing: dict[tuple[str, str], Any]
-) -> list[Stored | None]:
-    """Repeated client ids answer with the stored message (or the batch's first copy)."""
-    inserted = {_key(batch[i]): result for i, result in enumerate(results) if result is not None}
-    for i, request in enumerate(batch):
-        key = _key(request)
-        if results[i] is not None or key is None:
-            continue
-        if key in existing:
-            results[i] = Stored(dict(existing[key]._mapping), False)
-        elif key in inserted and inserted[key] is not None:
-            results[i] = Stored(inserted[key].row, False)
-    return results

@@ -1,0 +1,262 @@
+"""The group commit's database access, below SQLAlchemy: one batch, as few calls as possible.
+
+The hot path writes a batch of messages many times a second, and SQLAlchemy's per-statement
+work (compiling, result wrapping) and aiosqlite's thread hop per statement cost more than the
+writes themselves (PERFORMANCE.md). So a batch runs on the driver directly:
+
+- SQLite: a dedicated `sqlite3` connection used on the event loop's thread, under the
+  database's writer lock. A batch is a few microsecond-scale statements and a commit without
+  fsync (WAL, synchronous=NORMAL), cheaper than handing it to a thread.
+- PostgreSQL: the pool's asyncpg connection, prepared statements, and `executemany` (one
+  pipelined round trip for all rows).
+
+Rows are filled with the models' Python defaults and converted with SQLAlchemy's own bind
+processors, so what is stored is exactly what the ORM path would store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any, NamedTuple, Protocol
+
+from sqlalchemy import Table
+from sqlalchemy.engine import Dialect
+
+from hub.persistence import repository as repo
+from hub.persistence.db import Database, sqlite_pragmas
+
+Key = tuple[str, str]  # (conversation_id, client_id)
+Counts = dict[tuple[str, str], int]  # (company_id, conversation_id) -> messages in the batch
+
+HAS_KEY = "SELECT 1 FROM messages WHERE conversation_id = ? AND client_id = ?"
+PG_HAS_KEYS = (
+    "SELECT m.conversation_id, m.client_id FROM messages m "
+    "JOIN unnest($1::varchar[], $2::varchar[]) AS k(conversation_id, client_id) "
+    "ON m.conversation_id = k.conversation_id AND m.client_id = k.client_id"
+)
+# Reserve n seqs of one conversation; the new last_seq, or no row when it does not exist.
+RESERVE = (
+    "UPDATE conversations SET last_seq = last_seq + ?, updated_at = ? "
+    "WHERE id = ? AND company_id = ? RETURNING last_seq"
+)
+# The same for every conversation of the batch in one statement (the rows stay locked).
+PG_RESERVE = (
+    "UPDATE conversations AS c SET last_seq = c.last_seq + v.n, updated_at = $4 "
+    "FROM unnest($1::varchar[], $2::varchar[], $3::int[]) AS v(company_id, id, n) "
+    "WHERE c.id = v.id AND c.company_id = v.company_id RETURNING c.id, c.last_seq"
+)
+ENGAGE = (
+    "UPDATE visits SET engaged = ? WHERE company_id = ? AND visit_id = ? AND engaged = ? "
+    "RETURNING day"
+)
+BUMP_ENGAGED = (
+    "INSERT INTO daily_stats (company_id, day, visits, engaged_visits) VALUES (?, ?, 0, 1) "
+    "ON CONFLICT (company_id, day) DO UPDATE SET "
+    "engaged_visits = daily_stats.engaged_visits + 1 RETURNING visits, engaged_visits"
+)
+
+
+class DayTotals(NamedTuple):
+    """A day's visit counters after a change."""
+
+    day: dt.date
+    visits: int
+    engaged_visits: int
+
+
+class BatchStore(Protocol):
+    """One transaction of the group commit."""
+
+    async def existing(self, keys: set[Key]) -> set[Key]:
+        """Which of these client ids are stored already."""
+
+    async def reserve(self, counts: Counts, now: dt.datetime) -> dict[str, int]:
+        """Add each conversation's count to its last_seq; the new last_seq of each that exists."""
+
+    async def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Insert rows that hold every column (see `full_rows`)."""
+
+    async def engage(self, company_id: str, visit_id: str) -> DayTotals | None:
+        """Flip a visit to engaged and count it; the day's totals, None if it already was."""
+
+
+def full_rows(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every column of each row: given values, else the model's Python default."""
+    filled = []
+    for values in rows:
+        row = dict(values)
+        for column in table.columns:
+            if column.name in row:
+                continue
+            default = column.default
+            arg = getattr(default, "arg", None)
+            row[column.name] = arg(None) if callable(arg) else arg
+        filled.append(row)
+    return filled
+
+
+class _Converters:
+    """SQLAlchemy's bind processors per table and column, for one dialect."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self._cache: dict[str, list[tuple[str, Callable[[Any], Any] | None]]] = {}
+
+    def columns(self, table: Table) -> list[tuple[str, Callable[[Any], Any] | None]]:
+        if table.name not in self._cache:
+            self._cache[table.name] = [
+                (c.name, c.type.dialect_impl(self.dialect).bind_processor(self.dialect))
+                for c in table.columns
+            ]
+        return self._cache[table.name]
+
+    def params(self, table: Table, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        columns = self.columns(table)
+        return [
+            tuple(row[name] if convert is None else convert(row[name]) for name, convert in columns)
+            for row in rows
+        ]
+
+    def value(self, table: Table, name: str, value: Any) -> Any:
+        convert = dict(self.columns(table))[name]
+        return value if convert is None else convert(value)
+
+    def insert_sql(self, table: Table) -> str:
+        names = [name for name, _ in self.columns(table)]
+        marks = ", ".join("?" for _ in names)
+        return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"
+
+
+def _day(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+class SqliteBatch:
+    """Batches on a dedicated sqlite3 connection, on the loop's thread (see the module doc)."""
+
+    def __init__(self, db: Database, path: str) -> None:
+        self.db = db
+        self.path = path
+        self.convert = _Converters(db.engine.dialect)
+        self._conn: sqlite3.Connection | None = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            sqlite_pragmas(conn, None)
+            self._conn = conn
+        return self._conn
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[BatchStore]:
+        async with self.db.writer_lock():
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SqliteStore(conn, self.convert)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+class _SqliteStore:
+    def __init__(self, conn: sqlite3.Connection, convert: _Converters) -> None:
+        self.conn = conn
+        self.convert = convert
+
+    async def existing(self, keys: set[Key]) -> set[Key]:
+        return {key for key in keys if self.conn.execute(HAS_KEY, key).fetchone() is not None}
+
+    async def reserve(self, counts: Counts, now: dt.datetime) -> dict[str, int]:
+        stamp = self.convert.value(repo.conversations, "updated_at", now)
+        last: dict[str, int] = {}
+        for (company_id, conversation_id), n in counts.items():
+            row = self.conn.execute(RESERVE, (n, stamp, conversation_id, company_id)).fetchone()
+            if row is not None:
+                last[conversation_id] = int(row[0])
+        return last
+
+    async def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        self.conn.executemany(self.convert.insert_sql(table), self.convert.params(table, rows))
+
+    async def engage(self, company_id: str, visit_id: str) -> DayTotals | None:
+        flipped = self.conn.execute(ENGAGE, (True, company_id, visit_id, False)).fetchone()
+        if flipped is None:
+            return None
+        day = _day(flipped[0])
+        totals = self.conn.execute(BUMP_ENGAGED, (company_id, day.isoformat())).fetchone()
+        return DayTotals(day, int(totals[0]), int(totals[1]))
+
+
+def _numbered(sql: str) -> str:
+    """`?` placeholders as asyncpg's `$1, $2, …`."""
+    counter = iter(range(1, 10_000))
+    return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
+
+
+class PostgresBatch:
+    """Batches on a pooled asyncpg connection with prepared statements."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.convert = _Converters(db.engine.dialect)
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[BatchStore]:
+        async with self.db.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver: Any = raw.driver_connection
+            async with driver.transaction():
+                yield _PostgresStore(driver, self.convert)
+
+    async def close(self) -> None:
+        return None
+
+
+class _PostgresStore:
+    def __init__(self, conn: Any, convert: _Converters) -> None:
+        self.conn = conn
+        self.convert = convert
+
+    async def existing(self, keys: set[Key]) -> set[Key]:
+        if not keys:
+            return set()
+        conversations, clients = zip(*keys, strict=True)
+        rows = await self.conn.fetch(PG_HAS_KEYS, list(conversations), list(clients))
+        return {(row[0], row[1]) for row in rows}
+
+    async def reserve(self, counts: Counts, now: dt.datetime) -> dict[str, int]:
+        companies = [company for company, _ in counts]
+        ids = [conversation for _, conversation in counts]
+        rows = await self.conn.fetch(PG_RESERVE, companies, ids, list(counts.values()), now)
+        return {row[0]: int(row[1]) for row in rows}
+
+    async def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        sql = _numbered(self.convert.insert_sql(table))
+        await self.conn.executemany(sql, self.convert.params(table, rows))
+
+    async def engage(self, company_id: str, visit_id: str) -> DayTotals | None:
+        day = await self.conn.fetchval(_numbered(ENGAGE), True, company_id, visit_id, False)
+        if day is None:
+            return None
+        totals: Sequence[Any] = await self.conn.fetchrow(_numbered(BUMP_ENGAGED), company_id, day)
+        return DayTotals(_day(day), int(totals[0]), int(totals[1]))
+
+
+def batch_for(db: Database) -> SqliteBatch | PostgresBatch | None:
+    """The driver-level batch writer for this database (None: in-memory SQLite, where a
+    second connection would see another database; the SQLAlchemy path serves it)."""
+    if not db.is_sqlite:
+        return PostgresBatch(db)
+    path = db.sqlite_path
+    return None if path is None else SqliteBatch(db, path)
