@@ -79,7 +79,7 @@ async def _paged(
         stmt = select(table).where(where).order_by(*columns).limit(PAGE)
         if after is not None:
             stmt = stmt.where(tuple_(*columns) > tuple_(*after))
-        async with db.read() as conn:
+        async with db.read(offload=True) as conn:  # keep the loop free
             rows = (await conn.execute(stmt)).all()
         for row in rows:
             yield view(row)

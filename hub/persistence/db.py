@@ -11,6 +11,7 @@ from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from hub.persistence.inline_sqlite import inline_creator
 from hub.persistence.tenancy import COMPANY_SETTING, TENANT_ROLE, current_tenant
 
 # One round trip: the role whose Row Level Security policies apply, and the company they key on.
@@ -29,7 +30,11 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        self.engine: AsyncEngine = _make_engine(url, echo=echo)
+        # On a SQLite file, statements run inline on the loop (hub.persistence.inline_sqlite)
+        # and long reads on aiosqlite's thread; PostgreSQL has one engine for both.
+        path = self.sqlite_path
+        self.engine: AsyncEngine = _make_engine(url, echo=echo, inline_path=path)
+        self._offload = _make_engine(url, echo=echo) if path else self.engine
         # SQLite allows one writer; queueing writers here avoids SQLITE_BUSY entirely.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
@@ -46,9 +51,13 @@ class Database:
             yield conn
 
     @contextlib.asynccontextmanager
-    async def read(self, *, system: bool = False) -> AsyncIterator[AsyncConnection]:
-        """A read-only unit of work (a transaction that is rolled back)."""
-        async with self.engine.connect() as conn:
+    async def read(
+        self, *, system: bool = False, offload: bool = False
+    ) -> AsyncIterator[AsyncConnection]:
+        """A read-only unit of work (a transaction that is rolled back). `offload`: a long
+        read (analytics, exports), which on SQLite runs off the event loop's thread."""
+        engine = self._offload if offload else self.engine
+        async with engine.connect() as conn:
             if self._write_lock is None:
                 await self._scope(conn, system)
             yield conn
@@ -94,13 +103,17 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self._offload is not self.engine:
+            await self._offload.dispose()
 
 
-def _make_engine(url: str, *, echo: bool) -> AsyncEngine:
+def _make_engine(url: str, *, echo: bool, inline_path: str | None = None) -> AsyncEngine:
     if not url.startswith("sqlite"):
         return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
     in_memory = url.rstrip("/").endswith(("sqlite+aiosqlite:", ":memory:"))
     kwargs: dict[str, Any] = {"poolclass": StaticPool} if in_memory else {}
+    if inline_path is not None:
+        kwargs["async_creator"] = inline_creator(inline_path)
     engine = create_async_engine(url, echo=echo, **kwargs)
     event.listen(engine.sync_engine, "connect", sqlite_pragmas)
     return engine
