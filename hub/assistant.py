@@ -82,6 +82,9 @@ class Assistant:
         if conversation_id in self._running:
             self._again.add(conversation_id)
             return
+        config = self.knowledge.cached_ai_config(company_id)
+        if config is not None and not config.enabled:
+            return  # the hot path of a company without AI: no task, no query
         task = asyncio.create_task(self._run(company_id, conversation_id))
         self._running[conversation_id] = task
         task.add_done_callback(lambda _t: self._done(company_id, conversation_id))

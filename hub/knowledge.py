@@ -73,10 +73,17 @@ class KnowledgeService:
         async with self.db.write() as conn:
             return bool((await conn.execute(stmt)).rowcount)
 
-    async def ai_config(self, company_id: str) -> AiConfig:
+    def cached_ai_config(self, company_id: str) -> AiConfig | None:
+        """The AI settings if read recently, without a query (None: not cached)."""
         cached = self._configs.get(company_id)
         if cached is not None and time.monotonic() - cached[0] < CONFIG_TTL:
             return cached[1]
+        return None
+
+    async def ai_config(self, company_id: str) -> AiConfig:
+        cached = self.cached_ai_config(company_id)
+        if cached is not None:
+            return cached
         config = await self._load_config(company_id)
         self._configs[company_id] = (time.monotonic(), config)
         return config
