@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 log = logging.getLogger("hub.api")
+
+RETRY_AFTER = "5"  # seconds, on a 503 while the database is unreachable
+# SQLSTATE classes of a database that is not there: 08 connection exception, 57 operator
+# intervention (shutting down, starting up).
+_UNAVAILABLE_CLASSES = ("08", "57")
 
 
 class ApiError(Exception):
@@ -17,6 +24,18 @@ class ApiError(Exception):
         self.status = status
         self.code = code
         self.message = message
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached: connecting failed (refused, reset, timed out), the
+    connection broke, the server is going down, or the pool waited in vain for a connection.
+    A retry may succeed. (hub/connections/widget.py has the same test for the sockets.)"""
+    if isinstance(exc, OSError | PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError):
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        return exc.connection_invalidated or str(sqlstate)[:2] in _UNAVAILABLE_CLASSES
+    return False
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
@@ -34,9 +53,28 @@ async def http_error(_request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, code, str(exc.detail))
 
 
+async def storage_error(request: Request, exc: Exception) -> Response:
+    """503 while the database is unreachable (providers and clients retry), else 500."""
+    if not database_unavailable(exc):
+        return await internal_error(request, exc)
+    log.warning("%s %s: database unavailable (%r)", request.method, request.url.path, exc)
+    response = error_response(503, "unavailable", "the database is unreachable; try again")
+    response.headers["Retry-After"] = RETRY_AFTER
+    return response
+
+
 async def internal_error(_request: Request, exc: Exception) -> Response:
     log.error("request failed", exc_info=exc)
     return error_response(500, "internal", "the hub could not handle this request")
 
 
-HANDLERS = {ApiError: api_error, HTTPException: http_error, Exception: internal_error}
+# DBAPIError and OSError get their own handler so that a 503 is not also re-raised to the
+# server (Starlette re-raises whatever reaches the catch-all `Exception` handler).
+HANDLERS = {
+    ApiError: api_error,
+    HTTPException: http_error,
+    DBAPIError: storage_error,
+    OSError: storage_error,
+    PoolTimeout: storage_error,
+    Exception: internal_error,
+}

@@ -23,6 +23,7 @@ from hub.connections.protocol import (
 )
 from hub.connections.registry import Registry
 from hub.connections.session import Disconnected, Session
+from hub.connections.widget import database_unavailable, unavailable
 from hub.conversations import NotFound, Refused
 from hub.events import Event, dumps
 from hub.persistence.tenancy import enter_tenant
@@ -83,6 +84,10 @@ class AgentSession(Session):
             raise FrameError("not_found", "no such conversation in your company") from None
         except Refused as exc:
             raise FrameError(exc.code, exc.message) from None
+        except Exception as exc:
+            if database_unavailable(exc):
+                raise unavailable(exc) from None
+            raise
 
     async def _dispatch(self, frame: Any) -> None:
         agent = self.agent
@@ -139,4 +144,9 @@ async def _authenticate(session: AgentSession) -> AgentIdentity:
         return await authenticate(hub.db, hub.settings, auth.token, sign_in=True)
     except AuthError:
         session.close_code = Close.UNAUTHORIZED
+        raise Disconnected from None
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        session.close_code = Close.TRY_AGAIN
         raise Disconnected from None

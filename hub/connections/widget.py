@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.websockets import WebSocket
 
 from hub.connections.protocol import (
@@ -24,6 +27,30 @@ from hub.persistence.tenancy import enter_tenant
 from hub.ratelimit import WidgetLimits, client_ip
 from hub.settings import Settings
 from hub.visitors import Visitor, VisitorContext, VisitorService
+
+log = logging.getLogger("hub.session")
+
+# SQLSTATE classes of a database that is not there: 08 connection exception, 57 operator
+# intervention (shutting down, starting up).
+_UNAVAILABLE_CLASSES = ("08", "57")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached: connecting failed (refused, reset, timed out), the
+    connection broke, the server is going down, or the pool waited in vain for a connection.
+    A retry may succeed. (hub/api/errors.py has the same test for HTTP.)"""
+    if isinstance(exc, OSError | PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError):
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        return exc.connection_invalidated or str(sqlstate)[:2] in _UNAVAILABLE_CLASSES
+    return False
+
+
+def unavailable(exc: BaseException) -> FrameError:
+    """The `error` frame for a frame that needed the database while it was unreachable."""
+    log.warning("frame not handled: database unavailable (%r)", exc)
+    return FrameError("unavailable", "the hub cannot reach its database; send it again")
 
 
 class WidgetSession(Session):
@@ -55,6 +82,14 @@ class WidgetSession(Session):
             self.later(lambda: self.catch_up(visitor.conversation_id))
 
     async def handle(self, raw: str) -> None:
+        try:
+            await self._handle(raw)
+        except Exception as exc:
+            if database_unavailable(exc):
+                raise unavailable(exc) from None
+            raise
+
+    async def _handle(self, raw: str) -> None:
         assert self.visitor is not None
         frame = parse(WIDGET_FRAMES, raw)
         match frame:
@@ -80,16 +115,28 @@ async def widget_endpoint(ws: WebSocket) -> None:
     hub = ws.app.state.hub
     await ws.accept()
     session = WidgetSession(ws, hub.settings, hub.conversations, hub.visitors, hub.widget_limits)
-    company = await _company(hub, ws)
+    try:
+        company = await _company(hub, ws)
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        await ws.close(Close.TRY_AGAIN, reason="database unavailable; reconnect")
+        return
     if company is None:
         return
     enter_tenant(company.id)  # every transaction of this socket sees this company only
     registered = False
     try:
         hello = await session.handshake(WIDGET_FRAMES, Hello)
-        visitor = await hub.visitors.hello(
-            company.id, hello.visit_id, hello.session_id, _ctx(ws, hello)
-        )
+        try:
+            visitor = await hub.visitors.hello(
+                company.id, hello.visit_id, hello.session_id, _ctx(ws, hello)
+            )
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            session.close_code = Close.TRY_AGAIN
+            raise Disconnected from None
         session.visitor = visitor
         # A resumed session replays after the client's last_seq; a new one from the start.
         session.delivered[visitor.conversation_id] = hello.last_seq if visitor.resumed else 0
