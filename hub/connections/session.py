@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -66,12 +67,16 @@ class Session:
         self.ws = ws
         self.settings = settings
         self.fetch = fetch  # (conversation_id, after_seq, limit) -> messages, for gaps
-        self.queue: asyncio.Queue[Item] = asyncio.Queue(settings.send_queue_size)
+        # The send queue: a plain deque drained by one writer task, woken by a future only
+        # when it has run dry (every idle socket costs memory: PERFORMANCE.md).
+        self.queue: deque[Item] = deque()
+        self._wakeup: asyncio.Future[None] | None = None
         self.delivered: dict[str, int] = {}
         self.limiter = TokenBucket(settings.frames_per_second, settings.frame_burst)
         self.flooding = 0
         self.close_code = Close.NORMAL
-        self._stop = asyncio.Event()
+        self._stopping = False
+        self._main: asyncio.Task[Any] | None = None  # the task running `run`
 
     # -- outbound -------------------------------------------------------------------------
 
@@ -88,26 +93,37 @@ class Session:
         self._enqueue(action, droppable=False)
 
     def stop(self, code: int) -> None:
+        """End the session with `code`, from any task."""
+        if self._stopping:
+            return
         self.close_code = code
-        self._stop.set()
+        self._stopping = True
+        if self._main is not None and self._main is not asyncio.current_task():
+            self._main.cancel()
 
     def _enqueue(self, item: Item, droppable: bool) -> None:
-        try:
-            self.queue.put_nowait(item)
-        except asyncio.QueueFull:
+        if len(self.queue) >= self.settings.send_queue_size:
             if not droppable:
                 # Hopelessly behind: close so the client reconnects and resumes by seq.
                 self.stop(Close.TRY_AGAIN)
+            return
+        self.queue.append(item)
+        if self._wakeup is not None and not self._wakeup.done():
+            self._wakeup.set_result(None)
 
     async def _writer(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            item = await self.queue.get()
-            if isinstance(item, str):
-                await self.ws.send_text(item)
-            elif isinstance(item, Event):
-                await self._write_event(item)
-            else:
-                await item()
+            while self.queue:
+                item = self.queue.popleft()
+                if isinstance(item, str):
+                    await self.ws.send_text(item)
+                elif isinstance(item, Event):
+                    await self._write_event(item)
+                else:
+                    await item()
+            self._wakeup = loop.create_future()
+            await self._wakeup
 
     async def _write_event(self, event: Event) -> None:
         if event.seq is not None and event.conversation_id is not None:
@@ -188,35 +204,42 @@ class Session:
     # -- lifetime -------------------------------------------------------------------------
 
     async def run(self, handle: Callable[[str], Awaitable[None]]) -> None:
-        """Read frames into `handle` while the writer drains the queue, until either ends."""
-
-        async def reader() -> None:
-            while True:
-                raw = await self.receive()
-                if not self.admit():
-                    continue
-                try:
-                    await handle(raw)
-                except FrameError as exc:
-                    self.send(error_frame(exc.code, exc.message))
-                except Exception:
-                    log.exception("frame handling failed")
-                    self.send(error_frame("internal", "the hub could not handle this frame"))
-
-        tasks = [
-            asyncio.create_task(reader()),
-            asyncio.create_task(self._writer()),
-            asyncio.create_task(self._stop.wait()),
-        ]
+        """Read frames into `handle` on this task while a writer task drains the queue,
+        until the peer leaves, the writer fails, or `stop` is called."""
+        if self._stopping:
+            return
+        self._main = asyncio.current_task()
+        writer = asyncio.create_task(self._writer())
+        writer.add_done_callback(self._writer_done)
         try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                if not task.cancelled() and task.exception() is not None:
-                    _log_failure(task.exception())
+            await self._read(handle)
+        except asyncio.CancelledError:
+            if not self._stopping or self._main is None or self._main.cancelling() > 1:
+                raise  # cancelled from outside (shutdown), not by stop()
+            self._main.uncancel()
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            self._main = None
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
+
+    async def _read(self, handle: Callable[[str], Awaitable[None]]) -> None:
+        while True:
+            raw = await self.receive()
+            if not self.admit():
+                continue
+            try:
+                await handle(raw)
+            except FrameError as exc:
+                self.send(error_frame(exc.code, exc.message))
+            except Exception:
+                log.exception("frame handling failed")
+                self.send(error_frame("internal", "the hub could not handle this frame"))
+
+    def _writer_done(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled():
+            return
+        _log_failure(task.exception())
+        self.stop(self.close_code)  # the socket is gone or broken: end the reader too
 
     async def close(self) -> None:
         if self.ws.application_state == WebSocketState.CONNECTED:
