@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import WebSocketRoute
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from hub.ai.base import Replier
 from hub.ai.groq import GroqReplier
@@ -156,14 +158,36 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *verify_api.routes,
         *data_rights_api.routes,
         *webhooks.routes,
-        WebSocketRoute("/ws/widget", widget_endpoint),
-        WebSocketRoute("/ws/agent", agent_endpoint),
+        *(WebSocketRoute(path, endpoint) for path, endpoint in SOCKETS.items()),
     ]
     limits = Middleware(
         HttpRateLimit,
         api=Limiter(*resolved.api_calls_per_ip),
         webhooks=Limiter(*resolved.webhooks_per_ip),
     )
-    return Starlette(
+    return HubApp(
         routes=routes, lifespan=lifespan, exception_handlers=HANDLERS, middleware=[limits]
     )
+
+
+SOCKETS: dict[str, Callable[[WebSocket], Awaitable[None]]] = {
+    "/ws/widget": widget_endpoint,
+    "/ws/agent": agent_endpoint,
+}
+
+
+class HubApp(Starlette):
+    """Starlette, with the two socket endpoints reached directly.
+
+    A socket lives for hours: every middleware and routing layer it passes through stays on
+    its stack for all that time (memory per idle socket) and wraps every frame it sends
+    (CPU per message). The HTTP middleware (rate limits, error pages) has nothing to do for
+    them, so sockets skip it; the routes stay listed for discovery."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = SOCKETS.get(scope["path"]) if scope["type"] == "websocket" else None
+        if endpoint is None:
+            await super().__call__(scope, receive, send)
+            return
+        scope["app"] = self
+        await endpoint(WebSocket(scope, receive, send))

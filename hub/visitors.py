@@ -28,7 +28,7 @@ class VisitorContext:
     user_agent: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Visitor:
     """One widget socket after `hello`."""
 

@@ -32,6 +32,8 @@ from hub.persistence.tenancy import enter_tenant
 class AgentSession(Session):
     """An agent after `auth`: the company's conversations and everything that happens in them."""
 
+    __slots__ = ("agent", "hub")
+
     def __init__(self, ws: WebSocket, hub: Any) -> None:
         super().__init__(ws, hub.settings, self._fetch)
         self.hub = hub

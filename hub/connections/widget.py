@@ -56,6 +56,8 @@ def unavailable(exc: BaseException) -> FrameError:
 class WidgetSession(Session):
     """A visitor after `hello`: sees its own conversation's messages, AI deltas and typing."""
 
+    __slots__ = ("conversations", "limits", "visitor", "visitors")
+
     def __init__(
         self,
         ws: WebSocket,
@@ -116,52 +118,60 @@ async def widget_endpoint(ws: WebSocket) -> None:
     await ws.accept()
     session = WidgetSession(ws, hub.settings, hub.conversations, hub.visitors, hub.widget_limits)
     try:
-        company = await _company(hub, ws)
+        company_id = await _company(hub, ws)
     except Exception as exc:
         if not database_unavailable(exc):
             raise
         await ws.close(Close.TRY_AGAIN, reason="database unavailable; reconnect")
         return
-    if company is None:
+    if company_id is None:
         return
-    enter_tenant(company.id)  # every transaction of this socket sees this company only
+    enter_tenant(company_id)  # every transaction of this socket sees this company only
     registered = False
     try:
-        hello = await session.handshake(WIDGET_FRAMES, Hello)
-        try:
-            visitor = await hub.visitors.hello(
-                company.id, hello.visit_id, hello.session_id, _ctx(ws, hello)
-            )
-        except Exception as exc:
-            if not database_unavailable(exc):
-                raise
-            session.close_code = Close.TRY_AGAIN
-            raise Disconnected from None
-        session.visitor = visitor
-        # A resumed session replays after the client's last_seq; a new one from the start.
-        session.delivered[visitor.conversation_id] = hello.last_seq if visitor.resumed else 0
-        session.send(
-            {
-                "type": "welcome",
-                "session_id": visitor.session_token,
-                "conversation_id": visitor.conversation_id,
-                "last_seq": visitor.last_seq,
-            }
-        )
-        session.later(lambda: session.catch_up(visitor.conversation_id))
-        await hub.registry.add_widget(session, company.id, visitor.conversation_id)
+        visitor = await _greet(hub, ws, session, company_id)
+        await hub.registry.add_widget(session, company_id, visitor.conversation_id)
         registered = True
         await session.run(session.handle)
     except Disconnected:
         pass
     finally:
         if registered and session.visitor is not None:
-            await hub.registry.remove_widget(session, company.id, session.visitor.conversation_id)
+            await hub.registry.remove_widget(session, company_id, session.visitor.conversation_id)
         await session.close()
 
 
-async def _company(hub: Any, ws: WebSocket) -> Any:
-    """The company the widget key names, or close 4401 / 4403 / 4429."""
+async def _greet(hub: Any, ws: WebSocket, session: WidgetSession, company_id: str) -> Visitor:
+    """`hello` in, `welcome` and the replay out. Its own frame, so the handshake's objects
+    are not kept for the socket's lifetime."""
+    hello = await session.handshake(WIDGET_FRAMES, Hello)
+    try:
+        visitor: Visitor = await hub.visitors.hello(
+            company_id, hello.visit_id, hello.session_id, _ctx(ws, hello)
+        )
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        session.close_code = Close.TRY_AGAIN
+        raise Disconnected from None
+    session.visitor = visitor
+    # A resumed session replays after the client's last_seq; a new one from the start.
+    session.delivered[visitor.conversation_id] = hello.last_seq if visitor.resumed else 0
+    session.send(
+        {
+            "type": "welcome",
+            "session_id": visitor.session_token,
+            "conversation_id": visitor.conversation_id,
+            "last_seq": visitor.last_seq,
+        }
+    )
+    conversation_id = visitor.conversation_id
+    session.later(lambda: session.catch_up(conversation_id))
+    return visitor
+
+
+async def _company(hub: Any, ws: WebSocket) -> str | None:
+    """The id of the company the widget key names, or close 4401 / 4403 / 4429."""
     limits: WidgetLimits = hub.widget_limits
     if not limits.connects_per_ip.allow(client_ip(ws.scope)):
         await ws.close(Close.RATE_LIMITED, reason="too many connections from this address")
@@ -179,7 +189,7 @@ async def _company(hub: Any, ws: WebSocket) -> Any:
     if not limits.connects_per_company.allow(company.id):
         await ws.close(Close.RATE_LIMITED, reason="too many connections for this widget")
         return None
-    return company
+    return str(company.id)  # not the row: it would be kept (with its metadata) per socket
 
 
 def _ctx(ws: WebSocket, hello: Hello) -> VisitorContext:
