@@ -7,6 +7,7 @@ any client can catch up from it by `seq`.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -16,7 +17,7 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub import events
+from hub import events, metrics
 from hub.auth import AgentIdentity
 from hub.bus import Bus
 from hub.events import Event
@@ -121,11 +122,26 @@ class ConversationService:
         `changes` are applied to the conversation in the same transaction; the batched path
         may also count `engage_visit` as engaged in it (see `Appended.engage_handled`).
         """
+        started = time.perf_counter()
         if not changes and out.provider_id is None:
             request = Request(company_id, conversation_id, out.columns(), new, engage_visit)
             grouped = await self._append_grouped(request)
             if grouped is not None:
+                metrics.append_seconds.observe(time.perf_counter() - started)
                 return grouped
+        appended = await self._append_carefully(company_id, conversation_id, out, changes, new)
+        metrics.append_seconds.observe(time.perf_counter() - started)
+        return appended
+
+    async def _append_carefully(
+        self,
+        company_id: str,
+        conversation_id: str,
+        out: Outgoing,
+        changes: dict[str, Any] | None,
+        new: NewConversation | None,
+    ) -> Appended:
+        """One message in its own transaction, retried when a concurrent writer wins a key."""
         for attempt in range(3):
             try:
                 row, created, fresh = await self._append_once(
@@ -294,6 +310,7 @@ class ConversationService:
     # -- publishing ----------------------------------------------------------------------
 
     async def _publish_message(self, company_id: str, message: dict[str, Any]) -> None:
+        metrics.messages.labels(message["channel"], message["sender"]).inc()
         event = Event.build(
             events.MESSAGE_CREATED,
             company_id,

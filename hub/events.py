@@ -8,7 +8,8 @@ reads only a small routing header, never the frame itself.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 MESSAGE_CREATED = "message.created"
@@ -46,6 +47,10 @@ class Event:
     conversation_id: str | None = None
     to_widget: bool = False
     seq: int | None = None  # message.created only: the resume cursor
+    # When this process built or received it (delivery latency), and when it was first
+    # published, by the wall clock (bus lag between processes); hub.metrics.
+    born: float = field(default_factory=time.monotonic, compare=False)
+    published_at: float = field(default_factory=time.time, compare=False)
 
     @classmethod
     def build(
@@ -68,12 +73,15 @@ class Event:
     def encode(self, origin: str) -> str:
         """The bus wire form: a one-line JSON routing header, a newline, the frame."""
         header = [origin, self.type, self.company_id, self.conversation_id, self.to_widget]
-        return dumps([*header, self.seq]) + "\n" + self.frame
+        return dumps([*header, self.seq, self.published_at]) + "\n" + self.frame
 
     @staticmethod
     def decode(raw: str | bytes) -> tuple[str, Event]:
         """Return (origin, event) from `encode`'s output."""
         text = raw.decode() if isinstance(raw, bytes) else raw
         head, _, frame = text.partition("\n")
-        origin, type_, company_id, conversation_id, to_widget, seq = json.loads(head)
-        return origin, Event(type_, company_id, frame, conversation_id, to_widget, seq)
+        origin, type_, company_id, conversation_id, to_widget, seq, *rest = json.loads(head)
+        event = Event(type_, company_id, frame, conversation_id, to_widget, seq)
+        if rest:  # absent from processes older than the metrics
+            event = replace(event, published_at=float(rest[0]))
+        return origin, event

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import and_, or_, select, update
 
+from hub import metrics
 from hub.channels.base import SendFailed
 from hub.conversations import ConversationService
 from hub.inbound import publish_update
@@ -168,6 +169,10 @@ class Outbox:
         )
 
     async def _failed(self, message: Any, exc: SendFailed) -> None:
+        provider = PROVIDER.get(message.channel, message.channel)
+        metrics.provider_errors.labels(
+            provider, "transient" if exc.transient else "permanent"
+        ).inc()
         if exc.transient and message.attempts < MAX_ATTEMPTS:
             delay = backoff(message.attempts, exc.retry_after)
             log.warning("send %s failed (%s); retry in %.1fs", message.id, exc.code, delay)

@@ -73,6 +73,8 @@ class Settings:
     supabase_url: str | None = None  # set: the token's issuer must be SUPABASE_URL/auth/v1
     # How often each process purges messages past their company's retention_days.
     retention_interval: float = 3600.0
+    # Set: GET /metrics requires `Authorization: Bearer <this>` (else it is open).
+    metrics_token: Secret | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -118,6 +120,7 @@ class Settings:
             supabase_jwt_secret=_optional_secret(env.get("SUPABASE_JWT_SECRET")),
             supabase_url=(env.get("SUPABASE_URL") or "").rstrip("/") or None,
             retention_interval=float(_int(env, "HUB_RETENTION_INTERVAL", 3600)),
+            metrics_token=_optional_secret(env.get("HUB_METRICS_TOKEN")),
         )
         return replace(settings, **_rate_limits(env.get("HUB_RATE_LIMITS", "on")))
 

@@ -61,6 +61,7 @@ ERASE = "erase"  # DELETE /api/company: the caller's own company, destructive (i
 
 ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,  # counts only, never a company's data; HUB_METRICS_TOKEN guards it
     ("GET", "/widget.js"): PUBLIC,
     ("GET", "/static/{name}"): PUBLIC,
     ("GET", "/inbox"): PUBLIC,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from hub import metrics
 from hub.api.errors import ApiError
 from hub.auth import AgentIdentity, AuthError, authenticate
 from hub.conversations import MAX_TEXT, PAGE_LIMIT, NotFound, Refused
@@ -67,6 +69,18 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if healthy else 503)
 
 
+async def metrics_page(request: Request) -> Response:
+    """Prometheus metrics of this process (docs/operations.md); behind HUB_METRICS_TOKEN
+    when it is set."""
+    token = request.app.state.hub.settings.metrics_token
+    if token is not None:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), token.reveal().encode()):
+            raise ApiError(401, "unauthorized", "send Authorization: Bearer HUB_METRICS_TOKEN")
+    body, content_type = metrics.exposition()
+    return Response(body, media_type=content_type)
+
+
 async def list_conversations(request: Request) -> JSONResponse:
     agent = await agent_of(request)
     inbox = await request.app.state.hub.conversations.inbox(agent.company_id)
@@ -107,6 +121,7 @@ async def post_message(request: Request) -> JSONResponse:
 
 routes = [
     Route("/healthz", healthz),
+    Route("/metrics", metrics_page),
     Route("/api/conversations", list_conversations),
     Route("/api/conversations/{conversation_id}/messages", list_messages, methods=["GET"]),
     Route("/api/conversations/{conversation_id}/messages", post_message, methods=["POST"]),

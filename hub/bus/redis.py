@@ -13,12 +13,14 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 import uuid
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
+from hub import metrics
 from hub.bus.base import Bus
 from hub.events import CONTROL_TOPIC, Event
 
@@ -177,6 +179,7 @@ class RedisBus(Bus):
                 log.warning("undecodable bus message on %s", channel)
                 return
             if origin != self.origin:
+                metrics.bus_lag_seconds.observe(max(0.0, time.time() - event.published_at))
                 self.on_event(event)
 
     async def _drop_pubsub(self) -> None:

@@ -12,6 +12,7 @@ import asyncio
 from collections import defaultdict
 from typing import Protocol
 
+from hub import metrics
 from hub.bus import Bus
 from hub.events import Event, company_topic
 
@@ -46,18 +47,22 @@ class Registry:
 
     async def add_agent(self, session: Listener, company_id: str) -> None:
         self.agents[company_id].add(session)
+        _opened("agent")
         await self._hold(company_id)
 
     async def add_widget(self, session: Listener, company_id: str, conversation_id: str) -> None:
         self.widgets[conversation_id].add(session)
+        _opened("widget")
         await self._hold(company_id)
 
     async def remove_agent(self, session: Listener, company_id: str) -> None:
         _discard(self.agents, company_id, session)
+        metrics.connections.labels("agent").dec()
         await self._release(company_id)
 
     async def remove_widget(self, session: Listener, company_id: str, conversation_id: str) -> None:
         _discard(self.widgets, conversation_id, session)
+        metrics.connections.labels("widget").dec()
         await self._release(company_id)
 
     def count(self) -> int:
@@ -88,3 +93,8 @@ def _discard(index: dict[str, set[Listener]], key: str, session: Listener) -> No
         group.discard(session)
         if not group:
             del index[key]
+
+
+def _opened(kind: str) -> None:
+    metrics.connections.labels(kind).inc()
+    metrics.connections_opened.labels(kind).inc()

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter
 from starlette.websockets import WebSocket, WebSocketState
 
-from hub import events
+from hub import events, metrics
 from hub.connections.protocol import Close, FrameError, error_frame, parse
 from hub.conversations import PAGE_LIMIT
 from hub.events import Event, dumps
@@ -119,8 +119,9 @@ class Session:
 
     def _enqueue(self, item: Item, droppable: bool) -> None:
         if len(self.queue) >= self.settings.send_queue_size:
-            if not droppable:
+            if not droppable and not self._stopping:
                 # Hopelessly behind: close so the client reconnects and resumes by seq.
+                metrics.slow_clients_closed.inc()
                 self.stop(Close.TRY_AGAIN)
             return
         self.queue.append(item)
@@ -151,6 +152,9 @@ class Session:
             if event.seq <= last:
                 return
             self.delivered[event.conversation_id] = event.seq
+            await self.ws.send_text(event.frame)
+            metrics.delivery_seconds.observe(time.monotonic() - event.born)
+            return
         await self.ws.send_text(event.frame)
 
     async def catch_up(self, conversation_id: str) -> None:

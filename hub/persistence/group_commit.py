@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
+from hub import metrics
 from hub.persistence import repository as repo
 from hub.persistence.batch import BatchStore, DayTotals, Key, batch_for, full_rows
 from hub.persistence.db import Database
@@ -75,6 +76,7 @@ class GroupCommit:
     async def _drain(self) -> None:
         while self._pending:
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            metrics.batch_size.observe(len(batch))
             try:
                 results = await self._write([request for request, _ in batch])
             except DBAPIError:
