@@ -25,6 +25,7 @@ from sqlalchemy import BigInteger, case, cast, extract, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.persistence import repository as repo
+from hub.persistence.db import Database
 
 CHANNELS = ("widget", "sms", "whatsapp")
 SENDERS = ("visitor", "contact", "agent", "ai")
@@ -102,8 +103,16 @@ def _bucket(conn: AsyncConnection, column: Any) -> Any:
     return seconds // BUCKET_SECONDS
 
 
+async def report(db: Database, company_id: str, days: DayRange) -> dict[str, Any]:
+    """The analytics document as `GET /api/analytics` reads it: one read transaction (under
+    the caller's tenant, hub.persistence.tenancy), off the event loop's thread on SQLite, since
+    a big range takes long enough to stall every socket of the process."""
+    async with db.read(offload=True) as conn:
+        return await compute(conn, company_id, days)
+
+
 async def compute(conn: AsyncConnection, company_id: str, days: DayRange) -> dict[str, Any]:
-    """The analytics document for one company over `days`."""
+    """The analytics document for one company over `days`, on `conn`'s transaction."""
     m = repo.messages
     in_range = (
         m.c.company_id == company_id,

@@ -22,9 +22,7 @@ async def get_analytics(request: Request) -> JSONResponse:
         days = analytics.parse_range(params.get("from"), params.get("to"), params.get("tz"))
     except analytics.RangeError as exc:
         raise ApiError(400, "bad_request", str(exc)) from None
-    async with request.app.state.hub.db.read() as conn:
-        body = await analytics.compute(conn, agent.company_id, days)
-    return JSONResponse(body)
+    return JSONResponse(await analytics.report(request.app.state.hub.db, agent.company_id, days))
 
 
 routes: list[BaseRoute] = [Route("/api/analytics", get_analytics, methods=["GET"])]
