@@ -137,8 +137,20 @@ class Message(Base):
         UniqueConstraint("conversation_id", "seq"),
         UniqueConstraint("conversation_id", "client_id"),
         UniqueConstraint("company_id", "channel", "provider_id"),
-        # Covering index for analytics: counts by day, channel and sender read the index only.
-        Index("ix_messages_company_created", "company_id", "created_at", "channel", "sender"),
+        # Covering index for analytics (hub.analytics): counts by day, channel and sender, AI
+        # tokens, and each conversation's first inbound and first replies read the index
+        # only. Plain key columns, not INCLUDE, so SQLite's copy covers the same queries.
+        Index(
+            "ix_messages_company_created",
+            "company_id",
+            "created_at",
+            "channel",
+            "sender",
+            "direction",
+            "conversation_id",
+            "prompt_tokens",
+            "completion_tokens",
+        ),
         Index("ix_messages_outbox", "status", "next_attempt_at"),
     )
 
