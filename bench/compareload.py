@@ -8,6 +8,11 @@ sender). A dialect says how each server is spoken to: the hub's widget and agent
 Socket.IO (Engine.IO v4 over a raw WebSocket, no python-socketio client: too heavy for
 thousands of sockets), Channels' `/ws/ROOM/`, or a bare relay's `/ws?room=ROOM`.
 
+Two client libraries: picows (callbacks, a few microseconds a frame, so a 1,000-socket
+fan-out measures the server and not the client) for the timed workloads, and the
+`websockets` client for idle sockets, because only it offers permessage-deflate the way
+browsers do (`permessage-deflate; client_max_window_bits`).
+
 Every message's text is `m PHASE GROUP K SENT_NS`: the receiver finds it in whatever frame
 carries it and times it against `time.monotonic_ns()` of the send (one process, one clock).
 
@@ -23,14 +28,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -70,6 +77,7 @@ class Spec:
     dialect: str  # "hub", "socketio", "channels" or "relay"
     groups: list[Group]
     compression: str | None = None  # "deflate": offer permessage-deflate as browsers do
+    client: str = "picows"  # or "websockets" (the only one that can offer deflate)
     connect_concurrency: int = 100
 
     @classmethod
@@ -86,15 +94,178 @@ class Spec:
         return cls(groups=groups, **raw)
 
 
+# -- transports ---------------------------------------------------------------------------
+
+OnText = Callable[[str], None]
+OnClose = Callable[[str], None]
+
+
+class Conn:
+    """A client socket: awaitable `recv` for handshakes, then callbacks for every frame."""
+
+    deflate = False  # permessage-deflate negotiated
+
+    async def recv(self) -> str:
+        """The next text frame (handshake only, before `listen`)."""
+        raise NotImplementedError
+
+    async def send(self, text: str) -> None:
+        """Write one text frame."""
+        raise NotImplementedError
+
+    def reply(self, text: str) -> None:
+        """Write one text frame from a frame callback (no await there)."""
+        raise NotImplementedError
+
+    def listen(self, on_text: OnText, on_close: OnClose) -> None:
+        """From now on, hand every text frame to `on_text`, and the close to `on_close`."""
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        """Close the socket (the caller bounds the time)."""
+        raise NotImplementedError
+
+
+class WebsocketsConn(Conn):
+    """The `websockets` asyncio client, read by one task per socket."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.deflate = bool(ws.protocol.extensions)
+        self.task: asyncio.Task[None] | None = None
+        self.replies: set[asyncio.Future[None]] = set()
+
+    async def recv(self) -> str:
+        raw = await self.ws.recv()
+        return raw if isinstance(raw, str) else raw.decode()
+
+    async def send(self, text: str) -> None:
+        await self.ws.send(text)
+
+    def reply(self, text: str) -> None:
+        future = asyncio.ensure_future(self.ws.send(text))
+        self.replies.add(future)  # held until done, so it is not collected mid-send
+        future.add_done_callback(self.replies.discard)
+
+    def listen(self, on_text: OnText, on_close: OnClose) -> None:
+        self.task = asyncio.create_task(self._read(on_text, on_close))
+
+    async def _read(self, on_text: OnText, on_close: OnClose) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            async for raw in self.ws:
+                on_text(raw if isinstance(raw, str) else raw.decode())
+        on_close(f"{self.ws.close_code} {self.ws.close_reason or ''}".strip())
+
+    async def close(self) -> None:
+        try:
+            await self.ws.close()
+        finally:
+            if self.task is not None:
+                self.task.cancel()
+
+
+class PicowsListener(WSListener):  # type: ignore[misc]
+    """picows' per-socket callbacks: frames go to a queue until `listen`, then straight on."""
+
+    def __init__(self) -> None:
+        self.inbox: asyncio.Queue[str | None] = asyncio.Queue()
+        self.on_text: OnText | None = None
+        self.on_close: OnClose | None = None
+        self.parts: list[bytes] = []
+        self.close_info = "disconnected"
+        self.closing = False
+
+    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        kind = frame.msg_type
+        if kind in (WSMsgType.TEXT, WSMsgType.BINARY, WSMsgType.CONTINUATION):
+            if frame.fin and not self.parts:
+                self.deliver(frame.get_payload_as_utf8_text())
+                return
+            self.parts.append(frame.get_payload_as_bytes())  # a fragmented message
+            if frame.fin:
+                self.deliver(b"".join(self.parts).decode())
+                self.parts.clear()
+        elif kind == WSMsgType.CLOSE:
+            code = frame.get_close_code()
+            self.close_info = f"{code.value} {frame.get_close_message() or b''!r}"
+            if not self.closing:
+                transport.send_close(code)
+            transport.disconnect()
+
+    def deliver(self, text: str) -> None:
+        if self.on_text is not None:
+            self.on_text(text)
+        else:
+            self.inbox.put_nowait(text)
+
+    def on_ws_disconnected(self, transport: WSTransport) -> None:
+        self.inbox.put_nowait(None)
+        if self.on_close is not None and not self.closing:
+            self.on_close(self.close_info)
+
+
+class PicowsConn(Conn):
+    """picows: frames handled in the protocol callback, no task or queue per frame."""
+
+    def __init__(self, transport: WSTransport, listener: PicowsListener) -> None:
+        self.transport = transport
+        self.listener = listener
+
+    async def recv(self) -> str:
+        text = await self.listener.inbox.get()
+        if text is None:
+            raise ConnectionError(f"closed during the handshake: {self.listener.close_info}")
+        return text
+
+    async def send(self, text: str) -> None:
+        if self.transport.is_disconnected:
+            raise ConnectionError("disconnected")
+        self.transport.send(WSMsgType.TEXT, text.encode())
+
+    def reply(self, text: str) -> None:
+        self.transport.send(WSMsgType.TEXT, text.encode())
+
+    def listen(self, on_text: OnText, on_close: OnClose) -> None:
+        self.listener.on_close = on_close
+        self.listener.on_text = on_text
+        while not self.listener.inbox.empty():  # frames that came with the handshake
+            early = self.listener.inbox.get_nowait()
+            if early is not None:
+                on_text(early)
+
+    async def close(self) -> None:
+        self.listener.closing = True
+        if not self.transport.is_disconnected:
+            self.transport.send_close()
+        await self.transport.wait_disconnected()
+
+
+async def open_conn(url: str, client: str, compression: str | None) -> Conn:
+    """Open a WebSocket with the chosen client library."""
+    if client == "picows":
+        transport, listener = await ws_connect(
+            PicowsListener, url, websocket_handshake_timeout=HANDSHAKE_TIMEOUT
+        )
+        return PicowsConn(transport, listener)
+    ws = await connect(
+        url,
+        open_timeout=HANDSHAKE_TIMEOUT,
+        ping_interval=None,  # the servers ping; the client only answers
+        close_timeout=CLOSE_TIMEOUT,
+        compression=compression,
+        max_size=None,
+    )
+    return WebsocketsConn(ws)
+
+
 # -- dialects -----------------------------------------------------------------------------
 
 
-async def expect(ws: ClientConnection, prefix: str, what: str) -> str:
+async def expect(conn: Conn, prefix: str, what: str) -> str:
     """The next frame that starts with `prefix` (frames before it are skipped)."""
     async with asyncio.timeout(HANDSHAKE_TIMEOUT):
         while True:
-            raw = await ws.recv()
-            text = raw if isinstance(raw, str) else raw.decode()
+            text = await conn.recv()
             if text.startswith(prefix):
                 return text
             if '"type":"error"' in text:
@@ -104,7 +275,7 @@ async def expect(ws: ClientConnection, prefix: str, what: str) -> str:
 class Dialect:
     """How to open a socket, frame a message, and find a message in a received frame."""
 
-    async def handshake(self, ws: ClientConnection, endpoint: Endpoint, serial: int) -> None:
+    async def handshake(self, conn: Conn, endpoint: Endpoint, serial: int) -> None:
         """Whatever must happen after the WebSocket opens before the socket is ready."""
 
     def outgoing(self, endpoint: Endpoint, text: str, client_id: str) -> str:
@@ -120,43 +291,44 @@ class Dialect:
         return None
 
 
+MARK = re.compile(r'"text":"(m \d+ \d+ \d+ \d+)"')
+
+
 class HubDialect(Dialect):
     """The hub: widget sockets say `hello`, agent sockets `auth`; messages are JSON."""
 
-    async def handshake(self, ws: ClientConnection, endpoint: Endpoint, serial: int) -> None:
+    async def handshake(self, conn: Conn, endpoint: Endpoint, serial: int) -> None:
         if endpoint.kind == "agent":
-            await ws.send(json.dumps({"type": "auth", "token": endpoint.token}))
-            await expect(ws, '{"type":"welcome"', "welcome")
-            await expect(ws, '{"type":"inbox.snapshot"', "inbox.snapshot")
+            await conn.send(json.dumps({"type": "auth", "token": endpoint.token}))
+            await expect(conn, '{"type":"welcome"', "welcome")
+            await expect(conn, '{"type":"inbox.snapshot"', "inbox.snapshot")
             return
         visit = f"cmp-{serial}-{time.time_ns()}"
-        await ws.send(json.dumps({"type": "hello", "visit_id": visit, "session_id": None}))
-        await expect(ws, '{"type":"welcome"', "welcome")
+        await conn.send(json.dumps({"type": "hello", "visit_id": visit, "session_id": None}))
+        await expect(conn, '{"type":"welcome"', "welcome")
 
     def outgoing(self, endpoint: Endpoint, text: str, client_id: str) -> str:
         return json.dumps({"type": "message.send", "client_id": client_id, "text": text})
 
     def incoming(self, raw: str) -> str | None:
-        # A cheap test first: most frames an agent gets here are message.created anyway,
-        # but conversation.updated and the ack also carry the text.
-        if '"message.created"' not in raw:
+        # No json.loads per frame: a fan-out burst is 1,000 frames, and parsing each would
+        # time the client. The hub writes compact JSON with "type" first (hub/events.py);
+        # conversation.updated also carries the text, so the type must match.
+        if not raw.startswith('{"type":"message.created"') or '"sender":"visitor"' not in raw:
             return None
-        frame = json.loads(raw)
-        if frame.get("type") != "message.created":
-            return None
-        message = frame["message"]
-        return str(message["text"]) if message.get("sender") == "visitor" else None
+        found = MARK.search(raw)
+        return found.group(1) if found else None
 
 
 class SocketIODialect(Dialect):
     """Engine.IO v4 / Socket.IO v5 by hand: open, "40", a `join` with an ack, `msg` events."""
 
-    async def handshake(self, ws: ClientConnection, endpoint: Endpoint, serial: int) -> None:
-        await expect(ws, "0", "Engine.IO open")
-        await ws.send("40")
-        await expect(ws, "40", "Socket.IO connect")
-        await ws.send(f'421["join","{endpoint.room}"]')
-        await expect(ws, "431", "join acknowledgement")
+    async def handshake(self, conn: Conn, endpoint: Endpoint, serial: int) -> None:
+        await expect(conn, "0", "Engine.IO open")
+        await conn.send("40")
+        await expect(conn, "40", "Socket.IO connect")
+        await conn.send(f'421["join","{endpoint.room}"]')
+        await expect(conn, "431", "join acknowledgement")
 
     def outgoing(self, endpoint: Endpoint, text: str, client_id: str) -> str:
         return f'42["msg","{endpoint.room}","{text}"]'
@@ -238,7 +410,7 @@ class Place:
 class Socket:
     """An open socket at its place."""
 
-    ws: ClientConnection
+    conn: Conn
     place: Place
 
     @property
@@ -253,24 +425,17 @@ class Socket:
 # -- connecting ---------------------------------------------------------------------------
 
 
-async def open_socket(
-    dialect: Dialect, endpoint: Endpoint, serial: int, compression: str | None
-) -> ClientConnection:
+async def open_socket(spec: Spec, endpoint: Endpoint, serial: int) -> Conn:
     """Open one socket and take it through its server's handshake."""
-    ws = await connect(
-        endpoint.url,
-        open_timeout=HANDSHAKE_TIMEOUT,
-        ping_interval=None,  # the servers ping; the client only answers
-        close_timeout=CLOSE_TIMEOUT,
-        compression=compression,
-        max_size=None,
-    )
+    conn = await open_conn(endpoint.url, spec.client, spec.compression)
     try:
-        await dialect.handshake(ws, endpoint, serial)
+        await DIALECTS[spec.dialect].handshake(conn, endpoint, serial)
     except BaseException:
-        await ws.close()
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(CLOSE_TIMEOUT):
+                await conn.close()
         raise
-    return ws
+    return conn
 
 
 def placements(spec: Spec) -> list[Place]:
@@ -283,16 +448,15 @@ def placements(spec: Spec) -> list[Place]:
 
 async def open_all(spec: Spec, places: Sequence[Place]) -> tuple[list[Socket], dict[str, Any]]:
     """Open every placement, `spec.connect_concurrency` handshakes at a time; time them."""
-    dialect = DIALECTS[spec.dialect]
     gate = asyncio.Semaphore(spec.connect_concurrency)
     handshakes: list[int] = []
 
     async def one(serial: int, place: Place) -> Socket:
         async with gate:
             begun = time.monotonic_ns()
-            ws = await open_socket(dialect, place.endpoint, serial, spec.compression)
+            conn = await open_socket(spec, place.endpoint, serial)
             handshakes.append(time.monotonic_ns() - begun)
-            return Socket(ws, place)
+            return Socket(conn, place)
 
     begun = time.monotonic_ns()
     results = await asyncio.gather(
@@ -301,7 +465,7 @@ async def open_all(spec: Spec, places: Sequence[Place]) -> tuple[list[Socket], d
     seconds = (time.monotonic_ns() - begun) / 1e9
     sockets = [r for r in results if isinstance(r, Socket)]
     failures = [repr(r) for r in results if not isinstance(r, Socket)]
-    deflate = sum(1 for s in sockets if s.ws.protocol.extensions)
+    deflate = sum(1 for s in sockets if s.conn.deflate)
     report = {
         "opened": len(sockets),
         "failed": len(failures),
@@ -317,26 +481,27 @@ async def open_all(spec: Spec, places: Sequence[Place]) -> tuple[list[Socket], d
 # -- receiving ----------------------------------------------------------------------------
 
 
-async def read(dialect: Dialect, sock: Socket, tally: Tally) -> None:
-    """Handle every frame on one socket until it closes."""
-    with contextlib.suppress(ConnectionClosed):
-        async for message in sock.ws:
-            now = time.monotonic_ns()
-            raw = message if isinstance(message, str) else message.decode()
-            text = dialect.incoming(raw)
-            if text is not None:
-                if sock.receiver < 0:
-                    tally.acks += 1
-                else:
-                    tally.on_text(text, sock.group, sock.receiver, now)
-                continue
-            reply = dialect.answer(raw)
-            if reply is not None:
-                await sock.ws.send(reply)
-            elif raw.startswith('{"type":"error"'):
-                tally.errors[json.loads(raw).get("code", "?")] += 1
+def handle(dialect: Dialect, sock: Socket, tally: Tally, raw: str) -> None:
+    """One frame received on `sock`: a message, a ping to answer, an error, or nothing."""
+    now = time.monotonic_ns()
+    text = dialect.incoming(raw)
+    if text is not None:
+        if sock.receiver < 0:
+            tally.acks += 1
+        else:
+            tally.on_text(text, sock.group, sock.receiver, now)
+        return
+    reply = dialect.answer(raw)
+    if reply is not None:
+        sock.conn.reply(reply)
+    elif raw.startswith('{"type":"error"'):
+        tally.errors[json.loads(raw).get("code", "?")] += 1
+
+
+def closed(tally: Tally, how: str) -> None:
+    """The server closed a socket (ours closing at the end are not counted)."""
     if not tally.closing:
-        tally.closes[f"{sock.ws.close_code} {sock.ws.close_reason or ''}".strip()] += 1
+        tally.closes[how] += 1
 
 
 # -- sending ------------------------------------------------------------------------------
@@ -356,8 +521,8 @@ async def send_from(
         text = f"m {tally.phase} {sock.group} {k} {now}"
         frame = dialect.outgoing(sock.place.endpoint, text, f"c{tally.phase}-{sock.group}-{k}")
         try:
-            await sock.ws.send(frame)
-        except ConnectionClosed:
+            await sock.conn.send(frame)
+        except (ConnectionClosed, ConnectionError):
             tally.send_failed += count - k
             return
         tally.sent += 1
@@ -385,7 +550,6 @@ class Run:
         self.dialect = DIALECTS[spec.dialect]
         self.tally = Tally()
         self.sockets: list[Socket] = []
-        self.readers: list[asyncio.Task[None]] = []
 
     async def warm(self, count: int) -> dict[str, Any]:
         """Open and close a few sockets: the server's one-time costs before RSS is read."""
@@ -397,8 +561,12 @@ class Run:
         """Open every socket and start its reader."""
         self.sockets, report = await open_all(self.spec, placements(self.spec))
         for sock in self.sockets:
-            self.readers.append(asyncio.create_task(read(self.dialect, sock, self.tally)))
+            sock.conn.listen(self.receiver_of(sock), lambda how: closed(self.tally, how))
         return {"event": "connected", "connect": report}
+
+    def receiver_of(self, sock: Socket) -> OnText:
+        """The frame callback of one socket."""
+        return lambda raw: handle(self.dialect, sock, self.tally, raw)
 
     async def send(self, rate: float, duration: float, drain: float) -> dict[str, Any]:
         """Offer `rate` messages/s spread evenly over the senders for `duration` s."""
@@ -449,19 +617,16 @@ class Run:
         }
 
     async def close(self) -> None:
-        """Close every socket (bounded), then stop the readers."""
+        """Close every socket (bounded)."""
         self.tally.closing = True
         await close_sockets(self.sockets)
-        for task in self.readers:
-            task.cancel()
-        await asyncio.gather(*self.readers, return_exceptions=True)
 
 
 async def close_sockets(sockets: Sequence[Socket]) -> None:
     """Close sockets, at most CLOSE_TIMEOUT in all."""
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(CLOSE_TIMEOUT):
-            await asyncio.gather(*(s.ws.close() for s in sockets), return_exceptions=True)
+            await asyncio.gather(*(s.conn.close() for s in sockets), return_exceptions=True)
 
 
 def emit(event: dict[str, Any]) -> None:
