@@ -77,6 +77,7 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
     if settings.is_sqlite:
         await upgrade(settings.database_url)  # a laptop needs no separate migrate step
     db = Database(settings.database_url)
+    db.start()
     bus = make_bus(settings.redis_url)
     registry = Registry(bus)
     conversations = ConversationService(db, bus)

@@ -11,6 +11,7 @@ from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from hub.persistence.checkpoint import Checkpointer
 from hub.persistence.inline_sqlite import inline_creator
 from hub.persistence.tenancy import COMPANY_SETTING, TENANT_ROLE, current_tenant
 
@@ -37,6 +38,12 @@ class Database:
         self._offload = _make_engine(url, echo=echo) if path else self.engine
         # SQLite allows one writer; queueing writers here avoids SQLITE_BUSY entirely.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._checkpointer = Checkpointer(path) if path else None
+
+    def start(self) -> None:
+        """Start background upkeep (on SQLite, the WAL checkpoints): a serving hub's."""
+        if self._checkpointer is not None:
+            self._checkpointer.start()
 
     @contextlib.asynccontextmanager
     async def write(self, *, system: bool = False) -> AsyncIterator[AsyncConnection]:
@@ -89,7 +96,7 @@ class Database:
         own free pages). PostgreSQL reclaims dead rows with VACUUM."""
         if self._write_lock is None:
             return
-        async with self._write_lock, self.engine.connect() as conn:
+        async with self._write_lock, self._offload.connect() as conn:
             auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
             await auto.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
@@ -102,6 +109,8 @@ class Database:
         return True
 
     async def close(self) -> None:
+        if self._checkpointer is not None:
+            await self._checkpointer.close()
         await self.engine.dispose()
         if self._offload is not self.engine:
             await self._offload.dispose()
@@ -128,6 +137,7 @@ def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
         "foreign_keys=ON",
         "busy_timeout=5000",
         "secure_delete=ON",  # erased text does not linger in free pages
+        "wal_autocheckpoint=0",  # the Checkpointer does it off the loop (checkpoint.py)
     ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
+import secrets
+import time
 from typing import Any
 
 from sqlalchemy import (
@@ -19,14 +20,17 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
 def new_id() -> str:
-    """A random, URL-safe, sortable-enough identifier (UUID4 hex)."""
-    return uuid.uuid4().hex
+    """A unique identifier of 32 hex digits: a millisecond timestamp (12), then 80 random
+    bits. Time-ordered, so new rows land together at the right edge of every index instead
+    of on random pages (fewer pages written per commit); never a secret."""
+    return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
 
 
 def utcnow() -> dt.datetime:
@@ -55,6 +59,7 @@ class Base(DeclarativeBase):
 
 
 ID = String(32)
+OUTBOX_WAITING = "status IN ('queued', 'sending')"
 
 
 class Company(Base):
@@ -151,7 +156,14 @@ class Message(Base):
             "prompt_tokens",
             "completion_tokens",
         ),
-        Index("ix_messages_outbox", "status", "next_attempt_at"),
+        # Only messages waiting for a provider: the widget's never enter this index.
+        Index(
+            "ix_messages_outbox",
+            "status",
+            "next_attempt_at",
+            postgresql_where=text(OUTBOX_WAITING),
+            sqlite_where=text(OUTBOX_WAITING),
+        ),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)

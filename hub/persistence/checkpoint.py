@@ -1,0 +1,55 @@
+"""SQLite's write-ahead log folded into the database file off the event loop's thread.
+
+SQLite checkpoints automatically inside a COMMIT once the log passes 1,000 pages, and a
+checkpoint writes megabytes and fsyncs: on the loop's thread (where the hub's statements
+run, hub.persistence.inline_sqlite) that is a pause for every socket. So every connection
+runs with `wal_autocheckpoint=0` and this task checkpoints PASSIVE (never blocking readers
+or the writer) once a second in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+
+log = logging.getLogger("hub.persistence")
+
+
+class Checkpointer:
+    """Runs `PRAGMA wal_checkpoint(PASSIVE)` every `interval` seconds until closed."""
+
+    def __init__(self, path: str, interval: float = 1.0) -> None:
+        self.path = path
+        self.interval = interval
+        self._conn: sqlite3.Connection | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="sqlite-checkpoint")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await asyncio.to_thread(self._checkpoint)  # leave a short log behind
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await asyncio.to_thread(self._checkpoint)
+            except sqlite3.Error:
+                log.warning("WAL checkpoint failed; retrying", exc_info=True)
+
+    def _checkpoint(self) -> None:
+        if self._conn is None:
+            # Used from the executor's threads, one call at a time.
+            self._conn = sqlite3.connect(self.path, check_same_thread=False)
+        self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
