@@ -16,6 +16,8 @@ down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+OUTBOX_WAITING = "status IN ('queued', 'sending')"
+
 
 def upgrade() -> None:
     with op.batch_alter_table("companies") as batch_op:
@@ -43,6 +45,14 @@ def upgrade() -> None:
                 "completion_tokens",
             ],
         )
+        # The outbox index holds only messages waiting for a provider.
+        batch_op.drop_index("ix_messages_outbox")
+        batch_op.create_index(
+            "ix_messages_outbox",
+            ["status", "next_attempt_at"],
+            postgresql_where=sa.text(OUTBOX_WAITING),
+            sqlite_where=sa.text(OUTBOX_WAITING),
+        )
     with op.batch_alter_table("conversations") as batch_op:
         batch_op.create_index(
             "ix_conversations_company_created", ["company_id", "created_at", "channel"]
@@ -68,6 +78,8 @@ def downgrade() -> None:
     with op.batch_alter_table("conversations") as batch_op:
         batch_op.drop_index("ix_conversations_company_created")
     with op.batch_alter_table("messages") as batch_op:
+        batch_op.drop_index("ix_messages_outbox")
+        batch_op.create_index("ix_messages_outbox", ["status", "next_attempt_at"])
         batch_op.drop_index("ix_messages_company_created")
         batch_op.create_index("ix_messages_company_created", ["company_id", "created_at"])
     with op.batch_alter_table("agents") as batch_op:
