@@ -149,16 +149,19 @@ async def compute(conn: AsyncConnection, company_id: str, days: DayRange) -> dic
 
 
 async def _tune(conn: AsyncConnection) -> None:
-    """PostgreSQL, this transaction only: room for the per-conversation hash table (about
-    200 bytes a conversation) so it does not spill to disk at the default 4 MB, and no JIT
-    (compiling costs more than it saves on these index-only scans)."""
+    """PostgreSQL settings for this transaction only:
+
+    - plan_cache_mode: always plan for this company and these days. From a pooled
+      connection's sixth call on, PostgreSQL may reuse a generic plan made without the
+      parameters; for the day totals it chose a parallel scan of the whole table joined
+      to every day (4.4-5.9 s for 30 days at 1M messages, against ~0.3 s planned for real).
+    - work_mem: room for the per-conversation hash table (about 200 bytes a conversation),
+      which spills to disk at the default 4 MB.
+    - jit: off. It compiled for 60-110 ms per statement and made these scans no faster.
+    """
     if conn.dialect.name == "postgresql":
-        await conn.execute(
-            select(
-                func.set_config("work_mem", WORK_MEM, True),
-                func.set_config("jit", "off", True),
-            )
-        )
+        settings = {"plan_cache_mode": "force_custom_plan", "work_mem": WORK_MEM, "jit": "off"}
+        await conn.execute(select(*(func.set_config(k, v, True) for k, v in settings.items())))
 
 
 def _day_bounds(days: DayRange) -> Any:
