@@ -432,6 +432,7 @@ async def measure_range(
         "messages_in_range": body["messages"]["total"],
         "cold_ms": round(cold_ms, 1),
         "warm_median_ms": round(statistics.median(warm), 1),
+        "warm_min_ms": round(min(warm), 1),
         "warm_ms": [round(ms, 1) for ms in warm],
         "queries": [{"sql": q.sql, "ms": round(q.ms, 1)} for q in log.queries],
         "plans": plans,
@@ -553,12 +554,13 @@ def format_report(doc: dict[str, Any]) -> str:
     """The summary table, the per-statement times and the heaviest plans."""
     lines = [
         f"{doc['backend']} ({doc['server']}, {doc['cpus']} CPUs): {doc['messages']:,} messages",
-        f"{'range':<26} {'in range':>10} {'cold ms':>9} {'warm ms':>9}  warm runs  (load)",
+        f"{'range':<26} {'in range':>10} {'cold ms':>9} {'warm ms':>9} {'min ms':>8}  warm runs"
+        "  (load)",
     ]
     for r in doc["ranges"]:
         label = f"{r['from']}..{r['to']}"
         runs = " ".join(f"{ms:.0f}" for ms in r["warm_ms"])
-        figures = f"{r['cold_ms']:>9.1f} {r['warm_median_ms']:>9.1f}"
+        figures = f"{r['cold_ms']:>9.1f} {r['warm_median_ms']:>9.1f} {r['warm_min_ms']:>8.1f}"
         load = "/".join(f"{x:.1f}" for x in r["load_average_1m"])
         lines.append(f"{label:<26} {r['messages_in_range']:>10,} {figures}  {runs}  ({load})")
     widest = doc["ranges"][-1]
