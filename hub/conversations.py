@@ -26,7 +26,7 @@ from hub.persistence.batch import DayTotals
 from hub.persistence.db import Database
 from hub.persistence.group_commit import GroupCommit, NewConversation, Request
 from hub.persistence.models import utcnow
-from hub.views import conversation_view, message_view
+from hub.views import conversation_view, message_view, new_conversation_view
 
 MAX_TEXT = 4000  # characters in one message, on every surface
 INBOX_LIMIT = 200
@@ -167,8 +167,9 @@ class ConversationService:
             return None
         message = message_view(SimpleNamespace(**stored.row))
         await self._publish_message(request.company_id, message)
-        if stored.fresh:
-            await self.publish_conversation(request.company_id, request.conversation_id)
+        if stored.conversation is not None and request.new is not None:
+            view = new_conversation_view(stored.conversation, request.new.shown, stored.row)
+            await self._publish_conversation_view(request.company_id, view)
         return Appended(message, True, request.engage_visit is not None, stored.engaged)
 
     async def _append_once(
@@ -323,10 +324,13 @@ class ConversationService:
     async def publish_conversation(self, company_id: str, conversation_id: str) -> None:
         views = await self.inbox(company_id, 1, (conversation_id,))
         if views:
-            event = Event.build(
-                events.CONVERSATION_UPDATED,
-                company_id,
-                {"conversation": views[0]},
-                conversation_id=conversation_id,
-            )
-            await self.bus.publish(event)
+            await self._publish_conversation_view(company_id, views[0])
+
+    async def _publish_conversation_view(self, company_id: str, view: dict[str, Any]) -> None:
+        event = Event.build(
+            events.CONVERSATION_UPDATED,
+            company_id,
+            {"conversation": view},
+            conversation_id=view["id"],
+        )
+        await self.bus.publish(event)

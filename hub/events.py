@@ -51,6 +51,12 @@ class Event:
     # published, by the wall clock (bus lag between processes); hub.metrics.
     born: float = field(default_factory=time.monotonic, compare=False)
     published_at: float = field(default_factory=time.time, compare=False)
+    # The ASGI send message carrying the frame: built once per event and shared by every
+    # recipient socket (a fan-out to a thousand agents builds one, not a thousand).
+    asgi: dict[str, Any] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "asgi", {"type": "websocket.send", "text": self.frame})
 
     @classmethod
     def build(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row
@@ -66,3 +67,13 @@ def conversation_view(row: Row[Any], last_message: Row[Any] | None) -> dict[str,
             "device": row.device,
         }
     return view
+
+
+def new_conversation_view(
+    conversation: dict[str, Any], shown: dict[str, Any] | None, message: dict[str, Any]
+) -> dict[str, Any]:
+    """A conversation just created with its first message, from the rows written (its
+    contact is new, so has no name, phone, email or lead)."""
+    contact = dict.fromkeys(("contact_name", "contact_phone", "contact_email", "contact_lead"))
+    row = SimpleNamespace(**conversation, **contact, **(shown or {}))
+    return conversation_view(row, SimpleNamespace(**message))  # type: ignore[arg-type]

@@ -40,6 +40,12 @@ class Visitor:
     resumed: bool  # the hello named an existing session
     last_seq: int  # the conversation's last seq at hello
     engaged: bool  # this visit is already counted as engaged
+    # What agents see of the visitor (page_url, ip_address, browser, device): kept so a
+    # first message can show its new conversation without reading it back.
+    context: tuple[str | None, ...] = ()
+
+
+VISITOR_FIELDS = ("page_url", "ip_address", "browser", "device")
 
 
 def token_hash(token: str) -> str:
@@ -93,6 +99,7 @@ class VisitorService:
             resumed,
             last_seq,
             engaged,
+            tuple(details[key] for key in VISITOR_FIELDS),
         )
 
     async def engage(self, visitor: Visitor) -> None:
@@ -119,6 +126,7 @@ class VisitorService:
                 "contact_id": contact_id,
                 "channel": "widget",
             },
+            shown=dict(zip(VISITOR_FIELDS, visitor.context, strict=True)),
         )
         out = Outgoing("widget", "inbound", "visitor", text, "received", client_id=client_id)
         engage_visit = None if visitor.engaged else visitor.visit_id

@@ -30,6 +30,29 @@ async def test_no_auth_within_the_timeout_closes_4408(hub: HubServer) -> None:
         assert await Client(ws).closed(timeout=5) == Close.HANDSHAKE_TIMEOUT
 
 
+async def test_a_new_conversation_is_shown_as_the_inbox_stores_it(hub: HubServer) -> None:
+    """The first message's conversation.updated is built from the rows just written; it must
+    match what the inbox reads back from the database, field for field."""
+    company = await hub.company()
+    agent = await Agent.open(hub.ws, company.agent_token)
+    chrome = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Chrome/120.0 Safari/537.36"
+    headers = {"Origin": "https://shop.example", "User-Agent": chrome}
+    widget = await Widget.open(hub.ws, company.widget_key, headers=headers)
+    await widget.say("first words")
+    shown = (await agent.expect("conversation.updated"))["conversation"]
+    async with httpx.AsyncClient() as http:
+        listed = await http.get(
+            hub.http + "/api/conversations",
+            headers={"Authorization": f"Bearer {company.agent_token}"},
+        )
+    [stored] = listed.json()["conversations"]
+    assert shown == stored
+    assert shown["visitor"]["browser"] and shown["visitor"]["page_url"] == "https://shop.example"
+    assert shown["last_message"]["text"] == "first words" and shown["last_seq"] == 1
+    await widget.close()
+    await agent.close()
+
+
 async def test_takeover_release_and_typing(hub: HubServer) -> None:
     company = await hub.company()
     agent = await Agent.open(hub.ws, company.agent_token)

@@ -152,10 +152,10 @@ class Session:
             if event.seq <= last:
                 return
             self.delivered[event.conversation_id] = event.seq
-            await self.ws.send_text(event.frame)
+            await self.ws.send(event.asgi)
             metrics.delivery_seconds.observe(time.monotonic() - event.born)
             return
-        await self.ws.send_text(event.frame)
+        await self.ws.send(event.asgi)
 
     async def catch_up(self, conversation_id: str) -> None:
         """Send every stored message after the last one this socket has delivered."""

@@ -33,6 +33,7 @@ class NewConversation:
 
     contact: dict[str, Any]
     conversation: dict[str, Any]
+    shown: dict[str, Any] | None = None  # the inbox's extra fields (the widget's visitor)
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,8 @@ class Request:
 class Stored:
     row: dict[str, Any]  # every column of the message
     created: bool
-    fresh: bool = False  # the conversation was created with this message
+    # The conversation's row, when it was created with this message (else None).
+    conversation: dict[str, Any] | None = None
     engaged: DayTotals | None = None  # the visit was counted engaged: the day's totals
 
 
@@ -101,6 +103,7 @@ class GroupCommit:
             counts = Counter((batch[i].company_id, batch[i].conversation_id) for i in chosen)
             last = await store.reserve(counts, utcnow()) if counts else {}
             fresh = await _create_missing(store, [batch[i] for i in chosen], counts, last)
+
             results: list[Stored | None] = [None] * len(batch)
             rows = []
             next_seq = {cid: last[cid] - counts[(co, cid)] + 1 for co, cid in counts if cid in last}
@@ -114,7 +117,7 @@ class GroupCommit:
                 engaged = None
                 if request.engage_visit is not None:
                     engaged = await store.engage(request.company_id, request.engage_visit)
-                results[i] = Stored(rows[-1], True, request.conversation_id in fresh, engaged)
+                results[i] = Stored(rows[-1], True, fresh.get(request.conversation_id), engaged)
             if rows:
                 await store.insert(repo.messages, rows)
         return results
@@ -134,15 +137,15 @@ def _message_row(request: Request, seq: int) -> dict[str, Any]:
 
 async def _create_missing(
     store: BatchStore, chosen: list[Request], counts: Counter[tuple[str, str]], last: dict[str, int]
-) -> set[str]:
+) -> dict[str, dict[str, Any]]:
     """Create the conversations that do not exist yet and may be (their first message);
-    their last_seq is set, and `last` learns it."""
+    their last_seq is set, and `last` learns it. Returns their rows by id."""
     new: dict[str, NewConversation] = {}
     for request in chosen:
         if request.conversation_id not in last and request.new is not None:
             new.setdefault(request.conversation_id, request.new)
     if not new:
-        return set()
+        return {}
     now = utcnow()
     contacts = [{"created_at": now, **spec.contact} for spec in new.values()]
     conversations = [
@@ -151,9 +154,10 @@ async def _create_missing(
     ]
     for row in conversations:
         row["last_seq"] = last[row["id"]] = counts[(row["company_id"], row["id"])]
+    rows = full_rows(repo.conversations, conversations)
     await store.insert(repo.contacts, full_rows(repo.contacts, contacts))
-    await store.insert(repo.conversations, full_rows(repo.conversations, conversations))
-    return set(new)
+    await store.insert(repo.conversations, rows)
+    return {row["id"]: row for row in rows}
 
 
 def _key(request: Request) -> Key | None:
