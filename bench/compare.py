@@ -222,6 +222,17 @@ def machine_busy() -> float:
     return (user + nice + system + irq + softirq + steal) / procstats.CLOCK_TICKS
 
 
+def runqueue_wait(pids: list[int]) -> float:
+    """Seconds the threads of `pids` spent runnable but waiting for a CPU (schedstat field 2):
+    time the server lost to other processes, not to its own work."""
+    total = 0
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                total += int(task.read_text().split()[1])
+    return total / 1e9
+
+
 def sample(target: Target, gen: LoadGen | None) -> dict[str, Any]:
     """CPU of the server processes, of PostgreSQL+Redis (if used) and of the loadgen; RSS."""
     pids = [p.pid for p in target.procs]
@@ -232,6 +243,7 @@ def sample(target: Target, gen: LoadGen | None) -> dict[str, Any]:
         "infra": procstats.infra_cpu() if target.uses_infra else 0.0,
         "loadgen": procstats.cpu_seconds(gen.pid) if gen else 0.0,
         "machine": machine_busy(),
+        "waited": runqueue_wait(pids),
     }
 
 
@@ -253,6 +265,7 @@ def cpu_between(before: dict[str, Any], after: dict[str, Any], units: int) -> di
         "infra_cpu_s_per_1k": infra * per_1k,
         "loadgen_cpu_pct": 100 * loadgen / wall,
         "other_cpu_pct": max(0.0, 100 * other / wall),
+        "server_runqueue_wait_pct": 100 * (after["waited"] - before["waited"]) / wall,
     }
 
 
@@ -550,6 +563,7 @@ def table_rows(result: dict[str, Any]) -> dict[str, str]:
         "rooms: PG+Redis CPU s per 1,000 msgs": infra(result, rooms),
         "rooms: loadgen CPU % of a core": num(rooms.get("loadgen_cpu_pct")),
         "rooms: other processes' CPU % (noise)": num(rooms.get("other_cpu_pct")),
+        "rooms: server waiting for a CPU, % of wall": num(rooms.get("server_runqueue_wait_pct")),
         "sweep: highest msg/s, p99 < 100 ms, no loss": best,
         "sweep: first failing rate": failed,
         "sweep: server / loadgen CPU % at the last rate run": sweep_cpu(result.get("sweep")),
@@ -557,6 +571,7 @@ def table_rows(result: dict[str, Any]) -> dict[str, str]:
         "fan-out: deliveries / owed": pair_of(fan.get("delivered"), fan.get("expected")),
         "fan-out: latency p50 / p99 / max ms": ms3(fan.get("latency")),
         "fan-out: server CPU s per 1,000 deliveries": num(fan.get("server_cpu_s_per_1k"), 3),
+        "fan-out: server / loadgen / other CPU %": fan_cpu(fan),
         "idle: sockets (plain / deflate offer)": pair_of(opened_n(plain), opened_n(deflate)),
         "idle: server KiB per socket, no deflate": num(plain.get("kib_per_socket"), 1),
         "idle: server KiB per socket, browser deflate offer": deflate_cell(deflate),
@@ -602,6 +617,14 @@ def fan_size(fan: dict[str, Any]) -> str:
     if not fan:
         return "-"
     return f"{fan['connect']['opened'] - 1:,} x {fan.get('sent', 0):,}"
+
+
+def fan_cpu(fan: dict[str, Any]) -> str:
+    if "server_cpu_pct" not in fan:
+        return "-"
+    return (
+        f"{fan['server_cpu_pct']:.0f} / {fan['loadgen_cpu_pct']:.0f} / {fan['other_cpu_pct']:.0f}"
+    )
 
 
 def deflate_cell(deflate: dict[str, Any]) -> str:
