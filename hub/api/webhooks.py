@@ -6,6 +6,7 @@ stored. The signed URL is rebuilt from PUBLIC_URL, so it holds behind a proxy.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from typing import Any
@@ -17,10 +18,42 @@ from starlette.routing import Route
 from hub.api.errors import ApiError
 from hub.channels import kapso_whatsapp as kapso
 from hub.channels import twilio_sms as twilio
+from hub.channels.base import Inbound, StatusUpdate
 from hub.phones import BadPhone, e164
 
 log = logging.getLogger("hub.webhooks")
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+MAX_MEDIA = 10  # Twilio's limit of media on one message
+
+
+# Widths of the columns these values are stored in (hub/persistence/models.py).
+WIDTHS = {"provider_id": 128, "type": 16, "external_conversation_id": 128, "error_code": 32}
+
+
+def storable(item: Inbound | StatusUpdate) -> None:
+    """ValueError unless the hub can store `item` as it is: strings where strings go, each
+    within its column, and no NUL character anywhere (PostgreSQL cannot store one in text or
+    JSON; refused on every database alike)."""
+    values = dataclasses.asdict(item)
+    for name, value in values.items():
+        if name == "attachments" or value is None:
+            continue
+        if not isinstance(value, str):
+            raise ValueError(f"{name} is not a string")
+        if len(value) > WIDTHS.get(name, len(value)):
+            raise ValueError(f"{name} is longer than {WIDTHS[name]} characters")
+    if _has_nul(values):
+        raise ValueError("a value holds a NUL character")
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def signed_url(request: Request) -> str:
@@ -30,7 +63,10 @@ def signed_url(request: Request) -> str:
 
 
 async def _twilio_account(request: Request, number_field: str) -> tuple[Any, twilio.Params]:
-    params = twilio.parse_form(await request.body())
+    try:
+        params = twilio.parse_form(await request.body())
+    except UnicodeDecodeError:
+        raise ApiError(400, "bad_request", "the body is not UTF-8 form data") from None
     hub = request.app.state.hub
     try:
         number = e164(params.get(number_field, ""))
@@ -49,8 +85,11 @@ async def _twilio_account(request: Request, number_field: str) -> tuple[Any, twi
 async def twilio_sms(request: Request) -> Response:
     account, params = await _twilio_account(request, "To")
     try:
+        if not 0 <= int(params.get("NumMedia") or 0) <= MAX_MEDIA:
+            raise ValueError(f"NumMedia must be 0 to {MAX_MEDIA}")
         message = twilio.inbound(params)
-    except (KeyError, BadPhone) as exc:
+        storable(message)
+    except (KeyError, ValueError, BadPhone) as exc:
         raise ApiError(400, "bad_request", f"unusable message: {exc}") from None
     await request.app.state.hub.inbound.receive(account.company_id, message)
     return Response(TWIML_EMPTY, media_type="text/xml")
@@ -59,7 +98,12 @@ async def twilio_sms(request: Request) -> Response:
 async def twilio_status(request: Request) -> Response:
     # Outbound: our number is the From of the message being reported on.
     account, params = await _twilio_account(request, "From")
-    report = twilio.status(params)
+    try:
+        report = twilio.status(params)
+        if report is not None:
+            storable(report)
+    except ValueError as exc:
+        raise ApiError(400, "bad_request", f"unusable report: {exc}") from None
     if report is not None:
         await request.app.state.hub.inbound.status(account.company_id, report)
     return Response(TWIML_EMPTY, media_type="text/xml")
@@ -71,7 +115,10 @@ async def kapso_webhook(request: Request) -> Response:
         events = kapso.events(json.loads(raw), request.headers.get("x-webhook-batch"))
     except ValueError as exc:
         raise ApiError(400, "bad_request", str(exc)) from None
-    addresses = {kapso.phone_number_id(event) for event in events}
+    try:
+        addresses = {kapso.phone_number_id(event) for event in events}
+    except (AttributeError, TypeError):  # `conversation` is not an object
+        addresses = {None}
     if len(addresses) != 1 or None in addresses:
         raise ApiError(400, "bad_request", "every event needs the same phone_number_id")
     address = str(addresses.pop())
@@ -93,16 +140,24 @@ async def _kapso_event(
     request: Request, company_id: str, address: str, event: dict[str, Any], header_type: str
 ) -> None:
     kind = str(event.get("type") or header_type)
-    hub = request.app.state.hub
     try:
         if kind == kapso.RECEIVED:
-            await hub.inbound.receive(company_id, kapso.inbound(event, address))
+            item: Inbound | StatusUpdate = kapso.inbound(event, address)
         elif kind in kapso.STATUS_EVENTS:
-            await hub.inbound.status(company_id, kapso.status(kind, event, address))
+            item = kapso.status(kind, event, address)
         else:
             log.info("kapso event %s ignored", kind)
-    except (KeyError, ValueError, BadPhone) as exc:
-        log.warning("unusable kapso %s event: %s", kind, exc)
+            return
+        storable(item)
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError, BadPhone) as exc:
+        # Any JSON may arrive here: a member of the wrong type is as unusable as a missing one.
+        log.warning("unusable kapso %s event: %r", kind, exc)
+        return
+    inbound = request.app.state.hub.inbound
+    if isinstance(item, Inbound):
+        await inbound.receive(company_id, item)
+    else:
+        await inbound.status(company_id, item)
 
 
 routes = [

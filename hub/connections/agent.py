@@ -23,7 +23,7 @@ from hub.connections.protocol import (
 )
 from hub.connections.registry import Registry
 from hub.connections.session import Disconnected, Session
-from hub.connections.widget import database_unavailable, unavailable
+from hub.connections.widget import database_unavailable, refuse_nul, unavailable
 from hub.conversations import NotFound, Refused
 from hub.events import Event, dumps
 from hub.persistence.tenancy import enter_tenant
@@ -80,6 +80,7 @@ class AgentSession(Session):
     async def handle(self, raw: str) -> None:
         assert self.agent is not None
         frame = parse(AGENT_FRAMES, raw)
+        refuse_nul(frame)
         try:
             await self._dispatch(frame)
         except NotFound:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.websockets import WebSocket
@@ -17,11 +19,13 @@ from hub.connections.protocol import (
     Hello,
     Ping,
     WidgetSend,
+    error_frame,
     parse,
 )
 from hub.connections.protocol import WidgetTyping as Typing
 from hub.connections.session import Disconnected, Session
 from hub.conversations import ConversationService
+from hub.events import dumps
 from hub.persistence import repository as repo
 from hub.persistence.tenancy import enter_tenant
 from hub.ratelimit import WidgetLimits, client_ip
@@ -29,6 +33,8 @@ from hub.settings import Settings
 from hub.visitors import Visitor, VisitorContext, VisitorService
 
 log = logging.getLogger("hub.session")
+
+MAX_SEQ = 2**31 - 1  # seq is a 32-bit INTEGER column (hub/persistence/models.py)
 
 # SQLSTATE classes of a database that is not there: 08 connection exception, 57 operator
 # intervention (shutting down, starting up).
@@ -45,6 +51,14 @@ def database_unavailable(exc: BaseException) -> bool:
         sqlstate = getattr(exc.orig, "sqlstate", None)
         return exc.connection_invalidated or str(sqlstate)[:2] in _UNAVAILABLE_CLASSES
     return False
+
+
+def refuse_nul(frame: BaseModel) -> None:
+    """bad_frame for a NUL character in any string field: PostgreSQL cannot store one, and no
+    field needs one (refused on SQLite too, so both behave alike)."""
+    for name, value in frame:
+        if isinstance(value, str) and "\x00" in value:
+            raise FrameError("bad_frame", f"bad field {name}: NUL characters are not allowed")
 
 
 def unavailable(exc: BaseException) -> FrameError:
@@ -94,6 +108,7 @@ class WidgetSession(Session):
     async def _handle(self, raw: str) -> None:
         assert self.visitor is not None
         frame = parse(WIDGET_FRAMES, raw)
+        refuse_nul(frame)
         match frame:
             case WidgetSend(client_id=client_id, text=text):
                 if not self.limits.messages_per_ip.allow(client_ip(self.ws.scope)):
@@ -144,7 +159,7 @@ async def widget_endpoint(ws: WebSocket) -> None:
 async def _greet(hub: Any, ws: WebSocket, session: WidgetSession, company_id: str) -> Visitor:
     """`hello` in, `welcome` and the replay out. Its own frame, so the handshake's objects
     are not kept for the socket's lifetime."""
-    hello = await session.handshake(WIDGET_FRAMES, Hello)
+    hello = await _hello(session)
     try:
         visitor: Visitor = await hub.visitors.hello(
             company_id, hello.visit_id, hello.session_id, _ctx(ws, hello)
@@ -155,8 +170,10 @@ async def _greet(hub: Any, ws: WebSocket, session: WidgetSession, company_id: st
         session.close_code = Close.TRY_AGAIN
         raise Disconnected from None
     session.visitor = visitor
-    # A resumed session replays after the client's last_seq; a new one from the start.
-    session.delivered[visitor.conversation_id] = hello.last_seq if visitor.resumed else 0
+    # A resumed session replays after the client's last_seq; a new one from the start. No seq
+    # exceeds MAX_SEQ, so a larger last_seq means the same and is never put to the database.
+    cursor = min(hello.last_seq, MAX_SEQ) if visitor.resumed else 0
+    session.delivered[visitor.conversation_id] = cursor
     session.send(
         {
             "type": "welcome",
@@ -168,6 +185,24 @@ async def _greet(hub: Any, ws: WebSocket, session: WidgetSession, company_id: st
     conversation_id = visitor.conversation_id
     session.later(lambda: session.catch_up(conversation_id))
     return visitor
+
+
+async def _hello(session: WidgetSession) -> Hello:
+    """The first `hello` the hub can use, within the handshake timeout in all: one with a NUL
+    character is answered like any other bad frame."""
+    try:
+        async with asyncio.timeout(session.settings.handshake_timeout):
+            while True:
+                hello = await session.handshake(WIDGET_FRAMES, Hello)
+                try:
+                    refuse_nul(hello)
+                except FrameError as exc:
+                    await session.ws.send_text(dumps(error_frame(exc.code, exc.message)))
+                    continue
+                return hello
+    except TimeoutError:
+        session.close_code = Close.HANDSHAKE_TIMEOUT
+        raise Disconnected from None
 
 
 async def _company(hub: Any, ws: WebSocket) -> str | None:
