@@ -121,9 +121,10 @@ def window() -> tuple[dt.datetime, dt.datetime]:
     return end - dt.timedelta(days=SPAN_DAYS), end
 
 
-def new_id(rng: random.Random) -> str:
-    """An id shaped like `hub.persistence.models.new_id` (32 hex), but reproducible."""
-    return f"{rng.getrandbits(128):032x}"
+def new_id(rng: random.Random, at: dt.datetime) -> str:
+    """An id shaped like `hub.persistence.models.new_id` (a millisecond timestamp, then 80
+    random bits), for a row made at `at`, and reproducible."""
+    return f"{int(at.timestamp() * 1000):012x}{rng.getrandbits(80):020x}"
 
 
 def message_counts(rng: random.Random, total: int) -> list[int]:
@@ -178,7 +179,7 @@ def add_conversation(company: Company, rng: random.Random, index: int, count: in
     first, end = window()
     room = (end - first).total_seconds() - events[-1][1] - 1
     start = first + dt.timedelta(seconds=rng.uniform(0, max(room, 0)))
-    contact_id, conversation_id = new_id(rng), new_id(rng)
+    contact_id, conversation_id = new_id(rng, start), new_id(rng, start)
     phone = None if channel == "widget" else f"+1555{index:07d}"
     company.contacts.append((contact_id, company.id, f"Contact {index}", phone, False, start))
     inbound_sender = "visitor" if channel == "widget" else "contact"
@@ -191,7 +192,7 @@ def add_conversation(company: Company, rng: random.Random, index: int, count: in
         ai = kind == "ai"
         company.messages.append(
             (
-                new_id(rng),
+                new_id(rng, at),
                 company.id,
                 conversation_id,
                 seq,
@@ -233,13 +234,15 @@ def add_visits(company: Company, rng: random.Random, count: int) -> None:
     span = (end - first).total_seconds()
     for i in range(count):
         at = first + dt.timedelta(seconds=rng.uniform(0, span))
-        company.visits.append((new_id(rng), company.id, f"v{i}", at.date(), rng.random() < 0.2, at))
+        company.visits.append(
+            (new_id(rng, at), company.id, f"v{i}", at.date(), rng.random() < 0.2, at)
+        )
 
 
 def make_company(name: str, messages: int, seed: int) -> Company:
     """A company with `messages` messages, ~messages/20 conversations and contacts, visits."""
     rng = random.Random(seed)
-    company = Company(new_id(rng), name)
+    company = Company(new_id(rng, window()[0]), name)
     for index, count in enumerate(message_counts(rng, messages)):
         add_conversation(company, rng, index, count)
     add_visits(company, rng, max(1, messages // VISITS_SHARE))
