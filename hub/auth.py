@@ -73,20 +73,35 @@ async def authenticate(
         raise AuthError("missing token")
     if settings.supabase_jwt_secret is not None and _issuer(token) != ISSUER:
         identity = await _supabase_identity(db, settings, token)
-    else:
-        identity = decode_token(settings.secret_key, token)
-        async with db.read(system=True) as conn:
-            agent = await repo.active_agent(conn, identity.agent_id, identity.company_id)
-        if agent is None:
+        if sign_in:
+            await _signed_in(db, identity)
+        return identity
+    identity = decode_token(settings.secret_key, token)
+    if sign_in:  # one statement both checks the agent and records the sign-in
+        if not await _signed_in(db, identity):
             raise AuthError("unknown or revoked agent")
-    if sign_in:
-        async with db.write(system=True) as conn:
-            await conn.execute(
-                repo.agents.update()
-                .where(repo.agents.c.id == identity.agent_id)
-                .values(last_sign_in_at=utcnow())
-            )
+        return identity
+    async with db.read(system=True) as conn:
+        agent = await repo.active_agent(conn, identity.agent_id, identity.company_id)
+    if agent is None:
+        raise AuthError("unknown or revoked agent")
     return identity
+
+
+async def _signed_in(db: Database, identity: AgentIdentity) -> bool:
+    """Record the sign-in of an active agent; False when there is none."""
+    table = repo.agents
+    stmt = (
+        table.update()
+        .where(
+            table.c.id == identity.agent_id,
+            table.c.company_id == identity.company_id,
+            table.c.revoked.is_(False),
+        )
+        .values(last_sign_in_at=utcnow())
+    )
+    async with db.write(system=True) as conn:
+        return bool((await conn.execute(stmt)).rowcount)
 
 
 async def _supabase_identity(db: Database, settings: Settings, token: str) -> AgentIdentity:

@@ -182,8 +182,11 @@ async def _greet(hub: Any, ws: WebSocket, session: WidgetSession, company_id: st
             "last_seq": visitor.last_seq,
         }
     )
-    conversation_id = visitor.conversation_id
-    session.later(lambda: session.catch_up(conversation_id))
+    # A new session has no conversation yet, so nothing to replay (nor can anything be sent to
+    # it before its first message); a resumed one replays, covering the hello-to-register gap.
+    if visitor.resumed or visitor.last_seq:
+        conversation_id = visitor.conversation_id
+        session.later(lambda: session.catch_up(conversation_id))
     return visitor
 
 
