@@ -239,10 +239,11 @@ def add_visits(company: Company, rng: random.Random, count: int) -> None:
         )
 
 
-def make_company(name: str, messages: int, seed: int) -> Company:
-    """A company with `messages` messages, ~messages/20 conversations and contacts, visits."""
+def make_company(name: str, messages: int, seed: int, signed_up: dt.datetime) -> Company:
+    """A company with `messages` messages, ~messages/20 conversations and contacts, visits.
+    Its id is time-ordered by `signed_up`, which places its keys within every index."""
     rng = random.Random(seed)
-    company = Company(new_id(rng, window()[0]), name)
+    company = Company(new_id(rng, signed_up), name)
     for index, count in enumerate(message_counts(rng, messages)):
         add_conversation(company, rng, index, count)
     add_visits(company, rng, max(1, messages // VISITS_SHARE))
@@ -489,8 +490,12 @@ async def seed(
     await upgrade(url)
     migrated = time.perf_counter()
     companies = [
-        make_company("Target", messages, SEED),
-        make_company("Noise", max(1, messages // NOISE_SHARE), SEED + 1),
+        # The noise company signed up later, so its keys sort after the target's in every
+        # index on company_id first: the target's inserts then split pages in the middle of
+        # the index, as every company's but the newest does in production (the rightmost
+        # keys get PostgreSQL's and SQLite's append-friendly splits and denser pages).
+        make_company("Target", messages, SEED, signed_up=window()[0]),
+        make_company("Noise", max(1, messages // NOISE_SHARE), SEED + 1, signed_up=window()[1]),
     ]
     generated = time.perf_counter()
     db = Database(url)
