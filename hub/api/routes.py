@@ -40,9 +40,23 @@ async def agent_of(request: Request) -> AgentIdentity:
 
 async def json_body(request: Request, model: type[BaseModel]) -> Any:
     try:
-        return model.model_validate(json.loads(await request.body()))
+        body = model.model_validate(json.loads(await request.body()))
     except (ValueError, ValidationError) as exc:
         raise ApiError(400, "bad_request", _first_error(exc)) from None
+    if has_nul(body.model_dump()):  # PostgreSQL cannot store one; refused on SQLite too
+        raise ApiError(400, "bad_request", "NUL characters are not allowed")
+    return body
+
+
+def has_nul(value: Any) -> bool:
+    """A NUL character (U+0000) in any string of a JSON value, keys included."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    return False
 
 
 def _first_error(exc: Exception) -> str:

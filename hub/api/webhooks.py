@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.api.errors import ApiError
+from hub.api.routes import has_nul
 from hub.channels import kapso_whatsapp as kapso
 from hub.channels import twilio_sms as twilio
 from hub.channels.base import Inbound, StatusUpdate
@@ -42,18 +43,8 @@ def storable(item: Inbound | StatusUpdate) -> None:
             raise ValueError(f"{name} is not a string")
         if len(value) > WIDTHS.get(name, len(value)):
             raise ValueError(f"{name} is longer than {WIDTHS[name]} characters")
-    if _has_nul(values):
+    if has_nul(values):
         raise ValueError("a value holds a NUL character")
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
-    return False
 
 
 def signed_url(request: Request) -> str:
