@@ -60,6 +60,7 @@ class Base(DeclarativeBase):
 
 ID = String(32)
 OUTBOX_WAITING = "status IN ('queued', 'sending')"
+HAS_PROVIDER_ID = "provider_id IS NOT NULL"
 
 
 class Company(Base):
@@ -141,7 +142,17 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("conversation_id", "seq"),
         UniqueConstraint("conversation_id", "client_id"),
-        UniqueConstraint("company_id", "channel", "provider_id"),
+        # A provider's message id once per company and channel; widget messages have none,
+        # and a partial index spares them the entry.
+        Index(
+            "uq_messages_provider_id",
+            "company_id",
+            "channel",
+            "provider_id",
+            unique=True,
+            postgresql_where=text(HAS_PROVIDER_ID),
+            sqlite_where=text(HAS_PROVIDER_ID),
+        ),
         # Covering index for analytics (hub.analytics): counts by day, channel and sender, AI
         # tokens, and each conversation's first inbound and first replies read the index
         # only. Plain key columns, not INCLUDE, so SQLite's copy covers the same queries.
