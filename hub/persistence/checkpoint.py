@@ -3,8 +3,11 @@
 SQLite checkpoints automatically inside a COMMIT once the log passes 1,000 pages, and a
 checkpoint writes megabytes and fsyncs: on the loop's thread (where the hub's statements
 run, hub.persistence.inline_sqlite) that is a pause for every socket. So every connection
-runs with `wal_autocheckpoint=0` and this task checkpoints PASSIVE (never blocking readers
-or the writer) once a second in a worker thread.
+runs with `wal_autocheckpoint=0` and this task checkpoints PASSIVE in a worker thread twice
+a second, in two steps: the bulk alongside the writers, then what they added meanwhile with
+the writers held off (a millisecond or two). Only a log checkpointed to its end while no
+writer is appending can restart from its beginning: without the second step a busy hub's
+log never restarts and grows by tens of megabytes a second.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
 log = logging.getLogger("hub.persistence")
 
@@ -20,8 +25,14 @@ log = logging.getLogger("hub.persistence")
 class Checkpointer:
     """Runs `PRAGMA wal_checkpoint(PASSIVE)` every `interval` seconds until closed."""
 
-    def __init__(self, path: str, interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        path: str,
+        writer_lock: Callable[[], AbstractAsyncContextManager[None]],
+        interval: float = 0.5,
+    ) -> None:
         self.path = path
+        self.writer_lock = writer_lock
         self.interval = interval
         self._conn: sqlite3.Connection | None = None
         self._task: asyncio.Task[None] | None = None
@@ -44,7 +55,9 @@ class Checkpointer:
         while True:
             await asyncio.sleep(self.interval)
             try:
-                await asyncio.to_thread(self._checkpoint)
+                await asyncio.to_thread(self._checkpoint)  # the bulk, alongside the writers
+                async with self.writer_lock():  # the rest: the log can then restart
+                    await asyncio.to_thread(self._checkpoint)
             except sqlite3.Error:
                 log.warning("WAL checkpoint failed; retrying", exc_info=True)
 

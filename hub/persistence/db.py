@@ -38,7 +38,7 @@ class Database:
         self._offload = _make_engine(url, echo=echo) if path else self.engine
         # SQLite allows one writer; queueing writers here avoids SQLITE_BUSY entirely.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
-        self._checkpointer = Checkpointer(path) if path else None
+        self._checkpointer = Checkpointer(path, self.writer_lock) if path else None
 
     def start(self) -> None:
         """Start background upkeep (on SQLite, the WAL checkpoints): a serving hub's."""
@@ -138,6 +138,8 @@ def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
         "busy_timeout=5000",
         "secure_delete=ON",  # erased text does not linger in free pages
         "wal_autocheckpoint=0",  # the Checkpointer does it off the loop (checkpoint.py)
+        "cache_size=-16384",  # 16 MiB: the hot index pages of a busy hub stay in memory
+        "mmap_size=268435456",  # reads of the database file without a copy per page
     ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()

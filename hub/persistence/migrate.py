@@ -6,8 +6,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
+from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from hub.persistence.db import sqlite_pragmas
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -23,6 +25,8 @@ async def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at `url` to `revision`."""
     cfg = alembic_config(url)
     engine = create_async_engine(url)
+    if url.startswith("sqlite"):  # a new file starts in WAL mode, as the hub runs it
+        event.listen(engine.sync_engine, "connect", sqlite_pragmas)
     try:
         async with engine.begin() as conn:
 
