@@ -138,8 +138,6 @@ def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
         "busy_timeout=5000",
         "secure_delete=ON",  # erased text does not linger in free pages
         "wal_autocheckpoint=0",  # the Checkpointer does it off the loop (checkpoint.py)
-        "cache_size=-16384",  # 16 MiB: the hot index pages of a busy hub stay in memory
-        "mmap_size=268435456",  # reads of the database file without a copy per page
     ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
