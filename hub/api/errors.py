@@ -10,12 +10,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hub.persistence.db import database_unavailable
+
 log = logging.getLogger("hub.api")
 
 RETRY_AFTER = "5"  # seconds, on a 503 while the database is unreachable
-# SQLSTATE classes of a database that is not there: 08 connection exception, 57 operator
-# intervention (shutting down, starting up).
-_UNAVAILABLE_CLASSES = ("08", "57")
 
 
 class ApiError(Exception):
@@ -24,18 +23,6 @@ class ApiError(Exception):
         self.status = status
         self.code = code
         self.message = message
-
-
-def database_unavailable(exc: BaseException) -> bool:
-    """The database could not be reached: connecting failed (refused, reset, timed out), the
-    connection broke, the server is going down, or the pool waited in vain for a connection.
-    A retry may succeed. (hub/connections/widget.py has the same test for the sockets.)"""
-    if isinstance(exc, OSError | PoolTimeout):
-        return True
-    if isinstance(exc, DBAPIError):
-        sqlstate = getattr(exc.orig, "sqlstate", None)
-        return exc.connection_invalidated or str(sqlstate)[:2] in _UNAVAILABLE_CLASSES
-    return False
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:

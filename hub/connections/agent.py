@@ -23,9 +23,10 @@ from hub.connections.protocol import (
 )
 from hub.connections.registry import Registry
 from hub.connections.session import Disconnected, Session
-from hub.connections.widget import database_unavailable, refuse_nul, unavailable
+from hub.connections.widget import refuse_nul, unavailable
 from hub.conversations import NotFound, Refused
 from hub.events import Event, dumps
+from hub.persistence.db import database_unavailable
 from hub.persistence.tenancy import enter_tenant
 
 

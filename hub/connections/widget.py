@@ -7,8 +7,6 @@ import logging
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.websockets import WebSocket
 
 from hub.connections.protocol import (
@@ -27,6 +25,7 @@ from hub.connections.session import Disconnected, Session
 from hub.conversations import ConversationService
 from hub.events import dumps
 from hub.persistence import repository as repo
+from hub.persistence.db import database_unavailable
 from hub.persistence.tenancy import enter_tenant
 from hub.ratelimit import WidgetLimits, client_ip
 from hub.settings import Settings
@@ -35,22 +34,6 @@ from hub.visitors import Visitor, VisitorContext, VisitorService
 log = logging.getLogger("hub.session")
 
 MAX_SEQ = 2**31 - 1  # seq is a 32-bit INTEGER column (hub/persistence/models.py)
-
-# SQLSTATE classes of a database that is not there: 08 connection exception, 57 operator
-# intervention (shutting down, starting up).
-_UNAVAILABLE_CLASSES = ("08", "57")
-
-
-def database_unavailable(exc: BaseException) -> bool:
-    """The database could not be reached: connecting failed (refused, reset, timed out), the
-    connection broke, the server is going down, or the pool waited in vain for a connection.
-    A retry may succeed. (hub/api/errors.py has the same test for HTTP.)"""
-    if isinstance(exc, OSError | PoolTimeout):
-        return True
-    if isinstance(exc, DBAPIError):
-        sqlstate = getattr(exc.orig, "sqlstate", None)
-        return exc.connection_invalidated or str(sqlstate)[:2] in _UNAVAILABLE_CLASSES
-    return False
 
 
 def refuse_nul(frame: BaseModel) -> None:

@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import event, make_url, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
@@ -19,6 +21,23 @@ from hub.persistence.tenancy import COMPANY_SETTING, TENANT_ROLE, current_tenant
 _ENTER_TENANT = text(
     f"SELECT set_config('role', '{TENANT_ROLE}', true), set_config('{COMPANY_SETTING}', :c, true)"
 )
+
+
+# SQLSTATE classes of a database that is not there: 08 connection exception, 57 operator
+# intervention (shutting down, starting up).
+_UNAVAILABLE_CLASSES = ("08", "57")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached: connecting failed (refused, reset, timed out), the
+    connection broke, the server is going down, or the pool waited in vain for a connection.
+    A retry may succeed. The HTTP API answers 503 and the sockets `unavailable` for it."""
+    if isinstance(exc, OSError | PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError):
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        return exc.connection_invalidated or str(sqlstate)[:2] in _UNAVAILABLE_CLASSES
+    return False
 
 
 class Database:
