@@ -81,6 +81,26 @@ async def test_concurrent_writers_get_gapless_unique_seqs(db: Database) -> None:
     assert [m["seq"] for m in history] == list(range(1, 62))
 
 
+async def test_two_processes_starting_one_conversation_both_store(db: Database) -> None:
+    """Two hub processes (two engines) take a visitor's first messages at once: both batches
+    try to create the conversation, the loser's batch rolls back and its message takes the
+    careful path. One conversation, one contact, gapless seqs, nothing lost."""
+    visitors, visitor = await visitor_of(db)
+    other = Database(db.url)
+    try:
+        second = VisitorService(ConversationService(other, MemoryBus()))
+        sends = [(visitors if i % 2 else second).send(visitor, f"c{i}", "hi") for i in range(6)]
+        results = await asyncio.gather(*sends)
+    finally:
+        await other.close()
+    assert all(result.created for result in results)
+    async with db.read() as conn:
+        assert await repo.count_rows(conn, repo.conversations) == 1
+        assert await repo.count_rows(conn, repo.contacts) == 1
+    history = await visitors.conversations.history(visitor.company_id, visitor.conversation_id, 0)
+    assert sorted(m["seq"] for m in history) == list(range(1, 7))
+
+
 async def test_same_client_id_at_the_same_moment_stores_one_message(db: Database) -> None:
     visitors, visitor = await visitor_of(db)
     results = await asyncio.gather(*(visitors.send(visitor, "dup", "only once") for _ in range(8)))

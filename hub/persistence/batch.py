@@ -23,6 +23,10 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, NamedTuple, Protocol
 
+from asyncpg.exceptions import (  # type: ignore[import-untyped]
+    IntegrityConstraintViolationError,
+    TransactionRollbackError,
+)
 from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 
@@ -66,6 +70,11 @@ class DayTotals(NamedTuple):
     day: dt.date
     visits: int
     engaged_visits: int
+
+
+class BatchConflict(Exception):
+    """Another writer won a unique key, or two processes' batches deadlocked: the batch is
+    rolled back and its messages take the careful one-at-a-time path."""
 
 
 class BatchStore(Protocol):
@@ -158,8 +167,10 @@ class SqliteBatch:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield _SqliteStore(conn, self.convert)
-            except BaseException:
+            except BaseException as exc:
                 conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.IntegrityError):
+                    raise BatchConflict(str(exc)) from exc
                 raise
             conn.execute("COMMIT")
 
@@ -216,8 +227,11 @@ class PostgresBatch:
         async with self.db.engine.connect() as conn:
             raw = await conn.get_raw_connection()
             driver: Any = raw.driver_connection
-            async with driver.transaction():
-                yield _PostgresStore(driver, self.convert)
+            try:
+                async with driver.transaction():
+                    yield _PostgresStore(driver, self.convert)
+            except (IntegrityConstraintViolationError, TransactionRollbackError) as exc:
+                raise BatchConflict(str(exc)) from exc  # deadlocks are rollback errors
 
     async def close(self) -> None:
         return None

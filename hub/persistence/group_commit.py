@@ -20,7 +20,14 @@ from sqlalchemy.exc import DBAPIError
 
 from hub import metrics
 from hub.persistence import repository as repo
-from hub.persistence.batch import BatchStore, DayTotals, Key, batch_for, full_rows
+from hub.persistence.batch import (
+    BatchConflict,
+    BatchStore,
+    DayTotals,
+    Key,
+    batch_for,
+    full_rows,
+)
 from hub.persistence.db import Database
 from hub.persistence.models import new_id, utcnow
 
@@ -81,7 +88,7 @@ class GroupCommit:
             metrics.batch_size.observe(len(batch))
             try:
                 results = await self._write([request for request, _ in batch])
-            except DBAPIError:
+            except (DBAPIError, BatchConflict):
                 # Another writer won a key, or two processes' batches deadlocked on their
                 # row locks: each message then takes the one-at-a-time path.
                 results = [None] * len(batch)
