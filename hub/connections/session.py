@@ -22,6 +22,7 @@ from hub import events, metrics
 from hub.connections.protocol import Close, FrameError, error_frame, parse
 from hub.conversations import PAGE_LIMIT
 from hub.events import Event, dumps
+from hub.persistence.db import database_unavailable
 from hub.settings import Settings
 
 log = logging.getLogger("hub.session")
@@ -259,7 +260,13 @@ class Session:
     def _writer_done(self, task: asyncio.Task[None]) -> None:
         if task.cancelled():
             return
-        _log_failure(task.exception())
+        exc = task.exception()
+        if exc is not None and database_unavailable(exc):
+            # A replay or gap fill could not read: the client reconnects and resumes by seq.
+            log.warning("session closed: database unavailable (%r)", exc)
+            self.stop(Close.TRY_AGAIN)
+            return
+        _log_failure(exc)
         self.stop(self.close_code)  # the socket is gone or broken: end the reader too
 
     async def close(self) -> None:
