@@ -7,6 +7,8 @@ import { loadSession, saveSession } from './storage.js';
 import * as P from './protocol.js';
 
 const FLAG = '__leadopWidget';
+const RETRY_FIRST = 2000; // ms before sends refused with `unavailable` go again
+const RETRY_MAX = 30000;
 
 function boot() {
   if (window[FLAG] || document.getElementById('leadop-widget-host')) return;
@@ -27,6 +29,8 @@ function boot() {
   let ui = null;
   let shown = [];
   let generation = 0; // one per welcome: a pending message is sent once per socket
+  let retryTimer = 0;
+  let retryDelay = RETRY_FIRST;
 
   const store = createStore((entries) => {
     shown = entries;
@@ -51,6 +55,18 @@ function boot() {
     }
   }
 
+  // The hub could not store a send just now (its database is away, or it failed): send every
+  // pending message again after a jittered, growing pause. client_id makes repeats harmless.
+  function retryPendingLater() {
+    if (retryTimer) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = 0;
+      for (const e of store.pending()) e.sentOn = -1;
+      flush();
+    }, retryDelay * (0.5 + Math.random()));
+    retryDelay = Math.min(retryDelay * 2, RETRY_MAX);
+  }
+
   function setTyping(active) {
     clearTimeout(typingTimer);
     if (active) typingTimer = setTimeout(() => setTyping(false), 4000);
@@ -70,6 +86,7 @@ function boot() {
         }
         typingSent = false;
         generation++;
+        retryDelay = RETRY_FIRST;
         flush();
         break;
       case 'message.created':
@@ -88,6 +105,7 @@ function boot() {
         break;
       case 'error':
         console.warn('[leadop] hub error:', f.code, f.message);
+        if (f.code === 'unavailable' || f.code === 'internal') retryPendingLater();
         break;
     }
   }
