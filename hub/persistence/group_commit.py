@@ -54,8 +54,9 @@ class Request:
 
 @dataclass(frozen=True)
 class Stored:
+    """A message the batch stored (repeats are answered None: the careful path finds them)."""
+
     row: dict[str, Any]  # every column of the message
-    created: bool
     # The conversation's row, when it was created with this message (else None).
     conversation: dict[str, Any] | None = None
     engaged: DayTotals | None = None  # the visit was counted engaged: the day's totals
@@ -124,7 +125,7 @@ class GroupCommit:
                 engaged = None
                 if request.engage_visit is not None:
                     engaged = await store.engage(request.company_id, request.engage_visit)
-                results[i] = Stored(rows[-1], True, fresh.get(request.conversation_id), engaged)
+                results[i] = Stored(rows[-1], fresh.get(request.conversation_id), engaged)
             if rows:
                 await store.insert(repo.messages, rows)
         return results
@@ -156,14 +157,18 @@ async def _create_missing(
     now = utcnow()
     contacts = [{"created_at": now, **spec.contact} for spec in new.values()]
     conversations = [
-        {"created_at": now, "updated_at": now, **spec.conversation, "last_seq": 0}
-        for spec in new.values()
+        {
+            "created_at": now,
+            "updated_at": now,
+            **spec.conversation,
+            "last_seq": counts[(spec.conversation["company_id"], cid)],
+        }
+        for cid, spec in new.items()
     ]
-    for row in conversations:
-        row["last_seq"] = last[row["id"]] = counts[(row["company_id"], row["id"])]
     rows = full_rows(repo.conversations, conversations)
     await store.insert(repo.contacts, full_rows(repo.contacts, contacts))
     await store.insert(repo.conversations, rows)
+    last.update((row["id"], row["last_seq"]) for row in rows)
     return {row["id"]: row for row in rows}
 
 
