@@ -26,7 +26,19 @@ from hub.views import iso, message_view
 
 PAGE = 500
 PROVIDERS = ("twilio", "kapso")
-AGENT_FIELDS = ("id", "email", "name", "role", "revoked", "last_sign_in_at", "created_at")
+# Every column of an agent (migration 0004 added the Supabase link and the verified phone).
+AGENT_FIELDS = (
+    "id",
+    "email",
+    "name",
+    "role",
+    "revoked",
+    "supabase_user_id",
+    "phone",
+    "phone_verified_at",
+    "last_sign_in_at",
+    "created_at",
+)
 
 
 class PhoneTaken(Exception):

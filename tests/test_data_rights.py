@@ -110,6 +110,7 @@ async def test_company_export_is_complete_streamed_and_masked(world: World) -> N
     assert twilio["configured"] is True and twilio["auth_token"].endswith(AUTH_TOKEN[-4:])
     assert data["integrations"]["kapso"] is None
     assert data["agents"] and all("token" not in str(a.keys()) for a in data["agents"])
+    assert all("phone_verified_at" in a and "supabase_user_id" in a for a in data["agents"])
     assert [a["requested_slot"] for a in data["appointments"]] == ["Tuesday 10:00"]
     assert data["ai_settings"] is not None and "qa_pairs" in data
     assert data["daily_stats"] and data["visits"]
