@@ -366,6 +366,7 @@ class Tally:
     acks: int = 0  # the hub echoes a visitor's own message back to it
     closing: bool = False
     latencies: list[int] = field(default_factory=list)
+    stamps: list[int] = field(default_factory=list)  # send times, parallel to latencies
     seen: set[tuple[int, int, int]] = field(default_factory=set)
     errors: Counter[str] = field(default_factory=Counter)
     closes: Counter[str] = field(default_factory=Counter)
@@ -376,6 +377,7 @@ class Tally:
         self.sent = self.expected = self.send_failed = self.lag_max_ns = 0
         self.late = self.duplicates = self.foreign = self.acks = 0
         self.latencies = []
+        self.stamps = []
         self.seen = set()
 
     def on_text(self, text: str, group: int, receiver: int, now: int) -> None:
@@ -393,6 +395,7 @@ class Tally:
             return
         self.seen.add(key)
         self.latencies.append(now - int(stamp))
+        self.stamps.append(int(stamp))
 
 
 @dataclass(frozen=True)
@@ -529,6 +532,27 @@ async def send_from(
         tally.expected += sock.place.owed
 
 
+def timeline(stamps: Sequence[int], latencies: Sequence[int]) -> list[dict[str, float]]:
+    """Per second of sending: deliveries, the slowest, and how many took over 10 ms, so a
+    tail can be placed in time (a start-up burst, a periodic pause)."""
+    if not stamps:
+        return []
+    first = min(stamps)
+    seconds: dict[int, list[int]] = {}
+    for stamp, latency in zip(stamps, latencies, strict=True):
+        seconds.setdefault((stamp - first) // 1_000_000_000, []).append(latency)
+    return [
+        {
+            "second": second,
+            "start": round((first + second * 1_000_000_000) / 1e9, 3),
+            "count": len(values),
+            "max_ms": round(max(values) / 1e6, 1),
+            "over_10ms": sum(1 for v in values if v > 10_000_000),
+        }
+        for second, values in sorted(seconds.items())
+    ]
+
+
 async def wait_drained(tally: Tally, timeout: float) -> bool:
     """Wait until every owed delivery arrived, or `timeout` passes."""
     deadline = time.monotonic() + timeout
@@ -612,6 +636,7 @@ class Run:
             "acks": t.acks,
             "lag_max_ms": t.lag_max_ns / 1e6,
             "latency": summarize_ns(t.latencies),
+            "timeline": timeline(t.stamps, t.latencies),
             "errors": dict(t.errors),
             "closed_by_server": dict(t.closes),
         }
