@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from starlette.routing import WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from hub import retention
 from hub.ai.base import Replier
 from hub.ai.groq import GroqReplier
 from hub.ai.local import LocalReplier
@@ -30,6 +30,7 @@ from hub.assistant import Assistant
 from hub.bus import Bus, make_bus
 from hub.channels.kapso_whatsapp import KapsoSender
 from hub.channels.twilio_sms import TwilioSender
+from hub.collector import FULL_COLLECTION_INTERVAL, collect_fully, tune_collector
 from hub.companies import demo_widget_key
 from hub.connections.agent import agent_endpoint
 from hub.connections.registry import Registry
@@ -38,12 +39,12 @@ from hub.conversations import ConversationService
 from hub.crypto import Vault
 from hub.inbound import InboundService
 from hub.integrations import IntegrationService
-from hub.knowledge import KnowledgeService
+from hub.knowledge import CONFIG_POLL, KnowledgeService
 from hub.outbox import Outbox
+from hub.periodic import Periodic
 from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade
 from hub.ratelimit import HttpRateLimit, Limiter, WidgetLimits
-from hub.retention import RetentionWorker
 from hub.settings import Settings
 from hub.visitors import VisitorService
 
@@ -95,13 +96,16 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
     knowledge = KnowledgeService(db)
     replier = make_replier(settings)
     assistant = Assistant(conversations, knowledge, replier)
-    retention = RetentionWorker(db, settings.retention_interval)
+    schedules = [
+        Periodic("retention", settings.retention_interval, lambda: retention.sweep(db)),
+        Periodic("ai-settings-poll", CONFIG_POLL, knowledge.forget_changed),
+        Periodic("gc-full-collection", FULL_COLLECTION_INTERVAL, collect_fully),
+    ]
     await bus.start()
     await outbox.start()
-    retention.start()
-    # What start-up built lives as long as the process: keep it out of every later full
-    # collection, so those stay short however much the hub has loaded (tail latency).
-    gc.freeze()
+    for schedule in schedules:
+        schedule.start()
+    tune_collector()
     try:
         yield Hub(
             settings,
@@ -122,7 +126,8 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
             ),
         )
     finally:
-        await retention.close()
+        for schedule in schedules:
+            await schedule.close()
         await assistant.close()
         await _close_replier(replier)
         await outbox.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +11,7 @@ from sqlalchemy import Row, delete, select
 
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
-from hub.persistence.models import new_id
+from hub.persistence.models import new_id, utcnow
 
 PROFILE_FIELDS = ("name", "website", "description", "facts", "allowed_origins", "retention_days")
 AI_DEFAULTS: dict[str, Any] = {
@@ -34,14 +34,20 @@ class AiConfig:
     max_tokens: int
 
 
-CONFIG_TTL = 5.0  # seconds another process's change to AI settings may take to apply here
+CONFIG_POLL = 5.0  # seconds another process's change to AI settings may take to apply here
+# Processes' clocks (which stamp `updated_at`) may disagree by this much: the poll looks back
+# this far, so a change is dropped from the cache a few times over rather than missed.
+CLOCK_MARGIN = dt.timedelta(seconds=60)
+CONFIG_CACHE_LIMIT = 50_000  # companies whose settings a process keeps (oldest go first)
 
 
 class KnowledgeService:
     def __init__(self, db: Database) -> None:
         self.db = db
-        # Read on every inbound message: cached briefly so a busy chat costs no extra query.
-        self._configs: dict[str, tuple[float, AiConfig]] = {}
+        # Read on every inbound message, so cached until a poll sees the row change: no
+        # query per message, and no expiry that reloads every company at the same moment.
+        self._configs: dict[str, tuple[AiConfig, dt.datetime | None]] = {}
+        self._polled = utcnow()
 
     async def profile(self, company_id: str) -> dict[str, Any]:
         async with self.db.read() as conn:
@@ -74,30 +80,50 @@ class KnowledgeService:
             return bool((await conn.execute(stmt)).rowcount)
 
     def cached_ai_config(self, company_id: str) -> AiConfig | None:
-        """The AI settings if read recently, without a query (None: not cached)."""
+        """The AI settings if cached, without a query (None: not cached)."""
         cached = self._configs.get(company_id)
-        if cached is not None and time.monotonic() - cached[0] < CONFIG_TTL:
-            return cached[1]
-        return None
+        return None if cached is None else cached[0]
 
     async def ai_config(self, company_id: str) -> AiConfig:
-        cached = self.cached_ai_config(company_id)
+        cached = self._configs.get(company_id)
         if cached is not None:
-            return cached
-        config = await self._load_config(company_id)
-        self._configs[company_id] = (time.monotonic(), config)
-        return config
+            return cached[0]
+        loaded = await self._load_config(company_id)
+        if len(self._configs) >= CONFIG_CACHE_LIMIT:
+            del self._configs[next(iter(self._configs))]
+        self._configs[company_id] = loaded
+        return loaded[0]
 
-    async def _load_config(self, company_id: str) -> AiConfig:
+    async def forget_changed(self) -> int:
+        """Drop cached settings that any process changed since they were read (run every
+        CONFIG_POLL seconds by hub.periodic); how many were dropped."""
+        started = utcnow()
+        table = repo.ai_settings
+        stmt = select(table.c.company_id, table.c.updated_at).where(
+            table.c.updated_at >= self._polled - CLOCK_MARGIN
+        )
+        async with self.db.read(system=True) as conn:
+            changed = (await conn.execute(stmt)).all()
+        self._polled = started
+        # The look-back sees a change several times: only a copy older than it goes.
+        stale = [c for c, at in changed if c in self._configs and self._configs[c][1] != at]
+        for company_id in stale:
+            del self._configs[company_id]
+        return len(stale)
+
+    async def _load_config(self, company_id: str) -> tuple[AiConfig, dt.datetime | None]:
+        """The settings (defaults without a row) and the row's `updated_at`."""
         table = repo.ai_settings
         async with self.db.read() as conn:
             row = await repo.one(conn, select(table).where(table.c.company_id == company_id))
-        values = AI_DEFAULTS if row is None else {k: getattr(row, k) for k in AI_DEFAULTS}
-        return AiConfig(**values)
+        if row is None:
+            return AiConfig(**AI_DEFAULTS), None
+        return AiConfig(**{k: getattr(row, k) for k in AI_DEFAULTS}), row.updated_at
 
     async def update_ai_config(self, company_id: str, values: dict[str, Any]) -> AiConfig:
         table = repo.ai_settings
         async with self.db.write() as conn:
+            values = {**values, "updated_at": utcnow()}
             stmt = repo.upsert(conn, table).values(company_id=company_id, **values)
             await conn.execute(
                 stmt.on_conflict_do_update(index_elements=["company_id"], set_=values)

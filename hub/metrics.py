@@ -31,6 +31,12 @@ delivery_seconds = Histogram(
     "From a message.created event being published to it being written to a socket",
     buckets=FAST,
 )
+gc_pause_seconds = Histogram(
+    "hub_gc_pause_seconds",
+    "Garbage-collector pauses, by generation (2: full)",
+    ["generation"],
+    buckets=FAST,
+)
 bus_lag_seconds = Histogram(
     "hub_bus_lag_seconds",
     "From publish on one process to receipt on another (wall clocks: keep them in sync)",

@@ -8,8 +8,6 @@ audit record with the count; conversations, contacts and daily aggregates stay.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
 
@@ -64,29 +62,8 @@ async def _purge_company(db: Database, company_id: str, cutoff: dt.datetime) -> 
                 return total
 
 
-class RetentionWorker:
-    """Runs `purge_expired` now and then every `interval` seconds until closed."""
-
-    def __init__(self, db: Database, interval: float) -> None:
-        self.db = db
-        self.interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="retention")
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                purged = await purge_expired(self.db)
-                if purged:
-                    log.info("retention purged %s", purged)
-            except Exception:  # a failed sweep is retried on the next one
-                log.exception("retention sweep failed")
-            await asyncio.sleep(self.interval)
+async def sweep(db: Database) -> None:
+    """One scheduled sweep (hub.periodic runs it every HUB_RETENTION_INTERVAL seconds)."""
+    purged = await purge_expired(db)
+    if purged:
+        log.info("retention purged %s", purged)

@@ -70,3 +70,19 @@ async def test_metrics_token(sqlite_url: str) -> None:
             server.http + "/metrics", headers={"Authorization": "Bearer scrape-me-please"}
         )
         assert allowed.status_code == 200 and "hub_connections" in allowed.text
+
+
+async def test_full_collections_run_on_schedule_not_on_allocation_counts(
+    hub: HubServer,
+) -> None:
+    """hub.collector: generation 2 never starts from allocations; a full collection's pause
+    is observed in hub_gc_pause_seconds."""
+    import gc
+
+    from hub.collector import NEVER, collect_fully
+
+    assert gc.get_threshold()[2] == NEVER
+    before = sample(await scrape(hub), "hub_gc_pause_seconds_count", generation="2")
+    await collect_fully()
+    after = sample(await scrape(hub), "hub_gc_pause_seconds_count", generation="2")
+    assert after == before + 1

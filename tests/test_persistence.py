@@ -156,3 +156,19 @@ async def test_widget_session_keeps_context_and_hashes_its_token(db: Database) -
     async with db.read() as conn:
         rows = (await conn.execute(repo.widget_sessions.select())).all()
     assert all(visitor.session_token not in tuple(map(str, row)) for row in rows)
+
+
+async def test_a_process_drops_ai_settings_another_process_changed(db: Database) -> None:
+    """Each process caches AI settings with no expiry; its poll drops what changed."""
+    from hub.companies import create_company
+    from hub.knowledge import KnowledgeService
+
+    company = await create_company(db, make_settings(db.url), "Acme")
+    here, elsewhere = KnowledgeService(db), KnowledgeService(db)
+    assert (await here.ai_config(company.company_id)).enabled
+    await elsewhere.update_ai_config(company.company_id, {"enabled": False, "max_tokens": 90})
+    assert here.cached_ai_config(company.company_id).enabled  # type: ignore[union-attr]
+    assert await here.forget_changed() == 1
+    config = await here.ai_config(company.company_id)
+    assert (config.enabled, config.max_tokens) == (False, 90)
+    assert await here.forget_changed() == 0  # seen again, but this copy is current

@@ -147,6 +147,9 @@ async def _greet(hub: Any, ws: WebSocket, session: WidgetSession, company_id: st
         visitor: Visitor = await hub.visitors.hello(
             company_id, hello.visit_id, hello.session_id, _ctx(ws, hello)
         )
+        # Every message from the visitor asks for the AI settings: load them (once a process,
+        # for each company) at the handshake, not in the burst of a busy moment's first messages.
+        await hub.knowledge.ai_config(company_id)
     except Exception as exc:
         if not database_unavailable(exc):
             raise

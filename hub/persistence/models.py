@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    func,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -245,6 +246,12 @@ class AiSettings(Base):
     instructions: Mapped[str] = mapped_column(Text, default="")
     temperature: Mapped[float] = mapped_column(Float, default=0.3)
     max_tokens: Mapped[int] = mapped_column(Integer, default=400)
+    # Read by every process's cache of these settings (hub.knowledge.KnowledgeService).
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        default=utcnow, server_default=func.current_timestamp()
+    )
+
+    __table_args__ = (Index("ix_ai_settings_updated", "updated_at"),)
 
 
 class Appointment(Base):
