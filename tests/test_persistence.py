@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from hub.bus import MemoryBus
 from hub.conversations import ConversationService, NotFound, Outgoing
@@ -172,3 +172,28 @@ async def test_a_process_drops_ai_settings_another_process_changed(db: Database)
     config = await here.ai_config(company.company_id)
     assert (config.enabled, config.max_tokens) == (False, 90)
     assert await here.forget_changed() == 0  # seen again, but this copy is current
+
+
+async def test_first_messages_in_one_batch_count_each_visit_engaged_once(db: Database) -> None:
+    """Many visitors' first messages share a group commit: each visit is counted engaged
+    once (two messages of one visit count one), the day's total is exact, and the totals
+    reported as they were counted climb to it."""
+    from hub.companies import create_company
+
+    company = await create_company(db, make_settings(db.url), "Acme")
+    visitors = VisitorService(ConversationService(db, MemoryBus()))
+    hellos = [
+        visitors.hello(company.company_id, f"visit-{i}", None, VisitorContext()) for i in range(12)
+    ]
+    people = await asyncio.gather(*hellos)
+    sends = [visitors.send(v, f"c{i}", "hi") for i, v in enumerate(people)]
+    sends += [visitors.send(people[0], "again", "me again")]  # same visit, same batch
+    results = await asyncio.gather(*sends)
+    reported = sorted(r.engaged.engaged_visits for r in results if r.engaged is not None)
+    assert reported[-1] == 12 and len(reported) == 12
+    stats = repo.daily_stats
+    async with db.read() as conn:
+        days = (
+            await conn.execute(select(stats).where(stats.c.company_id == company.company_id))
+        ).all()
+    assert [(day.visits, day.engaged_visits) for day in days] == [(12, 12)]

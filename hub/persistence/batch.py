@@ -20,7 +20,7 @@ import contextlib
 import datetime as dt
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from typing import Any, NamedTuple, Protocol
 
 from asyncpg.exceptions import (  # type: ignore[import-untyped]
@@ -64,6 +64,27 @@ BUMP_ENGAGED = (
 )
 
 
+# Every engaged visit of a batch in one round trip: flip them, add each company-day's count,
+# and answer each flipped visit with its day's totals after the change.
+PG_ENGAGE_MANY = """
+WITH flipped AS (
+    UPDATE visits AS v SET engaged = true
+    FROM unnest($1::varchar[], $2::varchar[]) AS k(company_id, visit_id)
+    WHERE v.company_id = k.company_id AND v.visit_id = k.visit_id AND v.engaged = false
+    RETURNING v.company_id, v.visit_id, v.day
+), bumped AS (
+    INSERT INTO daily_stats (company_id, day, visits, engaged_visits)
+    SELECT company_id, day, 0, count(*) FROM flipped GROUP BY company_id, day
+    ON CONFLICT (company_id, day) DO UPDATE
+    SET engaged_visits = daily_stats.engaged_visits + EXCLUDED.engaged_visits
+    RETURNING company_id, day, visits, engaged_visits
+)
+SELECT f.company_id, f.visit_id, b.day, b.visits, b.engaged_visits
+FROM flipped AS f JOIN bumped AS b ON b.company_id = f.company_id AND b.day = f.day
+"""
+Visit = tuple[str, str]  # (company_id, visit_id)
+
+
 class DayTotals(NamedTuple):
     """A day's visit counters after a change."""
 
@@ -89,8 +110,9 @@ class BatchStore(Protocol):
     async def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         """Insert rows that hold every column (see `full_rows`)."""
 
-    async def engage(self, company_id: str, visit_id: str) -> DayTotals | None:
-        """Flip a visit to engaged and count it; the day's totals, None if it already was."""
+    async def engage(self, visits: set[Visit]) -> dict[Visit, DayTotals]:
+        """Flip visits to engaged and count them; for each flipped one (not those that
+        already were) its day's totals after the change."""
 
 
 def full_rows(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -200,13 +222,16 @@ class _SqliteStore:
     async def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         self.conn.executemany(self.convert.insert_sql(table), self.convert.params(table, rows))
 
-    async def engage(self, company_id: str, visit_id: str) -> DayTotals | None:
-        flipped = self.conn.execute(ENGAGE, (True, company_id, visit_id, False)).fetchone()
-        if flipped is None:
-            return None
-        day = _day(flipped[0])
-        totals = self.conn.execute(BUMP_ENGAGED, (company_id, day.isoformat())).fetchone()
-        return DayTotals(day, int(totals[0]), int(totals[1]))
+    async def engage(self, visits: set[Visit]) -> dict[Visit, DayTotals]:
+        counted: dict[Visit, DayTotals] = {}
+        for company_id, visit_id in visits:  # inline statements: no round trips to save
+            flipped = self.conn.execute(ENGAGE, (True, company_id, visit_id, False)).fetchone()
+            if flipped is None:
+                continue
+            day = _day(flipped[0])
+            totals = self.conn.execute(BUMP_ENGAGED, (company_id, day.isoformat())).fetchone()
+            counted[(company_id, visit_id)] = DayTotals(day, int(totals[0]), int(totals[1]))
+        return counted
 
 
 def _numbered(sql: str) -> str:
@@ -259,12 +284,10 @@ class _PostgresStore:
         sql = _numbered(self.convert.insert_sql(table))
         await self.conn.executemany(sql, self.convert.params(table, rows))
 
-    async def engage(self, company_id: str, visit_id: str) -> DayTotals | None:
-        day = await self.conn.fetchval(_numbered(ENGAGE), True, company_id, visit_id, False)
-        if day is None:
-            return None
-        totals: Sequence[Any] = await self.conn.fetchrow(_numbered(BUMP_ENGAGED), company_id, day)
-        return DayTotals(_day(day), int(totals[0]), int(totals[1]))
+    async def engage(self, visits: set[Visit]) -> dict[Visit, DayTotals]:
+        companies, visit_ids = zip(*visits, strict=True)
+        rows = await self.conn.fetch(PG_ENGAGE_MANY, list(companies), list(visit_ids))
+        return {(r[0], r[1]): DayTotals(_day(r[2]), int(r[3]), int(r[4])) for r in rows}
 
 
 def batch_for(db: Database) -> SqliteBatch | PostgresBatch | None:

@@ -25,6 +25,7 @@ from hub.persistence.batch import (
     BatchStore,
     DayTotals,
     Key,
+    Visit,
     batch_for,
     full_rows,
 )
@@ -112,8 +113,7 @@ class GroupCommit:
             last = await store.reserve(counts, utcnow()) if counts else {}
             fresh = await _create_missing(store, [batch[i] for i in chosen], counts, last)
 
-            results: list[Stored | None] = [None] * len(batch)
-            rows = []
+            rows: dict[int, dict[str, Any]] = {}
             next_seq = {cid: last[cid] - counts[(co, cid)] + 1 for co, cid in counts if cid in last}
             for i in chosen:
                 request = batch[i]
@@ -121,13 +121,17 @@ class GroupCommit:
                 if seq is None:
                     continue  # no such conversation: the careful path says NotFound
                 next_seq[request.conversation_id] = seq + 1
-                rows.append(_message_row(request, seq))
-                engaged = None
-                if request.engage_visit is not None:
-                    engaged = await store.engage(request.company_id, request.engage_visit)
-                results[i] = Stored(rows[-1], fresh.get(request.conversation_id), engaged)
+                rows[i] = _message_row(request, seq)
+            visits = {visit for i in rows if (visit := _visit(batch[i])) is not None}
+            engaged = await store.engage(visits) if visits else {}
             if rows:
-                await store.insert(repo.messages, rows)
+                await store.insert(repo.messages, list(rows.values()))
+        results: list[Stored | None] = [None] * len(batch)
+        for i, row in rows.items():
+            # A visit counted once: its first message of the batch reports the totals.
+            visit = _visit(batch[i])
+            totals = None if visit is None else engaged.pop(visit, None)
+            results[i] = Stored(row, fresh.get(batch[i].conversation_id), totals)
         return results
 
 
@@ -170,6 +174,11 @@ async def _create_missing(
     await store.insert(repo.conversations, rows)
     last.update((row["id"], row["last_seq"]) for row in rows)
     return {row["id"]: row for row in rows}
+
+
+def _visit(request: Request) -> Visit | None:
+    visit_id = request.engage_visit
+    return None if visit_id is None else (request.company_id, visit_id)
 
 
 def _key(request: Request) -> Key | None:
