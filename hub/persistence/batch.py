@@ -85,6 +85,14 @@ FROM flipped AS f JOIN bumped AS b ON b.company_id = f.company_id AND b.day = f.
 Visit = tuple[str, str]  # (company_id, visit_id)
 
 
+# Every statement of a batch finds its rows by key. PostgreSQL's planner, on a table that
+# grew since it was last analyzed (a new deployment, a burst), chose hash joins over full
+# scans of messages and conversations for the `unnest` joins: each batch read every row,
+# and latency grew by a millisecond a second (bench/README.md). Within the batch's
+# transaction only, the planner is told that scans are not an option.
+PG_BEGIN = "BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off"
+
+
 class DayTotals(NamedTuple):
     """A day's visit counters after a change."""
 
@@ -252,11 +260,16 @@ class PostgresBatch:
         async with self.db.engine.connect() as conn:
             raw = await conn.get_raw_connection()
             driver: Any = raw.driver_connection
+            await driver.execute(PG_BEGIN)  # one round trip, as asyncpg's own BEGIN
             try:
-                async with driver.transaction():
-                    yield _PostgresStore(driver, self.convert)
-            except (IntegrityConstraintViolationError, TransactionRollbackError) as exc:
-                raise BatchConflict(str(exc)) from exc  # deadlocks are rollback errors
+                yield _PostgresStore(driver, self.convert)
+            except BaseException as exc:
+                with contextlib.suppress(Exception):  # a broken connection rolls back anyway
+                    await driver.execute("ROLLBACK")
+                if isinstance(exc, IntegrityConstraintViolationError | TransactionRollbackError):
+                    raise BatchConflict(str(exc)) from exc  # deadlocks are rollback errors
+                raise
+            await driver.execute("COMMIT")
 
     async def close(self) -> None:
         return None
