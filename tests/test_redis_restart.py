@@ -21,7 +21,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from hub.bus import redis as redis_bus
 from hub.bus.redis import RedisBus
+from hub.companies import CreatedCompany
 from hub.events import TYPING, Event, company_topic
+from hub.knowledge import KnowledgeService
+from hub.persistence.db import Database
 from tests.conftest import SECRET, unavailable
 from tests.support.clients import Agent, Client, Widget
 from tests.support.processes import HubProcess, hub_processes, make_company, settle
@@ -70,7 +73,10 @@ class Conversation:
 
     @classmethod
     async def start(cls, a: HubProcess, b: HubProcess) -> Conversation:
-        company = await make_company(a)
+        return await cls.open(a, b, await make_company(a))
+
+    @classmethod
+    async def open(cls, a: HubProcess, b: HubProcess, company: CreatedCompany) -> Conversation:
         self = cls(a, b, company.agent_token)
         self.agent = await Agent.open(b.ws, company.agent_token)
         self.widget = await Widget.open(a.ws, company.widget_key)
@@ -178,6 +184,86 @@ async def test_redis_outage_is_reported_and_recovered(
     await talk.both_have_everything()
     await write_from_everywhere(talk, "after", live=True)
     await talk.close()
+
+
+LOAD_PAIRS = 3
+# Each visitor writes one message every LOAD_INTERVAL seconds: it paces the load (about 35
+# messages a second in all), it synchronises nothing.
+LOAD_INTERVAL = 0.08
+RECOVERY = 10.0  # seconds from Redis being back to live delivery on every process
+
+
+class Load:
+    """Each visitor writing continuously (its AI off: only what the test wrote is stored)."""
+
+    def __init__(self, talks: list[Conversation]) -> None:
+        self.talks = talks
+        self.stop = asyncio.Event()
+        self.wrote = [asyncio.Event() for _ in talks]  # set after each acknowledged write
+        self.tasks = [asyncio.create_task(self._write(n)) for n in range(len(talks))]
+
+    @classmethod
+    async def start(cls, a: HubProcess, b: HubProcess, pairs: int) -> Load:
+        talks = []
+        for _ in range(pairs):
+            company = await make_company(a)
+            db = Database(a.env["DATABASE_URL"])
+            try:
+                await KnowledgeService(db).update_ai_config(company.company_id, {"enabled": False})
+            finally:
+                await db.close()
+            talks.append(await Conversation.open(a, b, company))
+        return cls(talks)
+
+    async def _write(self, n: int) -> None:
+        talk, count = self.talks[n], 0
+        while not self.stop.is_set():
+            count += 1
+            await talk.visitor_says(f"pair {n}: {count}")  # acknowledged by hub A itself
+            self.wrote[n].set()
+            await asyncio.sleep(LOAD_INTERVAL)  # the load's pace, see LOAD_INTERVAL
+
+    async def each_writes(self) -> None:
+        """Until every visitor has written (and been acknowledged) once more."""
+        for event in self.wrote:
+            event.clear()
+        async with asyncio.timeout(WAIT):
+            for event in self.wrote:
+                await event.wait()
+
+    async def finish(self) -> None:
+        self.stop.set()
+        await asyncio.gather(*self.tasks)
+
+
+async def test_redis_restart_under_load_loses_and_repeats_nothing(
+    hubs: list[HubProcess], own_redis: RedisServer
+) -> None:
+    """Visitors on hub A write continuously to agents on hub B while Redis restarts: hub B
+    delivers live again within seconds, and every agent ends with every acknowledged
+    message once, in seq order (caught up from the database)."""
+    a, b = hubs
+    load = await Load.start(a, b, LOAD_PAIRS)
+    for talk in load.talks:  # live before the restart
+        await talk.agent.message(timeout=WAIT)
+
+    await own_redis.stop()
+    for process in hubs:
+        await process.wait_health(bus_down, timeout=WAIT)
+    await load.each_writes()  # while Redis is away
+    await own_redis.start()
+    back = asyncio.get_running_loop().time()
+    for talk in load.talks:  # a message written after the restart arrives live
+        written = len(talk.texts)
+        while (await talk.agent.message(timeout=WAIT))["text"] not in talk.texts[written:]:
+            pass
+    recovered = asyncio.get_running_loop().time() - back
+    assert recovered < RECOVERY, f"live again only after {recovered:.1f} s"
+
+    await load.finish()
+    for talk in load.talks:
+        await talk.both_have_everything()
+        await talk.close()
 
 
 class _Signal(logging.Handler):

@@ -328,11 +328,11 @@ async def test_sigkill_of_one_hub_under_load_loses_and_repeats_nothing(
 
 
 # --------------------------------------------------------------------------------------------
-# 2. The database goes away for a few seconds, then comes back
+# 2. The database goes away for ten seconds, then comes back
 # --------------------------------------------------------------------------------------------
 
-OUTAGE = 3.0  # seconds without the database
-PROBES = 6  # rounds of requests spread over the outage
+OUTAGE = 10.0  # seconds without the database (as the issue asks: PostgreSQL gone for ten)
+PROBES = 10  # rounds of requests spread over the outage
 PROMPT = 3.0  # every request during the outage is answered within this
 
 
