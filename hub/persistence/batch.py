@@ -29,6 +29,7 @@ from asyncpg.exceptions import (  # type: ignore[import-untyped]
 )
 from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.persistence import repository as repo
 from hub.persistence.db import Database, sqlite_pragmas
@@ -249,30 +250,46 @@ def _numbered(sql: str) -> str:
 
 
 class PostgresBatch:
-    """Batches on a pooled asyncpg connection with prepared statements."""
+    """Batches on one asyncpg connection this writer keeps (one batch at a time per process):
+    its prepared statements and PostgreSQL's caches stay warm. A pooled connection per batch
+    meant each of the pool's ten connections prepared every statement and loaded the tables'
+    descriptors on its first batches: a burst of new conversations queued behind that."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self.convert = _Converters(db.engine.dialect)
+        self._conn: AsyncConnection | None = None
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[BatchStore]:
-        async with self.db.engine.connect() as conn:
-            raw = await conn.get_raw_connection()
-            driver: Any = raw.driver_connection
+        if self._conn is None:
+            self._conn = await self.db.hold()
+        raw = await self._conn.get_raw_connection()
+        driver: Any = raw.driver_connection
+        try:
             await driver.execute(PG_BEGIN)  # one round trip, as asyncpg's own BEGIN
             try:
                 yield _PostgresStore(driver, self.convert)
-            except BaseException as exc:
-                with contextlib.suppress(Exception):  # a broken connection rolls back anyway
+            except BaseException:
+                with contextlib.suppress(Exception):  # a broken connection is dropped below
                     await driver.execute("ROLLBACK")
-                if isinstance(exc, IntegrityConstraintViolationError | TransactionRollbackError):
-                    raise BatchConflict(str(exc)) from exc  # deadlocks are rollback errors
                 raise
             await driver.execute("COMMIT")
+        except (IntegrityConstraintViolationError, TransactionRollbackError) as exc:
+            raise BatchConflict(str(exc)) from exc  # deadlocks are rollback errors
+        except BaseException as exc:
+            await self._discard(broken=True)  # whatever broke, the next batch starts afresh
+            if driver.is_closed():  # the database went away: the callers' "unavailable"
+                raise ConnectionError(f"database connection lost: {exc}") from exc
+            raise
+
+    async def _discard(self, *, broken: bool = False) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await self.db.release(conn, broken=broken)
 
     async def close(self) -> None:
-        return None
+        await self._discard()
 
 
 class _PostgresStore:

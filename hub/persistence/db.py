@@ -58,6 +58,7 @@ class Database:
         # SQLite allows one writer; queueing writers here avoids SQLITE_BUSY entirely.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._checkpointer = Checkpointer(path, self.writer_lock) if path else None
+        self._held: set[AsyncConnection] = set()  # see hold()
 
     def start(self) -> None:
         """Start background upkeep (on SQLite, the WAL checkpoints): a serving hub's."""
@@ -119,6 +120,21 @@ class Database:
             auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
             await auto.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    async def hold(self) -> AsyncConnection:
+        """A pooled connection kept beyond one transaction (the group commit's writer keeps
+        its own warm). Give it back with `release`; `close` closes any still held."""
+        conn = await self.engine.connect()
+        self._held.add(conn)
+        return conn
+
+    async def release(self, conn: AsyncConnection, *, broken: bool = False) -> None:
+        """Give a held connection back (`broken`: discard it, never reuse it)."""
+        self._held.discard(conn)
+        with contextlib.suppress(Exception):  # a broken connection may fail to say goodbye
+            if broken:
+                await conn.invalidate()
+            await conn.close()
+
     async def ping(self) -> bool:
         try:
             async with self.engine.connect() as conn:
@@ -128,6 +144,8 @@ class Database:
         return True
 
     async def close(self) -> None:
+        for conn in list(self._held):
+            await self.release(conn)
         if self._checkpointer is not None:
             await self._checkpointer.close()
         await self.engine.dispose()
