@@ -86,7 +86,10 @@ class VisitorService:
                 await repo.touch_widget_session(conn, row.id, **details)
             stats = await self._count_visit(conn, company_id, visit_id, row.id, ctx.page_url)
             engaged = stats is None and await repo.visit_engaged(conn, company_id, visit_id)
-            conv = await repo.conversation(conn, company_id, row.conversation_id)
+            # A new session's conversation starts with its first message: nothing to read.
+            conv = (
+                await repo.conversation(conn, company_id, row.conversation_id) if resumed else None
+            )
         await self._publish_stats(company_id, stats)
         assert session_token is not None
         last_seq = 0 if conv is None else int(conv.last_seq)

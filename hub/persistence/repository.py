@@ -86,8 +86,7 @@ async def widget_session_by_hash(
 async def insert_widget_session(conn: AsyncConnection, **values: Any) -> Row[Any]:
     values.setdefault("id", new_id())
     values.setdefault("conversation_id", new_id())
-    await conn.execute(insert(widget_sessions).values(**values))
-    row = await one(conn, select(widget_sessions).where(widget_sessions.c.id == values["id"]))
+    row = await one(conn, insert(widget_sessions).values(**values).returning(*widget_sessions.c))
     assert row is not None
     return row
 
