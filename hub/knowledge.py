@@ -36,7 +36,7 @@ class AiConfig:
 
 CONFIG_POLL = 5.0  # seconds another process's change to AI settings may take to apply here
 # Processes' clocks (which stamp `updated_at`) may disagree by this much: the poll looks back
-# this far, so a change is dropped from the cache a few times over rather than missed.
+# this far, so several polls see a change rather than none (only a copy older than it goes).
 CLOCK_MARGIN = dt.timedelta(seconds=60)
 CONFIG_CACHE_LIMIT = 50_000  # companies whose settings a process keeps (oldest go first)
 
