@@ -30,7 +30,7 @@ from hub.assistant import Assistant
 from hub.bus import Bus, make_bus
 from hub.channels.kapso_whatsapp import KapsoSender
 from hub.channels.twilio_sms import TwilioSender
-from hub.collector import FULL_COLLECTION_INTERVAL, collect_fully, tune_collector
+from hub.collector import CHECK_INTERVAL, FullCollections, tune_collector
 from hub.companies import demo_widget_key
 from hub.connections.agent import agent_endpoint
 from hub.connections.registry import Registry
@@ -99,7 +99,7 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
     schedules = [
         Periodic("retention", settings.retention_interval, lambda: retention.sweep(db)),
         Periodic("ai-settings-poll", CONFIG_POLL, knowledge.forget_changed),
-        Periodic("gc-full-collection", FULL_COLLECTION_INTERVAL, collect_fully),
+        Periodic("gc-full-collections", CHECK_INTERVAL, FullCollections().tick),
     ]
     await bus.start()
     await outbox.start()

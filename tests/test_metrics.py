@@ -75,14 +75,55 @@ async def test_metrics_token(sqlite_url: str) -> None:
 async def test_full_collections_run_on_schedule_not_on_allocation_counts(
     hub: HubServer,
 ) -> None:
-    """hub.collector: generation 2 never starts from allocations; a full collection's pause
+    """hub.collector: generation 2 never starts from allocations; the schedule's collection
     is observed in hub_gc_pause_seconds."""
     import gc
 
-    from hub.collector import NEVER, collect_fully
+    from hub.collector import NEVER, FullCollections
 
     assert gc.get_threshold()[2] == NEVER
+    assert not await FullCollections(interval=3600).tick()  # neither due nor grown
     before = sample(await scrape(hub), "hub_gc_pause_seconds_count", generation="2")
-    await collect_fully()
+    assert await FullCollections(interval=0).tick()  # the interval alone is enough
     after = sample(await scrape(hub), "hub_gc_pause_seconds_count", generation="2")
     assert after == before + 1
+
+
+# Run in a fresh interpreter: nothing else allocates or frees memory there meanwhile.
+GROWTH_SCRIPT = """
+import asyncio, gc
+from hub.collector import FullCollections, tune_collector
+
+class Cycle:
+    def __init__(self):
+        self.me = self
+        self.ballast = b"x" * 64 * 1024  # written, so resident
+
+async def main():
+    tune_collector()
+    collections = FullCollections(interval=3600, growth_kib=8 * 1024)
+    assert not await collections.tick()
+    held = [Cycle() for _ in range(256)]  # 16 MiB, long-lived like a socket's objects
+    gc.collect(1)  # they survive the young collections into the old generation
+    del held  # and become garbage held only by reference cycles, as a closed socket's do
+    junk = [[n] for n in range(200_000)]  # many young collections meanwhile
+    del junk
+    assert any(isinstance(o, Cycle) for o in gc.get_objects())  # no automatic full collection
+    assert await collections.tick()  # resident memory grew past 8 MiB: collected now
+    assert not any(isinstance(o, Cycle) for o in gc.get_objects())
+    print("ok")
+
+asyncio.run(main())
+"""
+
+
+def test_a_full_collection_comes_early_when_memory_grows() -> None:
+    """Closed sockets leave reference cycles: a process whose memory grows collects them
+    before the minute is up."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", GROWTH_SCRIPT], capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip() == "ok", done.stderr
