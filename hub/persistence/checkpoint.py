@@ -13,11 +13,12 @@ log never restarts and grows by tens of megabytes a second.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+
+from hub.periodic import Periodic
 
 log = logging.getLogger("hub.persistence")
 
@@ -35,31 +36,28 @@ class Checkpointer:
         self.writer_lock = writer_lock
         self.interval = interval
         self._conn: sqlite3.Connection | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._schedule: Periodic | None = None
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="sqlite-checkpoint")
+        self._schedule = Periodic("sqlite-checkpoint", self.interval, self._fold)
+        self._schedule.start()
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        if self._schedule is not None:
+            await self._schedule.close()
+            self._schedule = None
         await asyncio.to_thread(self._checkpoint)  # leave a short log behind
         if self._conn is not None:
             self._conn.close()
             self._conn = None
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await asyncio.to_thread(self._checkpoint)  # the bulk, alongside the writers
-                async with self.writer_lock():  # the rest: the log can then restart
-                    await asyncio.to_thread(self._checkpoint)
-            except sqlite3.Error:
-                log.warning("WAL checkpoint failed; retrying", exc_info=True)
+    async def _fold(self) -> None:
+        try:
+            await asyncio.to_thread(self._checkpoint)  # the bulk, alongside the writers
+            async with self.writer_lock():  # the rest: the log can then restart
+                await asyncio.to_thread(self._checkpoint)
+        except sqlite3.Error:
+            log.warning("WAL checkpoint failed; retrying", exc_info=True)
 
     def _checkpoint(self) -> None:
         if self._conn is None:
