@@ -49,6 +49,20 @@ def upsert(conn: AsyncConnection, table: Any) -> Any:
     return dialect.insert(table)
 
 
+def _per_dialect(build: Any) -> Any:
+    """A statement built once per dialect and run with parameters: no statement objects,
+    bind parameters or cache keys made per call on paths every socket takes."""
+    built: dict[str, Any] = {}
+
+    def statement(conn: AsyncConnection) -> Any:
+        name = conn.dialect.name
+        if name not in built:
+            built[name] = build(postgresql if name == "postgresql" else sqlite)
+        return built[name]
+
+    return statement
+
+
 async def one(conn: AsyncConnection, stmt: Any) -> Row[Any] | None:
     return (await conn.execute(stmt)).first()
 
@@ -83,10 +97,13 @@ async def widget_session_by_hash(
     return await one(conn, stmt)
 
 
+_INSERT_SESSION = insert(widget_sessions).returning(*widget_sessions.c)
+
+
 async def insert_widget_session(conn: AsyncConnection, **values: Any) -> Row[Any]:
     values.setdefault("id", new_id())
     values.setdefault("conversation_id", new_id())
-    row = await one(conn, insert(widget_sessions).values(**values).returning(*widget_sessions.c))
+    row = (await conn.execute(_INSERT_SESSION, values)).first()
     assert row is not None
     return row
 
@@ -98,14 +115,15 @@ async def touch_widget_session(conn: AsyncConnection, session_id: str, **values:
     )
 
 
+_insert_visit = _per_dialect(
+    lambda d: d.insert(visits).on_conflict_do_nothing(index_elements=["company_id", "visit_id"])
+)
+
+
 async def insert_visit(conn: AsyncConnection, **values: Any) -> bool:
     """Record a visit; False when this `visit_id` was already counted."""
-    stmt = (
-        upsert(conn, visits)
-        .values(id=new_id(), **values)
-        .on_conflict_do_nothing(index_elements=["company_id", "visit_id"])
-    )
-    return bool((await conn.execute(stmt)).rowcount)
+    result = await conn.execute(_insert_visit(conn), {"id": new_id(), **values})
+    return bool(result.rowcount)
 
 
 async def visit_engaged(conn: AsyncConnection, company_id: str, visit_id: str) -> bool:
@@ -135,19 +153,24 @@ async def bump_daily(
     conn: AsyncConnection, company_id: str, day: dt.date, *, visits: int = 0, engaged: int = 0
 ) -> Row[Any]:
     """Add to the day's counters and return the totals."""
-    stmt = upsert(conn, daily_stats).values(
-        company_id=company_id, day=day, visits=visits, engaged_visits=engaged
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["company_id", "day"],
-        set_={
-            "visits": daily_stats.c.visits + visits,
-            "engaged_visits": daily_stats.c.engaged_visits + engaged,
-        },
-    ).returning(daily_stats.c.day, daily_stats.c.visits, daily_stats.c.engaged_visits)
-    row = await one(conn, stmt)
+    values = {"company_id": company_id, "day": day, "visits": visits, "engaged_visits": engaged}
+    row = (await conn.execute(_bump_daily(conn), values)).first()
     assert row is not None
     return row
+
+
+def _build_bump_daily(dialect: Any) -> Any:
+    stmt = dialect.insert(daily_stats)
+    return stmt.on_conflict_do_update(
+        index_elements=["company_id", "day"],
+        set_={
+            "visits": daily_stats.c.visits + stmt.excluded.visits,
+            "engaged_visits": daily_stats.c.engaged_visits + stmt.excluded.engaged_visits,
+        },
+    ).returning(daily_stats.c.day, daily_stats.c.visits, daily_stats.c.engaged_visits)
+
+
+_bump_daily = _per_dialect(_build_bump_daily)
 
 
 # -- conversations and messages -------------------------------------------------------------
