@@ -9,7 +9,6 @@ import jwt
 
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
-from hub.persistence.models import utcnow
 from hub.settings import Secret, Settings
 from hub.supabase_auth import SupabaseTokenError, supabase_agent_row
 
@@ -90,18 +89,8 @@ async def authenticate(
 
 async def _signed_in(db: Database, identity: AgentIdentity) -> bool:
     """Record the sign-in of an active agent; False when there is none."""
-    table = repo.agents
-    stmt = (
-        table.update()
-        .where(
-            table.c.id == identity.agent_id,
-            table.c.company_id == identity.company_id,
-            table.c.revoked.is_(False),
-        )
-        .values(last_sign_in_at=utcnow())
-    )
     async with db.write(system=True) as conn:
-        return bool((await conn.execute(stmt)).rowcount)
+        return await repo.sign_in_agent(conn, identity.agent_id, identity.company_id)
 
 
 async def _supabase_identity(db: Database, settings: Settings, token: str) -> AgentIdentity:

@@ -167,11 +167,8 @@ class VisitorService:
     async def today(self, company_id: str) -> dict[str, Any]:
         """Today's (UTC) visit counters: the `stats.updated` an agent gets on connecting."""
         day = dt.datetime.now(dt.UTC).date()
-        table = repo.daily_stats
         async with self.db.read() as conn:
-            row = await repo.one(
-                conn, table.select().where(table.c.company_id == company_id, table.c.day == day)
-            )
+            row = await repo.day_totals(conn, company_id, day)
         visits, engaged = (0, 0) if row is None else (row.visits, row.engaged_visits)
         return {"day": day.isoformat(), "visits": visits, "engaged_visits": engaged}
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, func, insert, select, tuple_, update
+from sqlalchemy import Row, Table, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -83,6 +83,24 @@ async def active_agent(conn: AsyncConnection, agent_id: str, company_id: str) ->
         agents.c.id == agent_id, agents.c.company_id == company_id, agents.c.revoked.is_(False)
     )
     return await one(conn, stmt)
+
+
+_SIGN_IN = (
+    update(agents)
+    .where(
+        agents.c.id == bindparam("b_agent_id"),  # an UPDATE reserves the column names
+        agents.c.company_id == bindparam("b_company_id"),
+        agents.c.revoked.is_(False),
+    )
+    .values(last_sign_in_at=bindparam("b_now"))
+)
+
+
+async def sign_in_agent(conn: AsyncConnection, agent_id: str, company_id: str) -> bool:
+    """Record an active agent's sign-in; False when there is no such agent (or revoked).
+    Built once: every agent socket opening runs it."""
+    params = {"b_agent_id": agent_id, "b_company_id": company_id, "b_now": utcnow()}
+    return bool((await conn.execute(_SIGN_IN, params)).rowcount)
 
 
 # -- widget sessions and visits -----------------------------------------------------------
@@ -171,6 +189,17 @@ def _build_bump_daily(dialect: Any) -> Any:
 
 
 _bump_daily = _per_dialect(_build_bump_daily)
+
+
+_DAY_TOTALS: Any = select(daily_stats.c.visits, daily_stats.c.engaged_visits).where(
+    daily_stats.c.company_id == bindparam("company_id"), daily_stats.c.day == bindparam("day")
+)
+
+
+async def day_totals(conn: AsyncConnection, company_id: str, day: dt.date) -> Row[Any] | None:
+    """A day's visit counters (None: nothing counted that day)."""
+    result = await conn.execute(_DAY_TOTALS, {"company_id": company_id, "day": day})
+    return result.first()
 
 
 # -- conversations and messages -------------------------------------------------------------
