@@ -315,31 +315,37 @@ async def last_n_messages(
     return (await conn.execute(stmt)).all()
 
 
+_RECENT: Any = (
+    select(
+        conversations,
+        contacts.c.name.label("contact_name"),
+        contacts.c.phone.label("contact_phone"),
+        contacts.c.email.label("contact_email"),
+        contacts.c.lead.label("contact_lead"),
+        widget_sessions.c.page_url,
+        widget_sessions.c.ip_address,
+        widget_sessions.c.browser,
+        widget_sessions.c.device,
+    )
+    .join(contacts, contacts.c.id == conversations.c.contact_id)
+    .outerjoin(widget_sessions, widget_sessions.c.conversation_id == conversations.c.id)
+    .where(conversations.c.company_id == bindparam("b_company_id"))
+    .order_by(conversations.c.updated_at.desc())
+    .limit(bindparam("b_limit"))
+)
+_RECENT_OF: Any = _RECENT.where(conversations.c.id.in_(bindparam("b_ids", expanding=True)))
+
+
 async def recent_conversations(
     conn: AsyncConnection, company_id: str, limit: int, conversation_ids: Sequence[str] = ()
 ) -> Sequence[Row[Any]]:
-    """Conversations with contact and widget context, most recently updated first."""
-    stmt = (
-        select(
-            conversations,
-            contacts.c.name.label("contact_name"),
-            contacts.c.phone.label("contact_phone"),
-            contacts.c.email.label("contact_email"),
-            contacts.c.lead.label("contact_lead"),
-            widget_sessions.c.page_url,
-            widget_sessions.c.ip_address,
-            widget_sessions.c.browser,
-            widget_sessions.c.device,
-        )
-        .join(contacts, contacts.c.id == conversations.c.contact_id)
-        .outerjoin(widget_sessions, widget_sessions.c.conversation_id == conversations.c.id)
-        .where(conversations.c.company_id == company_id)
-        .order_by(conversations.c.updated_at.desc())
-        .limit(limit)
-    )
+    """Conversations with contact and widget context, most recently updated first. Built
+    once: every agent socket's snapshot runs it."""
+    params: dict[str, Any] = {"b_company_id": company_id, "b_limit": limit}
     if conversation_ids:
-        stmt = stmt.where(conversations.c.id.in_(conversation_ids))
-    return (await conn.execute(stmt)).all()
+        params["b_ids"] = list(conversation_ids)
+    stmt = _RECENT_OF if conversation_ids else _RECENT
+    return (await conn.execute(stmt, params)).all()
 
 
 async def last_messages(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> dict[str, Row[Any]]:
