@@ -1,19 +1,20 @@
 """Python's garbage collector, tuned for a process that holds thousands of long-lived sockets.
 
-A full collection walks every tracked object, so with a thousand busy sockets it stops the
-event loop for 30-60 ms, and by CPython's rule (objects promoted since the last one exceed a
-quarter of the old generation) a hub under load ran one every few seconds: the largest
-source of its tail latency. So:
+A full collection walks every tracked object: it stopped the event loop for 30-60 ms with a
+thousand busy sockets and 650 ms with ten thousand idle ones. By CPython's own rule (objects
+promoted since the last one exceed a quarter of the old generation) a hub under load ran one
+every few seconds, the largest source of its tail latency. So:
 
 - what start-up built is frozen (never walked again);
 - young collections run as usual (a tenth of a millisecond);
-- full collections run on a schedule instead of whenever allocations say: once a minute,
-  or sooner when the process's resident memory has grown by GROWTH_KIB since the last one.
-  A closed socket leaves about 12 KiB in reference cycles that only a full collection
-  returns, so under heavy connection churn (hundreds a second) they come every few seconds,
-  as before, and the garbage stays within GROWTH_KIB (measured: 3,000 sockets opened and
-  closed at 550 a second grew the process by 36 MB each time without this; with it, 26 MB
-  once and then nothing).
+- a full collection runs when the process's resident memory has grown by GROWTH_KIB since the
+  last one (checked every CHECK_INTERVAL), and at the latest every FULL_COLLECTION_INTERVAL.
+
+Growth is what garbage costs. A closed socket leaves about 12 KiB in reference cycles (its
+uvicorn protocol, parser, transport and our session hold each other) that only a full
+collection returns; churn of 550 connections a second grew a process by 36 MB per 3,000
+sockets without a full collection, and stays within GROWTH_KIB with this rule. A process
+whose memory is steady (sockets open, messages flowing) pays no full collection at all.
 
 Every collection's pause is observed in `hub_gc_pause_seconds` (docs/operations.md).
 """
@@ -28,7 +29,7 @@ from typing import Any
 from hub import metrics
 
 CHECK_INTERVAL = 1.0  # seconds between looks at the clock and the resident memory
-FULL_COLLECTION_INTERVAL = 60.0  # seconds
+FULL_COLLECTION_INTERVAL = 3600.0  # seconds: a backstop; growth brings collections sooner
 GROWTH_KIB = 64 * 1024  # memory growth that brings the next full collection forward
 NEVER = 2**30  # a generation-2 threshold that allocation counts never reach
 PAGE_KIB = resource.getpagesize() // 1024
