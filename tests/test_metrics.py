@@ -75,7 +75,7 @@ async def test_metrics_token(sqlite_url: str) -> None:
 async def test_full_collections_run_on_schedule_not_on_allocation_counts(
     hub: HubServer,
 ) -> None:
-    """hub.collector: generation 2 never starts from allocations; the schedule's collection
+    """hub.collector: generation 2 never starts from allocations; a due collection runs and
     is observed in hub_gc_pause_seconds."""
     import gc
 
@@ -119,7 +119,7 @@ asyncio.run(main())
 
 def test_a_full_collection_comes_early_when_memory_grows() -> None:
     """Closed sockets leave reference cycles: a process whose memory grows collects them
-    before the minute is up."""
+    then, long before the hourly backstop."""
     import subprocess
     import sys
 
