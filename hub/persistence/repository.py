@@ -43,10 +43,14 @@ appointments = cast(Table, Appointment.__table__)
 audit_log = cast(Table, AuditRecord.__table__)
 
 
+def _dialect(conn: AsyncConnection) -> Any:
+    """The SQLAlchemy dialect module whose INSERT understands ON CONFLICT."""
+    return postgresql if conn.dialect.name == "postgresql" else sqlite
+
+
 def upsert(conn: AsyncConnection, table: Any) -> Any:
     """The dialect's INSERT that understands ON CONFLICT (both backends speak it)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+    return _dialect(conn).insert(table)
 
 
 def _per_dialect(build: Any) -> Any:
@@ -57,7 +61,7 @@ def _per_dialect(build: Any) -> Any:
     def statement(conn: AsyncConnection) -> Any:
         name = conn.dialect.name
         if name not in built:
-            built[name] = build(postgresql if name == "postgresql" else sqlite)
+            built[name] = build(_dialect(conn))
         return built[name]
 
     return statement
