@@ -5,7 +5,7 @@
 
 A fresh database (PostgreSQL: `bench_<random>`, dropped afterwards; SQLite: a temporary
 file), migrated to head, seeded in bulk with one target company (N messages over 90 days in
-~N/20 conversations) and a noise company (N/5 messages). Then `hub.analytics.report`, the
+~N/20 conversations) and a noise company (N/5 messages). Then `hub.workspace.analytics.report`, the
 function the endpoint calls, runs under the company's tenant for a 30-day and a 90-day
 range: the first call on a new engine, then the median of warm calls; one more call is
 timed statement by statement and the heaviest statements' plans are printed. The table goes
@@ -38,11 +38,11 @@ from sqlalchemy import Engine, event, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bench import servers
-from hub import analytics
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade
 from hub.persistence.tenancy import tenant
+from hub.workspace import analytics
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"

@@ -6,10 +6,10 @@ import asyncio
 
 from sqlalchemy import text
 
-from hub.companies import CreatedCompany, create_company
-from hub.knowledge import KnowledgeService
+from hub.ai.knowledge import KnowledgeService
 from hub.persistence.db import Database
 from hub.settings import Secret, Settings, normalise_database_url
+from hub.workspace.companies import CreatedCompany, create_company
 
 CONCURRENCY = 8
 

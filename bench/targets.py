@@ -20,7 +20,7 @@ from pathlib import Path
 from bench import servers
 from bench.compareload import Endpoint
 from bench.seed import create_companies
-from hub.companies import CreatedCompany
+from hub.workspace.companies import CreatedCompany
 
 ROOT = Path(__file__).resolve().parents[1]
 Proc = servers.HubProcess  # any server process: name, port, Popen, log

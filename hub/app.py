@@ -13,9 +13,10 @@ from starlette.routing import WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from hub import retention
+from hub.ai.assistant import Assistant
 from hub.ai.base import Replier
 from hub.ai.groq import GroqReplier
+from hub.ai.knowledge import CONFIG_POLL, KnowledgeService
 from hub.ai.local import LocalReplier
 from hub.api import agents as agents_api
 from hub.api import analytics as analytics_api
@@ -26,27 +27,26 @@ from hub.api import pages, webhooks
 from hub.api import routes as api
 from hub.api import verify as verify_api
 from hub.api.errors import HANDLERS
-from hub.assistant import Assistant
 from hub.bus import Bus, make_bus
+from hub.channels.inbound import InboundService
+from hub.channels.integrations import IntegrationService
 from hub.channels.kapso_whatsapp import KapsoSender
+from hub.channels.outbox import Outbox
 from hub.channels.twilio_sms import TwilioSender
-from hub.collector import CHECK_INTERVAL, FullCollections, tune_collector
-from hub.companies import demo_widget_key
 from hub.connections.agent import agent_endpoint
 from hub.connections.registry import Registry
 from hub.connections.widget import widget_endpoint
-from hub.conversations import ConversationService
-from hub.crypto import Vault
-from hub.inbound import InboundService
-from hub.integrations import IntegrationService
-from hub.knowledge import CONFIG_POLL, KnowledgeService
-from hub.outbox import Outbox
-from hub.periodic import Periodic
+from hub.conversations.service import ConversationService
+from hub.conversations.visitors import VisitorService
 from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade
-from hub.ratelimit import HttpRateLimit, Limiter, WidgetLimits
+from hub.runtime.collector import CHECK_INTERVAL, FullCollections, tune_collector
+from hub.runtime.crypto import Vault
+from hub.runtime.periodic import Periodic
+from hub.runtime.ratelimit import HttpRateLimit, Limiter, WidgetLimits
 from hub.settings import Settings
-from hub.visitors import VisitorService
+from hub.workspace import retention
+from hub.workspace.companies import demo_widget_key
 
 log = logging.getLogger("hub")
 

@@ -10,12 +10,12 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from hub.companies import agent_token, create_company, demo_company
-from hub.crypto import DecryptionError, Vault
-from hub.integrations import rotate_secrets
+from hub.channels.integrations import rotate_secrets
 from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade
+from hub.runtime.crypto import DecryptionError, Vault
 from hub.settings import Settings, SettingsError
+from hub.workspace.companies import agent_token, create_company, demo_company
 
 
 def main(argv: list[str] | None = None) -> int:

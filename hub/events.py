@@ -48,7 +48,7 @@ class Event:
     to_widget: bool = False
     seq: int | None = None  # message.created only: the resume cursor
     # When this process built or received it (delivery latency), and when it was first
-    # published, by the wall clock (bus lag between processes); hub.metrics.
+    # published, by the wall clock (bus lag between processes); hub.runtime.metrics.
     born: float = field(default_factory=time.monotonic, compare=False)
     published_at: float = field(default_factory=time.time, compare=False)
     # The ASGI send message carrying the frame: built once per event and shared by every

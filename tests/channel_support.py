@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from hub.companies import CreatedCompany
 from hub.settings import Settings
+from hub.workspace.companies import CreatedCompany
 from tests.conftest import make_settings
 from tests.fakes.kapso import FakeKapso
 from tests.fakes.serve import serve

@@ -7,8 +7,8 @@ import asyncio
 import httpx
 from websockets.asyncio.client import connect
 
-from hub.auth import AgentIdentity, issue_token
 from hub.connections.protocol import Close
+from hub.identity.tokens import AgentIdentity, issue_token
 from tests.conftest import SECRET
 from tests.support.clients import Agent, Client, Widget
 from tests.support.server import HubServer
@@ -182,7 +182,7 @@ async def test_http_reply_is_idempotent_and_live(hub: HubServer) -> None:
 
 
 async def test_revoking_an_agent_ends_their_sockets_and_tokens(hub: HubServer) -> None:
-    from hub.companies import agent_token
+    from hub.workspace.companies import agent_token
 
     company = await hub.company()
     token = await agent_token(hub.hub.db, hub.settings, company.company_id, "agent", "a@x.example")

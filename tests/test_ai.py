@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+from hub.ai.assistant import SORRY
 from hub.ai.local import DONT_KNOW
-from hub.assistant import SORRY
 from hub.persistence import repository as repo
 from tests.channel_support import ACCOUNT_SID, AUTH_TOKEN, CUSTOMER, TWILIO_NUMBER
 from tests.conftest import make_settings

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from sqlalchemy import func, insert, select
 
-from hub.companies import CreatedCompany, agent_token
 from hub.persistence import repository as repo
 from hub.persistence.models import new_id
+from hub.workspace.companies import CreatedCompany, agent_token
 from tests.conftest import make_settings
 from tests.support.clients import Agent, Client, Widget
 from tests.support.server import HubServer, start_hub
@@ -125,7 +125,7 @@ async def test_company_export_is_complete_streamed_and_masked(world: World) -> N
 async def test_export_pages_through_many_messages(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hub import data_rights
+    from hub.workspace import data_rights
 
     monkeypatch.setattr(data_rights, "PAGE", 3)  # several pages for even this small company
     response = await world.http.get(world.url("/api/export"), headers=world.auth())

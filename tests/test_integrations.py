@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from hub.crypto import DecryptionError, Vault
 from hub.persistence import repository as repo
+from hub.runtime.crypto import DecryptionError, Vault
 from hub.settings import Secret
 from tests.channel_support import AUTH_TOKEN, KAPSO_KEY, KAPSO_SECRET, ChannelHub, channel_hub
 
@@ -31,7 +31,7 @@ async def test_secrets_are_masked_encrypted_and_owner_only(ch: ChannelHub) -> No
     for secret in (AUTH_TOKEN, KAPSO_KEY, KAPSO_SECRET):
         assert secret not in stored
 
-    from hub.companies import agent_token
+    from hub.workspace.companies import agent_token
 
     token = await agent_token(
         ch.server.hub.db, ch.server.settings, ch.company.company_id, "agent", "a@example.com"
@@ -95,7 +95,7 @@ async def test_rotate_secrets_re_encrypts_what_is_stored(sqlite_url: str) -> Non
     rotated = await asyncio.to_thread(rotate)
     assert rotated.returncode == 0, rotated.stderr
     assert json.loads(rotated.stdout) == {"rotated": 2}
-    from hub.integrations import IntegrationService
+    from hub.channels.integrations import IntegrationService
     from hub.persistence.db import Database
 
     db = Database(db_url)

@@ -79,7 +79,7 @@ async def test_full_collections_run_on_schedule_not_on_allocation_counts(
     is observed in hub_gc_pause_seconds."""
     import gc
 
-    from hub.collector import NEVER, FullCollections
+    from hub.runtime.collector import NEVER, FullCollections
 
     assert gc.get_threshold()[2] == NEVER
     assert not await FullCollections(interval=3600).tick()  # neither due nor grown
@@ -92,7 +92,7 @@ async def test_full_collections_run_on_schedule_not_on_allocation_counts(
 # Run in a fresh interpreter: nothing else allocates or frees memory there meanwhile.
 GROWTH_SCRIPT = """
 import asyncio, gc
-from hub.collector import FullCollections, tune_collector
+from hub.runtime.collector import FullCollections, tune_collector
 
 class Cycle:
     def __init__(self):

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import inspect, select
 
 from hub.bus import MemoryBus
-from hub.conversations import ConversationService, NotFound, Outgoing
+from hub.conversations.service import ConversationService, NotFound, Outgoing
+from hub.conversations.visitors import Visitor, VisitorContext, VisitorService
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade
-from hub.visitors import Visitor, VisitorContext, VisitorService
 from tests.conftest import make_settings
 
 
@@ -28,7 +28,7 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 
 async def visitor_of(db: Database) -> tuple[VisitorService, Visitor]:
-    from hub.companies import create_company
+    from hub.workspace.companies import create_company
 
     settings = make_settings(db.url)
     company = await create_company(db, settings, "Acme")
@@ -160,8 +160,8 @@ async def test_widget_session_keeps_context_and_hashes_its_token(db: Database) -
 
 async def test_a_process_drops_ai_settings_another_process_changed(db: Database) -> None:
     """Each process caches AI settings with no expiry; its poll drops what changed."""
-    from hub.companies import create_company
-    from hub.knowledge import KnowledgeService
+    from hub.ai.knowledge import KnowledgeService
+    from hub.workspace.companies import create_company
 
     company = await create_company(db, make_settings(db.url), "Acme")
     here, elsewhere = KnowledgeService(db), KnowledgeService(db)
@@ -178,7 +178,7 @@ async def test_first_messages_in_one_batch_count_each_visit_engaged_once(db: Dat
     """Many visitors' first messages share a group commit: each visit is counted engaged
     once (two messages of one visit count one), the day's total is exact, and the totals
     reported as they were counted climb to it."""
-    from hub.companies import create_company
+    from hub.workspace.companies import create_company
 
     company = await create_company(db, make_settings(db.url), "Acme")
     visitors = VisitorService(ConversationService(db, MemoryBus()))

@@ -19,12 +19,12 @@ import pytest
 from redis.asyncio.client import PubSub
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from hub.ai.knowledge import KnowledgeService
 from hub.bus import redis as redis_bus
 from hub.bus.redis import RedisBus
-from hub.companies import CreatedCompany
 from hub.events import TYPING, Event, company_topic
-from hub.knowledge import KnowledgeService
 from hub.persistence.db import Database
+from hub.workspace.companies import CreatedCompany
 from tests.conftest import SECRET, unavailable
 from tests.support.clients import Agent, Client, Widget
 from tests.support.processes import HubProcess, hub_processes, make_company, settle

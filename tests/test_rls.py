@@ -10,11 +10,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from hub.bus import MemoryBus
-from hub.companies import CreatedCompany, create_company
-from hub.conversations import ConversationService
+from hub.conversations.service import ConversationService
+from hub.conversations.visitors import VisitorContext, VisitorService
 from hub.persistence.db import Database
 from hub.persistence.tenancy import tenant
-from hub.visitors import VisitorContext, VisitorService
+from hub.workspace.companies import CreatedCompany, create_company
 from tests.conftest import make_settings
 
 TABLES = ("companies", "agents", "contacts", "conversations", "messages", "widget_sessions")

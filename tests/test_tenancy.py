@@ -27,12 +27,12 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from websockets.asyncio.client import connect
 
 from hub.app import create_app
-from hub.auth import AgentIdentity, issue_token
-from hub.companies import CreatedCompany
 from hub.connections.protocol import AgentFrame, Close
+from hub.identity.tokens import AgentIdentity, issue_token
 from hub.persistence import repository as repo
 from hub.persistence.models import Base, new_id
 from hub.settings import Secret
+from hub.workspace.companies import CreatedCompany
 from tests.channel_support import free_port
 from tests.conftest import make_settings
 from tests.fakes.kapso import FakeKapso

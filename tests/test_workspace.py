@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from hub.persistence import repository as repo
-from hub.retention import purge_expired
 from hub.settings import Secret
+from hub.workspace.retention import purge_expired
 from tests.conftest import make_settings
 from tests.support.clients import Agent, Widget
 from tests.support.server import HubServer, start_hub

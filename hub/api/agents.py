@@ -15,11 +15,11 @@ from hub import events
 from hub.api.errors import ApiError
 from hub.api.knowledge import owner_of
 from hub.api.routes import json_body
-from hub.auth import AgentIdentity, issue_token
+from hub.conversations.views import iso
 from hub.events import Event
+from hub.identity.tokens import AgentIdentity, issue_token
 from hub.persistence import repository as repo
 from hub.persistence.models import new_id
-from hub.views import iso
 
 
 async def list_agents(request: Request) -> JSONResponse:

@@ -10,9 +10,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from hub import analytics
 from hub.api.errors import ApiError
 from hub.api.routes import agent_of
+from hub.workspace import analytics
 
 
 async def get_analytics(request: Request) -> JSONResponse:

@@ -7,12 +7,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from hub import audit, data_rights
 from hub.api.errors import ApiError
 from hub.api.knowledge import owner_of
 from hub.api.routes import agent_of, json_body
+from hub.channels.phones import BadPhone
 from hub.events import AGENT_REVOKED, Event
-from hub.phones import BadPhone
+from hub.workspace import audit, data_rights
 
 
 class ContactCorrection(BaseModel):

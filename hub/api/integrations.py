@@ -9,8 +9,8 @@ from starlette.routing import Route
 
 from hub.api.errors import ApiError
 from hub.api.routes import agent_of, json_body
-from hub.integrations import AddressTaken
-from hub.phones import BadPhone, e164
+from hub.channels.integrations import AddressTaken
+from hub.channels.phones import BadPhone, e164
 
 Str = Field(min_length=1, max_length=200)
 

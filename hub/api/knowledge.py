@@ -16,9 +16,9 @@ from starlette.routing import Route
 
 from hub.api.errors import ApiError
 from hub.api.routes import agent_of, json_body
-from hub.auth import AgentIdentity
+from hub.conversations.views import iso
+from hub.identity.tokens import AgentIdentity
 from hub.persistence import repository as repo
-from hub.views import iso
 
 
 class CompanyBody(BaseModel):
@@ -27,7 +27,7 @@ class CompanyBody(BaseModel):
     description: str | None = Field(default=None, max_length=5000)
     facts: list[str] = Field(default_factory=list, max_length=200)
     allowed_origins: list[str] = Field(default_factory=list, max_length=50)
-    # Messages older than this are purged (hub.retention); None keeps everything.
+    # Messages older than this are purged (hub.workspace.retention); None keeps everything.
     retention_days: int | None = Field(default=None, ge=1, le=36500)
 
 

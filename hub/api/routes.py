@@ -11,11 +11,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hub import metrics
 from hub.api.errors import ApiError
-from hub.auth import AgentIdentity, AuthError, authenticate
-from hub.conversations import MAX_TEXT, PAGE_LIMIT, NotFound, Refused
+from hub.conversations.service import MAX_TEXT, PAGE_LIMIT, NotFound, Refused
+from hub.identity.tokens import AgentIdentity, AuthError, authenticate
 from hub.persistence.tenancy import enter_tenant
+from hub.runtime import metrics
 
 
 class ReplyBody(BaseModel):

@@ -16,11 +16,11 @@ from starlette.routing import BaseRoute, Route
 from hub.api.agents import agent_view
 from hub.api.errors import ApiError
 from hub.api.routes import agent_of, json_body
-from hub.auth import AgentIdentity
+from hub.channels.verify import PhoneVerifier, VerifyFailed
+from hub.conversations.views import iso
+from hub.identity.tokens import AgentIdentity
 from hub.persistence import repository as repo
 from hub.persistence.models import utcnow
-from hub.verify import PhoneVerifier, VerifyFailed
-from hub.views import iso
 
 # Our VerifyFailed codes onto HTTP statuses (docs/protocol.md, HTTP API).
 STATUSES = {

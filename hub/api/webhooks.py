@@ -20,7 +20,7 @@ from hub.api.routes import has_nul
 from hub.channels import kapso_whatsapp as kapso
 from hub.channels import twilio_sms as twilio
 from hub.channels.base import Inbound, StatusUpdate
-from hub.phones import BadPhone, e164
+from hub.channels.phones import BadPhone, e164
 
 log = logging.getLogger("hub.webhooks")
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response />'

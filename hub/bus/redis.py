@@ -20,9 +20,9 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
-from hub import metrics
 from hub.bus.base import Bus
 from hub.events import CONTROL_TOPIC, Event
+from hub.runtime import metrics
 
 log = logging.getLogger("hub.bus")
 

@@ -10,7 +10,7 @@ from kapso_whatsapp import WhatsAppClient
 from kapso_whatsapp.exceptions import MessageWindowError, RateLimitError, WhatsAppAPIError
 
 from hub.channels.base import Inbound, SendFailed, StatusUpdate
-from hub.phones import e164
+from hub.channels.phones import e164
 
 STATUS_EVENTS = {
     "whatsapp.message.sent": "sent",

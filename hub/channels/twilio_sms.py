@@ -15,7 +15,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from hub.channels.base import Inbound, SendFailed, StatusUpdate
-from hub.phones import e164
+from hub.channels.phones import e164
 
 Params = ImmutableMultiDict[str, str]
 

@@ -8,7 +8,6 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from hub import events
-from hub.auth import AgentIdentity, AuthError, authenticate
 from hub.connections.protocol import (
     AGENT_FRAMES,
     AgentSend,
@@ -24,8 +23,9 @@ from hub.connections.protocol import (
 from hub.connections.registry import Registry
 from hub.connections.session import Disconnected, Session
 from hub.connections.widget import refuse_nul, unavailable
-from hub.conversations import NotFound, Refused
+from hub.conversations.service import NotFound, Refused
 from hub.events import Event, dumps
+from hub.identity.tokens import AgentIdentity, AuthError, authenticate
 from hub.persistence.db import database_unavailable
 from hub.persistence.tenancy import enter_tenant
 

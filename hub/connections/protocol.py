@@ -6,7 +6,7 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from hub.conversations import MAX_TEXT
+from hub.conversations.service import MAX_TEXT
 
 T = TypeVar("T")
 

@@ -12,9 +12,9 @@ import asyncio
 from collections import defaultdict
 from typing import Protocol
 
-from hub import metrics
 from hub.bus import Bus
 from hub.events import Event, company_topic
+from hub.runtime import metrics
 
 
 class Listener(Protocol):

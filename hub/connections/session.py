@@ -18,11 +18,12 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter
 from starlette.websockets import WebSocket, WebSocketState
 
-from hub import events, metrics
+from hub import events
 from hub.connections.protocol import Close, FrameError, error_frame, parse
-from hub.conversations import PAGE_LIMIT
+from hub.conversations.service import PAGE_LIMIT
 from hub.events import Event, dumps
 from hub.persistence.db import database_unavailable
+from hub.runtime import metrics
 from hub.settings import Settings
 
 log = logging.getLogger("hub.session")

@@ -22,14 +22,14 @@ from hub.connections.protocol import (
 )
 from hub.connections.protocol import WidgetTyping as Typing
 from hub.connections.session import Disconnected, Session
-from hub.conversations import ConversationService
+from hub.conversations.service import ConversationService
+from hub.conversations.visitors import Visitor, VisitorContext, VisitorService
 from hub.events import dumps
 from hub.persistence import repository as repo
 from hub.persistence.db import database_unavailable
 from hub.persistence.tenancy import enter_tenant
-from hub.ratelimit import WidgetLimits, client_ip
+from hub.runtime.ratelimit import WidgetLimits, client_ip
 from hub.settings import Settings
-from hub.visitors import Visitor, VisitorContext, VisitorService
 
 log = logging.getLogger("hub.session")
 

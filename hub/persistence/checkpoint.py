@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
-from hub.periodic import Periodic
+from hub.runtime.periodic import Periodic
 
 log = logging.getLogger("hub.persistence")
 

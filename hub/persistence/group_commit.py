@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
-from hub import metrics
 from hub.persistence import repository as repo
 from hub.persistence.batch import (
     BatchConflict,
@@ -31,6 +30,7 @@ from hub.persistence.batch import (
 )
 from hub.persistence.db import Database
 from hub.persistence.models import new_id, utcnow
+from hub.runtime import metrics
 
 MAX_BATCH = 256
 

@@ -154,7 +154,7 @@ class Message(Base):
             postgresql_where=text(HAS_PROVIDER_ID),
             sqlite_where=text(HAS_PROVIDER_ID),
         ),
-        # Covering index for analytics (hub.analytics): counts by day, channel and sender, AI
+        # Covering index for analytics (workspace.analytics): counts by day, channel and sender, AI
         # tokens, and each conversation's first inbound and first replies read the index
         # only. Plain key columns, not INCLUDE, so SQLite's copy covers the same queries.
         Index(
@@ -205,7 +205,7 @@ class Message(Base):
 
 
 class Integration(Base):
-    """A company's provider account; `secrets` is Fernet ciphertext (hub.crypto)."""
+    """A company's provider account; `secrets` is Fernet ciphertext (hub.runtime.crypto)."""
 
     __tablename__ = "integrations"
     __table_args__ = (
@@ -246,7 +246,7 @@ class AiSettings(Base):
     instructions: Mapped[str] = mapped_column(Text, default="")
     temperature: Mapped[float] = mapped_column(Float, default=0.3)
     max_tokens: Mapped[int] = mapped_column(Integer, default=400)
-    # Read by every process's cache of these settings (hub.knowledge.KnowledgeService).
+    # Read by every process's cache of these settings (hub.ai.knowledge.KnowledgeService).
     updated_at: Mapped[dt.datetime] = mapped_column(
         default=utcnow, server_default=func.current_timestamp()
     )

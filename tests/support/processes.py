@@ -23,9 +23,9 @@ from typing import IO, Any
 
 import httpx
 
-from hub.companies import CreatedCompany, create_company
 from hub.persistence.db import Database
 from hub.settings import Secret, Settings
+from hub.workspace.companies import CreatedCompany, create_company
 from tests.support.clients import Client
 
 SETTLE_TIMEOUT = 10.0

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import uvicorn
 
 from hub.app import Hub, create_app
-from hub.companies import CreatedCompany, create_company
 from hub.settings import Settings
+from hub.workspace.companies import CreatedCompany, create_company
 
 
 @dataclass

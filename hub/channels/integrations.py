@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from hub.crypto import Vault, mask
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
 from hub.persistence.models import new_id, utcnow
+from hub.runtime.crypto import Vault, mask
 
 # provider -> (routing field, public fields, secret fields)
 FIELDS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {

@@ -26,7 +26,7 @@ import resource
 import time
 from typing import Any
 
-from hub import metrics
+from hub.runtime import metrics
 
 CHECK_INTERVAL = 1.0  # seconds between looks at the clock and the resident memory
 FULL_COLLECTION_INTERVAL = 3600.0  # seconds: a backstop; growth brings collections sooner

@@ -2,7 +2,7 @@
 
 Every query is scoped to the caller's company. The company export is produced as a stream
 of JSON text, reading the database in pages so memory stays bounded however large the
-company is. Erasure runs in one transaction together with its audit record (hub.audit:
+company is. Erasure runs in one transaction together with its audit record (hub.workspace.audit:
 who erased which contact and when, with row counts, never the erased data).
 """
 
@@ -17,12 +17,12 @@ from sqlalchemy import ColumnElement, Table, delete, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub import audit
-from hub.integrations import IntegrationService
+from hub.channels.integrations import IntegrationService
+from hub.channels.phones import e164
+from hub.conversations.views import iso, message_view
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
-from hub.phones import e164
-from hub.views import iso, message_view
+from hub.workspace import audit
 
 PAGE = 500
 PROVIDERS = ("twilio", "kapso")
@@ -257,7 +257,7 @@ async def correct_contact(
     db: Database, company_id: str, contact_id: str, changes: dict[str, str | None]
 ) -> dict[str, Any] | None:
     """Apply corrections to name, email and phone; None when there is no such contact.
-    Raises hub.phones.BadPhone for a bad number and PhoneTaken for another contact's."""
+    Raises hub.channels.phones.BadPhone for a bad number and PhoneTaken for another contact's."""
     values = dict(changes)
     if values.get("phone") is not None:
         values["phone"] = e164(str(values["phone"]))

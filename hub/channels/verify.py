@@ -13,8 +13,8 @@ from typing import Any, NoReturn
 
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 
+from hub.channels.phones import BadPhone, e164
 from hub.channels.twilio_sms import TRANSPORT_ERRORS, twilio_client
-from hub.phones import BadPhone, e164
 from hub.settings import Secret, Settings
 
 # Twilio's error codes onto ours: a number Verify will not text, and its abuse limits.

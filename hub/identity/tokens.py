@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import jwt
 
+from hub.identity.supabase import SupabaseTokenError, supabase_agent_row
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
 from hub.settings import Secret, Settings
-from hub.supabase_auth import SupabaseTokenError, supabase_agent_row
 
 ISSUER = "leadop-hub"
 ROLES = ("owner", "agent")

@@ -13,10 +13,10 @@ import logging
 
 from sqlalchemy import delete, select
 
-from hub import audit
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
 from hub.persistence.models import utcnow
+from hub.workspace import audit
 
 log = logging.getLogger("hub.retention")
 BATCH = 2000
@@ -63,7 +63,7 @@ async def _purge_company(db: Database, company_id: str, cutoff: dt.datetime) -> 
 
 
 async def sweep(db: Database) -> None:
-    """One scheduled sweep (hub.periodic runs it every HUB_RETENTION_INTERVAL seconds)."""
+    """One scheduled sweep (hub.runtime.periodic runs it every HUB_RETENTION_INTERVAL seconds)."""
     purged = await purge_expired(db)
     if purged:
         log.info("retention purged %s", purged)

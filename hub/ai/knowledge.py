@@ -96,7 +96,7 @@ class KnowledgeService:
 
     async def forget_changed(self) -> int:
         """Drop cached settings that any process changed since they were read (run every
-        CONFIG_POLL seconds by hub.periodic); how many were dropped."""
+        CONFIG_POLL seconds by hub.runtime.periodic); how many were dropped."""
         started = utcnow()
         table = repo.ai_settings
         stmt = select(table.c.company_id, table.c.updated_at).where(

@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import events
-from hub.conversations import Appended, ConversationService, Outgoing
+from hub.conversations.service import Appended, ConversationService, Outgoing
+from hub.conversations.useragent import describe
 from hub.events import Event
 from hub.persistence import repository as repo
 from hub.persistence.group_commit import NewConversation
 from hub.persistence.models import new_id
-from hub.useragent import describe
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,12 @@ from sqlalchemy import select, update
 from hub import events
 from hub.ai import prompts
 from hub.ai.base import Piece, Prompt, Replier, ReplierError, ToolCall
-from hub.conversations import ConversationService, Outgoing, Refused
+from hub.ai.knowledge import KnowledgeService
+from hub.channels.phones import BadPhone, e164
+from hub.conversations.service import ConversationService, Outgoing, Refused
 from hub.events import Event
-from hub.knowledge import KnowledgeService
 from hub.persistence import repository as repo
 from hub.persistence.models import new_id
-from hub.phones import BadPhone, e164
 
 log = logging.getLogger("hub.assistant")
 

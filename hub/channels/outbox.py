@@ -20,14 +20,14 @@ from typing import Any, Protocol
 
 from sqlalchemy import and_, or_, select, update
 
-from hub import metrics
 from hub.channels.base import SendFailed
-from hub.conversations import ConversationService
-from hub.inbound import publish_update
-from hub.integrations import IntegrationService
+from hub.channels.inbound import publish_update
+from hub.channels.integrations import IntegrationService
+from hub.conversations.service import ConversationService
+from hub.conversations.views import message_view
 from hub.persistence import repository as repo
 from hub.persistence.models import utcnow
-from hub.views import message_view
+from hub.runtime import metrics
 
 log = logging.getLogger("hub.outbox")
 

@@ -9,11 +9,11 @@ from sqlalchemy.exc import IntegrityError
 
 from hub import events
 from hub.channels.base import STATUS_RANK, Inbound, StatusUpdate
-from hub.conversations import Appended, ConversationService, Outgoing
+from hub.conversations.service import Appended, ConversationService, Outgoing
+from hub.conversations.views import message_view
 from hub.events import Event
 from hub.persistence import repository as repo
 from hub.persistence.models import new_id, utcnow
-from hub.views import message_view
 
 # Whole-body keywords, case-insensitive (PROVIDERS.md 1.6); HELP is stored like any message.
 OPT_OUT = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, select
 
-from hub.auth import AgentIdentity, issue_token
+from hub.identity.tokens import AgentIdentity, issue_token
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
 from hub.persistence.models import new_id

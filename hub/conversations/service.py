@@ -17,16 +17,17 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub import events, metrics
-from hub.auth import AgentIdentity
+from hub import events
 from hub.bus import Bus
+from hub.conversations.views import conversation_view, message_view, new_conversation_view
 from hub.events import Event
+from hub.identity.tokens import AgentIdentity
 from hub.persistence import repository as repo
 from hub.persistence.batch import DayTotals
 from hub.persistence.db import Database
 from hub.persistence.group_commit import GroupCommit, NewConversation, Request
 from hub.persistence.models import utcnow
-from hub.views import conversation_view, message_view, new_conversation_view
+from hub.runtime import metrics
 
 MAX_TEXT = 4000  # characters in one message, on every surface
 INBOX_LIMIT = 200

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.conversations.views import iso
 from hub.persistence import repository as repo
 from hub.persistence.models import new_id, utcnow
-from hub.views import iso
 
 log = logging.getLogger("hub.audit")
 FIELDS = ("id", "action", "actor_agent_id", "subject_type", "subject_id", "detail")
