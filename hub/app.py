@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
@@ -18,24 +16,15 @@ from hub.ai.base import Replier
 from hub.ai.groq import GroqReplier
 from hub.ai.knowledge import CONFIG_POLL, KnowledgeService
 from hub.ai.local import LocalReplier
-from hub.api import agents as agents_api
-from hub.api import analytics as analytics_api
-from hub.api import data_rights as data_rights_api
-from hub.api import integrations as integrations_api
-from hub.api import knowledge as knowledge_api
-from hub.api import pages, webhooks
-from hub.api import routes as api
-from hub.api import verify as verify_api
 from hub.api.errors import HANDLERS
-from hub.bus import Bus, make_bus
+from hub.api.routes import ROUTES, SOCKETS
+from hub.bus import make_bus
 from hub.channels.inbound import InboundService
 from hub.channels.integrations import IntegrationService
 from hub.channels.kapso_whatsapp import KapsoSender
-from hub.channels.outbox import Outbox
+from hub.channels.outbox import Outbox, Sender
 from hub.channels.twilio_sms import TwilioSender
-from hub.connections.agent import agent_endpoint
 from hub.connections.registry import Registry
-from hub.connections.widget import widget_endpoint
 from hub.conversations.service import ConversationService
 from hub.conversations.visitors import VisitorService
 from hub.persistence.db import Database
@@ -45,95 +34,82 @@ from hub.runtime.crypto import Vault
 from hub.runtime.periodic import Periodic
 from hub.runtime.ratelimit import HttpRateLimit, Limiter, WidgetLimits
 from hub.settings import Settings
+from hub.state import Hub
 from hub.workspace import retention
-from hub.workspace.companies import demo_widget_key
+from hub.workspace.agents import AgentService
 
 log = logging.getLogger("hub")
 
 
-@dataclass
-class Hub:
-    """Everything a request or a socket needs, built by the lifespan."""
-
-    settings: Settings
-    db: Database
-    bus: Bus
-    registry: Registry
-    conversations: ConversationService
-    visitors: VisitorService
-    integrations: IntegrationService
-    inbound: InboundService
-    outbox: Outbox
-    knowledge: KnowledgeService
-    assistant: Assistant
-    widget_limits: WidgetLimits
-
-    async def demo_widget_key(self) -> str | None:
-        """The demo company's widget key, when `hub serve --demo` has seeded it."""
-        return await demo_widget_key(self.db)
-
-
 @contextlib.asynccontextmanager
 async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
-    """Connect to the database and the bus; close both on the way out."""
+    """Build every service of the process, start it, and close it all on the way out."""
     if settings.is_sqlite:
         await upgrade(settings.database_url)  # a laptop needs no separate migrate step
-    db = Database(settings.database_url)
-    db.start()
-    bus = make_bus(settings.redis_url)
-    registry = Registry(bus)
-    conversations = ConversationService(db, bus)
-    integrations = IntegrationService(db, Vault(settings.secret_key, settings.previous_secret_keys))
-    outbox = Outbox(
-        conversations,
-        integrations,
-        {
-            "twilio": TwilioSender(settings.twilio_api_url),
-            "kapso": KapsoSender(settings.kapso_api_url),
-        },
-        status_callback=settings.public_url + "/webhooks/twilio/status",
-    )
-    knowledge = KnowledgeService(db)
-    replier = make_replier(settings)
-    assistant = Assistant(conversations, knowledge, replier)
+    hub = build_hub(settings)
+    replier = hub.assistant.replier
     schedules = [
-        Periodic("retention", settings.retention_interval, lambda: retention.sweep(db)),
-        Periodic("ai-settings-poll", CONFIG_POLL, knowledge.forget_changed),
+        Periodic("retention", settings.retention_interval, lambda: retention.sweep(hub.db)),
+        Periodic("ai-settings-poll", CONFIG_POLL, hub.knowledge.forget_changed),
         Periodic("gc-full-collections", CHECK_INTERVAL, FullCollections().tick),
     ]
-    await bus.start()
-    await outbox.start()
+    hub.db.start()
+    await hub.bus.start()
+    await hub.outbox.start()
     for schedule in schedules:
         schedule.start()
     tune_collector()
     try:
-        yield Hub(
-            settings,
-            db,
-            bus,
-            registry,
-            conversations,
-            VisitorService(conversations),
-            integrations,
-            InboundService(conversations),
-            outbox,
-            knowledge,
-            assistant,
-            WidgetLimits(
-                settings.widget_connects_per_ip,
-                settings.widget_connects_per_company,
-                settings.widget_messages_per_ip,
-            ),
-        )
+        yield hub
     finally:
         for schedule in schedules:
             await schedule.close()
-        await assistant.close()
+        await hub.assistant.close()
         await _close_replier(replier)
-        await outbox.close()
-        await conversations.close()
-        await bus.close()
-        await db.close()
+        await hub.outbox.close()
+        await hub.conversations.close()
+        await hub.bus.close()
+        await hub.db.close()
+
+
+def build_hub(settings: Settings) -> Hub:
+    """Every service, and every hook between them, wired here in one place."""
+    db = Database(settings.database_url)
+    bus = make_bus(settings.redis_url)
+    conversations = ConversationService(db, bus)
+    integrations = IntegrationService(db, Vault(settings.secret_key, settings.previous_secret_keys))
+    senders: dict[str, Sender] = {
+        "twilio": TwilioSender(settings.twilio_api_url),
+        "kapso": KapsoSender(settings.kapso_api_url),
+    }
+    callback = settings.public_url + "/webhooks/twilio/status"
+    outbox = Outbox(conversations, integrations, senders, status_callback=callback)
+    knowledge = KnowledgeService(db)
+    assistant = Assistant(conversations, knowledge, make_replier(settings))
+    # The hooks: conversations call out through these, so nothing below imports what is above.
+    conversations.on_queued = outbox.notify  # an SMS or WhatsApp reply waits to be sent
+    conversations.can_send = outbox.can_send  # the company has the provider account
+    conversations.on_inbound = assistant.on_inbound  # a visitor or contact wrote: AI's turn
+    limits = WidgetLimits(
+        settings.widget_connects_per_ip,
+        settings.widget_connects_per_company,
+        settings.widget_messages_per_ip,
+    )
+    return Hub(
+        settings=settings,
+        db=db,
+        bus=bus,
+        registry=Registry(bus),
+        conversations=conversations,
+        visitors=VisitorService(conversations),
+        integrations=integrations,
+        inbound=InboundService(conversations),
+        outbox=outbox,
+        knowledge=knowledge,
+        assistant=assistant,
+        agents=AgentService(db, conversations.publisher, settings),
+        widget_limits=limits,
+    )
 
 
 def make_replier(settings: Settings) -> Replier:
@@ -158,32 +134,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
             app.state.hub = hub
             yield
 
-    routes = [
-        *api.routes,
-        *integrations_api.routes,
-        *knowledge_api.routes,
-        *pages.routes,
-        *analytics_api.routes,
-        *agents_api.routes,
-        *verify_api.routes,
-        *data_rights_api.routes,
-        *webhooks.routes,
-        *(WebSocketRoute(path, endpoint) for path, endpoint in SOCKETS.items()),
-    ]
     limits = Middleware(
         HttpRateLimit,
         api=Limiter(*resolved.api_calls_per_ip),
         webhooks=Limiter(*resolved.webhooks_per_ip),
     )
     return HubApp(
-        routes=routes, lifespan=lifespan, exception_handlers=HANDLERS, middleware=[limits]
+        routes=ROUTES, lifespan=lifespan, exception_handlers=HANDLERS, middleware=[limits]
     )
-
-
-SOCKETS: dict[str, Callable[[WebSocket], Awaitable[None]]] = {
-    "/ws/widget": widget_endpoint,
-    "/ws/agent": agent_endpoint,
-}
 
 
 class HubApp(Starlette):

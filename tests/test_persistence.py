@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import inspect, select
 
 from hub.bus import MemoryBus
-from hub.conversations.service import ConversationService, NotFound, Outgoing
+from hub.conversations.append import Outgoing
+from hub.conversations.service import ConversationService
 from hub.conversations.visitors import Visitor, VisitorContext, VisitorService
+from hub.errors import NotFound
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade

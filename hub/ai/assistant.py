@@ -15,15 +15,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
-
-from hub import events
-from hub.ai import prompts
+from hub.ai import leads, prompts
 from hub.ai.base import Piece, Prompt, Replier, ReplierError, ToolCall
 from hub.ai.knowledge import KnowledgeService
-from hub.channels.phones import BadPhone, e164
-from hub.conversations.service import ConversationService, Outgoing, Refused
-from hub.events import Event
+from hub.conversations.append import Outgoing
+from hub.conversations.handoff import Handoff, State, ai_answers
+from hub.conversations.service import ConversationService, Refused
 from hub.persistence import repository as repo
 from hub.persistence.models import new_id
 
@@ -75,7 +72,6 @@ class Assistant:
         self._running: dict[str, asyncio.Task[None]] = {}
         self._again: set[str] = set()
         self._closing = False
-        conversations.on_inbound = self.on_inbound
 
     def on_inbound(self, company_id: str, conversation_id: str) -> None:
         """A visitor or contact wrote: reply, or reply again after the current reply."""
@@ -118,7 +114,7 @@ class Assistant:
         if not config.enabled:
             return
         conv = await self.conversations.require(company_id, conversation_id)
-        if conv.handled_by != "ai":
+        if not ai_answers(State.of(conv)):
             return
         try:
             await self.conversations.check_can_send(company_id, conv)
@@ -146,13 +142,13 @@ class Assistant:
             log.warning("AI reply in %s failed: %s", reply.conversation_id, exc)
             await self._check(reply)  # a human who took over meanwhile gets no apology
             await self._save(reply, SORRY)
-            await self.conversations.set_state(
-                reply.company_id, reply.conversation_id, needs_human=True
+            await self.conversations.handoff(
+                reply.company_id, reply.conversation_id, Handoff.AI_FAILED
             )
             return
         if reply.handoff is not None:
-            await self.conversations.set_state(
-                reply.company_id, reply.conversation_id, needs_human=True, handled_by="human"
+            await self.conversations.handoff(
+                reply.company_id, reply.conversation_id, Handoff.AI_HANDS_OFF
             )
 
     async def _prompt(self, reply: Reply, config: Any) -> Prompt:
@@ -189,19 +185,16 @@ class Assistant:
         if not reply.pending:
             return
         await self._check(reply)
-        data = {
-            "conversation_id": reply.conversation_id,
-            "reply_id": reply.reply_id,
-            "index": reply.index,
-            "text": reply.pending,
-        }
+        data = {"reply_id": reply.reply_id, "index": reply.index, "text": reply.pending}
         reply.parts.append(reply.pending)
         reply.pending, reply.index, reply.flushed_at = "", reply.index + 1, time.monotonic()
-        await self.conversations.bus.publish(self._event(reply, events.AI_DELTA, data))
+        await self.conversations.publisher.ai_delta(
+            reply.company_id, reply.conversation_id, reply.channel, data
+        )
 
     async def _check(self, reply: Reply) -> None:
         conv = await self.conversations.require(reply.company_id, reply.conversation_id)
-        if conv.handled_by != "ai":
+        if not ai_answers(State.of(conv)):
             raise Stopped
 
     async def _save(self, reply: Reply, text: str) -> None:
@@ -222,17 +215,8 @@ class Assistant:
             self.conversations.on_queued(reply.reply_id)
 
     async def _typing(self, reply: Reply, active: bool) -> None:
-        data = {"conversation_id": reply.conversation_id, "sender": "ai", "active": active}
-        await self.conversations.bus.publish(self._event(reply, events.TYPING, data))
-
-    @staticmethod
-    def _event(reply: Reply, type_: str, data: dict[str, Any]) -> Event:
-        return Event.build(
-            type_,
-            reply.company_id,
-            data,
-            conversation_id=reply.conversation_id,
-            to_widget=reply.channel == "widget",
+        await self.conversations.typing(
+            reply.company_id, reply.conversation_id, "ai", active, reply.channel
         )
 
     async def _tool(self, reply: Reply, call: ToolCall) -> None:
@@ -250,48 +234,12 @@ class Assistant:
 
     async def _capture_lead(self, reply: Reply, args: dict[str, str]) -> None:
         conv = await self.conversations.require(reply.company_id, reply.conversation_id)
-        table = repo.contacts
-        async with self.db.write() as conn:
-            contact = await repo.contact(conn, reply.company_id, conv.contact_id)
-            assert contact is not None
-            lead = {**(contact.lead or {})}
-            lead.update({k: args[k] for k in ("need", "budget", "timeline") if k in args})
-            values: dict[str, Any] = {"lead": lead}
-            for key in ("name", "email"):
-                if key in args:
-                    values[key] = args[key]
-            phone = _phone(args.get("phone"))
-            if phone and not contact.phone and not await _phone_taken(conn, reply, phone):
-                values["phone"] = phone
-            await conn.execute(update(table).where(table.c.id == contact.id).values(**values))
+        await leads.record_lead(self.db, reply.company_id, conv.contact_id, args)
         await self.conversations.publish_conversation(reply.company_id, reply.conversation_id)
 
     async def _request_appointment(self, reply: Reply, args: dict[str, str]) -> None:
         conv = await self.conversations.require(reply.company_id, reply.conversation_id)
-        fields = {k: args.get(k) for k in ("name", "email", "phone", "notes")}
-        async with self.db.write() as conn:
-            await conn.execute(
-                repo.appointments.insert().values(
-                    id=new_id(),
-                    company_id=reply.company_id,
-                    contact_id=conv.contact_id,
-                    conversation_id=reply.conversation_id,
-                    requested_slot=args["requested_slot"][:200],
-                    **fields,
-                )
-            )
+        await leads.request_appointment(
+            self.db, reply.company_id, conv.contact_id, reply.conversation_id, args
+        )
         await self.conversations.publish_conversation(reply.company_id, reply.conversation_id)
-
-
-def _phone(raw: str | None) -> str | None:
-    try:
-        return e164(raw) if raw else None
-    except BadPhone:
-        return None
-
-
-async def _phone_taken(conn: Any, reply: Reply, phone: str) -> bool:
-    """Another contact of the company already has this number (it is unique per company)."""
-    table = repo.contacts
-    stmt = select(table.c.id).where(table.c.company_id == reply.company_id, table.c.phone == phone)
-    return (await conn.execute(stmt)).first() is not None

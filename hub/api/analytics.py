@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Route
 
 from hub.api.errors import ApiError
-from hub.api.routes import agent_of
+from hub.api.requests import agent_of
+from hub.state import hub_of
 from hub.workspace import analytics
 
 
@@ -22,7 +22,4 @@ async def get_analytics(request: Request) -> JSONResponse:
         days = analytics.parse_range(params.get("from"), params.get("to"), params.get("tz"))
     except analytics.RangeError as exc:
         raise ApiError(400, "bad_request", str(exc)) from None
-    return JSONResponse(await analytics.report(request.app.state.hub.db, agent.company_id, days))
-
-
-routes: list[BaseRoute] = [Route("/api/analytics", get_analytics, methods=["GET"])]
+    return JSONResponse(await analytics.report(hub_of(request).db, agent.company_id, days))

@@ -5,13 +5,11 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import BaseRoute, Route
 
 from hub.api.errors import ApiError
-from hub.api.knowledge import owner_of
-from hub.api.routes import agent_of, json_body
+from hub.api.requests import agent_of, json_body, owner_of
 from hub.channels.phones import BadPhone
-from hub.events import AGENT_REVOKED, Event
+from hub.state import hub_of
 from hub.workspace import audit, data_rights
 
 
@@ -27,8 +25,7 @@ async def audit_log(request: Request) -> JSONResponse:
     """Owners: the company's latest audit records (`?limit=`, at most 500), newest first."""
     owner = await owner_of(request)
     limit = _limit(request.query_params.get("limit", "100"))
-    async with request.app.state.hub.db.read() as conn:
-        records = await audit.recent(conn, owner.company_id, limit)
+    records = await audit.recent_records(hub_of(request).db, owner.company_id, limit)
     return JSONResponse({"records": records})
 
 
@@ -40,7 +37,7 @@ def _limit(raw: str) -> int:
 
 async def export_company(request: Request) -> Response:
     agent = await agent_of(request)
-    hub = request.app.state.hub
+    hub = hub_of(request)
     if not await data_rights.company_exists(hub.db, agent.company_id):
         raise ApiError(404, "not_found", "no such company")
     body = data_rights.export_company(hub.db, hub.integrations, agent.company_id)
@@ -54,7 +51,7 @@ async def export_company(request: Request) -> Response:
 async def export_contact(request: Request) -> Response:
     agent = await agent_of(request)
     contact_id = request.path_params["contact_id"]
-    data = await data_rights.export_contact(request.app.state.hub.db, agent.company_id, contact_id)
+    data = await data_rights.export_contact(hub_of(request).db, agent.company_id, contact_id)
     if data is None:
         raise ApiError(404, "not_found", "no such contact")
     return JSONResponse(
@@ -69,7 +66,7 @@ async def correct_contact(request: Request) -> Response:
     changes = {name: getattr(body, name) for name in body.model_fields_set}
     try:
         contact = await data_rights.correct_contact(
-            request.app.state.hub.db, agent.company_id, request.path_params["contact_id"], changes
+            hub_of(request).db, agent.company_id, request.path_params["contact_id"], changes
         )
     except BadPhone as exc:
         raise ApiError(400, "bad_request", str(exc)) from None
@@ -81,11 +78,9 @@ async def correct_contact(request: Request) -> Response:
 
 
 async def erase_contact(request: Request) -> Response:
-    agent = await agent_of(request)
-    if not agent.is_owner:
-        raise ApiError(403, "forbidden", "only an owner may erase a contact")
+    agent = await owner_of(request, "erase a contact")
     erased = await data_rights.erase_contact(
-        request.app.state.hub.db,
+        hub_of(request).db,
         agent.company_id,
         request.path_params["contact_id"],
         agent_id=agent.agent_id,
@@ -97,20 +92,8 @@ async def erase_contact(request: Request) -> Response:
 
 async def erase_company(request: Request) -> Response:
     """Owners only: everything of the company goes; every agent socket of it closes 4401."""
-    agent = await agent_of(request)
-    if not agent.is_owner:
-        raise ApiError(403, "forbidden", "only an owner may erase the company")
-    hub = request.app.state.hub
+    agent = await owner_of(request, "erase the company")
+    hub = hub_of(request)
     await data_rights.erase_company(hub.db, agent.company_id, agent_id=agent.agent_id)
-    await hub.bus.publish(Event.build(AGENT_REVOKED, agent.company_id, {"agent_id": "*"}))
+    await hub.conversations.publisher.agent_revoked(agent.company_id, "*")
     return Response(status_code=204)
-
-
-routes: list[BaseRoute] = [
-    Route("/api/company", erase_company, methods=["DELETE"]),
-    Route("/api/audit", audit_log, methods=["GET"]),
-    Route("/api/export", export_company, methods=["GET"]),
-    Route("/api/contacts/{contact_id}/export", export_contact, methods=["GET"]),
-    Route("/api/contacts/{contact_id}", correct_contact, methods=["PATCH"]),
-    Route("/api/contacts/{contact_id}", erase_contact, methods=["DELETE"]),
-]

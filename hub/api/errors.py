@@ -1,37 +1,55 @@
-"""Errors over HTTP: a status with `{"error": {"code", "message"}}`."""
+"""Errors over HTTP: a status with `{"error": {"code", "message"}}`.
+
+Any `HubError` raised below a handler (a refused reply, an unknown conversation, a failed
+phone check) is answered here by its code; handlers raise `ApiError` for HTTP's own cases.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.persistence.db import database_unavailable
+from hub.errors import HubError
+from hub.persistence.db import STORAGE_ERRORS, database_unavailable
 
 log = logging.getLogger("hub.api")
 
 RETRY_AFTER = "5"  # seconds, on a 503 while the database is unreachable
 
+# The status of each HubError code; a code not listed is a refusal of the request as it
+# stands (opted_out, window_closed, not_configured): 409.
+STATUSES = {
+    "bad_request": 400,
+    "bad_phone": 400,
+    "wrong_code": 400,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "rate_limited": 429,
+    "provider_error": 502,
+}
 
-class ApiError(Exception):
+
+class ApiError(HubError):
+    """An HTTP answer with its own status."""
+
     def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(code, message)
         self.status = status
-        self.code = code
-        self.message = message
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
-async def api_error(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.code, exc.message)
+async def hub_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HubError)
+    status = exc.status if isinstance(exc, ApiError) else STATUSES.get(exc.code, 409)
+    return error_response(status, exc.code, exc.message)
 
 
 async def http_error(_request: Request, exc: Exception) -> Response:
@@ -55,13 +73,11 @@ async def internal_error(_request: Request, exc: Exception) -> Response:
     return error_response(500, "internal", "the hub could not handle this request")
 
 
-# DBAPIError and OSError get their own handler so that a 503 is not also re-raised to the
-# server (Starlette re-raises whatever reaches the catch-all `Exception` handler).
+# Storage errors get their own handler so that a 503 is not also re-raised to the server
+# (Starlette re-raises whatever reaches the catch-all `Exception` handler).
 HANDLERS = {
-    ApiError: api_error,
+    HubError: hub_error,
     HTTPException: http_error,
-    DBAPIError: storage_error,
-    OSError: storage_error,
-    PoolTimeout: storage_error,
+    **dict.fromkeys(STORAGE_ERRORS, storage_error),
     Exception: internal_error,
 }

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, field_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from hub.api.errors import ApiError
-from hub.api.routes import agent_of, json_body
+from hub.api.requests import agent_of, json_body, owner_of
 from hub.channels.integrations import AddressTaken
 from hub.channels.phones import BadPhone, e164
+from hub.state import hub_of
 
 Str = Field(min_length=1, max_length=200)
 
@@ -48,25 +48,17 @@ def _provider(request: Request) -> str:
 async def get_integration(request: Request) -> JSONResponse:
     agent = await agent_of(request)
     provider = _provider(request)
-    shown = await request.app.state.hub.integrations.get(agent.company_id, provider)
+    shown = await hub_of(request).integrations.get(agent.company_id, provider)
     return JSONResponse(shown or {"provider": provider, "configured": False})
 
 
 async def put_integration(request: Request) -> JSONResponse:
-    agent = await agent_of(request)
+    agent = await owner_of(request, "change integrations")
     provider = _provider(request)
-    if not agent.is_owner:
-        raise ApiError(403, "forbidden", "only an owner may change integrations")
     body = await json_body(request, BODIES[provider])
-    service = request.app.state.hub.integrations
+    service = hub_of(request).integrations
     try:
         shown = await service.put(agent.company_id, provider, body.model_dump())
     except AddressTaken:
         raise ApiError(409, "conflict", "another company already uses this number") from None
     return JSONResponse(shown)
-
-
-routes = [
-    Route("/api/integrations/{provider}", get_integration, methods=["GET"]),
-    Route("/api/integrations/{provider}", put_integration, methods=["PUT"]),
-]

@@ -9,16 +9,13 @@ import dataclasses
 from typing import Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
+from hub.ai import leads
 from hub.api.errors import ApiError
-from hub.api.routes import agent_of, json_body
-from hub.conversations.views import iso
-from hub.identity.tokens import AgentIdentity
-from hub.persistence import repository as repo
+from hub.api.requests import agent_of, json_body, owner_of
+from hub.state import hub_of
 
 
 class CompanyBody(BaseModel):
@@ -47,15 +44,8 @@ class AiBody(BaseModel):
     max_tokens: int = Field(default=400, ge=16, le=4096)
 
 
-async def owner_of(request: Request) -> AgentIdentity:
-    agent = await agent_of(request)
-    if not agent.is_owner:
-        raise ApiError(403, "forbidden", "only an owner may change this")
-    return agent
-
-
 async def company(request: Request) -> JSONResponse:
-    service = request.app.state.hub.knowledge
+    service = hub_of(request).knowledge
     if request.method == "GET":
         agent = await agent_of(request)
         return JSONResponse(await service.profile(agent.company_id))
@@ -69,7 +59,7 @@ async def company(request: Request) -> JSONResponse:
 
 
 async def qa(request: Request) -> JSONResponse:
-    service = request.app.state.hub.knowledge
+    service = hub_of(request).knowledge
     if request.method == "GET":
         agent = await agent_of(request)
         pairs = await service.pairs(agent.company_id)
@@ -84,7 +74,7 @@ async def qa(request: Request) -> JSONResponse:
 
 async def delete_qa(request: Request) -> Response:
     agent = await owner_of(request)
-    if not await request.app.state.hub.knowledge.delete_pair(
+    if not await hub_of(request).knowledge.delete_pair(
         agent.company_id, request.path_params["pair_id"]
     ):
         raise ApiError(404, "not_found", "no such Q&A pair")
@@ -92,7 +82,7 @@ async def delete_qa(request: Request) -> Response:
 
 
 async def ai_settings(request: Request) -> JSONResponse:
-    service = request.app.state.hub.knowledge
+    service = hub_of(request).knowledge
     if request.method == "GET":
         agent = await agent_of(request)
         config = await service.ai_config(agent.company_id)
@@ -105,26 +95,5 @@ async def ai_settings(request: Request) -> JSONResponse:
 
 async def appointments(request: Request) -> JSONResponse:
     agent = await agent_of(request)
-    table = repo.appointments
-    stmt = (
-        select(table)
-        .where(table.c.company_id == agent.company_id)
-        .order_by(table.c.created_at.desc())
-    )
-    async with request.app.state.hub.db.read() as conn:
-        rows = (await conn.execute(stmt)).all()
-    fields = ("id", "contact_id", "conversation_id", "requested_slot", "name", "email", "phone")
-    listed = [
-        {**{f: getattr(r, f) for f in fields}, "notes": r.notes, "created_at": iso(r.created_at)}
-        for r in rows
-    ]
+    listed = await leads.appointments(hub_of(request).db, agent.company_id)
     return JSONResponse({"appointments": listed})
-
-
-routes = [
-    Route("/api/company", company, methods=["GET", "PUT"]),
-    Route("/api/qa", qa, methods=["GET", "POST"]),
-    Route("/api/qa/{pair_id}", delete_qa, methods=["DELETE"]),
-    Route("/api/ai-settings", ai_settings, methods=["GET", "PUT"]),
-    Route("/api/appointments", appointments, methods=["GET"]),
-]

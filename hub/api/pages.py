@@ -7,9 +7,9 @@ from importlib import resources
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
 
 from hub.api.errors import ApiError
+from hub.state import hub_of
 
 STATIC = resources.files("hub") / "static"
 TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
@@ -35,16 +35,8 @@ async def inbox(_request: Request) -> HTMLResponse:
 
 async def demo(request: Request) -> HTMLResponse:
     """A sample company page with the demo company's widget on it."""
-    key = await request.app.state.hub.demo_widget_key()
+    key = await hub_of(request).demo_widget_key()
     if key is None:
         raise ApiError(404, "not_found", "start the hub with --demo to seed the demo company")
     page = _read("demo.html").replace("{{WIDGET_KEY}}", html.escape(key, quote=True))
     return HTMLResponse(page)
-
-
-routes = [
-    Route("/widget.js", asset, methods=["GET"], name="widget"),
-    Route("/static/{name}", asset, methods=["GET"]),
-    Route("/inbox", inbox, methods=["GET"]),
-    Route("/demo", demo, methods=["GET"]),
-]

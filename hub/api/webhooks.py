@@ -13,14 +13,14 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from hub.api.errors import ApiError
-from hub.api.routes import has_nul
+from hub.api.requests import has_nul
 from hub.channels import kapso_whatsapp as kapso
 from hub.channels import twilio_sms as twilio
 from hub.channels.base import Inbound, StatusUpdate
 from hub.channels.phones import BadPhone, e164
+from hub.state import hub_of
 
 log = logging.getLogger("hub.webhooks")
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response />'
@@ -49,7 +49,7 @@ def storable(item: Inbound | StatusUpdate) -> None:
 
 def signed_url(request: Request) -> str:
     query = request.url.query
-    public_url: str = request.app.state.hub.settings.public_url
+    public_url: str = hub_of(request).settings.public_url
     return public_url + request.url.path + (f"?{query}" if query else "")
 
 
@@ -58,7 +58,7 @@ async def _twilio_account(request: Request, number_field: str) -> tuple[Any, twi
         params = twilio.parse_form(await request.body())
     except UnicodeDecodeError:
         raise ApiError(400, "bad_request", "the body is not UTF-8 form data") from None
-    hub = request.app.state.hub
+    hub = hub_of(request)
     try:
         number = e164(params.get(number_field, ""))
     except BadPhone:
@@ -82,7 +82,7 @@ async def twilio_sms(request: Request) -> Response:
         storable(message)
     except (KeyError, ValueError, BadPhone) as exc:
         raise ApiError(400, "bad_request", f"unusable message: {exc}") from None
-    await request.app.state.hub.inbound.receive(account.company_id, message)
+    await hub_of(request).inbound.receive(account.company_id, message)
     return Response(TWIML_EMPTY, media_type="text/xml")
 
 
@@ -96,7 +96,7 @@ async def twilio_status(request: Request) -> Response:
     except ValueError as exc:
         raise ApiError(400, "bad_request", f"unusable report: {exc}") from None
     if report is not None:
-        await request.app.state.hub.inbound.status(account.company_id, report)
+        await hub_of(request).inbound.status(account.company_id, report)
     return Response(TWIML_EMPTY, media_type="text/xml")
 
 
@@ -113,7 +113,7 @@ async def kapso_webhook(request: Request) -> Response:
     if len(addresses) != 1 or None in addresses:
         raise ApiError(400, "bad_request", "every event needs the same phone_number_id")
     address = str(addresses.pop())
-    hub = request.app.state.hub
+    hub = hub_of(request)
     account = await hub.integrations.by_address("kapso", address)
     if account is None:
         log.warning("kapso webhook for unknown phone_number_id %s", address)
@@ -144,15 +144,8 @@ async def _kapso_event(
         # Any JSON may arrive here: a member of the wrong type is as unusable as a missing one.
         log.warning("unusable kapso %s event: %r", kind, exc)
         return
-    inbound = request.app.state.hub.inbound
+    inbound = hub_of(request).inbound
     if isinstance(item, Inbound):
         await inbound.receive(company_id, item)
     else:
         await inbound.status(company_id, item)
-
-
-routes = [
-    Route("/webhooks/twilio/sms", twilio_sms, methods=["POST"]),
-    Route("/webhooks/twilio/status", twilio_status, methods=["POST"]),
-    Route("/webhooks/kapso", kapso_webhook, methods=["POST"]),
-]

@@ -7,11 +7,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from hub import events
 from hub.channels.base import STATUS_RANK, Inbound, StatusUpdate
-from hub.conversations.service import Appended, ConversationService, Outgoing
+from hub.conversations.append import Outgoing
+from hub.conversations.service import Appended, ConversationService
 from hub.conversations.views import message_view
-from hub.events import Event
 from hub.persistence import repository as repo
 from hub.persistence.models import new_id, utcnow
 
@@ -35,7 +34,6 @@ class InboundService:
     def __init__(self, conversations: ConversationService) -> None:
         self.conversations = conversations
         self.db = conversations.db
-        self.bus = conversations.bus
 
     async def receive(self, company_id: str, message: Inbound) -> Appended:
         """Find or create the contact and its open conversation, then store the message."""
@@ -137,7 +135,7 @@ class InboundService:
                 conn, update(table).where(table.c.id == row.id).values(**values).returning(*table.c)
             )
         assert updated is not None
-        await publish_update(self.conversations, company_id, message_view(updated))
+        await self.conversations.publisher.message_updated(company_id, message_view(updated))
         return True
 
 
@@ -145,14 +143,3 @@ def _moves_forward(current: str, new: str) -> bool:
     if current == "failed":
         return False
     return STATUS_RANK.get(new, -1) > STATUS_RANK.get(current, -1)
-
-
-async def publish_update(service: ConversationService, company_id: str, message: Any) -> None:
-    """Tell the company's agents a message's status changed."""
-    event = Event.build(
-        events.MESSAGE_UPDATED,
-        company_id,
-        {"message": message},
-        conversation_id=message["conversation_id"],
-    )
-    await service.bus.publish(event)

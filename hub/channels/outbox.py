@@ -21,7 +21,6 @@ from typing import Any, Protocol
 from sqlalchemy import and_, or_, select, update
 
 from hub.channels.base import SendFailed
-from hub.channels.inbound import publish_update
 from hub.channels.integrations import IntegrationService
 from hub.conversations.service import ConversationService
 from hub.conversations.views import message_view
@@ -68,8 +67,6 @@ class Outbox:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._inflight: set[asyncio.Task[None]] = set()
-        conversations.on_queued = self.notify
-        conversations.can_send = self.can_send
 
     async def can_send(self, company_id: str, channel: str) -> bool:
         """Whether the company has the provider account this channel sends through."""
@@ -198,7 +195,9 @@ class Outbox:
         async with self.db.write() as conn:
             row = await repo.one(conn, stmt)
         if row is not None and publish:
-            await publish_update(self.conversations, message.company_id, message_view(row))
+            await self.conversations.publisher.message_updated(
+                message.company_id, message_view(row)
+            )
 
     async def _expire_leases(self) -> None:
         """Sends interrupted by a crash: failed, never resent (see the module docstring)."""

@@ -15,6 +15,7 @@ from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 
 from hub.channels.phones import BadPhone, e164
 from hub.channels.twilio_sms import TRANSPORT_ERRORS, twilio_client
+from hub.errors import HubError
 from hub.settings import Secret, Settings
 
 # Twilio's error codes onto ours: a number Verify will not text, and its abuse limits.
@@ -22,14 +23,9 @@ BAD_PHONE_CODES = {60200, 21211, 21614, 60205}  # invalid To, not SMS-capable, l
 RATE_LIMIT_CODES = {60202, 60203, 20429}  # checks, sends, requests
 
 
-class VerifyFailed(Exception):
+class VerifyFailed(HubError):
     """A verification step that did not succeed; `code` is one of `bad_phone`,
     `rate_limited`, `not_found`, `wrong_code`, `provider_error`."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)

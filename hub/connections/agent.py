@@ -23,7 +23,8 @@ from hub.connections.protocol import (
 from hub.connections.registry import Registry
 from hub.connections.session import Disconnected, Session
 from hub.connections.widget import refuse_nul, unavailable
-from hub.conversations.service import NotFound, Refused
+from hub.conversations.handoff import Handoff
+from hub.errors import HubError
 from hub.events import Event, dumps
 from hub.identity.tokens import AgentIdentity, AuthError, authenticate
 from hub.persistence.db import database_unavailable
@@ -84,10 +85,8 @@ class AgentSession(Session):
         refuse_nul(frame)
         try:
             await self._dispatch(frame)
-        except NotFound:
-            raise FrameError("not_found", "no such conversation in your company") from None
-        except Refused as exc:
-            raise FrameError(exc.code, exc.message) from None
+        except HubError:
+            raise  # answered with an error frame by the session
         except Exception as exc:
             if database_unavailable(exc):
                 raise unavailable(exc) from None
@@ -102,14 +101,16 @@ class AgentSession(Session):
                 if not appended.created:
                     self.send({"type": "message.created", "message": appended.message})
             case Takeover(conversation_id=cid):
-                await self.hub.conversations.set_state(agent.company_id, cid, handled_by="human")
-            case Release(conversation_id=cid):
-                await self.hub.conversations.set_state(
-                    agent.company_id, cid, handled_by="ai", needs_human=False
+                await self.hub.conversations.handoff(
+                    agent.company_id, cid, Handoff.AGENT_TAKES_OVER
                 )
+            case Release(conversation_id=cid):
+                await self.hub.conversations.handoff(agent.company_id, cid, Handoff.AGENT_RELEASES)
             case AgentTyping(conversation_id=cid, active=active):
-                await self.hub.conversations.require(agent.company_id, cid)
-                await self.hub.conversations.typing(agent.company_id, cid, "agent", active)
+                conv = await self.hub.conversations.require(agent.company_id, cid)
+                await self.hub.conversations.typing(
+                    agent.company_id, cid, "agent", active, conv.channel
+                )
             case Ping():
                 self.send({"type": "pong"})
             case Auth():

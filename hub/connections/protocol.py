@@ -7,6 +7,7 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from hub.conversations.service import MAX_TEXT
+from hub.errors import HubError
 
 T = TypeVar("T")
 
@@ -24,13 +25,8 @@ class Close:
     RATE_LIMITED = 4429
 
 
-class FrameError(Exception):
+class FrameError(HubError):
     """A client frame the hub will not act on; answered with an `error` frame."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 class _Frame(BaseModel):

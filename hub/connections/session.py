@@ -21,6 +21,7 @@ from starlette.websockets import WebSocket, WebSocketState
 from hub import events
 from hub.connections.protocol import Close, FrameError, error_frame, parse
 from hub.conversations.service import PAGE_LIMIT
+from hub.errors import HubError
 from hub.events import Event, dumps
 from hub.persistence.db import database_unavailable
 from hub.runtime import metrics
@@ -252,7 +253,7 @@ class Session:
                 continue
             try:
                 await handle(raw)
-            except FrameError as exc:
+            except HubError as exc:  # a refusal of any layer: the socket stays open
                 self.send(error_frame(exc.code, exc.message))
             except Exception:
                 log.exception("frame handling failed")

@@ -101,7 +101,11 @@ class WidgetSession(Session):
                     self.send({"type": "message.created", "message": appended.message})
             case Typing(active=active):
                 await self.conversations.typing(
-                    self.visitor.company_id, self.visitor.conversation_id, "visitor", active
+                    self.visitor.company_id,
+                    self.visitor.conversation_id,
+                    "visitor",
+                    active,
+                    "widget",
                 )
             case Engage():
                 await self.visitors.engage(self.visitor)

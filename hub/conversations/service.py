@@ -7,27 +7,24 @@ any client can catch up from it by `seq`.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub import events
 from hub.bus import Bus
-from hub.conversations.views import conversation_view, message_view, new_conversation_view
-from hub.events import Event
+from hub.conversations.append import Appender, Outgoing
+from hub.conversations.handoff import Handoff, State, changes, target
+from hub.conversations.publish import Publisher
+from hub.conversations.views import conversation_view, message_view
+from hub.errors import HubError, NotFound
 from hub.identity.tokens import AgentIdentity
 from hub.persistence import repository as repo
 from hub.persistence.batch import DayTotals
 from hub.persistence.db import Database
-from hub.persistence.group_commit import GroupCommit, NewConversation, Request
+from hub.persistence.group_commit import NewConversation
 from hub.persistence.models import utcnow
-from hub.runtime import metrics
 
 MAX_TEXT = 4000  # characters in one message, on every surface
 INBOX_LIMIT = 200
@@ -41,40 +38,8 @@ async def _always(_company_id: str, _channel: str) -> bool:
     return True
 
 
-class NotFound(LookupError):
-    """No such conversation in the caller's company."""
-
-
-class Refused(Exception):
+class Refused(HubError):
     """The conversation's channel may not carry this message now (`code` says why)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """A message to append: who says what on which channel."""
-
-    channel: str
-    direction: str
-    sender: str
-    text: str
-    status: str
-    client_id: str | None = None
-    provider_id: str | None = None
-    agent_id: str | None = None
-    type: str = "text"
-    attachments: list[dict[str, Any]] | None = None
-    id: str | None = None  # chosen by the caller: an AI reply's id is its reply_id
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-
-    def columns(self) -> dict[str, Any]:
-        """The message's columns (without an id when none was chosen)."""
-        return {k: v for k, v in self.__dict__.items() if v is not None or k != "id"}
 
 
 @dataclass(frozen=True)
@@ -92,8 +57,9 @@ class ConversationService:
 
     def __init__(self, db: Database, bus: Bus) -> None:
         self.db = db
-        self.bus = bus
-        self.group = GroupCommit(db)
+        self.publisher = Publisher(bus)
+        self.appender = Appender(db)
+        # The hooks below are wired by hub.app.open_hub, in one block.
         # Told the id of every outbound message queued for a provider (the outbox).
         self.on_queued: Callable[[str], None] = lambda _message_id: None
         # Asked (company_id, channel) whether a provider account exists to send through.
@@ -103,7 +69,7 @@ class ConversationService:
 
     async def close(self) -> None:
         """Release the group commit's own database connection."""
-        await self.group.close()
+        await self.appender.close()
 
     # -- writes -------------------------------------------------------------------------
 
@@ -123,87 +89,16 @@ class ConversationService:
         `changes` are applied to the conversation in the same transaction; the batched path
         may also count `engage_visit` as engaged in it (see `Appended.engage_handled`).
         """
-        started = time.perf_counter()
-        if not changes and out.provider_id is None:
-            request = Request(company_id, conversation_id, out.columns(), new, engage_visit)
-            grouped = await self._append_grouped(request)
-            if grouped is not None:
-                metrics.append_seconds.observe(time.perf_counter() - started)
-                return grouped
-        appended = await self._append_carefully(company_id, conversation_id, out, changes, new)
-        metrics.append_seconds.observe(time.perf_counter() - started)
-        return appended
-
-    async def _append_carefully(
-        self,
-        company_id: str,
-        conversation_id: str,
-        out: Outgoing,
-        changes: dict[str, Any] | None,
-        new: NewConversation | None,
-    ) -> Appended:
-        """One message in its own transaction, retried when a concurrent writer wins a key."""
-        for attempt in range(3):
-            try:
-                row, created, fresh = await self._append_once(
-                    company_id, conversation_id, out, changes or {}, new
-                )
-                break
-            except IntegrityError:
-                # A concurrent writer won a unique key (client_id, provider id or a first
-                # message creating the conversation); the next attempt finds its row.
-                if attempt == 2:
-                    raise
-        message = message_view(row)
-        if created:
-            await self._publish_message(company_id, message)
-            if fresh or changes:
+        written = await self.appender.append(
+            company_id, conversation_id, out, changes or {}, new, engage_visit
+        )
+        if written.created:
+            await self.publisher.message_created(company_id, written.message)
+            if written.new_conversation is not None:
+                await self.publisher.conversation_updated(company_id, written.new_conversation)
+            elif written.conversation_changed:
                 await self.publish_conversation(company_id, conversation_id)
-        return Appended(message, created)
-
-    async def _append_grouped(self, request: Request) -> Appended | None:
-        """The hot path: written with whatever else is waiting (None: take the careful one)."""
-        stored = await self.group.append(request)
-        if stored is None:
-            return None
-        message = message_view(SimpleNamespace(**stored.row))
-        await self._publish_message(request.company_id, message)
-        if stored.conversation is not None and request.new is not None:
-            view = new_conversation_view(stored.conversation, request.new.shown, stored.row)
-            await self._publish_conversation_view(request.company_id, view)
-        return Appended(message, True, request.engage_visit is not None, stored.engaged)
-
-    async def _append_once(
-        self,
-        company_id: str,
-        conversation_id: str,
-        out: Outgoing,
-        changes: dict[str, Any],
-        new: NewConversation | None,
-    ) -> tuple[Row[Any], bool, bool]:
-        async with self.db.write() as conn:
-            existing = await self._existing(conn, company_id, conversation_id, out)
-            if existing is not None:
-                return existing, False, False
-            # The UPDATE takes the conversation's row lock: concurrent writers queue here,
-            # and a concurrent duplicate then fails its unique key and retries (above).
-            seq = await repo.next_seq(conn, company_id, conversation_id, **changes)
-            fresh = seq is None
-            if seq is None:
-                if new is None:
-                    raise NotFound(conversation_id)
-                await repo.insert_contact(conn, **new.contact)
-                await repo.insert_conversation(conn, **new.conversation)
-                seq = await repo.next_seq(conn, company_id, conversation_id, **changes)
-                assert seq is not None
-            row = await repo.insert_message(
-                conn,
-                company_id=company_id,
-                conversation_id=conversation_id,
-                seq=seq,
-                **out.columns(),
-            )
-            return row, True, fresh
+        return Appended(written.message, written.created, written.engage_handled, written.engaged)
 
     async def agent_reply(
         self, agent: AgentIdentity, conversation_id: str, client_id: str | None, text: str
@@ -219,8 +114,8 @@ class ConversationService:
         out = Outgoing(
             conv.channel, "outbound", "agent", text, status, client_id, agent_id=agent.agent_id
         )
-        changes = {} if conv.handled_by == "human" else {"handled_by": "human"}
-        appended = await self.append(agent.company_id, conversation_id, out, changes=changes)
+        handoff = changes(Handoff.AGENT_REPLIES, State.of(conv))
+        appended = await self.append(agent.company_id, conversation_id, out, changes=handoff)
         if appended.created and status == "queued":
             self.on_queued(appended.message["id"])
         return appended
@@ -242,38 +137,21 @@ class ConversationService:
                     "the WhatsApp 24-hour window is closed: only templates may be sent",
                 )
 
-    @staticmethod
-    async def _existing(
-        conn: AsyncConnection, company_id: str, conversation_id: str, out: Outgoing
-    ) -> Row[Any] | None:
-        """The message this one repeats (same client_id, or same provider message id)."""
-        if out.client_id is not None:
-            return await repo.message_by_client_id(conn, conversation_id, out.client_id)
-        if out.provider_id is not None:
-            return await repo.message_by_provider_id(conn, company_id, out.channel, out.provider_id)
-        return None
-
-    async def set_state(self, company_id: str, conversation_id: str, **values: Any) -> None:
-        """Change handled_by / needs_human / status and tell the company's agents."""
+    async def handoff(self, company_id: str, conversation_id: str, transition: Handoff) -> None:
+        """Apply one bot/human transition (hub.conversations.handoff) and tell the agents."""
         async with self.db.write() as conn:
-            row = await repo.update_conversation(conn, company_id, conversation_id, **values)
+            row = await repo.update_conversation(
+                conn, company_id, conversation_id, **target(transition)
+            )
         if row is None:
-            raise NotFound(conversation_id)
+            raise NotFound()
         await self.publish_conversation(company_id, conversation_id)
 
     async def typing(
-        self, company_id: str, conversation_id: str, sender: str, active: bool
+        self, company_id: str, conversation_id: str, sender: str, active: bool, channel: str
     ) -> None:
         """Tell the company's agents (and, unless the visitor types, the widget)."""
-        data = {"conversation_id": conversation_id, "sender": sender, "active": active}
-        event = Event.build(
-            events.TYPING,
-            company_id,
-            data,
-            conversation_id=conversation_id,
-            to_widget=sender != "visitor",
-        )
-        await self.bus.publish(event)
+        await self.publisher.typing(company_id, conversation_id, sender, active, channel=channel)
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -281,7 +159,7 @@ class ConversationService:
         async with self.db.read() as conn:
             row = await repo.conversation(conn, company_id, conversation_id)
         if row is None:
-            raise NotFound(conversation_id)
+            raise NotFound()
         return row
 
     async def inbox(
@@ -311,27 +189,8 @@ class ConversationService:
 
     # -- publishing ----------------------------------------------------------------------
 
-    async def _publish_message(self, company_id: str, message: dict[str, Any]) -> None:
-        metrics.messages.labels(message["channel"], message["sender"]).inc()
-        event = Event.build(
-            events.MESSAGE_CREATED,
-            company_id,
-            {"message": message},
-            conversation_id=message["conversation_id"],
-            to_widget=message["channel"] == "widget",
-        )
-        await self.bus.publish(event)
-
     async def publish_conversation(self, company_id: str, conversation_id: str) -> None:
+        """Publish the conversation's current inbox view (read fresh)."""
         views = await self.inbox(company_id, 1, (conversation_id,))
         if views:
-            await self._publish_conversation_view(company_id, views[0])
-
-    async def _publish_conversation_view(self, company_id: str, view: dict[str, Any]) -> None:
-        event = Event.build(
-            events.CONVERSATION_UPDATED,
-            company_id,
-            {"conversation": view},
-            conversation_id=view["id"],
-        )
-        await self.bus.publish(event)
+            await self.publisher.conversation_updated(company_id, views[0])

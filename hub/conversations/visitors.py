@@ -10,10 +10,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub import events
-from hub.conversations.service import Appended, ConversationService, Outgoing
+from hub.conversations.append import Outgoing
+from hub.conversations.service import Appended, ConversationService
 from hub.conversations.useragent import describe
-from hub.events import Event
 from hub.persistence import repository as repo
 from hub.persistence.group_commit import NewConversation
 from hub.persistence.models import new_id
@@ -58,7 +57,7 @@ class VisitorService:
     def __init__(self, conversations: ConversationService) -> None:
         self.conversations = conversations
         self.db = conversations.db
-        self.bus = conversations.bus
+        self.publisher = conversations.publisher
 
     async def hello(
         self, company_id: str, visit_id: str, session_token: str | None, ctx: VisitorContext
@@ -175,12 +174,9 @@ class VisitorService:
     async def _publish_stats(self, company_id: str, stats: Any) -> None:
         if stats is None:
             return
-        data = {
-            "day": stats.day.isoformat(),
-            "visits": stats.visits,
-            "engaged_visits": stats.engaged_visits,
-        }
-        await self.bus.publish(Event.build(events.STATS_UPDATED, company_id, data))
+        await self.publisher.stats_updated(
+            company_id, stats.day, stats.visits, stats.engaged_visits
+        )
 
 
 def _clip(value: str | None, limit: int) -> str | None:

@@ -28,6 +28,11 @@ _ENTER_TENANT = text(
 _UNAVAILABLE_CLASSES = ("08", "57")
 
 
+# What a failing database raises (storage errors): `database_unavailable` tells which of them
+# a retry may cure. The HTTP API maps these classes without knowing SQLAlchemy.
+STORAGE_ERRORS: tuple[type[BaseException], ...] = (DBAPIError, OSError, PoolTimeout)
+
+
 def database_unavailable(exc: BaseException) -> bool:
     """The database could not be reached: connecting failed (refused, reset, timed out), the
     connection broke, the server is going down, or the pool waited in vain for a connection.

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.conversations.views import iso
 from hub.persistence import repository as repo
+from hub.persistence.db import Database
 from hub.persistence.models import new_id, utcnow
 
 log = logging.getLogger("hub.audit")
@@ -55,7 +56,7 @@ def view(row: Any) -> dict[str, Any]:
     return shown | {"created_at": iso(values["created_at"])}
 
 
-async def recent(conn: AsyncConnection, company_id: str, limit: int) -> list[dict[str, Any]]:
+async def recent_records(db: Database, company_id: str, limit: int) -> list[dict[str, Any]]:
     """The company's latest audit records, newest first."""
     table = repo.audit_log
     stmt = (
@@ -64,4 +65,5 @@ async def recent(conn: AsyncConnection, company_id: str, limit: int) -> list[dic
         .order_by(table.c.created_at.desc(), table.c.id)
         .limit(limit)
     )
-    return [view(row) for row in (await conn.execute(stmt)).all()]
+    async with db.read() as conn:
+        return [view(row) for row in (await conn.execute(stmt)).all()]

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 import uvicorn
 
-from hub.app import Hub, create_app
+from hub.app import create_app
 from hub.settings import Settings
+from hub.state import Hub
 from hub.workspace.companies import CreatedCompany, create_company
 
 

@@ -1,0 +1,89 @@
+"""`Publisher`: every event that reaches sockets is built and published here, and only here.
+
+Each method names one frame of docs/protocol.md and decides its audience: the company's agents
+always, the conversation's widget when the frame is meant for the visitor. Callers publish
+only after their transaction has committed (persist -> commit -> publish).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hub import events
+from hub.bus import Bus
+from hub.events import Event
+from hub.runtime import metrics
+
+
+class Publisher:
+    """Builds each event once (its frame serialised once) and hands it to the bus."""
+
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
+
+    async def message_created(self, company_id: str, message: dict[str, Any]) -> None:
+        metrics.messages.labels(message["channel"], message["sender"]).inc()
+        await self._publish(
+            events.MESSAGE_CREATED,
+            company_id,
+            {"message": message},
+            message["conversation_id"],
+            to_widget=message["channel"] == "widget",
+        )
+
+    async def message_updated(self, company_id: str, message: dict[str, Any]) -> None:
+        """A message's delivery status moved forward (agents only)."""
+        await self._publish(
+            events.MESSAGE_UPDATED, company_id, {"message": message}, message["conversation_id"]
+        )
+
+    async def conversation_updated(self, company_id: str, view: dict[str, Any]) -> None:
+        """A conversation's state or contact changed, or it is new (agents only)."""
+        await self._publish(
+            events.CONVERSATION_UPDATED, company_id, {"conversation": view}, view["id"]
+        )
+
+    async def typing(
+        self, company_id: str, conversation_id: str, sender: str, active: bool, *, channel: str
+    ) -> None:
+        """Agents always; the widget too unless the visitor is the one typing."""
+        data = {"conversation_id": conversation_id, "sender": sender, "active": active}
+        to_widget = channel == "widget" and sender != "visitor"
+        await self._publish(events.TYPING, company_id, data, conversation_id, to_widget=to_widget)
+
+    async def ai_delta(
+        self, company_id: str, conversation_id: str, channel: str, data: dict[str, Any]
+    ) -> None:
+        """A streamed piece of an AI reply (`reply_id`, `index`, `text`)."""
+        await self._publish(
+            events.AI_DELTA,
+            company_id,
+            {"conversation_id": conversation_id, **data},
+            conversation_id,
+            to_widget=channel == "widget",
+        )
+
+    async def stats_updated(
+        self, company_id: str, day: dt.date, visits: int, engaged_visits: int
+    ) -> None:
+        data = {"day": day.isoformat(), "visits": visits, "engaged_visits": engaged_visits}
+        await self._publish(events.STATS_UPDATED, company_id, data)
+
+    async def agent_revoked(self, company_id: str, agent_id: str) -> None:
+        """Ends that agent's sockets on every process ("*": every agent of the company)."""
+        await self._publish(events.AGENT_REVOKED, company_id, {"agent_id": agent_id})
+
+    async def _publish(
+        self,
+        type_: str,
+        company_id: str,
+        data: dict[str, Any],
+        conversation_id: str | None = None,
+        *,
+        to_widget: bool = False,
+    ) -> None:
+        event = Event.build(
+            type_, company_id, data, conversation_id=conversation_id, to_widget=to_widget
+        )
+        await self.bus.publish(event)

@@ -1,0 +1,56 @@
+"""`Hub`: every long-lived service of one process, built by `hub.app.open_hub`.
+
+Requests and sockets reach it through `hub_of(connection)`, typed, instead of the untyped
+`app.state.hub`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import HTTPConnection
+
+from hub.ai.assistant import Assistant
+from hub.ai.knowledge import KnowledgeService
+from hub.bus import Bus
+from hub.channels.inbound import InboundService
+from hub.channels.integrations import IntegrationService
+from hub.channels.outbox import Outbox
+from hub.connections.registry import Registry
+from hub.conversations.service import ConversationService
+from hub.conversations.visitors import VisitorService
+from hub.persistence.db import Database
+from hub.runtime.ratelimit import WidgetLimits
+from hub.settings import Settings
+from hub.workspace.agents import AgentService
+from hub.workspace.companies import demo_widget_key
+
+
+@dataclass
+class Hub:
+    """Everything a request or a socket needs, built by the lifespan."""
+
+    settings: Settings
+    db: Database
+    bus: Bus
+    registry: Registry
+    conversations: ConversationService
+    visitors: VisitorService
+    integrations: IntegrationService
+    inbound: InboundService
+    outbox: Outbox
+    knowledge: KnowledgeService
+    assistant: Assistant
+    agents: AgentService
+    widget_limits: WidgetLimits
+
+    async def demo_widget_key(self) -> str | None:
+        """The demo company's widget key, when `hub serve --demo` has seeded it."""
+        return await demo_widget_key(self.db)
+
+
+def hub_of(connection: HTTPConnection) -> Hub:
+    """The hub of the app serving this request or socket."""
+    hub = connection.app.state.hub
+    assert isinstance(hub, Hub)
+    return hub
