@@ -29,6 +29,7 @@ from hub.events import Event, dumps
 from hub.identity.tokens import AgentIdentity, AuthError, authenticate
 from hub.persistence.db import database_unavailable
 from hub.persistence.tenancy import enter_tenant
+from hub.state import Hub, hub_of
 
 
 class AgentSession(Session):
@@ -36,7 +37,7 @@ class AgentSession(Session):
 
     __slots__ = ("agent", "hub")
 
-    def __init__(self, ws: WebSocket, hub: Any) -> None:
+    def __init__(self, ws: WebSocket, hub: Hub) -> None:
         super().__init__(ws, hub.settings, self._fetch)
         self.hub = hub
         self.agent: AgentIdentity | None = None
@@ -118,7 +119,7 @@ class AgentSession(Session):
 
 
 async def agent_endpoint(ws: WebSocket) -> None:
-    hub = ws.app.state.hub
+    hub = hub_of(ws)
     registry: Registry = hub.registry
     await ws.accept()
     session = AgentSession(ws, hub)

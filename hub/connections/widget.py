@@ -30,6 +30,7 @@ from hub.persistence.db import database_unavailable
 from hub.persistence.tenancy import enter_tenant
 from hub.runtime.ratelimit import WidgetLimits, client_ip
 from hub.settings import Settings
+from hub.state import Hub, hub_of
 
 log = logging.getLogger("hub.session")
 
@@ -116,7 +117,7 @@ class WidgetSession(Session):
 
 
 async def widget_endpoint(ws: WebSocket) -> None:
-    hub = ws.app.state.hub
+    hub = hub_of(ws)
     await ws.accept()
     session = WidgetSession(ws, hub.settings, hub.conversations, hub.visitors, hub.widget_limits)
     try:
@@ -143,7 +144,7 @@ async def widget_endpoint(ws: WebSocket) -> None:
         await session.close()
 
 
-async def _greet(hub: Any, ws: WebSocket, session: WidgetSession, company_id: str) -> Visitor:
+async def _greet(hub: Hub, ws: WebSocket, session: WidgetSession, company_id: str) -> Visitor:
     """`hello` in, `welcome` and the replay out. Its own frame, so the handshake's objects
     are not kept for the socket's lifetime."""
     hello = await _hello(session)
@@ -198,7 +199,7 @@ async def _hello(session: WidgetSession) -> Hello:
         raise Disconnected from None
 
 
-async def _company(hub: Any, ws: WebSocket) -> str | None:
+async def _company(hub: Hub, ws: WebSocket) -> str | None:
     """The id of the company the widget key names, or close 4401 / 4403 / 4429."""
     limits: WidgetLimits = hub.widget_limits
     if not limits.connects_per_ip.allow(client_ip(ws.scope)):
