@@ -2,11 +2,12 @@
 
     python -m bench.retrieval --pairs 2000 --queries 50
 
-Every AI reply ranks all of the company's pairs (`prompts.relevant_pairs`, for the prompt).
-Pairs and questions are made of a synthetic vocabulary (seeded, `--vocabulary` words of 2-3
-syllables with English endings), so the stemmer sees as many distinct words as a real
-company's knowledge. The first query runs on empty caches (stems, counted documents); the
-median is over the rest. It also prints what the caches hold after one query (tracemalloc).
+Every AI reply ranks all of the company's pairs (`prompts.relevant_pairs`, for the prompt),
+then the offline responder ranks the chosen 8 and the facts (`local.answer`). Pairs and
+questions are made of a synthetic vocabulary (seeded, `--vocabulary` words of 3-4 syllables
+with English endings), so the stemmer sees as many distinct words as a real company's
+knowledge. The first query runs on empty caches (stems, counted documents); the median is
+over the rest. It also prints what the caches hold after one query (tracemalloc).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import tracemalloc
 from collections.abc import Callable
 
 from hub.ai import prompts, retrieval
+from hub.ai.local import answer
 
 SYLLABLES = ["so", "lar", "pan", "el", "in", "stal", "ba", "te", "ry", "war", "ran", "ty", "fi"]
 ENDINGS = ["", "s", "ing", "ed", "ation", "er", "ly"]
@@ -46,12 +48,14 @@ def timed(call: Callable[[str], object], queries: list[str]) -> tuple[float, flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=2000)
+    parser.add_argument("--facts", type=int, default=20)
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--vocabulary", type=int, default=3000)
     args = parser.parse_args()
     rng = random.Random(13)
     words = vocabulary(rng, args.vocabulary)
     pairs = [(sentence(rng, words, 6, 12), sentence(rng, words, 12, 30)) for _ in range(args.pairs)]
+    facts = [sentence(rng, words, 5, 10) for _ in range(args.facts)]
     queries = [sentence(rng, words, 4, 12) for _ in range(args.queries)]
     retrieval.stem.cache_clear()
     retrieval.counted.cache_clear()
@@ -63,10 +67,16 @@ def main() -> None:
     retrieval.counted.cache_clear()
     rank_first, rank_median = timed(lambda q: prompts.relevant_pairs(q, pairs), queries)
 
-    print(f"{args.pairs} pairs, {args.queries} queries, {len(words)} words")
+    def offline(query: str) -> str:
+        knowledge = prompts.relevant_pairs(query, pairs) + [(f, f) for f in facts]
+        return answer(query, knowledge)
+
+    answer_first, answer_median = timed(offline, queries)
+    print(f"{args.pairs} pairs, {args.facts} facts, {args.queries} queries, {len(words)} words")
     print("| step | first query (empty caches), ms | median, ms |")
     print("| --- | --- | --- |")
     print(f"| relevant_pairs | {rank_first:.1f} | {rank_median:.1f} |")
+    print(f"| relevant_pairs + answer | {answer_first:.1f} | {answer_median:.1f} |")
     print(f"stem cache: {retrieval.stem.cache_info()}")
     print(f"document cache: {retrieval.counted.cache_info()}")
     print(f"both caches after one query: {cached_kib:.0f} KiB")
