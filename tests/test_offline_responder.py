@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from hub.ai import prompts
-from hub.ai.local import DONT_KNOW, HANDOFF, LocalReplier, as_sentence
+from hub.ai.local import DECLINED, DONT_KNOW, GREETING, HANDOFF, THANKS, LocalReplier, as_sentence
 from hub.ai.retrieval import rank, tokens
 from hub.persistence import repository as repo
 from hub.workspace.companies import DEMO_FACTS, DEMO_PAIRS, CreatedCompany, demo_company
@@ -29,6 +29,8 @@ SOURCES: dict[str, str] = {
     "office": "Our office and showroom are at 12 Main Street, Springfield.",
     **{name: answer for name, (_, answer) in ANSWERS.items()},
     "none": DONT_KNOW,
+    "greeting": GREETING,
+    "thanks": THANKS,
     "human": HANDOFF,
 }
 
@@ -67,6 +69,10 @@ TABLE: list[tuple[str, str]] = [
     ("What is your email address?", "contact"),
     ("Where is your office?", "office"),
     ("Do you have a showroom?", "office"),
+    ("hi", "greeting"),
+    ("Hello!", "greeting"),
+    ("Good morning", "greeting"),
+    ("Thank you!", "thanks"),
     ("Can I talk to a human?", "human"),
     ("I want to speak to a person.", "human"),
     ("Can I speak to one of your agents?", "human"),
@@ -134,6 +140,23 @@ async def test_every_question_in_the_table_gets_its_source(
     hits = len(TABLE) - len(misses)
     print(f"offline responder hit rate: {hits}/{len(TABLE)} = {hits / len(TABLE):.0%}")
     assert misses == []
+
+
+async def test_a_yes_to_the_offer_of_a_human_hands_over(
+    demo: tuple[HubServer, CreatedCompany],
+) -> None:
+    server, company = demo
+    asked = [turn("Can you fix my car?"), turn(DONT_KNOW, "outbound")]
+    for answer in ("yes", "Yes please!", "sure"):
+        assert await reply_to(server, company.company_id, [*asked, turn(answer)]) == (
+            HANDOFF,
+            True,
+        )
+    no = await reply_to(server, company.company_id, [*asked, turn("no thanks")])
+    assert no == (DECLINED, False)
+    # A yes to anything else is not a request for a human.
+    answered = [turn("When are you open?"), turn(SOURCES["hours"], "outbound"), turn("yes")]
+    assert await reply_to(server, company.company_id, answered) == (DONT_KNOW, False)
 
 
 async def test_the_issues_question_streams_the_hours_through_a_widget_socket(

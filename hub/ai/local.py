@@ -18,6 +18,9 @@ DONT_KNOW = (
     "Would you like me to connect you with someone from our team?"
 )
 HANDOFF = "Of course, I'm bringing in someone from our team now."
+GREETING = "Hello! How can I help you today? Ask me anything, or I can connect you with our team."
+THANKS = "You're welcome! Is there anything else I can help with?"
+DECLINED = "All right. Is there anything else I can help with?"
 WORD_PAUSE = 0.015  # looks like typing; a model streams at about this pace
 
 
@@ -27,6 +30,11 @@ def _set(words: str) -> frozenset[str]:
 
 # Any form of these words asks for a person ("agents", "humans", "representatives").
 HUMAN_STEMS = frozenset(map(stem, _set("human agent person someone representative")))
+GREETINGS = _set("hi hello hey hiya howdy greetings good morning afternoon evening there")
+THANKS_WORDS = _set("thanks thank cheers")
+POLITE = _set("you so very much lot a that's great helpful perfect ok okay no")
+YES = _set("yes yeah yep yup sure please ok okay")
+NO = _set("no nope nah not now")
 # Ends like a sentence: a stop, "!", "?" or "…", maybe inside a quote or a bracket.
 _SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")
 
@@ -47,7 +55,12 @@ class LocalReplier:
         said = frozenset(words(prompt.question))
         if HUMAN_STEMS & {stem(w) for w in said}:
             return HANDOFF, "visitor asked"
-        return answer(prompt.question, prompt.knowledge), None
+        if said and _offered_human(prompt.messages):
+            if said <= YES:
+                return HANDOFF, "visitor accepted the offer of a human"
+            if said <= NO | THANKS_WORDS | POLITE:
+                return DECLINED, None
+        return small_talk(said) or answer(prompt.question, prompt.knowledge), None
 
 
 def answer(question: str, knowledge: Sequence[tuple[str, str]]) -> str:
@@ -70,6 +83,15 @@ def answer(question: str, knowledge: Sequence[tuple[str, str]]) -> str:
     return as_sentence(knowledge[best[0][0]][1])
 
 
+def small_talk(said: frozenset[str]) -> str | None:
+    """A greeting or thanks that holds no question (its words are `said`)."""
+    if said and said <= GREETINGS:
+        return GREETING
+    if said & THANKS_WORDS and said <= THANKS_WORDS | POLITE | GREETINGS:
+        return THANKS
+    return None
+
+
 def as_sentence(text: str) -> str:
     """`text` capitalised and ending with a full stop, unless it is a sentence already.
 
@@ -82,3 +104,9 @@ def as_sentence(text: str) -> str:
     if text.split(" ", 1)[0].islower():
         text = text[0].upper() + text[1:]
     return text if _SENTENCE_END.search(text) else text + "."
+
+
+def _offered_human(messages: Sequence[dict[str, str]]) -> bool:
+    """Whether the reply just before the latest visitor message offered a human."""
+    # The system message comes first and the visitor's message last.
+    return len(messages) >= 3 and messages[-2] == {"role": "assistant", "content": DONT_KNOW}
