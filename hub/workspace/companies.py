@@ -109,11 +109,32 @@ async def demo_company(db: Database, settings: Settings) -> CreatedCompany:
     return CreatedCompany(row.id, row.widget_key, token)
 
 
-DEMO_FACTS = ["Open Monday to Friday, 9:00 to 17:00", "Installs across the whole county"]
+# What a visitor of a solar installer asks first. Facts are stored as the company typed them
+# (fragments, no full stop): the offline responder says them as sentences.
+DEMO_FACTS = [
+    "Open Monday to Friday, 9:00 to 17:00",
+    "Installs across the whole county",
+    "Contact us by phone on 555-0100 or by email at hello@example.com",
+    "Our office and showroom are at 12 Main Street, Springfield",
+]
 DEMO_PAIRS = [
     ("How much does a solar installation cost?", "A typical home system costs $8,000 to $15,000."),
     ("How long does an installation take?", "Most installs take one or two days on site."),
     ("Do you offer financing?", "Yes: 0% financing over 5 years for approved customers."),
+    (
+        "What warranty do you give?",
+        "Panels carry a 25-year performance warranty, and our workmanship is guaranteed "
+        "for 10 years.",
+    ),
+    (
+        "Do you install home batteries?",
+        "Yes: we fit home batteries, with new panels or added to an existing system.",
+    ),
+    (
+        "How do I get a quote?",
+        "Book a free site survey here in the chat; a written quote follows within two "
+        "working days.",
+    ),
 ]
 
 
