@@ -123,6 +123,7 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
                 settings.widget_connects_per_ip,
                 settings.widget_connects_per_company,
                 settings.widget_messages_per_ip,
+                settings.widget_sessions_per_ip,
             ),
         )
     finally:
