@@ -94,6 +94,7 @@ def build_hub(settings: Settings) -> Hub:
         settings.widget_connects_per_ip,
         settings.widget_connects_per_company,
         settings.widget_messages_per_ip,
+        settings.widget_sessions_per_ip,
     )
     return Hub(
         settings=settings,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -61,8 +62,12 @@ class Settings:
     frames_per_second: float = 20.0
     frame_burst: int = 40
     send_queue_size: int = 1024
-    # Public surfaces, per process (docs/operations.md): (per second, burst).
-    widget_connects_per_ip: tuple[float, int] = (2.0, 30)
+    # Public surfaces, per process (docs/operations.md): (per second, burst). One address
+    # can be an office or a carrier-grade NAT with hundreds of visitors behind it, so the
+    # per-address buckets let a thousand in at once; a resumed session never needs a token
+    # of widget_sessions_per_ip (new sessions per address and company).
+    widget_connects_per_ip: tuple[float, int] = (100.0, 2000)
+    widget_sessions_per_ip: tuple[float, int] = (20.0, 1000)
     widget_connects_per_company: tuple[float, int] = (200.0, 2000)
     widget_messages_per_ip: tuple[float, int] = (5.0, 50)
     api_calls_per_ip: tuple[float, int] = (20.0, 100)
@@ -122,7 +127,7 @@ class Settings:
             retention_interval=float(_int(env, "HUB_RETENTION_INTERVAL", 3600)),
             metrics_token=_optional_secret(env.get("HUB_METRICS_TOKEN")),
         )
-        return replace(settings, **_rate_limits(env.get("HUB_RATE_LIMITS", "on")))
+        return replace(settings, **_rate_limits(env))
 
 
 def _optional_secret(raw: str | None) -> Secret | None:
@@ -164,6 +169,7 @@ def normalise_database_url(raw: str) -> str:
 UNLIMITED = (1e9, 10**9)
 RATE_LIMIT_FIELDS = (
     "widget_connects_per_ip",
+    "widget_sessions_per_ip",
     "widget_connects_per_company",
     "widget_messages_per_ip",
     "api_calls_per_ip",
@@ -171,13 +177,35 @@ RATE_LIMIT_FIELDS = (
 )
 
 
-def _rate_limits(raw: str) -> dict[str, Any]:
-    """HUB_RATE_LIMITS=off lifts the public surfaces' limits (load tests from one address)."""
-    if raw.strip().lower() in ("", "on"):
-        return {}
-    if raw.strip().lower() != "off":
+def _rate_limits(env: Mapping[str, str]) -> dict[str, Any]:
+    """Each limit from HUB_<FIELD> (`RATE/BURST`, for example HUB_WIDGET_SESSIONS_PER_IP=
+    20/1000); HUB_RATE_LIMITS=off lifts them all (load tests from one address)."""
+    switch = env.get("HUB_RATE_LIMITS", "on").strip().lower()
+    if switch not in ("", "on", "off"):
         raise SettingsError("HUB_RATE_LIMITS must be on or off")
-    return dict.fromkeys(RATE_LIMIT_FIELDS, UNLIMITED)
+    if switch == "off":
+        return dict.fromkeys(RATE_LIMIT_FIELDS, UNLIMITED)
+    limits: dict[str, Any] = {}
+    for name in RATE_LIMIT_FIELDS:
+        variable = f"HUB_{name.upper()}"
+        raw = env.get(variable, "").strip()
+        if raw:
+            limits[name] = _limit(variable, raw)
+    return limits
+
+
+def _limit(variable: str, raw: str) -> tuple[float, int]:
+    """`RATE/BURST`: a positive, finite rate per second and a whole burst of at least 1."""
+    rate, slash, burst = raw.partition("/")
+    try:
+        value = (float(rate), int(burst))
+    except ValueError:
+        value = (0.0, 0)
+    if not slash or not 0 < value[0] < math.inf or value[1] < 1:
+        raise SettingsError(
+            f"{variable} must be RATE/BURST (per second/at once, e.g. 20/1000), got {raw!r}"
+        )
+    return value
 
 
 def _redis_url(raw: str) -> str | None:

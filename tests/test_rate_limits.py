@@ -60,3 +60,27 @@ def test_rate_limits_can_be_lifted_for_load_tests(tmp_path: object) -> None:
     assert Settings.from_env({"DATABASE_URL": "sqlite://"}).api_calls_per_ip == (20.0, 100)
     with pytest.raises(SettingsError, match="HUB_RATE_LIMITS"):
         Settings.from_env({"DATABASE_URL": "sqlite://", "HUB_RATE_LIMITS": "maybe"})
+
+
+def test_each_limit_is_set_from_the_environment() -> None:
+    env = {
+        "DATABASE_URL": "sqlite://",
+        "HUB_WIDGET_CONNECTS_PER_IP": "50/5000",
+        "HUB_WIDGET_SESSIONS_PER_IP": " 0.5 / 10 ",
+        "HUB_API_CALLS_PER_IP": "40/200",
+    }
+    settings = Settings.from_env(env)
+    assert settings.widget_connects_per_ip == (50.0, 5000)
+    assert settings.widget_sessions_per_ip == (0.5, 10)
+    assert settings.api_calls_per_ip == (40.0, 200)
+    assert settings.widget_connects_per_company == Settings.widget_connects_per_company
+    lifted = Settings.from_env(env | {"HUB_RATE_LIMITS": "off"})
+    assert lifted.widget_sessions_per_ip[1] >= 10**9  # off wins over a single limit
+
+
+@pytest.mark.parametrize(
+    "raw", ["fast", "10", "10/", "/10", "0/10", "-1/10", "10/0", "1/2.5", "inf/5"]
+)
+def test_a_limit_that_is_not_rate_slash_burst_is_refused(raw: str) -> None:
+    with pytest.raises(SettingsError, match="HUB_WIDGET_SESSIONS_PER_IP must be RATE/BURST"):
+        Settings.from_env({"DATABASE_URL": "sqlite://", "HUB_WIDGET_SESSIONS_PER_IP": raw})

@@ -149,6 +149,7 @@ async def _greet(hub: Hub, ws: WebSocket, session: WidgetSession, company_id: st
     are not kept for the socket's lifetime."""
     hello = await _hello(session)
     try:
+        await _admit(hub, ws, company_id, hello)
         visitor: Visitor = await hub.visitors.hello(
             company_id, hello.visit_id, hello.session_id, _ctx(ws, hello)
         )
@@ -199,8 +200,35 @@ async def _hello(session: WidgetSession) -> Hello:
         raise Disconnected from None
 
 
+async def _admit(hub: Hub, ws: WebSocket, company_id: str, hello: Hello) -> None:
+    """Close 4429 (and raise Disconnected) for a hello over the new-session limit of its
+    address and company, or over its company's limit. The company's bucket comes last, so
+    the sockets an address's flood had refused cost the company nothing."""
+    reason = None
+    if not await _new_session_allowed(hub, ws, company_id, hello):
+        reason = "too many new sessions from this address"
+    elif not hub.widget_limits.connects_per_company.allow(company_id):
+        reason = "too many connections for this widget"
+    if reason is not None:
+        await ws.close(Close.RATE_LIMITED, reason=reason)
+        raise Disconnected
+
+
+async def _new_session_allowed(hub: Hub, ws: WebSocket, company_id: str, hello: Hello) -> bool:
+    """A token of the address's new-session bucket for this company, or else a hello that
+    resumes a known session: visitors already chatting behind a shared address get back in
+    while others there flood. Only an address over its limit pays for the lookup."""
+    limits: WidgetLimits = hub.widget_limits
+    if limits.sessions_per_ip.allow(f"{client_ip(ws.scope)} {company_id}"):
+        return True
+    if not hello.session_id:
+        return False
+    return await hub.visitors.session_exists(company_id, hello.session_id)
+
+
 async def _company(hub: Hub, ws: WebSocket) -> str | None:
-    """The id of the company the widget key names, or close 4401 / 4403 / 4429."""
+    """The id of the company the widget key names, or close 4401 / 4403 / 4429. The
+    per-address connection limit comes first: it is the one check that needs no query."""
     limits: WidgetLimits = hub.widget_limits
     if not limits.connects_per_ip.allow(client_ip(ws.scope)):
         await ws.close(Close.RATE_LIMITED, reason="too many connections from this address")
@@ -214,9 +242,6 @@ async def _company(hub: Hub, ws: WebSocket) -> str | None:
     origin = ws.headers.get("origin")
     if company.allowed_origins and origin not in company.allowed_origins:
         await ws.close(Close.FORBIDDEN, reason="origin not allowed")
-        return None
-    if not limits.connects_per_company.allow(company.id):
-        await ws.close(Close.RATE_LIMITED, reason="too many connections for this widget")
         return None
     return str(company.id)  # not the row: it would be kept (with its metadata) per socket
 

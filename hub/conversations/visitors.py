@@ -59,6 +59,12 @@ class VisitorService:
         self.db = conversations.db
         self.publisher = conversations.publisher
 
+    async def session_exists(self, company_id: str, session_token: str) -> bool:
+        """Whether the bearer `session_id` names one of the company's widget sessions."""
+        async with self.db.read() as conn:
+            row = await repo.widget_session_by_hash(conn, company_id, token_hash(session_token))
+        return row is not None
+
     async def hello(
         self, company_id: str, visit_id: str, session_token: str | None, ctx: VisitorContext
     ) -> Visitor:

@@ -40,15 +40,26 @@ class Limiter:
 
 
 class WidgetLimits:
-    """The widget socket's limits: connections per IP and per company, messages per IP."""
+    """The widget socket's limits (docs/operations.md, *Rate limits*).
+
+    `connects_per_ip`: every socket of an address, before its key is looked up.
+    `sessions_per_ip`: new sessions per address and company, at the `hello`; a visitor
+    resuming a known session is let through when it is empty, so a flood of new visitors
+    behind a shared address does not lock out the ones already chatting.
+    `connects_per_company`: every socket of a company, after the per-address checks, so that
+    sockets refused per address do not spend their company's budget.
+    `messages_per_ip`: `message.send` frames of an address, over all its sockets.
+    """
 
     def __init__(
         self,
         connects_per_ip: tuple[float, int],
         connects_per_company: tuple[float, int],
         messages_per_ip: tuple[float, int],
+        sessions_per_ip: tuple[float, int],
     ) -> None:
         self.connects_per_ip = Limiter(*connects_per_ip)
+        self.sessions_per_ip = Limiter(*sessions_per_ip)
         self.connects_per_company = Limiter(*connects_per_company)
         self.messages_per_ip = Limiter(*messages_per_ip)
 
