@@ -1,19 +1,30 @@
-"""Replies streamed from Groq with the `groq` SDK's AsyncGroq."""
+"""Replies streamed from Groq with the `groq` SDK's AsyncGroq.
+
+A reply counts only once a chunk carries a `finish_reason` (stop, length, tool_calls, ...).
+The SDK ends its iteration quietly when the body ends early (no final chunk, no `[DONE]`), so
+the end of the stream is checked here: an unfinished stream is a ReplierError, never a short
+answer.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import groq
 import httpx
 from groq import AsyncStream
 from groq.types.chat import ChatCompletionChunk
+from groq.types.chat.chat_completion_chunk import ChoiceDeltaToolCall
 
 from hub.ai.base import Piece, Prompt, ReplierError, ToolCall
 
+log = logging.getLogger("hub.groq")
+
 DEFAULT_BASE_URL = "https://api.groq.com"
+CUT_OFF = "the model's reply was cut off"
 
 
 class GroqReplier:
@@ -45,10 +56,37 @@ class GroqReplier:
             raise ReplierError(f"Groq stream failed: {exc.message}") from None
 
     async def _stream(self, prompt: Prompt) -> AsyncIterator[Piece]:
+        stream = await self._create(prompt)
+        calls: dict[int, dict[str, str]] = {}
+        finish: str | None = None
+        try:
+            async for chunk in stream:
+                usage = _usage(chunk)
+                if usage is not None:
+                    yield Piece(usage=usage)
+                if not chunk.choices:
+                    continue
+                choice = chunk.choices[0]
+                finish = choice.finish_reason or finish
+                _add_calls(calls, choice.delta.tool_calls or ())
+                if choice.delta.content:
+                    yield Piece(text=choice.delta.content)
+        finally:
+            await stream.close()  # hang up at once: a dropped reply must not hold a connection
+        if finish is None:
+            # Retryable like a dropped connection; the assistant retries only while no text
+            # was shown. Half-streamed tool calls are never run.
+            raise ReplierError(CUT_OFF, 1.0)
+        if finish == "length":
+            log.info("Groq reply reached max_tokens (%d); saved as streamed", prompt.max_tokens)
+        for slot in calls.values():
+            yield Piece(tool_call=ToolCall(slot["name"], _arguments(slot["arguments"])))
+
+    async def _create(self, prompt: Prompt) -> AsyncStream[ChatCompletionChunk]:
         kwargs: dict[str, Any] = {}
         if prompt.tools:
             kwargs["tools"] = prompt.tools
-        stream: AsyncStream[ChatCompletionChunk] = await self.client.chat.completions.create(  # type: ignore[assignment]
+        return await self.client.chat.completions.create(  # type: ignore[return-value]
             model=prompt.model,
             messages=prompt.messages,  # type: ignore[arg-type]
             temperature=prompt.temperature,
@@ -56,23 +94,15 @@ class GroqReplier:
             stream=True,
             **kwargs,
         )
-        calls: dict[int, dict[str, str]] = {}
-        async for chunk in stream:
-            usage = _usage(chunk)
-            if usage is not None:
-                yield Piece(usage=usage)
-            if not chunk.choices:
-                continue
-            delta = chunk.choices[0].delta
-            for call in delta.tool_calls or ():
-                slot = calls.setdefault(call.index, {"name": "", "arguments": ""})
-                if call.function is not None:
-                    slot["name"] += call.function.name or ""
-                    slot["arguments"] += call.function.arguments or ""
-            if delta.content:
-                yield Piece(text=delta.content)
-        for slot in calls.values():
-            yield Piece(tool_call=ToolCall(slot["name"], _arguments(slot["arguments"])))
+
+
+def _add_calls(calls: dict[int, dict[str, str]], deltas: Iterable[ChoiceDeltaToolCall]) -> None:
+    """Accumulate streamed tool-call deltas by index (name and JSON arguments in pieces)."""
+    for call in deltas:
+        slot = calls.setdefault(call.index, {"name": "", "arguments": ""})
+        if call.function is not None:
+            slot["name"] += call.function.name or ""
+            slot["arguments"] += call.function.arguments or ""
 
 
 def _usage(chunk: Any) -> tuple[int, int] | None:
