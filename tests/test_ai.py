@@ -161,15 +161,18 @@ async def needs_human(agent: Agent, conversation_id: str) -> dict[str, Any]:
             return conversation
 
 
-@pytest.mark.parametrize("unfinished", ["cut_off", "dropped"])
+@pytest.mark.parametrize("unfinished", ["cut_off", "dropped", "stalled"])
 async def test_an_unfinished_stream_is_a_failure_not_an_answer(
     sqlite_url: str, unfinished: str
 ) -> None:
     """Deltas went out, then the stream ended with no finish_reason (body ended, connection
-    dropped): the visitor's last word is the apology, under the deltas' reply_id, the
-    fragment is not stored, and agents are asked to step in."""
-    async with groq_hub(sqlite_url) as (server, fake):
-        fake.cut_off(FRAGMENT, chunk=5, drop=unfinished == "dropped")
+    dropped) or stalled behind keep-alives: the visitor's last word is the apology, under the
+    deltas' reply_id, the fragment is not stored, and agents are asked to step in."""
+    async with groq_hub(sqlite_url, groq_stream_idle_timeout=0.5) as (server, fake):
+        if unfinished == "stalled":
+            fake.stall(FRAGMENT + " euros.", 30, after=3, chunk=5, keepalive=0.05)
+        else:
+            fake.cut_off(FRAGMENT, chunk=5, drop=unfinished == "dropped")
         company, agent, widget = await open_pair(server)
         visitor = await widget.say("How much?")
         final = await widget.message(timeout=5)
@@ -184,7 +187,7 @@ async def test_an_unfinished_stream_is_a_failure_not_an_answer(
             ("visitor", "How much?"),
             ("ai", SORRY),
         ]
-        await fake.wait_for_idle()
+        await fake.wait_for_idle()  # the hub hung up on the stalled stream
         assert fake.request_count == 1  # a reply that showed text is never retried
 
 
@@ -198,6 +201,27 @@ async def test_a_stream_cut_off_before_any_text_is_retried(
     await widget.say("Hello?")
     assert (await widget.message(timeout=5))["text"] == "Here it is in full."
     assert fake.request_count == 2
+
+
+async def test_a_reply_over_the_total_time_budget_fails_without_retry(sqlite_url: str) -> None:
+    """Chunks keep coming (no stall), but the attempt outlives its budget; and a stall
+    before any text that spends the whole budget is not retried either."""
+    settings = {"groq_stream_idle_timeout": 5.0, "groq_stream_total_timeout": 0.5}
+    async with groq_hub(sqlite_url, **settings) as (server, fake):
+        fake.reply("word " * 40, chunk=2, delay=0.05)  # ~5 s of chunks
+        company, agent, widget = await open_pair(server)
+        visitor = await widget.say("Tell me everything")
+        assert (await widget.message(timeout=5))["text"] == SORRY
+        await needs_human(agent, visitor["conversation_id"])
+        fake.hang(30)  # the opening chunk, then nothing: no text shown, yet no retry
+        await widget.say("Still there?")
+        assert (await widget.message(timeout=5))["text"] == SORRY
+        await fake.wait_for_idle()
+        assert fake.request_count == 2
+        senders = [
+            sender for sender, _ in await stored(server, company, visitor["conversation_id"])
+        ]
+        assert senders == ["visitor", "ai", "visitor", "ai"]
 
 
 async def test_a_reply_that_hits_max_tokens_is_saved_as_streamed(
