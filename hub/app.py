@@ -117,7 +117,12 @@ def make_replier(settings: Settings) -> Replier:
     """Groq when GROQ_API_KEY is set, else the offline responder."""
     if settings.groq_api_key is None:
         return LocalReplier()
-    return GroqReplier(settings.groq_api_key.reveal(), settings.groq_base_url)
+    return GroqReplier(
+        settings.groq_api_key.reveal(),
+        settings.groq_base_url,
+        idle_timeout=settings.groq_stream_idle_timeout,
+        total_timeout=settings.groq_stream_total_timeout,
+    )
 
 
 async def _close_replier(replier: Replier) -> None:

@@ -48,6 +48,10 @@ class Settings:
     previous_secret_keys: tuple[Secret, ...] = ()
     groq_api_key: Secret | None = None
     groq_base_url: str | None = None  # None: the groq SDK's own default
+    # A Groq stream that sends no chunk for this long, or runs longer in all, is a failed
+    # reply (docs/operations.md); tests shorten them.
+    groq_stream_idle_timeout: float = 15.0
+    groq_stream_total_timeout: float = 60.0
     twilio_api_url: str = "https://api.twilio.com"
     twilio_verify_url: str = "https://verify.twilio.com"
     # The platform's own Twilio Verify account (agents' phones), not a company's integration;
@@ -116,6 +120,8 @@ class Settings:
             ),
             groq_api_key=Secret(groq) if groq else None,
             groq_base_url=env.get("GROQ_BASE_URL") or None,
+            groq_stream_idle_timeout=_seconds(env, "GROQ_STREAM_IDLE_TIMEOUT", 15.0),
+            groq_stream_total_timeout=_seconds(env, "GROQ_STREAM_TOTAL_TIMEOUT", 60.0),
             twilio_api_url=env.get("TWILIO_API_URL", cls.twilio_api_url).rstrip("/"),
             twilio_verify_url=env.get("TWILIO_VERIFY_URL", cls.twilio_verify_url).rstrip("/"),
             twilio_account_sid=_sid(env, "TWILIO_ACCOUNT_SID", "AC"),
@@ -244,3 +250,17 @@ def _secret_key(raw: str | None, database_url: str) -> Secret:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(32))
     return Secret(key_file.read_text().strip())
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive number of seconds (fractions allowed), or `default` when unset."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 < value < float("inf"):
+        raise SettingsError(f"{name} must be a positive number of seconds, got {raw!r}")
+    return value

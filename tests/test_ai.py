@@ -139,6 +139,112 @@ async def test_failures_become_an_honest_message_and_needs_human(
         updated = await agent.expect("conversation.updated")
 
 
+FRAGMENT = "Our prices start at forty"
+
+
+async def stored(server: HubServer, company: Any, conversation_id: str) -> list[tuple[str, str]]:
+    """(sender, text) of every stored message, through the messages API."""
+    async with httpx.AsyncClient(base_url=server.http) as http:
+        auth = {"Authorization": f"Bearer {company.agent_token}"}
+        url = f"/api/conversations/{conversation_id}/messages"
+        response = await http.get(url, headers=auth)
+    assert response.status_code == 200, response.text
+    return [(m["sender"], m["text"]) for m in response.json()["messages"]]
+
+
+async def needs_human(agent: Agent, conversation_id: str) -> dict[str, Any]:
+    """The first conversation.updated of `conversation_id` that has needs_human true."""
+    while True:
+        updated = await agent.expect("conversation.updated", timeout=5)
+        conversation: dict[str, Any] = updated["conversation"]
+        if conversation["id"] == conversation_id and conversation["needs_human"]:
+            return conversation
+
+
+@pytest.mark.parametrize("unfinished", ["cut_off", "dropped", "stalled"])
+async def test_an_unfinished_stream_is_a_failure_not_an_answer(
+    sqlite_url: str, unfinished: str
+) -> None:
+    """Deltas went out, then the stream ended with no finish_reason (body ended, connection
+    dropped) or stalled behind keep-alives: the visitor's last word is the apology, under the
+    deltas' reply_id, the fragment is not stored, and agents are asked to step in."""
+    async with groq_hub(sqlite_url, groq_stream_idle_timeout=0.5) as (server, fake):
+        if unfinished == "stalled":
+            fake.stall(FRAGMENT + " euros.", 30, after=3, chunk=5, keepalive=0.05)
+        else:
+            fake.cut_off(FRAGMENT, chunk=5, drop=unfinished == "dropped")
+        company, agent, widget = await open_pair(server)
+        visitor = await widget.say("How much?")
+        final = await widget.message(timeout=5)
+        assert (final["sender"], final["text"]) == ("ai", SORRY)
+        deltas = [f for f in widget.seen if f["type"] == "ai.delta"]
+        assert deltas and {d["reply_id"] for d in deltas} == {final["id"]}
+        assert FRAGMENT.startswith("".join(d["text"] for d in deltas))
+        assert (await agent.message(SORRY))["id"] == final["id"]  # agents see it too, then
+        conversation = await needs_human(agent, visitor["conversation_id"])
+        assert conversation["handled_by"] == "ai"
+        assert await stored(server, company, visitor["conversation_id"]) == [
+            ("visitor", "How much?"),
+            ("ai", SORRY),
+        ]
+        await fake.wait_for_idle()  # the hub hung up on the stalled stream
+        assert fake.request_count == 1  # a reply that showed text is never retried
+
+
+async def test_a_stream_cut_off_before_any_text_is_retried(
+    groq: tuple[HubServer, FakeGroq],
+) -> None:
+    server, fake = groq
+    fake.cut_off("")
+    fake.reply("Here it is in full.")
+    _, _, widget = await open_pair(server)
+    await widget.say("Hello?")
+    assert (await widget.message(timeout=5))["text"] == "Here it is in full."
+    assert fake.request_count == 2
+
+
+async def test_a_reply_over_the_total_time_budget_fails_without_retry(sqlite_url: str) -> None:
+    """Chunks keep coming (no stall), but the attempt outlives its budget; and a stall
+    before any text that spends the whole budget is not retried either."""
+    settings = {"groq_stream_idle_timeout": 5.0, "groq_stream_total_timeout": 0.5}
+    async with groq_hub(sqlite_url, **settings) as (server, fake):
+        fake.reply("word " * 40, chunk=2, delay=0.05)  # ~5 s of chunks
+        company, agent, widget = await open_pair(server)
+        visitor = await widget.say("Tell me everything")
+        assert (await widget.message(timeout=5))["text"] == SORRY
+        await needs_human(agent, visitor["conversation_id"])
+        fake.hang(30)  # the opening chunk, then nothing: no text shown, yet no retry
+        await widget.say("Still there?")
+        assert (await widget.message(timeout=5))["text"] == SORRY
+        await fake.wait_for_idle()
+        assert fake.request_count == 2
+        senders = [
+            sender for sender, _ in await stored(server, company, visitor["conversation_id"])
+        ]
+        assert senders == ["visitor", "ai", "visitor", "ai"]
+
+
+async def test_a_reply_that_hits_max_tokens_is_saved_as_streamed(
+    groq: tuple[HubServer, FakeGroq],
+) -> None:
+    """finish_reason "length" is a finished reply (the company's max_tokens ended it)."""
+    server, fake = groq
+    text = "We offer three plans: basic, plus and"
+    fake.reply(text, chunk=5, finish_reason="length")
+    company, _, widget = await open_pair(server)
+    visitor = await widget.say("What plans?")
+    final = await widget.message(timeout=5)
+    assert final["text"] == text
+    deltas = [f for f in widget.seen if f["type"] == "ai.delta"]
+    assert "".join(d["text"] for d in deltas) == text
+    assert await stored(server, company, visitor["conversation_id"]) == [
+        ("visitor", "What plans?"),
+        ("ai", text),
+    ]
+    conv = await server.hub.conversations.require(company.company_id, visitor["conversation_id"])
+    assert not conv.needs_human
+
+
 async def test_the_prompt_holds_the_relevant_pairs_of_this_company_only(
     groq: tuple[HubServer, FakeGroq],
 ) -> None:

@@ -163,6 +163,33 @@ async def test_an_ai_reply_grows_in_the_widget_before_it_completes(
     assert fake.request_count >= 1
 
 
+async def test_a_cut_off_reply_is_replaced_by_the_apology_in_the_widget(
+    sqlite_url: str, browser: Any
+) -> None:
+    """The fragment grew in the widget, then the stream ended unfinished: the same bubble
+    (one reply_id) ends as the apology, and the fragment is shown nowhere."""
+    fragment = "We install solar panels across the whole county, usually within"
+    async with groq_hub(sqlite_url) as (server, fake):
+        fake.cut_off(fragment, chunk=3)
+        company = await server.company("Sunny", ai=True)
+        async with host_site(server.http, company.widget_key) as site, new_context(browser) as ctx:
+            widget = WidgetPage(await ctx.new_page())
+            await widget.page.goto(site)
+            await widget.open()
+            await widget.page.evaluate(RECORD_GROWTH)
+            await widget.say("Where do you install?")
+
+            final = widget.message("I've asked someone from our team")
+            await expect(final).to_have_count(1)
+            await expect(final).to_have_attribute("data-sender", "ai")
+            await expect(widget.messages()).to_have_count(2)
+            await expect(widget.log.get_by_text(fragment[:20])).to_have_count(0)
+            seen = await widget.page.evaluate("window.__replyLengths")
+
+    assert any(not entry["done"] and entry["n"] > 0 for entry in seen), seen  # it streamed
+    assert seen[-1]["done"], seen
+
+
 def record_hellos(page: Any) -> list[dict[str, Any]]:
     """Every `hello` the page's widget sends, in order (one per socket it opens)."""
     hellos: list[dict[str, Any]] = []

@@ -391,6 +391,107 @@ async def test_hang_before_headers_raises_api_timeout(
     await fake.wait_for_idle(timeout=2)
 
 
+# -- cut-off and stalled streams -------------------------------------------------------------
+
+
+async def test_a_cut_off_stream_just_ends_in_the_sdk(groq_fake: tuple[FakeGroq, str]) -> None:
+    """A body that ends without the final chunk and `[DONE]` raises nothing in the SDK: the
+    iteration simply stops, so only a missing `finish_reason` tells the reply is partial."""
+    fake, base = groq_fake
+    fake.cut_off("Our prices start", chunk=4)
+    async with groq_client(base, KEY) as client:
+        out = await collect(await create_stream(client))
+    assert out.text == "Our prices start"
+    assert len(out.content) == 4
+    assert out.finish_reason is None
+    await fake.wait_for_idle()
+
+    fake.cut_off("Hi", chunk=1)
+    body = {"model": MODEL, "messages": MESSAGES, "stream": True}
+    headers = {"Authorization": f"Bearer {KEY}"}
+    async with httpx.AsyncClient(base_url=base, timeout=5.0) as http:
+        response = await http.post("/openai/v1/chat/completions", json=body, headers=headers)
+    assert response.status_code == 200
+    events = response.text.split("\n\n")
+    assert events[-1] == "" and "data: [DONE]" not in events
+    payloads = [json.loads(event.removeprefix("data: ")) for event in events[:-1]]
+    assert [p["choices"][0]["delta"] for p in payloads] == [
+        {"role": "assistant", "content": ""},
+        {"content": "H"},
+        {"content": "i"},
+    ]
+    assert all(p["choices"][0]["finish_reason"] is None for p in payloads)
+
+
+async def test_a_dropped_connection_raises_mid_iteration(groq_fake: tuple[FakeGroq, str]) -> None:
+    """An aborted connection surfaces as a bare httpx error (an incomplete chunked body)."""
+    fake, base = groq_fake
+    fake.cut_off("Our prices", drop=True)
+    received: list[str] = []
+    async with groq_client(base, KEY) as client:
+        stream = await create_stream(client)
+        with pytest.raises(httpx.RemoteProtocolError):
+            async for chunk in stream:
+                if chunk.choices and chunk.choices[0].delta.content:
+                    received.append(chunk.choices[0].delta.content)
+    assert "".join(received) == "Our prices"
+    await fake.wait_for_idle()
+
+
+async def test_keepalives_during_a_stall_defeat_the_read_timeout(
+    groq_fake: tuple[FakeGroq, str],
+) -> None:
+    """SSE comments reset httpx's read timeout yet yield no chunk: a stalled model behind
+    keep-alives is only caught by timing the chunks themselves."""
+    fake, base = groq_fake
+    fake.stall("abcdef", 0.8, after=1, chunk=2, keepalive=0.05)
+    arrivals: list[float] = []
+    async with groq_client(base, KEY, timeout=0.3) as client:
+        out = Collected()
+        async for chunk in await create_stream(client):
+            out.chunks.append(chunk)
+            if chunk.choices and chunk.choices[0].delta.content:
+                out.content.append(chunk.choices[0].delta.content)
+                arrivals.append(time.monotonic())
+            out.finish_reason = (chunk.choices and chunk.choices[0].finish_reason) or None
+    assert out.text == "abcdef" and out.finish_reason == "stop"
+    assert arrivals[1] - arrivals[0] >= 0.7  # the stall, longer than the 0.3 s read timeout
+
+
+async def test_a_stall_ends_on_release(groq_fake: tuple[FakeGroq, str]) -> None:
+    fake, base = groq_fake
+    fake.stall("abcdef", 30, after=2, chunk=2)
+    async with groq_client(base, KEY) as client:
+        stream = await create_stream(client)
+        first = [await stream.__anext__() for _ in range(3)]  # opening + 2 content chunks
+        assert [c.choices[0].delta.content for c in first] == ["", "ab", "cd"]
+        fake.release()
+        rest = await collect(stream)
+    assert rest.text == "ef" and rest.finish_reason == "stop"
+
+
+async def test_a_stall_ends_when_the_client_hangs_up(groq_fake: tuple[FakeGroq, str]) -> None:
+    fake, base = groq_fake
+    fake.stall("abcdef", 30, after=1, chunk=2, keepalive=0.05)
+    started = time.monotonic()
+    async with groq_client(base, KEY) as client:
+        stream = await create_stream(client)
+        await stream.__anext__()
+        assert (await stream.__anext__()).choices[0].delta.content == "ab"
+        await stream.close()
+    await fake.wait_for_idle(timeout=2)
+    assert time.monotonic() - started < 3
+
+
+async def test_finish_reason_can_be_scripted(groq_fake: tuple[FakeGroq, str]) -> None:
+    fake, base = groq_fake
+    fake.reply("A long answer that hit max_to", finish_reason="length")
+    async with groq_client(base, KEY) as client:
+        out = await collect(await create_stream(client, max_tokens=8))
+    assert out.text == "A long answer that hit max_to"
+    assert out.finish_reason == "length"
+
+
 async def test_wait_for_requests_times_out_without_sleeping() -> None:
     fake = FakeGroq()
     started = time.monotonic()

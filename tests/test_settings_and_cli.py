@@ -22,6 +22,7 @@ def test_defaults_are_safe_for_a_laptop(tmp_path: Path) -> None:
     assert settings.redis_url is None
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
     assert settings.public_url == "http://127.0.0.1:8000"
+    assert (settings.groq_stream_idle_timeout, settings.groq_stream_total_timeout) == (15, 60)
     # The generated secret is kept beside the database, so tokens survive a restart.
     again = Settings.from_env({"DATABASE_URL": f"sqlite:///{db}"})
     assert settings.secret_key.reveal() == again.secret_key.reveal()
@@ -37,6 +38,13 @@ def test_every_postgres_spelling_selects_asyncpg(url: str) -> None:
     assert settings.database_url == "postgresql+asyncpg://h/db"
 
 
+def test_groq_stream_timeouts_are_read_in_seconds(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    env |= {"GROQ_STREAM_IDLE_TIMEOUT": "2.5", "GROQ_STREAM_TOTAL_TIMEOUT": " 90 "}
+    settings = Settings.from_env(env)
+    assert (settings.groq_stream_idle_timeout, settings.groq_stream_total_timeout) == (2.5, 90)
+
+
 @pytest.mark.parametrize(
     ("env", "named"),
     [
@@ -45,6 +53,8 @@ def test_every_postgres_spelling_selects_asyncpg(url: str) -> None:
         ({"DATABASE_URL": "postgresql://h/db"}, "HUB_SECRET_KEY"),
         ({"PORT": "eighty"}, "PORT"),
         ({"REDIS_URL": "http://x"}, "REDIS_URL"),
+        ({"GROQ_STREAM_IDLE_TIMEOUT": "soon"}, "GROQ_STREAM_IDLE_TIMEOUT"),
+        ({"GROQ_STREAM_TOTAL_TIMEOUT": "0"}, "GROQ_STREAM_TOTAL_TIMEOUT"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], named: str, tmp_path: Path) -> None:

@@ -46,5 +46,9 @@ class ReplierError(Exception):
 
 class Replier(Protocol):
     def stream(self, prompt: Prompt) -> AsyncIterator[Piece]:
-        """Yield the reply as it is produced; raise ReplierError on failure."""
+        """Yield the reply as it is produced; raise ReplierError on failure.
+
+        Ending without an error means the model finished the reply: a stream cut off,
+        stalled or over its time budget raises, so a fragment is never taken for an answer.
+        """
         ...

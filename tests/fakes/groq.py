@@ -9,8 +9,9 @@
 
 Order of checks on a request: record the body (`requests`), Bearer key (401), body
 validation (400), model allow-list (404, only if `models` was given), then the next scripted
-step (`reply`, `fail`, `error_mid_stream`, `hang`; FIFO) or, with an empty script, the
-default reply. `stream: true` answers with the SSE of 4.3, otherwise the JSON completion.
+step (`reply`, `fail`, `error_mid_stream`, `hang`, `cut_off`, `stall`; FIFO) or, with an
+empty script, the default reply. `stream: true` answers with the SSE of 4.3, otherwise the
+JSON completion.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class Reply:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     usage: tuple[int, int] | None = None
     whole_tool_calls: bool = False
+    finish_reason: str | None = None  # None: "tool_calls" if there are any, else "stop"
 
 
 @dataclass
@@ -107,7 +109,30 @@ class Hang:
     before_headers: bool = False
 
 
-Step = Reply | Failure | MidStreamError | Hang
+@dataclass
+class CutOff:
+    """A 200 stream that sends `text_before`, then ends: no final chunk, no `[DONE]`."""
+
+    text_before: str
+    chunk: int = 3
+    drop: bool = False  # True: abort the connection instead of ending the body cleanly
+
+
+@dataclass
+class Stall:
+    """A reply whose stream stops for `seconds` after its first `after` content chunks."""
+
+    reply: Reply
+    after: int
+    seconds: float
+    keepalive: float | None = None  # send `: keep-alive` comments this often while stalled
+
+
+class DroppedConnection(Exception):
+    """Raised inside a streaming body so that uvicorn aborts the connection mid-body."""
+
+
+Step = Reply | Failure | MidStreamError | Hang | CutOff | Stall
 
 
 # -- wire helpers ----------------------------------------------------------------------------
@@ -283,15 +308,18 @@ class FakeGroq(Recorder):
         tool_calls: list[dict[str, Any]] | None = None,
         usage: tuple[int, int] | None = None,
         whole_tool_calls: bool = False,
+        finish_reason: str | None = None,
     ) -> None:
         """Queue a successful answer.
 
         Streamed as `text` in pieces of `chunk` characters, `delay` s apart, then each tool
         call ({"name": str, "arguments": dict}) as a header delta plus argument pieces (one
         delta per call if `whole_tool_calls`). `usage=(prompt, completion)`; estimated if None.
+        `finish_reason` (e.g. "length") overrides the final chunk's "stop"/"tool_calls".
         """
         calls = [dict(call) for call in tool_calls or []]
-        self._script.append(Reply(text, chunk, delay, calls, usage, whole_tool_calls))
+        step = Reply(text, chunk, delay, calls, usage, whole_tool_calls, finish_reason)
+        self._script.append(step)
 
     def fail(
         self,
@@ -340,6 +368,29 @@ class FakeGroq(Recorder):
         then the answer finishes as an empty reply."""
         self._script.append(Hang(seconds, before_headers))
 
+    def cut_off(self, text_before: str, *, chunk: int = 3, drop: bool = False) -> None:
+        """Queue a 200 stream cut short: the first chunk, `text_before` in pieces of `chunk`
+        characters, then the end of the body with no final chunk (no `finish_reason`) and no
+        `[DONE]`. `drop=True` aborts the TCP connection mid-body instead (the client reads an
+        incomplete chunked body). On `stream: false` it answers a plain 500."""
+        self._script.append(CutOff(text_before, chunk, drop))
+
+    def stall(
+        self,
+        text: str,
+        seconds: float,
+        *,
+        after: int = 1,
+        chunk: int = 3,
+        keepalive: float | None = None,
+    ) -> None:
+        """Queue `text` streamed in pieces of `chunk` characters that stops for `seconds`
+        after the first `after` chunks following the opening one, then finishes normally.
+        While stalled it sends `: keep-alive` SSE comments every `keepalive` s if set (the
+        SDK skips them, but they reset a read timeout). The stall ends early on `release()`
+        or when the client hangs up. On `stream: false` it answers the whole text at once."""
+        self._script.append(Stall(Reply(text, chunk), after, seconds, keepalive))
+
     def release(self) -> None:
         """End every current and future `hang` at once (use before leaving `serve`)."""
         self._released.set()
@@ -386,6 +437,10 @@ class FakeGroq(Recorder):
             return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
         if isinstance(step, MidStreamError):
             return self._error(Failure(500, step.message, step.type))
+        if isinstance(step, CutOff):
+            return self._error(Failure(500, *ERROR_DEFAULTS[500]))
+        if isinstance(step, Stall):
+            step = step.reply
         assert isinstance(step, Reply)
         return JSONResponse(self._completion_json(completion, body, step), headers=headers)
 
@@ -473,14 +528,17 @@ class FakeGroq(Recorder):
         self.active_responses += 1
         try:
             yield sse(completion.first())
-            if isinstance(step, MidStreamError):
-                for piece in pieces(step.text_before, step.chunk):
-                    yield sse(completion.chunk({"content": piece}))
-                yield sse(groq_error(step.message, step.type))
+            if isinstance(step, MidStreamError | CutOff):
+                async for event in self._cut_events(completion, step):
+                    yield event
                 return
             if isinstance(step, Hang):
                 await self._stall(step.seconds)
                 step = Reply("")
+            if isinstance(step, Stall):
+                async for event in self._stalled_events(completion, body, step):
+                    yield event
+                return
             assert isinstance(step, Reply)
             async for event in self._reply_events(completion, body, step):
                 yield event
@@ -488,6 +546,30 @@ class FakeGroq(Recorder):
             self.active_responses -= 1
             with anyio.CancelScope(shield=True):
                 await self._notify()
+
+    async def _cut_events(
+        self, completion: _Completion, step: MidStreamError | CutOff
+    ) -> AsyncIterator[bytes]:
+        """`text_before`, then an error event (MidStreamError), an aborted connection
+        (CutOff with `drop`) or nothing: either way no final chunk and no `[DONE]`."""
+        for piece in pieces(step.text_before, step.chunk):
+            yield sse(completion.chunk({"content": piece}))
+        if isinstance(step, MidStreamError):
+            yield sse(groq_error(step.message, step.type))
+        elif step.drop:
+            raise DroppedConnection("connection dropped mid-body (scripted)")
+
+    async def _stalled_events(
+        self, completion: _Completion, body: dict[str, Any], stall: Stall
+    ) -> AsyncIterator[bytes]:
+        """The reply's events with the stall (and its keep-alives) after the first `after`."""
+        sent = 0
+        async for event in self._reply_events(completion, body, stall.reply):
+            if sent == stall.after:
+                async for comment in self._keepalives(stall):
+                    yield comment
+            sent += 1
+            yield event
 
     async def _reply_events(
         self, completion: _Completion, body: dict[str, Any], reply: Reply
@@ -501,13 +583,24 @@ class FakeGroq(Recorder):
                 await asyncio.sleep(reply.delay)
             yield sse(completion.chunk(delta))
         usage = usage_json(*(reply.usage or estimate_usage(body, reply)))
-        yield sse(completion.last("tool_calls" if reply.tool_calls else "stop", usage))
+        finish = reply.finish_reason or ("tool_calls" if reply.tool_calls else "stop")
+        yield sse(completion.last(finish, usage))
         yield sse("[DONE]")
 
     async def _stall(self, seconds: float) -> None:
         """Sleep `seconds`, or less if `release()` is called."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._released.wait(), seconds)
+
+    async def _keepalives(self, stall: Stall) -> AsyncIterator[bytes]:
+        """Stall for `stall.seconds` (less on `release()`), yielding SSE comments every
+        `stall.keepalive` s if set."""
+        deadline = time.monotonic() + stall.seconds
+        step = stall.keepalive or stall.seconds
+        while not self._released.is_set() and (left := deadline - time.monotonic()) > 0:
+            await self._stall(min(step, left))
+            if stall.keepalive is not None and not self._released.is_set():
+                yield b": keep-alive\n\n"
 
     async def _stall_unanswered(self, request: Request, seconds: float) -> None:
         """Stall before answering, ending early if the client disconnects (no one else

@@ -14,12 +14,15 @@ from tests.support.server import HubServer, start_hub
 
 
 @contextlib.asynccontextmanager
-async def groq_hub(database_url: str) -> AsyncIterator[tuple[HubServer, FakeGroq]]:
-    """A hub on a loopback port with GROQ_API_KEY / GROQ_BASE_URL pointing at the fake."""
+async def groq_hub(
+    database_url: str, **overrides: object
+) -> AsyncIterator[tuple[HubServer, FakeGroq]]:
+    """A hub on a loopback port with GROQ_API_KEY / GROQ_BASE_URL pointing at the fake;
+    `overrides` are further Settings fields (e.g. a short groq_stream_idle_timeout)."""
     fake = FakeGroq()
     async with serve(fake.app) as base:
         settings = make_settings(
-            database_url, groq_api_key=Secret(fake.api_key), groq_base_url=base
+            database_url, groq_api_key=Secret(fake.api_key), groq_base_url=base, **overrides
         )
         async with start_hub(settings) as server:
             yield server, fake
