@@ -356,13 +356,26 @@ async def test_agent_replies_carry_the_agent_name(server: HubServer) -> None:
                 headers=auth(token),
             )
             assert reply.status_code == 201, reply.text
-    live = [await widget.message("hello from us") for _ in range(2)]
-    assert [m["sender_name"] for m in live] == ["María", None]
+        # the owner names themselves: their next replies carry it, the earlier one does not
+        renamed = await http.patch(
+            "/api/agents/me", json={"name": "Olga"}, headers=auth(company.agent_token)
+        )
+        assert renamed.status_code == 200 and renamed.json()["name"] == "Olga", renamed.text
+        empty = await http.patch("/api/agents/me", json={"name": ""}, headers=auth(maria))
+        assert empty.status_code == 400
+        again = await http.post(
+            f"/api/conversations/{said['conversation_id']}/messages",
+            json={"text": "hello from us"},
+            headers=auth(company.agent_token),
+        )
+        assert again.status_code == 201, again.text
+    live = [await widget.message("hello from us") for _ in range(3)]
+    assert [m["sender_name"] for m in live] == ["María", None, "Olga"]
     replayed = await Widget.open(
         server.ws, company.widget_key, session_id=widget.welcome["session_id"]
     )
-    history = [await replayed.message() for _ in range(3)]
-    assert [m["sender_name"] for m in history] == [None, "María", None]
+    history = [await replayed.message() for _ in range(4)]
+    assert [m["sender_name"] for m in history] == [None, "María", None, "Olga"]
     async with server.hub.db.read() as conn:
         names = await conn.execute(
             select(func.count()).where(repo.messages.c.sender_name == "María")

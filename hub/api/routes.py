@@ -55,6 +55,7 @@ ROUTES: list[BaseRoute] = [
     Route("/api/analytics", analytics.get_analytics, methods=GET),
     # agents (`/api/agents/me` before `/api/agents/{agent_id}`)
     Route("/api/agents/me", verify.me, methods=GET),
+    Route("/api/agents/me", verify.rename_me, methods=PATCH),
     Route("/api/agents/me/phone", verify.start_phone, methods=POST),
     Route("/api/agents/me/phone/check", verify.check_phone, methods=POST),
     Route("/api/agents", agents.list_agents, methods=GET),
