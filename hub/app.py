@@ -37,6 +37,7 @@ from hub.settings import Settings
 from hub.state import Hub
 from hub.workspace import retention
 from hub.workspace.agents import AgentService
+from hub.workspace.widget_settings import WidgetSettingsService
 
 log = logging.getLogger("hub")
 
@@ -77,7 +78,8 @@ def build_hub(settings: Settings) -> Hub:
     db = Database(settings.database_url)
     bus = make_bus(settings.redis_url)
     conversations = ConversationService(db, bus)
-    integrations = IntegrationService(db, Vault(settings.secret_key, settings.previous_secret_keys))
+    vault = Vault(settings.secret_key, settings.previous_secret_keys)
+    integrations = IntegrationService(db, vault)
     senders: dict[str, Sender] = {
         "twilio": TwilioSender(settings.twilio_api_url),
         "kapso": KapsoSender(settings.kapso_api_url),
@@ -109,6 +111,7 @@ def build_hub(settings: Settings) -> Hub:
         knowledge=knowledge,
         assistant=assistant,
         agents=AgentService(db, conversations.publisher, settings),
+        widget_settings=WidgetSettingsService(db, vault),
         widget_limits=limits,
     )
 

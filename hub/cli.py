@@ -16,6 +16,7 @@ from hub.persistence.migrate import upgrade
 from hub.runtime.crypto import DecryptionError, Vault
 from hub.settings import Settings, SettingsError
 from hub.workspace.companies import agent_token, create_company, demo_company
+from hub.workspace.widget_settings import rotate_widget_secrets
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,7 +107,11 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
 
 def _rotate_secrets(settings: Settings, _args: argparse.Namespace) -> int:
     vault = Vault(settings.secret_key, settings.previous_secret_keys)
-    count = _with_db(settings, lambda db: rotate_secrets(db, vault))
+
+    async def rotate_all(db: Database) -> int:
+        return await rotate_secrets(db, vault) + await rotate_widget_secrets(db, vault)
+
+    count = _with_db(settings, rotate_all)
     print(json.dumps({"rotated": count}))
     return 0
 

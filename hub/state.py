@@ -24,6 +24,7 @@ from hub.runtime.ratelimit import WidgetLimits
 from hub.settings import Settings
 from hub.workspace.agents import AgentService
 from hub.workspace.companies import demo_widget_key
+from hub.workspace.widget_settings import WidgetSettingsService
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Hub:
     knowledge: KnowledgeService
     assistant: Assistant
     agents: AgentService
+    widget_settings: WidgetSettingsService
     widget_limits: WidgetLimits
 
     async def demo_widget_key(self) -> str | None:

@@ -123,7 +123,8 @@ RECORD_GROWTH = """() => {
   const record = () => {
     const el = root.querySelector('[data-reply-id]');
     if (!el) return;
-    const entry = { n: el.textContent.length, done: !!el.getAttribute('data-seq') };
+    const text = el.querySelector('[data-part=text]');
+    const entry = { n: text ? text.textContent.length : 0, done: !!el.getAttribute('data-seq') };
     const last = seen[seen.length - 1];
     if (!last || last.n !== entry.n || last.done !== entry.done) seen.push(entry);
   };
@@ -247,7 +248,7 @@ async def test_reload_and_hub_restart_lose_nothing_and_show_nothing_twice(
                 "els => els.map(e => Number(e.getAttribute('data-seq')))"
             )
             assert len(seqs) == 4 and seqs == sorted(set(seqs)), seqs  # each exactly once
-            texts = await widget.messages().all_text_contents()
+            texts = await widget.texts()
             assert texts[2:] == ["Missed one", "Missed two"], texts
             resumed = hellos[before_restart:]
             assert resumed and resumed[-1]["last_seq"] == 2, hellos  # resumed, not replayed

@@ -80,6 +80,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/ai-settings"): OWN,
     ("PUT", "/api/ai-settings"): OWN,
     ("GET", "/api/appointments"): OWN,
+    ("GET", "/api/widget-settings"): OWN,
+    ("PUT", "/api/widget-settings"): OWN,
+    ("POST", "/api/widget-settings/secret"): OWN,
     ("GET", "/api/analytics"): OWN,
     ("GET", "/api/agents"): OWN,
     ("POST", "/api/agents"): OWN,
@@ -96,6 +99,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("DELETE", "/api/agents/{agent_id}"): FOREIGN,
     # The token's own agent, and the phone it proves through the platform's Twilio Verify.
     ("GET", "/api/agents/me"): OWN,
+    ("PATCH", "/api/agents/me"): OWN,
     ("POST", "/api/agents/me/phone"): OWN,
     ("POST", "/api/agents/me/phone/check"): OWN,
 }
@@ -132,6 +136,8 @@ BODIES: dict[tuple[str, str], Body] = {
         "instructions": f"{caller.tag}: be brief",
     },
     ("POST", "/api/agents"): lambda caller, _t, _p: {"email": f"{new_id()}@{caller.tag}.example"},
+    ("PUT", "/api/widget-settings"): lambda caller, _t, _p: {"greeting": f"{caller.tag} hi"},
+    ("PATCH", "/api/agents/me"): lambda caller, _t, _p: {"name": f"{caller.tag} agent"},
     # Claiming the target's number or phone_number_id (its webhooks would come to the caller).
     ("PUT", "/api/integrations/{provider}"): lambda _c, target, p: target.spec.integration(
         p["provider"]

@@ -18,6 +18,7 @@ from hub.api import (
     pages,
     verify,
     webhooks,
+    widget_settings,
 )
 from hub.connections.agent import agent_endpoint
 from hub.connections.widget import widget_endpoint
@@ -48,9 +49,13 @@ ROUTES: list[BaseRoute] = [
     Route("/api/qa/{pair_id}", knowledge.delete_qa, methods=DELETE),
     Route("/api/ai-settings", knowledge.ai_settings, methods=["GET", "PUT"]),
     Route("/api/appointments", knowledge.appointments, methods=GET),
+    # the widget: its look, language, pre-chat form, and identity secret
+    Route("/api/widget-settings", widget_settings.widget_settings, methods=["GET", "PUT"]),
+    Route("/api/widget-settings/secret", widget_settings.new_widget_secret, methods=POST),
     Route("/api/analytics", analytics.get_analytics, methods=GET),
     # agents (`/api/agents/me` before `/api/agents/{agent_id}`)
     Route("/api/agents/me", verify.me, methods=GET),
+    Route("/api/agents/me", verify.rename_me, methods=PATCH),
     Route("/api/agents/me/phone", verify.start_phone, methods=POST),
     Route("/api/agents/me/phone/check", verify.check_phone, methods=POST),
     Route("/api/agents", agents.list_agents, methods=GET),

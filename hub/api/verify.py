@@ -17,6 +17,10 @@ from hub.conversations.views import iso
 from hub.state import hub_of
 
 
+class NameBody(BaseModel):
+    name: str | None = Field(min_length=1, max_length=200)
+
+
 class PhoneBody(BaseModel):
     phone: str = Field(min_length=1, max_length=32)
 
@@ -30,6 +34,16 @@ async def me(request: Request) -> JSONResponse:
     agent = await agent_of(request)
     view = await hub_of(request).agents.me(agent)
     if view is None:  # revoked or erased between authentication and now
+        raise ApiError(401, "unauthorized", "this agent no longer exists")
+    return JSONResponse(view)
+
+
+async def rename_me(request: Request) -> JSONResponse:
+    """The agent's own display name: the author visitors see on its widget replies."""
+    agent = await agent_of(request)
+    body: NameBody = await json_body(request, NameBody)
+    view = await hub_of(request).agents.rename(agent, body.name)
+    if view is None:
         raise ApiError(401, "unauthorized", "this agent no longer exists")
     return JSONResponse(view)
 

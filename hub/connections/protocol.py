@@ -43,6 +43,19 @@ class Hello(_Frame):
     session_id: Annotated[str, Field(max_length=256)] | None = None
     last_seq: Annotated[int, Field(ge=0)] = 0
     page_url: Annotated[str, Field(max_length=2000)] | None = None
+    # A signed-in user of the company's site: their id and its HMAC (docs/protocol.md).
+    user_id: Id | None = None
+    user_hash: Annotated[str, Field(max_length=128)] | None = None
+
+
+class Profile(_Frame):
+    """What the visitor says of themselves: the pre-chat form, or the page's signed-in user."""
+
+    type: Literal["profile"]
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = (
+        None
+    )
 
 
 class WidgetSend(_Frame):
@@ -93,7 +106,7 @@ class AgentTyping(_Frame):
 
 
 WidgetFrame = Annotated[
-    Hello | WidgetSend | Engage | WidgetTyping | Ping, Field(discriminator="type")
+    Hello | WidgetSend | Engage | WidgetTyping | Ping | Profile, Field(discriminator="type")
 ]
 AgentFrame = Annotated[
     Auth | AgentSend | Takeover | Release | AgentTyping | Ping, Field(discriminator="type")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -16,6 +17,7 @@ from hub.connections.protocol import (
     FrameError,
     Hello,
     Ping,
+    Profile,
     WidgetSend,
     error_frame,
     parse,
@@ -31,6 +33,7 @@ from hub.persistence.tenancy import enter_tenant
 from hub.runtime.ratelimit import WidgetLimits, client_ip
 from hub.settings import Settings
 from hub.state import Hub, hub_of
+from hub.workspace.widget_settings import widget_config
 
 log = logging.getLogger("hub.session")
 
@@ -110,6 +113,8 @@ class WidgetSession(Session):
                 )
             case Engage():
                 await self.visitors.engage(self.visitor)
+            case Profile(name=name, email=email):
+                await self.visitors.profile(self.visitor, name, email)
             case Ping():
                 self.send({"type": "pong"})
             case Hello():
@@ -121,18 +126,20 @@ async def widget_endpoint(ws: WebSocket) -> None:
     await ws.accept()
     session = WidgetSession(ws, hub.settings, hub.conversations, hub.visitors, hub.widget_limits)
     try:
-        company_id = await _company(hub, ws)
+        company = await _company(hub, ws)
     except Exception as exc:
         if not database_unavailable(exc):
             raise
         await ws.close(Close.TRY_AGAIN, reason="database unavailable; reconnect")
         return
-    if company_id is None:
+    if company is None:
         return
+    company_id = company.id
     enter_tenant(company_id)  # every transaction of this socket sees this company only
     registered = False
     try:
-        visitor = await _greet(hub, ws, session, company_id)
+        visitor = await _greet(hub, ws, session, company)
+        company = None  # the handshake's: not kept for the socket's lifetime
         await hub.registry.add_widget(session, company_id, visitor.conversation_id)
         registered = True
         await session.run(session.handle)
@@ -144,14 +151,27 @@ async def widget_endpoint(ws: WebSocket) -> None:
         await session.close()
 
 
-async def _greet(hub: Hub, ws: WebSocket, session: WidgetSession, company_id: str) -> Visitor:
+@dataclass(frozen=True, slots=True)
+class WidgetCompany:
+    """What the handshake needs of the widget key's company."""
+
+    id: str
+    config: dict[str, Any]  # welcome.config
+    secret: str | None  # the sealed identity secret
+
+
+async def _greet(
+    hub: Hub, ws: WebSocket, session: WidgetSession, company: WidgetCompany
+) -> Visitor:
     """`hello` in, `welcome` and the replay out. Its own frame, so the handshake's objects
     are not kept for the socket's lifetime."""
     hello = await _hello(session)
+    user_id = await _identity(hub, session, company, hello)
+    company_id = company.id
     try:
         await _admit(hub, ws, company_id, hello)
         visitor: Visitor = await hub.visitors.hello(
-            company_id, hello.visit_id, hello.session_id, _ctx(ws, hello)
+            company_id, hello.visit_id, hello.session_id, _ctx(ws, hello), user_id
         )
         # Every message from the visitor asks for the AI settings: load them (once a process,
         # for each company) at the handshake, not in the burst of a busy moment's first messages.
@@ -172,6 +192,9 @@ async def _greet(hub: Hub, ws: WebSocket, session: WidgetSession, company_id: st
             "session_id": visitor.session_token,
             "conversation_id": visitor.conversation_id,
             "last_seq": visitor.last_seq,
+            "config": company.config,
+            "contact": {"name": visitor.name, "email": visitor.email},
+            "user_id": visitor.user_id,
         }
     )
     # A new session has no conversation yet, so nothing to replay (nor can anything be sent to
@@ -180,6 +203,28 @@ async def _greet(hub: Hub, ws: WebSocket, session: WidgetSession, company_id: st
         conversation_id = visitor.conversation_id
         session.later(lambda: session.catch_up(conversation_id))
     return visitor
+
+
+async def _identity(
+    hub: Hub, session: WidgetSession, company: WidgetCompany, hello: Hello
+) -> str | None:
+    """The verified user the `hello` names, None for an anonymous one; a user id without a
+    hash, a hash without an id, or a hash that does not match is refused: an `error`
+    `identity_refused`, then close 4403 before `welcome`. Nothing is linked or stored."""
+    if hello.user_id is None and hello.user_hash is None:
+        return None
+    if company.secret is None:
+        reason = "identity verification is not set up for this widget"
+    elif not hello.user_id or not hello.user_hash:
+        reason = "user_id and user_hash go together"
+    elif hub.widget_settings.verified(company.secret, hello.user_id, hello.user_hash):
+        return hello.user_id
+    else:
+        reason = "user_hash is not the HMAC-SHA256 of user_id with the widget secret"
+    log.info("widget identity refused for company %s: %s", company.id, reason)
+    await session.ws.send_text(dumps(error_frame("identity_refused", reason)))
+    session.close_code = Close.FORBIDDEN
+    raise Disconnected
 
 
 async def _hello(session: WidgetSession) -> Hello:
@@ -226,16 +271,16 @@ async def _new_session_allowed(hub: Hub, ws: WebSocket, company_id: str, hello: 
     return await hub.visitors.session_exists(company_id, hello.session_id)
 
 
-async def _company(hub: Hub, ws: WebSocket) -> str | None:
-    """The id of the company the widget key names, or close 4401 / 4403 / 4429. The
-    per-address connection limit comes first: it is the one check that needs no query."""
+async def _company(hub: Hub, ws: WebSocket) -> WidgetCompany | None:
+    """The company the widget key names, or close 4401 / 4403 / 4429. The per-address
+    connection limit comes first: it is the one check that needs no query."""
     limits: WidgetLimits = hub.widget_limits
     if not limits.connects_per_ip.allow(client_ip(ws.scope)):
         await ws.close(Close.RATE_LIMITED, reason="too many connections from this address")
         return None
     key = ws.query_params.get("key", "")
     async with hub.db.read() as conn:
-        company = await repo.company_by_widget_key(conn, key) if key else None
+        company = await repo.widget_company(conn, key) if key else None
     if company is None:
         await ws.close(Close.UNAUTHORIZED, reason="unknown widget key")
         return None
@@ -243,7 +288,8 @@ async def _company(hub: Hub, ws: WebSocket) -> str | None:
     if company.allowed_origins and origin not in company.allowed_origins:
         await ws.close(Close.FORBIDDEN, reason="origin not allowed")
         return None
-    return str(company.id)  # not the row: it would be kept (with its metadata) per socket
+    # Not the row: its metadata would outlive the handshake.
+    return WidgetCompany(str(company.id), widget_config(company), company.secret)
 
 
 def _ctx(ws: WebSocket, hello: Hello) -> VisitorContext:

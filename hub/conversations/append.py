@@ -40,6 +40,7 @@ class Outgoing:
     client_id: str | None = None
     provider_id: str | None = None
     agent_id: str | None = None
+    sender_name: str | None = None  # an agent reply: the agent's name, for the visitor
     type: str = "text"
     attachments: list[dict[str, Any]] | None = None
     id: str | None = None  # chosen by the caller: an AI reply's id is its reply_id

@@ -107,12 +107,23 @@ class ConversationService:
 
         Raises Refused (opted_out, window_closed) when the channel may not carry it.
         """
-        conv = await self.require(agent.company_id, conversation_id)
+        async with self.db.read() as conn:
+            conv = await repo.conversation(conn, agent.company_id, conversation_id)
+            name = await repo.agent_name(conn, agent.company_id, agent.agent_id)
+        if conv is None:
+            raise NotFound()
         await self.check_can_send(agent.company_id, conv)
         # Widget replies are delivered by being published; provider channels start queued.
         status = "delivered" if conv.channel == "widget" else "queued"
         out = Outgoing(
-            conv.channel, "outbound", "agent", text, status, client_id, agent_id=agent.agent_id
+            conv.channel,
+            "outbound",
+            "agent",
+            text,
+            status,
+            client_id,
+            agent_id=agent.agent_id,
+            sender_name=name,
         )
         handoff = changes(Handoff.AGENT_REPLIES, State.of(conv))
         appended = await self.append(agent.company_id, conversation_id, out, changes=handoff)

@@ -25,6 +25,7 @@ def message_view(row: Any) -> dict[str, Any]:
         "channel": row.channel,
         "direction": row.direction,
         "sender": row.sender,
+        "sender_name": row.sender_name,  # the agent's name on agent replies, else None
         "text": row.text,
         "client_id": row.client_id,
         "status": row.status,
@@ -73,7 +74,10 @@ def new_conversation_view(
     conversation: dict[str, Any], shown: dict[str, Any] | None, message: dict[str, Any]
 ) -> dict[str, Any]:
     """A conversation just created with its first message, from the rows written (its
-    contact is new, so has no name, phone, email or lead)."""
+    contact is new: at most the name and email the visitor gave, no phone or lead)."""
     contact = dict.fromkeys(("contact_name", "contact_phone", "contact_email", "contact_lead"))
-    row = SimpleNamespace(**conversation, **contact, **(shown or {}))
+    shown = dict(shown or {})
+    contact["contact_name"] = shown.pop("name", None)
+    contact["contact_email"] = shown.pop("email", None)
+    row = SimpleNamespace(**conversation, **contact, **shown)
     return conversation_view(row, SimpleNamespace(**message))  # type: ignore[arg-type]

@@ -36,12 +36,18 @@ class Visitor:
     conversation_id: str
     session_token: str  # the bearer secret returned in `welcome`
     visit_id: str
-    resumed: bool  # the hello named an existing session
+    resumed: bool  # the hello named an existing session, on the same conversation
     last_seq: int  # the conversation's last seq at hello
     engaged: bool  # this visit is already counted as engaged
     # What agents see of the visitor (page_url, ip_address, browser, device): kept so a
     # first message can show its new conversation without reading it back.
     context: tuple[str | None, ...] = ()
+    # The contact's id when it is known before the conversation exists (a verified user's,
+    # allocated at their first sign-in), and what the visitor said of themselves.
+    contact_id: str | None = None
+    name: str | None = None
+    email: str | None = None
+    user_id: str | None = None  # the company's id of the verified user, else None
 
 
 VISITOR_FIELDS = ("page_url", "ip_address", "browser", "device")
@@ -66,9 +72,18 @@ class VisitorService:
         return row is not None
 
     async def hello(
-        self, company_id: str, visit_id: str, session_token: str | None, ctx: VisitorContext
+        self,
+        company_id: str,
+        visit_id: str,
+        session_token: str | None,
+        ctx: VisitorContext,
+        user_id: str | None = None,
     ) -> Visitor:
-        """Resume the session `session_token` names, or start a new one; count the visit."""
+        """Resume the session `session_token` names, or start a new one; count the visit.
+
+        `user_id` is a signed-in user the caller has verified: the session then shares that
+        user's conversation. A session signed in as one user never resumes without that
+        same user (signed out, or another user): a fresh session starts instead."""
         browser, device = describe(ctx.user_agent)
         details = {
             "page_url": _clip(ctx.page_url, 2000),
@@ -78,10 +93,8 @@ class VisitorService:
             "device": device,
         }
         async with self.db.write() as conn:
-            row = None
-            if session_token:
-                row = await repo.widget_session_by_hash(conn, company_id, token_hash(session_token))
-            resumed = row is not None
+            row, user = await self._session(conn, company_id, session_token, user_id)
+            was = None if row is None else (user.conversation_id if user else row.conversation_id)
             if row is None:
                 session_token = secrets.token_urlsafe(24)  # 192 random bits
                 row = await repo.insert_widget_session(
@@ -89,26 +102,78 @@ class VisitorService:
                 )
             else:
                 await repo.touch_widget_session(conn, row.id, **details)
+            if user_id is not None:
+                user = await _sign_in(conn, company_id, user_id, row)
+                if user.conversation_id != row.conversation_id:  # what the inbox shows
+                    await repo.touch_conversation_sessions(
+                        conn, company_id, user.conversation_id, **details
+                    )
+            conversation_id = row.conversation_id if user is None else user.conversation_id
+            resumed = was == conversation_id
             stats = await self._count_visit(conn, company_id, visit_id, row.id, ctx.page_url)
             engaged = stats is None and await repo.visit_engaged(conn, company_id, visit_id)
             # A new session's conversation starts with its first message: nothing to read.
             conv = (
-                await repo.conversation(conn, company_id, row.conversation_id) if resumed else None
+                await repo.conversation(conn, company_id, conversation_id)
+                if resumed or user is not None
+                else None
             )
+            contact = conv and await repo.contact(conn, company_id, conv.contact_id)
         await self._publish_stats(company_id, stats)
         assert session_token is not None
         last_seq = 0 if conv is None else int(conv.last_seq)
+        who = row if contact is None else contact
         return Visitor(
             company_id,
             row.id,
-            row.conversation_id,
+            conversation_id,
             session_token,
             visit_id,
             resumed,
             last_seq,
             engaged,
             tuple(details[key] for key in VISITOR_FIELDS),
+            contact_id=None if user is None else user.contact_id,
+            name=who.name,
+            email=who.email,
+            user_id=user_id,
         )
+
+    @staticmethod
+    async def _session(
+        conn: AsyncConnection, company_id: str, session_token: str | None, user_id: str | None
+    ) -> tuple[Any, Any]:
+        """The session the token names and the user it is signed in as, when it may be
+        resumed by this hello; (None, None) when a fresh session must start."""
+        if not session_token:
+            return None, None
+        row = await repo.widget_session_by_hash(conn, company_id, token_hash(session_token))
+        if row is None or row.user_ref is None:
+            return row, None
+        user = await repo.widget_user_by_ref(conn, company_id, row.user_ref)
+        if user is None or user.user_id != user_id:
+            return None, None  # signed out, or someone else: never their history
+        return row, user
+
+    async def profile(self, visitor: Visitor, name: str | None, email: str | None) -> None:
+        """What the visitor says of themselves (the pre-chat form, or the page's signed-in
+        user): onto the conversation's contact, or kept on the session until the first
+        message creates it. Agents get `conversation.updated` when a contact changed."""
+        values = {k: v for k, v in (("name", name), ("email", email)) if v is not None}
+        if not values:
+            return
+        async with self.db.write() as conn:
+            conv = await repo.conversation(conn, visitor.company_id, visitor.conversation_id)
+            if conv is not None:
+                await repo.update_contact(conn, visitor.company_id, conv.contact_id, **values)
+            else:
+                await repo.touch_widget_session(conn, visitor.session_row_id, **values)
+        visitor.name = values.get("name", visitor.name)
+        visitor.email = values.get("email", visitor.email)
+        if conv is not None:
+            await self.conversations.publish_conversation(
+                visitor.company_id, visitor.conversation_id
+            )
 
     async def engage(self, visitor: Visitor) -> None:
         """Count the visit as engaged, once."""
@@ -125,16 +190,22 @@ class VisitorService:
     async def send(self, visitor: Visitor, client_id: str, text: str) -> Appended:
         """Store a visitor's message (creating the conversation on the first one, and counting
         the visit engaged in the same transaction when it can)."""
-        contact_id = new_id()
+        contact_id = visitor.contact_id or new_id()
+        contact: dict[str, Any] = {"id": contact_id, "company_id": visitor.company_id}
+        contact.update(name=visitor.name, email=visitor.email)
         new = NewConversation(
-            contact={"id": contact_id, "company_id": visitor.company_id},
+            contact=contact,
             conversation={
                 "id": visitor.conversation_id,
                 "company_id": visitor.company_id,
                 "contact_id": contact_id,
                 "channel": "widget",
             },
-            shown=dict(zip(VISITOR_FIELDS, visitor.context, strict=True)),
+            shown={
+                **dict(zip(VISITOR_FIELDS, visitor.context, strict=True)),
+                "name": visitor.name,
+                "email": visitor.email,
+            },
         )
         out = Outgoing("widget", "inbound", "visitor", text, "received", client_id=client_id)
         engage_visit = None if visitor.engaged else visitor.visit_id
@@ -183,6 +254,27 @@ class VisitorService:
         await self.publisher.stats_updated(
             company_id, stats.day, stats.visits, stats.engaged_visits
         )
+
+
+async def _sign_in(conn: AsyncConnection, company_id: str, user_id: str, session: Any) -> Any:
+    """The verified user's mapping, created at their first sign-in from this session: they
+    keep the conversation this browser had (and its contact), so nothing said before signing
+    in is lost. Links the session to them."""
+    user = await repo.widget_user(conn, company_id, user_id)
+    if user is None:
+        conv = await repo.conversation(conn, company_id, session.conversation_id)
+        await repo.insert_widget_user(
+            conn,
+            company_id=company_id,
+            user_id=user_id,
+            conversation_id=session.conversation_id,
+            contact_id=new_id() if conv is None else conv.contact_id,
+        )
+        user = await repo.widget_user(conn, company_id, user_id)
+        assert user is not None
+    if session.user_ref != user.id:
+        await repo.link_widget_session(conn, session.id, user.id)
+    return user
 
 
 def _clip(value: str | None, limit: int) -> str | None:

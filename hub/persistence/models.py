@@ -198,6 +198,9 @@ class Message(Base):
     # Outbound delivery through a provider: attempts made, and when to try again.
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[dt.datetime | None]
+    # An agent reply's author as the visitor sees it: the agent's name when it was sent
+    # (kept like an e-mail's From line, so a later rename does not rewrite history).
+    sender_name: Mapped[str | None] = mapped_column(String(200))
     # AI replies: the model's token usage.
     prompt_tokens: Mapped[int | None] = mapped_column(Integer)
     completion_tokens: Mapped[int | None] = mapped_column(Integer)
@@ -286,8 +289,48 @@ class WidgetSession(Base):
     user_agent: Mapped[str | None] = mapped_column(String(500))
     browser: Mapped[str | None] = mapped_column(String(64))
     device: Mapped[str | None] = mapped_column(String(32))
+    # The verified user (widget_users) this browser is signed in as, else None.
+    user_ref: Mapped[str | None] = mapped_column(ID, index=True)
+    # The pre-chat form's answers while the conversation (and its contact) does not exist.
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class WidgetUser(Base):
+    """A signed-in user of the company's site, verified by HMAC (hub.workspace.widget_settings):
+    every widget session of theirs shares this contact and conversation. Both ids are
+    allocated here; their rows appear with the first message, as for any widget session."""
+
+    __tablename__ = "widget_users"
+    __table_args__ = (UniqueConstraint("company_id", "user_id"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(128))  # the company's own id for the user
+    contact_id: Mapped[str] = mapped_column(ID, index=True)
+    conversation_id: Mapped[str] = mapped_column(ID)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class WidgetSettings(Base):
+    """How a company's widget looks and behaves, and its identity-verification secret
+    (`secret`: Fernet ciphertext, hub.runtime.crypto; None until an owner creates one)."""
+
+    __tablename__ = "widget_settings"
+
+    company_id: Mapped[str] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True
+    )
+    greeting: Mapped[str | None] = mapped_column(String(500))
+    color: Mapped[str] = mapped_column(String(7), default="#1d4e89")
+    text_color: Mapped[str] = mapped_column(String(7), default="#ffffff")
+    position: Mapped[str] = mapped_column(String(8), default="right")
+    language: Mapped[str] = mapped_column(String(8), default="auto")
+    pre_chat_form: Mapped[bool] = mapped_column(Boolean, default=False)
+    secret: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class Visit(Base):

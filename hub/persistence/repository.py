@@ -24,6 +24,8 @@ from hub.persistence.models import (
     QaPair,
     Visit,
     WidgetSession,
+    WidgetSettings,
+    WidgetUser,
     new_id,
     utcnow,
 )
@@ -41,6 +43,8 @@ qa_pairs = cast(Table, QaPair.__table__)
 ai_settings = cast(Table, AiSettings.__table__)
 appointments = cast(Table, Appointment.__table__)
 audit_log = cast(Table, AuditRecord.__table__)
+widget_users = cast(Table, WidgetUser.__table__)
+widget_settings = cast(Table, WidgetSettings.__table__)
 
 
 def _dialect(conn: AsyncConnection) -> Any:
@@ -76,6 +80,25 @@ async def one(conn: AsyncConnection, stmt: Any) -> Row[Any] | None:
 
 async def company_by_widget_key(conn: AsyncConnection, key: str) -> Row[Any] | None:
     return await one(conn, select(companies).where(companies.c.widget_key == key))
+
+
+_WIDGET_COMPANY: Any = (
+    select(
+        companies.c.id,
+        companies.c.name,
+        companies.c.allowed_origins,
+        *(c for c in widget_settings.c if c.name != "company_id"),
+    )
+    .outerjoin(widget_settings, widget_settings.c.company_id == companies.c.id)
+    .where(companies.c.widget_key == bindparam("b_key"))
+)
+
+
+async def widget_company(conn: AsyncConnection, key: str) -> Row[Any] | None:
+    """What a widget socket needs of its company, in one query: id, name, allowed origins,
+    and its widget settings (all None when the company never set any). Built once: every
+    widget connection runs it."""
+    return (await conn.execute(_WIDGET_COMPANY, {"b_key": key})).first()
 
 
 async def company_by_id(conn: AsyncConnection, company_id: str) -> Row[Any] | None:
@@ -135,6 +158,53 @@ async def touch_widget_session(conn: AsyncConnection, session_id: str, **values:
     await conn.execute(
         update(widget_sessions).where(widget_sessions.c.id == session_id).values(**values)
     )
+
+
+async def link_widget_session(conn: AsyncConnection, session_id: str, user_ref: str) -> None:
+    stmt = update(widget_sessions).where(widget_sessions.c.id == session_id)
+    await conn.execute(stmt.values(user_ref=user_ref))
+
+
+async def touch_conversation_sessions(
+    conn: AsyncConnection, company_id: str, conversation_id: str, **values: Any
+) -> None:
+    """Refresh the context of the session whose conversation this is (what the inbox shows)."""
+    stmt = update(widget_sessions).where(
+        widget_sessions.c.company_id == company_id,
+        widget_sessions.c.conversation_id == conversation_id,
+    )
+    await conn.execute(stmt.values(**values))
+
+
+async def widget_user(conn: AsyncConnection, company_id: str, user_id: str) -> Row[Any] | None:
+    stmt = select(widget_users).where(
+        widget_users.c.company_id == company_id, widget_users.c.user_id == user_id
+    )
+    return await one(conn, stmt)
+
+
+async def widget_user_by_ref(
+    conn: AsyncConnection, company_id: str, user_ref: str
+) -> Row[Any] | None:
+    stmt = select(widget_users).where(
+        widget_users.c.company_id == company_id, widget_users.c.id == user_ref
+    )
+    return await one(conn, stmt)
+
+
+_insert_widget_user = _per_dialect(
+    lambda d: d.insert(widget_users).on_conflict_do_nothing(
+        index_elements=["company_id", "user_id"]
+    )
+)
+
+
+async def insert_widget_user(conn: AsyncConnection, **values: Any) -> None:
+    """Map a verified user to a contact and conversation; nothing when one already is (a
+    concurrent first sign-in won: the caller reads the winner's row)."""
+    values.setdefault("id", new_id())
+    values.setdefault("created_at", utcnow())
+    await conn.execute(_insert_widget_user(conn), values)
 
 
 _insert_visit = _per_dialect(
@@ -226,6 +296,18 @@ async def insert_contact(conn: AsyncConnection, **values: Any) -> str:
     values.setdefault("id", new_id())
     await conn.execute(insert(contacts).values(**values))
     return str(values["id"])
+
+
+async def update_contact(
+    conn: AsyncConnection, company_id: str, contact_id: str, **values: Any
+) -> None:
+    stmt = update(contacts).where(contacts.c.id == contact_id, contacts.c.company_id == company_id)
+    await conn.execute(stmt.values(**values))
+
+
+async def agent_name(conn: AsyncConnection, company_id: str, agent_id: str) -> str | None:
+    stmt = select(agents.c.name).where(agents.c.id == agent_id, agents.c.company_id == company_id)
+    return cast("str | None", (await conn.execute(stmt)).scalar())
 
 
 async def message_by_client_id(

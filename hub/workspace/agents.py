@@ -91,6 +91,19 @@ class AgentService:
             row = await repo.one(conn, stmt)
         return None if row is None else {"company_id": row.company_id, **agent_view(row)}
 
+    async def rename(self, agent: AgentIdentity, name: str | None) -> dict[str, Any] | None:
+        """Set the agent's own display name (visitors see it on the agent's next replies);
+        the agent's view, None once revoked or erased."""
+        table = repo.agents
+        stmt = (
+            update(table)
+            .where(table.c.id == agent.agent_id, table.c.company_id == agent.company_id)
+            .values(name=name)
+        )
+        async with self.db.write() as conn:
+            await conn.execute(stmt)
+        return await self.me(agent)
+
     async def store_phone(self, agent: AgentIdentity, phone: str, verified_at: dt.datetime) -> None:
         """A number proven through Twilio Verify replaces any earlier one."""
         table = repo.agents

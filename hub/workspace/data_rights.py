@@ -182,6 +182,10 @@ async def export_company(
                 _session_view,
             ),
         ),
+        (
+            "widget_users",
+            _paged(db, t.widget_users, ("id",), t.widget_users.c.company_id == company_id, _plain),
+        ),
         ("visits", _paged(db, t.visits, ("id",), t.visits.c.company_id == company_id, _plain)),
         (
             "daily_stats",
@@ -312,9 +316,15 @@ async def _erase(conn: AsyncConnection, company_id: str, contact_id: str) -> dic
     conv_ids = select(t.conversations.c.id).where(
         t.conversations.c.company_id == company_id, t.conversations.c.contact_id == contact_id
     )
+    # A verified user's mapping, and every browser signed in as them, go with the contact.
+    user_refs = select(t.widget_users.c.id).where(
+        t.widget_users.c.company_id == company_id, t.widget_users.c.contact_id == contact_id
+    )
+    of_contact = t.widget_sessions.c.conversation_id.in_(conv_ids) | (
+        t.widget_sessions.c.user_ref.in_(user_refs)
+    )
     session_ids = select(t.widget_sessions.c.id).where(
-        t.widget_sessions.c.company_id == company_id,
-        t.widget_sessions.c.conversation_id.in_(conv_ids),
+        t.widget_sessions.c.company_id == company_id, of_contact
     )
 
     async def run(stmt: Any) -> int:
@@ -340,9 +350,11 @@ async def _erase(conn: AsyncConnection, company_id: str, contact_id: str) -> dic
         .values(session_id=None)
     )
     counts["widget_sessions"] = await run(
-        delete(t.widget_sessions).where(
-            t.widget_sessions.c.company_id == company_id,
-            t.widget_sessions.c.conversation_id.in_(conv_ids),
+        delete(t.widget_sessions).where(t.widget_sessions.c.company_id == company_id, of_contact)
+    )
+    counts["widget_users"] = await run(
+        delete(t.widget_users).where(
+            t.widget_users.c.company_id == company_id, t.widget_users.c.contact_id == contact_id
         )
     )
     counts["conversations"] = await run(
@@ -365,10 +377,12 @@ COMPANY_TABLES = (
     "visits",
     "daily_stats",
     "widget_sessions",
+    "widget_users",
     "conversations",
     "contacts",
     "qa_pairs",
     "ai_settings",
+    "widget_settings",
     "integrations",
     "agents",
     "companies",

@@ -78,25 +78,37 @@ async def new_context(browser: Browser, **options: object) -> AsyncIterator[Brow
 # -- the host page -----------------------------------------------------------------------------
 
 
-def host_html(hub_http: str, widget_key: str, css: str = "", title: str = "Host page") -> str:
+def host_html(
+    hub_http: str,
+    widget_key: str,
+    css: str = "",
+    title: str = "Host page",
+    attrs: dict[str, str] | None = None,
+) -> str:
+    """`attrs`: more attributes of the widget's tag (`data-user-id`, ...)."""
     key = html.escape(widget_key, quote=True)
+    more = "".join(
+        f' {name}="{html.escape(value, quote=True)}"' for name, value in (attrs or {}).items()
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,"><title>{html.escape(title)}</title>
 <style>{css}</style></head>
 <body><main><h1>{html.escape(title)}</h1><p>A company page with the chat widget.</p></main>
-<script src="{hub_http}/widget.js" data-key="{key}" async></script>
+<script src="{hub_http}/widget.js" data-key="{key}"{more} async></script>
 </body></html>"""
 
 
 @contextlib.asynccontextmanager
-async def host_site(hub_http: str, widget_key: str, css: str = "") -> AsyncIterator[str]:
+async def host_site(
+    hub_http: str, widget_key: str, css: str = "", attrs: dict[str, str] | None = None
+) -> AsyncIterator[str]:
     """A company's site on its own origin (another loopback port) embedding the widget from
     the hub with the one-tag snippet; yields the page URL."""
 
     async def page(_request: Request) -> HTMLResponse:
-        return HTMLResponse(host_html(hub_http, widget_key, css))
+        return HTMLResponse(host_html(hub_http, widget_key, css, attrs=attrs))
 
     app = Starlette(routes=[Route("/", page)])
     async with serve(app, lifespan="off") as base:
@@ -109,13 +121,14 @@ async def host_site(hub_http: str, widget_key: str, css: str = "") -> AsyncItera
 class WidgetPage:
     """The widget inside `page`'s host element (an open shadow root)."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, log: str = "Conversation") -> None:
+        """`log`: the message list's name in the widget's language."""
         self.page = page
         self.host = page.locator("#leadop-widget-host")
         self.launcher = page.get_by_role("button", name="Open chat")
         self.input = page.get_by_role("textbox", name="Message")
         self.send_button = page.get_by_role("button", name="Send", exact=True)
-        self.log = page.get_by_role("log", name="Conversation", include_hidden=True)
+        self.log = page.get_by_role("log", name=log, include_hidden=True)
         self.status = self.host.locator("[data-state]")
 
     def messages(self) -> Locator:
@@ -124,6 +137,10 @@ class WidgetPage:
 
     def message(self, text: str) -> Locator:
         return self.messages().filter(has_text=text)
+
+    async def texts(self) -> list[str]:
+        """The text of each stored message, in order (without its sender and time)."""
+        return await self.messages().locator("[data-part=text]").all_text_contents()
 
     async def open(self) -> None:
         await expect(self.launcher).to_be_visible()
@@ -137,6 +154,24 @@ class WidgetPage:
 
     async def online(self) -> None:
         await expect(self.status).to_have_attribute("data-state", "online")
+
+
+async def control_names(page: Page) -> list[tuple[str, str]]:
+    """(role, accessible name) of every control Chromium exposes on the page right now, as
+    a screen reader gets them (the accessibility tree, over CDP): hidden ones are left out."""
+    cdp = await page.context.new_cdp_session(page)
+    try:
+        tree = await cdp.send("Accessibility.getFullAXTree")
+    finally:
+        await cdp.detach()
+    controls = {"button", "textbox", "checkbox", "combobox", "link", "searchbox"}
+    found = []
+    for node in tree["nodes"]:
+        role = node.get("role", {}).get("value")
+        if node.get("ignored") or role not in controls:
+            continue
+        found.append((str(role), str(node.get("name", {}).get("value", "")).strip()))
+    return found
 
 
 # -- the inbox ---------------------------------------------------------------------------------

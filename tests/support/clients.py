@@ -72,7 +72,26 @@ class Widget(Client):
         last_seq: int = 0,
         visit_id: str | None = None,
         headers: dict[str, str] | None = None,
+        **fields: Any,
     ) -> Widget:
+        """A widget socket after `welcome`; `fields` go into the `hello` as they are
+        (`user_id`, `user_hash`, ...)."""
+        client = await cls.hello(base, key, session_id, last_seq, visit_id, headers, **fields)
+        client.welcome = await client.expect("welcome")
+        return client
+
+    @classmethod
+    async def hello(
+        cls,
+        base: str,
+        key: str,
+        session_id: str | None = None,
+        last_seq: int = 0,
+        visit_id: str | None = None,
+        headers: dict[str, str] | None = None,
+        **fields: Any,
+    ) -> Widget:
+        """A widget socket that has sent its `hello` (and waits for nothing)."""
         ws = await connect(f"{base}/ws/widget?key={key}", additional_headers=headers)
         client = cls(ws)
         await client.send(
@@ -81,9 +100,9 @@ class Widget(Client):
                 "visit_id": visit_id or uuid.uuid4().hex,
                 "session_id": session_id,
                 "last_seq": last_seq,
+                **fields,
             }
         )
-        client.welcome = await client.expect("welcome")
         return client
 
     async def say(self, text: str, client_id: str | None = None) -> dict[str, Any]:

@@ -1,14 +1,19 @@
 // The loader: <script src="https://HUB/widget.js" data-key="WIDGET_KEY" async></script>.
-// Safe to include twice: the second copy does nothing.
+// A signed-in user of the site adds data-user-id and data-user-hash (HMAC-SHA256 of the id
+// with the company's widget secret, computed by the site's server), and may add
+// data-user-name and data-user-email. Safe to include twice: the second copy does nothing.
 import { createTransport } from './transport.js';
 import { createStore } from './store.js';
 import { createUI } from './ui.js';
-import { loadSession, saveSession } from './storage.js';
+import { pickLanguage } from './i18n.js';
+import { load, save, loadJSON, saveJSON } from './storage.js';
 import * as P from './protocol.js';
 
 const FLAG = '__leadopWidget';
 const RETRY_FIRST = 2000; // ms before sends refused with `unavailable` go again
 const RETRY_MAX = 30000;
+const CONFIG_WAIT = 3000; // ms a first visit waits for the company's look before showing
+const TITLE_MARK = /^\(\d+\) /;
 
 function boot() {
   if (window[FLAG] || document.getElementById('leadop-widget-host')) return;
@@ -16,11 +21,15 @@ function boot() {
   const key = script && script.getAttribute('data-key');
   if (!key) return console.warn('[leadop] widget.js needs a data-key attribute');
   window[FLAG] = true;
+  const attr = (name) => script.getAttribute('data-user-' + name) || null;
+  const user = attr('id') || attr('hash') ? { id: attr('id'), hash: attr('hash') } : null;
+  const given = { name: attr('name'), email: attr('email') }; // the site's signed-in user
 
   const src = new URL(script.src, location.href);
   const url = (src.protocol === 'https:' ? 'wss://' : 'ws://') + src.host + '/ws/widget?key=' + encodeURIComponent(key);
   const visitId = P.randomId(); // one per page view
   let sentSession = null;
+  let conversation = null;
   let engageWanted = false;
   let engaged = false;
   let typingSent = false;
@@ -31,22 +40,63 @@ function boot() {
   let generation = 0; // one per welcome: a pending message is sent once per socket
   let retryTimer = 0;
   let retryDelay = RETRY_FIRST;
+  let config = loadJSON('config', key); // the company's look, as last seen
+  let contact = null; // welcome.contact: what the hub knows of the visitor
+  let profile = null; // name and email to tell the hub, until it has them
+  let profileOn = -1; // the generation the profile went out on
+  let refused = false; // the hub refused the signed-in user's hash
+  let read = null; // {c: conversation id, s: highest seq seen with the panel open}
 
   const store = createStore((entries) => {
     shown = entries;
     if (ui) ui.render(entries);
+    updateUnread();
   });
 
   const transport = createTransport(url, {
     hello() {
-      sentSession = loadSession(key);
-      return P.hello(visitId, sentSession, store.lastSeq);
+      sentSession = load('session', key);
+      return P.hello(visitId, sentSession, store.lastSeq, user);
     },
-    onState: (s) => ui && ui.setState(s),
+    onState: showState,
     onFrame,
   });
 
+  function showState() {
+    const s = transport.state;
+    if (ui) ui.setState(refused && s === 'offline' ? 'refused' : s);
+  }
+
+  // Unread: agent and AI messages past what the visitor saw with the panel open. Shown on the
+  // launcher and in the page title while the panel is closed.
+  function updateUnread() {
+    if (!ui || !read) return;
+    if (ui.open && store.lastSeq > read.s) {
+      read.s = store.lastSeq;
+      saveJSON('read', key, read);
+    }
+    const n = shown.filter((e) => e.seq > read.s && e.sender !== 'visitor').length;
+    ui.setUnread(n);
+    if (n || TITLE_MARK.test(document.title)) {
+      const base = document.title.replace(TITLE_MARK, '');
+      document.title = n ? '(' + n + ') ' + base : base;
+    }
+  }
+
+  // The pre-chat form: when the company wants it, until the hub knows the visitor's name and
+  // email, and only before a conversation has started.
+  function updatePreChat() {
+    if (!ui) return;
+    const known = contact && contact.name && contact.email;
+    ui.setPreChat(!!(config && config.pre_chat_form && contact && !known && !profile && !shown.length));
+  }
+
+  function applyConfig() {
+    if (ui && config) ui.configure(config, pickLanguage(config.language));
+  }
+
   function flush() {
+    if (profile && profileOn !== generation && transport.send(P.profile(profile.name, profile.email))) profileOn = generation;
     if (engageWanted && !engaged && transport.send(P.engage())) engaged = true;
     for (const e of store.pending()) {
       if (e.sentOn === generation) continue;
@@ -73,11 +123,32 @@ function boot() {
     if (active !== typingSent && transport.send(P.typing(active))) typingSent = active;
   }
 
+  function welcome(f) {
+    // A new session, or another conversation (signed in or out): start from what the hub has.
+    if ((sentSession && f.session_id !== sentSession) || (conversation && f.conversation_id !== conversation)) store.reset();
+    conversation = f.conversation_id;
+    if (f.session_id) save('session', key, f.session_id);
+    if (f.config) {
+      config = f.config;
+      saveJSON('config', key, config);
+      if (ui) applyConfig();
+      else mountNow();
+    }
+    contact = f.contact || { name: null, email: null };
+    const wanted = profile || given;
+    const differs = (k) => wanted[k] && wanted[k] !== contact[k];
+    profile = differs('name') || differs('email') ? wanted : null;
+    read = loadJSON('read', key);
+    if (!read || read.c !== f.conversation_id) read = { c: f.conversation_id, s: f.last_seq || 0 };
+    saveJSON('read', key, read);
+    updatePreChat();
+    updateUnread();
+  }
+
   function onFrame(f) {
     switch (f.type) {
       case 'welcome':
-        if (sentSession && f.session_id !== sentSession) store.reset(); // a new session
-        if (f.session_id) saveSession(key, f.session_id);
+        welcome(f);
         store.dropDrafts(); // deltas are never replayed; finished replies are
         if (f.last_seq < store.lastSeq) {
           // We hold messages the hub does not: start over from seq 0.
@@ -92,6 +163,7 @@ function boot() {
       case 'message.created':
         store.created(f.message);
         if (f.message && f.message.sender !== 'visitor' && ui) ui.setTyping(null);
+        updatePreChat();
         break;
       case 'ai.delta':
         store.delta(f);
@@ -106,17 +178,25 @@ function boot() {
       case 'error':
         console.warn('[leadop] hub error:', f.code, f.message);
         if (f.code === 'unavailable' || f.code === 'internal') retryPendingLater();
+        if (f.code === 'identity_refused') {
+          refused = true;
+          mountNow();
+          showState();
+        }
         break;
     }
   }
 
   transport.start(); // at load: this counts the visit and replays the conversation
 
+  let wantMount = false;
   const mount = () => {
+    if (ui) return;
     ui = createUI({
       onOpen() {
         engageWanted = true;
         flush();
+        updateUnread();
       },
       onSend(text) {
         const n = P.textLength(text);
@@ -127,12 +207,28 @@ function boot() {
         return true;
       },
       onInput: setTyping,
+      onProfile(name, email) {
+        profile = { name, email };
+        contact = { name, email };
+        updatePreChat();
+        flush();
+      },
     });
-    ui.setState(transport.state);
+    ui.configure(config || {}, pickLanguage(config ? config.language : 'auto'));
+    showState();
     ui.render(shown);
+    updatePreChat();
+    updateUnread();
   };
-  if (document.body) mount();
-  else document.addEventListener('DOMContentLoaded', mount);
+  // Show the widget once the page has a body and the company's look is known (from an earlier
+  // visit, or the first welcome), or after CONFIG_WAIT with the defaults.
+  function mountNow() {
+    wantMount = true;
+    if (document.body) mount();
+    else document.addEventListener('DOMContentLoaded', mount);
+  }
+  if (config) mountNow();
+  else setTimeout(() => wantMount || mountNow(), CONFIG_WAIT);
 }
 
 try {

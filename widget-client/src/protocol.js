@@ -2,13 +2,19 @@
 
 export const MAX_TEXT = 4000;
 
-export const hello = (visitId, sessionId, lastSeq) => ({
-  type: 'hello',
-  visit_id: visitId,
-  session_id: sessionId || null,
-  last_seq: lastSeq || 0,
-  page_url: String(location.href).slice(0, 2000),
-});
+// `user`: the page's signed-in user ({id, hash}), verified by the hub; omitted when anonymous.
+export const hello = (visitId, sessionId, lastSeq, user) => {
+  const f = {
+    type: 'hello',
+    visit_id: visitId,
+    session_id: sessionId || null,
+    last_seq: lastSeq || 0,
+    page_url: String(location.href).slice(0, 2000),
+  };
+  if (user) Object.assign(f, { user_id: user.id, user_hash: user.hash });
+  return f;
+};
+export const profile = (name, email) => ({ type: 'profile', name: name || null, email: email || null });
 export const sendMessage = (clientId, text) => ({ type: 'message.send', client_id: clientId, text });
 export const engage = () => ({ type: 'engage' });
 export const typing = (active) => ({ type: 'typing', active: !!active });

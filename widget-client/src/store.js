@@ -61,6 +61,8 @@ export function createStore(onChange) {
         seq: m.seq,
         sender: m.sender,
         text: m.text,
+        at: m.created_at,
+        name: m.sender_name || null, // the agent's name on an agent reply
         client_id: m.client_id || null,
         pending: false,
         streaming: false,

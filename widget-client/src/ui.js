@@ -1,42 +1,58 @@
 // The widget's DOM: a host <div id="leadop-widget-host"> on document.body, styled inline with
 // !important so page CSS cannot hide or move it, and everything else inside its open shadow root.
+// Every text and accessible name comes from i18n.js in the company's language (`configure`).
+import { strings } from './i18n.js';
 
 const CSS = `
 :host{all:initial}
 *{box-sizing:border-box;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0}
 [hidden]{display:none!important}
 button{cursor:pointer;border:0;background:none;color:inherit}
-button:focus-visible,textarea:focus-visible{outline:2px solid #f5a623;outline-offset:2px}
-.launch{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;background:#1d4e89;color:#fff;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}
+button:focus-visible,textarea:focus-visible,input:focus-visible{outline:2px solid #f5a623;outline-offset:2px}
+.launch,.panel{position:fixed;right:20px}
+:host([data-pos=left]) .launch,:host([data-pos=left]) .panel{left:20px;right:auto}
+.launch{bottom:20px;width:56px;height:56px;border-radius:50%;background:var(--c);color:var(--t);box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}
 .launch svg{width:26px;height:26px;fill:currentColor}
-.panel{position:fixed;right:20px;bottom:88px;width:370px;height:min(560px,calc(100vh - 110px));background:#fff;color:#1d2433;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);display:flex;flex-direction:column;overflow:hidden}
-.head{background:#1d4e89;color:#fff;padding:10px 12px;display:flex;align-items:center;gap:8px}
-.title{font-weight:600;flex:1}
-.status{font-size:12px;opacity:.9}
-.status[data-state=offline]{color:#ffd2cc}
-.x{font-size:22px;line-height:1;width:32px;height:32px;border-radius:6px}
-.log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:6px;background:#f6f7f9}
-.m{max-width:82%;padding:8px 11px;border-radius:12px;background:#fff;border:1px solid #e3e6eb;white-space:pre-wrap;overflow-wrap:anywhere;align-self:flex-start}
-.m[data-sender=visitor]{align-self:flex-end;background:#1d4e89;color:#fff;border-color:#1d4e89}
-.m[data-pending=true]{opacity:.6}
-.m[data-streaming=true]::after{content:"\\2026"}
-.typing{padding:2px 14px 6px;font-size:12px;color:#5b6577;background:#f6f7f9}
+.badge{position:absolute;top:-4px;right:-4px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;background:#d93025;color:#fff;font-size:12px;font-weight:700;line-height:22px;text-align:center;box-shadow:0 0 0 2px #fff}
+.panel{bottom:88px;width:370px;height:min(560px,calc(100vh - 110px));background:#fff;color:#1d2433;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);display:flex;flex-direction:column;overflow:hidden}
+.head{background:var(--c);color:var(--t);padding:10px 12px;display:flex;align-items:flex-start;gap:8px}
+.hd{flex:1;min-width:0}
+.title{font-weight:600;font-size:16px}
+.greet{font-size:13px;opacity:.92}
+.status{display:block;font-size:12px;opacity:.85;margin-top:2px}
+.status[data-state=offline],.status[data-state=refused]{font-weight:600;opacity:1}
+.x{font-size:22px;line-height:1;width:32px;height:32px;border-radius:6px;flex:none}
+.log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px;background:#f6f7f9}
+.m{max-width:82%;align-self:flex-start;display:flex;flex-direction:column;gap:2px}
+.m[data-sender=visitor]{align-self:flex-end;align-items:flex-end}
+.meta{font-size:12px;color:#4a5568;display:flex;gap:6px;align-items:center}
+.who{font-weight:600}
+.who[data-ai]{background:#ece6fb;color:#4b2a9b;border-radius:4px;padding:0 5px}
+.tx{padding:8px 11px;border-radius:12px;background:#fff;border:1px solid #e3e6eb;white-space:pre-wrap;overflow-wrap:anywhere}
+.m[data-sender=visitor] .tx{background:var(--c);color:var(--t);border-color:var(--c)}
+.m[data-sender=ai] .tx{border-color:#c9b8f2}
+.m[data-pending=true] .tx{opacity:.6}
+.m[data-streaming=true] .tx::after{content:"\\2026"}
+.typing{padding:2px 14px 6px;font-size:12px;color:#4a5568;background:#f6f7f9}
 form{display:flex;gap:8px;padding:10px;border-top:1px solid #e3e6eb}
+.pre{flex-direction:column;border:0;padding:14px}
+.pre label{display:flex;flex-direction:column;gap:3px;font-weight:600;font-size:13px}
+.pre input{font-weight:400;border:1px solid #c9ced6;border-radius:8px;padding:8px;color:#1d2433;background:#fff}
 textarea{flex:1;resize:none;border:1px solid #c9ced6;border-radius:8px;padding:8px;height:40px;max-height:120px;color:#1d2433;background:#fff}
-.send{background:#1d4e89;color:#fff;border-radius:8px;padding:0 14px;font-weight:600}
+.send{background:var(--c);color:var(--t);border-radius:8px;padding:8px 14px;font-weight:600}
 @media (max-width:480px){.panel{inset:0;width:100%;height:100%;border-radius:0}.launch[aria-expanded=true]{display:none}}
 `;
 
 const HTML = `<style>${CSS}</style>
-<button class="launch" type="button" aria-label="Open chat" aria-expanded="false" aria-controls="p"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z"/></svg></button>
-<div class="panel" id="p" role="dialog" aria-label="Chat" hidden>
-<div class="head"><span class="title">Chat with us</span><span class="status" role="status" data-state="connecting">Connecting…</span><button class="x" type="button" aria-label="Close chat">×</button></div>
-<div class="log" role="log" aria-live="polite" aria-label="Conversation"></div>
-<div class="typing" data-typing="" hidden>Typing…</div>
-<form><textarea aria-label="Message" placeholder="Type a message…" maxlength="4000" rows="1"></textarea><button class="send" type="submit" aria-label="Send">Send</button></form>
+<button class="launch" type="button" aria-expanded="false" aria-controls="p"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z"/></svg><span class="badge" aria-hidden="true" hidden></span></button>
+<div class="panel" id="p" role="dialog" hidden>
+<div class="head"><div class="hd"><div class="title"></div><div class="greet"></div><span class="status" role="status" data-state="connecting"></span></div><button class="x" type="button">×</button></div>
+<div class="log" role="log" aria-live="polite"></div>
+<div class="typing" data-typing="" hidden></div>
+<form class="pre" hidden><p class="intro"></p><label><span class="ln"></span><input name="name" autocomplete="name" maxlength="200" required></label><label><span class="le"></span><input name="email" type="email" autocomplete="email" maxlength="320" required></label><button class="send" type="submit"></button></form>
+<form class="compose"><textarea maxlength="4000" rows="1"></textarea><button class="send" type="submit"></button></form>
 </div>`;
 
-const STATUS = { online: 'Online', connecting: 'Connecting…', offline: 'Offline — reconnecting…' };
 const HOST_STYLE = {
   all: 'initial',
   display: 'block',
@@ -55,7 +71,7 @@ const HOST_STYLE = {
   'pointer-events': 'auto',
 };
 
-export function createUI({ onOpen, onSend, onInput }) {
+export function createUI({ onOpen, onSend, onInput, onProfile }) {
   const host = document.createElement('div');
   host.id = 'leadop-widget-host';
   for (const k in HOST_STYLE) host.style.setProperty(k, HOST_STYLE[k], 'important');
@@ -65,23 +81,40 @@ export function createUI({ onOpen, onSend, onInput }) {
 
   const $ = (s) => root.querySelector(s);
   const launch = $('.launch');
+  const badge = $('.badge');
   const panel = $('.panel');
   const log = $('.log');
   const status = $('.status');
   const typingEl = $('.typing');
+  const pre = $('.pre');
+  const compose = $('.compose');
   const input = $('textarea');
   const els = new Map();
   let isOpen = false;
   let typingTimer = 0;
+  let t = strings('en');
+  let lang = 'en';
+  let unread = 0;
+  let state = 'connecting';
+  let entries = [];
+
+  const label = (el, text) => el.setAttribute('aria-label', text);
+
+  function labelLauncher() {
+    const name = isOpen ? t.hide : t.open;
+    label(launch, unread && !isOpen ? name + ' (' + t.unread(unread) + ')' : name);
+    badge.hidden = !unread || isOpen;
+    badge.textContent = unread > 99 ? '99+' : String(unread);
+  }
 
   function setOpen(open) {
     isOpen = open;
     panel.hidden = !open;
     launch.setAttribute('aria-expanded', String(open));
-    launch.setAttribute('aria-label', open ? 'Close chat' : 'Open chat');
+    labelLauncher();
     if (open) {
       log.scrollTop = log.scrollHeight;
-      input.focus();
+      (pre.hidden ? input : pre.elements.name).focus();
       onOpen();
     } else if (root.activeElement) {
       launch.focus();
@@ -102,9 +135,16 @@ export function createUI({ onOpen, onSend, onInput }) {
     if (text && onSend(text)) input.value = '';
     input.focus();
   };
-  $('form').onsubmit = (ev) => {
+  compose.onsubmit = (ev) => {
     ev.preventDefault();
     submit();
+  };
+  pre.onsubmit = (ev) => {
+    ev.preventDefault();
+    const name = pre.elements.name.value.trim();
+    const email = pre.elements.email.value.trim();
+    if (!name || !pre.reportValidity()) return;
+    onProfile(name, email);
   };
   input.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
@@ -114,13 +154,38 @@ export function createUI({ onOpen, onSend, onInput }) {
   });
   input.addEventListener('input', () => onInput(input.value.length > 0));
 
-  return {
+  const time = (iso) => {
+    const d = new Date(iso);
+    if (isNaN(d)) return '';
+    const opts = { hour: '2-digit', minute: '2-digit' };
+    if (d.toDateString() !== new Date().toDateString()) Object.assign(opts, { month: 'short', day: 'numeric' });
+    return d.toLocaleString(lang, opts);
+  };
+
+  // One message: its sender (the agent's name, "AI assistant" marked as such, or "You"), its
+  // time, and its text; the element is created once and updated in place.
+  function paint(el, e) {
+    if (!el.firstChild) el.innerHTML = '<div class="meta"><span class="who" data-part="sender"></span><time></time></div><div class="tx" data-part="text"></div>';
+    const who = el.firstChild.firstChild;
+    const when = who.nextSibling;
+    const name = e.sender === 'visitor' ? t.you : e.sender === 'ai' ? t.ai : e.name || t.agent;
+    if (who.textContent !== name) who.textContent = name;
+    who.toggleAttribute('data-ai', e.sender === 'ai');
+    const shown = e.pending ? t.sending : e.at ? time(e.at) : '';
+    if (when.textContent !== shown) when.textContent = shown;
+    if (e.at) when.setAttribute('datetime', e.at);
+    const tx = el.lastChild;
+    if (tx.textContent !== (e.text || '')) tx.textContent = e.text || '';
+  }
+
+  const ui = {
     /** Show entries (from the store) in order, reusing one element per entry. */
-    render(entries) {
+    render(list) {
+      entries = list;
       const atEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 60;
       const seen = new Set();
       let prev = null;
-      for (const e of entries) {
+      for (const e of list) {
         let el = els.get(e.key);
         if (!el) {
           el = document.createElement('div');
@@ -141,7 +206,7 @@ export function createUI({ onOpen, onSend, onInput }) {
           if (attrs[a] == null) el.removeAttribute(a);
           else if (el.getAttribute(a) !== attrs[a]) el.setAttribute(a, attrs[a]);
         }
-        if (el.textContent !== e.text) el.textContent = e.text || '';
+        paint(el, e);
         const want = prev ? prev.nextSibling : log.firstChild;
         if (want !== el) log.insertBefore(el, want);
         prev = el;
@@ -154,16 +219,59 @@ export function createUI({ onOpen, onSend, onInput }) {
       }
       if (atEnd) log.scrollTop = log.scrollHeight;
     },
-    setState(state) {
-      status.dataset.state = state;
-      status.textContent = STATUS[state] || state;
+    /** The company's settings (welcome.config) in language `code`. */
+    configure(cfg, code) {
+      lang = code;
+      t = strings(code);
+      host.setAttribute('lang', code);
+      host.dataset.pos = cfg.position === 'left' ? 'left' : 'right';
+      host.style.setProperty('--c', cfg.color || '#1d4e89', 'important');
+      host.style.setProperty('--t', cfg.text_color || '#ffffff', 'important');
+      $('.title').textContent = cfg.name || t.title;
+      $('.greet').textContent = cfg.greeting || t.greeting;
+      label(panel, t.chat);
+      label(log, t.log);
+      label($('.x'), t.close);
+      label(input, t.message);
+      input.placeholder = t.placeholder;
+      const [sendPre, send] = root.querySelectorAll('.send');
+      send.textContent = t.send;
+      sendPre.textContent = t.start;
+      $('.intro').textContent = t.intro;
+      $('.ln').textContent = t.name;
+      $('.le').textContent = t.email;
+      typingEl.textContent = t.typing;
+      labelLauncher();
+      ui.setState(state);
+      ui.render(entries);
+    },
+    setState(s) {
+      state = s;
+      status.dataset.state = s;
+      status.textContent = t[s] || s;
+    },
+    /** The unread count on the launcher (its badge and accessible name). */
+    setUnread(n) {
+      unread = n;
+      labelLauncher();
+    },
+    get open() {
+      return isOpen;
+    },
+    /** Ask for name and email before the first message (the company's pre-chat form). */
+    setPreChat(on) {
+      if (pre.hidden === !on) return;
+      pre.hidden = !on;
+      compose.hidden = on;
+      if (isOpen) (on ? pre.elements.name : input).focus();
     },
     /** Show "Typing…" for sender 'agent' or 'ai'; null hides it. */
     setTyping(sender) {
       clearTimeout(typingTimer);
       typingEl.hidden = !sender;
       typingEl.dataset.typing = sender || '';
-      if (sender) typingTimer = setTimeout(() => this.setTyping(null), 20000);
+      if (sender) typingTimer = setTimeout(() => ui.setTyping(null), 20000);
     },
   };
+  return ui;
 }

@@ -1,0 +1,69 @@
+// Every string the widget shows or names, in each language it speaks. A company picks one in
+// its widget settings, or 'auto': the first of the browser's languages that is here, else English.
+
+const STRINGS = {
+  en: {
+    open: 'Open chat',
+    hide: 'Hide chat',
+    close: 'Close chat',
+    chat: 'Chat',
+    log: 'Conversation',
+    message: 'Message',
+    placeholder: 'Type a message…',
+    send: 'Send',
+    online: 'Online',
+    connecting: 'Connecting…',
+    offline: 'Offline — reconnecting…',
+    refused: 'We could not verify your sign-in, so chat is unavailable.',
+    typing: 'Typing…',
+    you: 'You',
+    ai: 'AI assistant',
+    agent: 'Agent',
+    title: 'Chat with us',
+    greeting: 'Hi! How can we help?',
+    sending: 'Sending…',
+    unread: (n) => (n === 1 ? '1 unread message' : n + ' unread messages'),
+    intro: 'Before we start, please tell us who you are.',
+    name: 'Name',
+    email: 'Email',
+    start: 'Start chat',
+  },
+  es: {
+    open: 'Abrir chat',
+    hide: 'Ocultar chat',
+    close: 'Cerrar chat',
+    chat: 'Chat',
+    log: 'Conversación',
+    message: 'Mensaje',
+    placeholder: 'Escribe un mensaje…',
+    send: 'Enviar',
+    online: 'En línea',
+    connecting: 'Conectando…',
+    offline: 'Sin conexión — reconectando…',
+    refused: 'No pudimos verificar tu sesión, así que el chat no está disponible.',
+    typing: 'Escribiendo…',
+    you: 'Tú',
+    ai: 'Asistente de IA',
+    agent: 'Agente',
+    title: 'Chatea con nosotros',
+    greeting: '¡Hola! ¿En qué podemos ayudarte?',
+    sending: 'Enviando…',
+    unread: (n) => (n === 1 ? '1 mensaje sin leer' : n + ' mensajes sin leer'),
+    intro: 'Antes de empezar, dinos quién eres.',
+    name: 'Nombre',
+    email: 'Correo electrónico',
+    start: 'Empezar el chat',
+  },
+};
+
+/** The language code to use for a company's `language` setting. */
+export function pickLanguage(setting) {
+  if (STRINGS[setting]) return setting;
+  for (const tag of navigator.languages || [navigator.language || '']) {
+    const base = String(tag).toLowerCase().split('-')[0];
+    if (STRINGS[base]) return base;
+  }
+  return 'en';
+}
+
+export const strings = (lang) => STRINGS[lang] || STRINGS.en;
