@@ -15,7 +15,7 @@ from sqlalchemy import Row
 
 from hub.bus import Bus
 from hub.conversations.append import Appender, Outgoing
-from hub.conversations.handoff import Handoff, State, changes, target
+from hub.conversations.handoff import Handoff, State, applies_from, changes, target
 from hub.conversations.publish import Publisher
 from hub.conversations.views import conversation_view, message_view
 from hub.errors import HubError, NotFound
@@ -138,13 +138,19 @@ class ConversationService:
                 )
 
     async def handoff(self, company_id: str, conversation_id: str, transition: Handoff) -> None:
-        """Apply one bot/human transition (hub.conversations.handoff) and tell the agents."""
+        """Apply one bot/human transition (hub.conversations.handoff) and tell the agents.
+        One that does not apply in the conversation's state now changes and says nothing."""
         async with self.db.write() as conn:
             row = await repo.update_conversation(
-                conn, company_id, conversation_id, **target(transition)
+                conn,
+                company_id,
+                conversation_id,
+                handled_by_in=tuple(applies_from(transition)),
+                **target(transition),
             )
-        if row is None:
-            raise NotFound()
+        if row is None:  # no such conversation, or the transition does not apply now
+            await self.require(company_id, conversation_id)
+            return
         await self.publish_conversation(company_id, conversation_id)
 
     async def typing(

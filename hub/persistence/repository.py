@@ -278,8 +278,15 @@ async def insert_message(conn: AsyncConnection, **values: Any) -> Row[Any]:
 
 
 async def update_conversation(
-    conn: AsyncConnection, company_id: str, conversation_id: str, **values: Any
+    conn: AsyncConnection,
+    company_id: str,
+    conversation_id: str,
+    *,
+    handled_by_in: Sequence[str] | None = None,
+    **values: Any,
 ) -> Row[Any] | None:
+    """Set `values` (and `updated_at`); None when there is no such conversation, or when
+    `handled_by_in` is given and its handled_by is none of those."""
     values.setdefault("updated_at", utcnow())
     stmt = (
         update(conversations)
@@ -287,6 +294,8 @@ async def update_conversation(
         .values(**values)
         .returning(*conversations.c)
     )
+    if handled_by_in is not None:
+        stmt = stmt.where(conversations.c.handled_by.in_(list(handled_by_in)))
     return await one(conn, stmt)
 
 

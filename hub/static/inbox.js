@@ -323,8 +323,15 @@ function renderHead() {
   const c = state.convs.get(state.current);
   if (!c) return;
   $("view-title").textContent = `${contactName(c)} · ${c.channel}`;
-  $("handled-by").textContent = c.handled_by === "human" ? "Human" : "AI";
+  const handoff = c.handoff || c.handled_by;
+  $("handled-by").textContent = handoff === "human" ? "Human"
+    : handoff === "waiting" ? "Waiting for an agent" : "AI";
+  $("handled-by").dataset.handoff = handoff;
   $("view-needs-human").hidden = !c.needs_human;
+  // Only the actions that would change who answers (the hub says which).
+  const actions = c.handoff_actions || (handoff === "human" ? ["release"] : ["takeover"]);
+  $("takeover").disabled = !actions.includes("takeover");
+  $("release").disabled = !actions.includes("release");
   const rows = [];
   const add = (k, v) => { if (v) rows.push(el("dt", { textContent: k }), el("dd", { textContent: v })); };
   add("Channel", c.channel);
