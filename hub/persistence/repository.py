@@ -12,15 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.persistence.models import (
     Agent,
+    AgentPresence,
+    AgentSocket,
     AiSettings,
     Appointment,
     AuditRecord,
+    CannedResponse,
     Company,
     Contact,
     Conversation,
     DailyStats,
+    InboxSettings,
     Integration,
     Message,
+    Note,
     QaPair,
     Visit,
     WidgetSession,
@@ -41,6 +46,11 @@ qa_pairs = cast(Table, QaPair.__table__)
 ai_settings = cast(Table, AiSettings.__table__)
 appointments = cast(Table, Appointment.__table__)
 audit_log = cast(Table, AuditRecord.__table__)
+notes = cast(Table, Note.__table__)
+canned_responses = cast(Table, CannedResponse.__table__)
+inbox_settings = cast(Table, InboxSettings.__table__)
+agent_presence = cast(Table, AgentPresence.__table__)
+agent_sockets = cast(Table, AgentSocket.__table__)
 
 
 def _dialect(conn: AsyncConnection) -> Any:
