@@ -27,6 +27,7 @@ from hub.channels.twilio_sms import TwilioSender
 from hub.connections.registry import Registry
 from hub.conversations.service import ConversationService
 from hub.conversations.visitors import VisitorService
+from hub.conversations.workflow import Workflow
 from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade
 from hub.runtime.collector import CHECK_INTERVAL, FullCollections, tune_collector
@@ -52,6 +53,7 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
         Periodic("retention", settings.retention_interval, lambda: retention.sweep(hub.db)),
         Periodic("ai-settings-poll", CONFIG_POLL, hub.knowledge.forget_changed),
         Periodic("gc-full-collections", CHECK_INTERVAL, FullCollections().tick),
+        Periodic("snooze-wake", settings.snooze_interval, hub.workflow.wake_snoozed),
     ]
     hub.db.start()
     await hub.bus.start()
@@ -109,6 +111,7 @@ def build_hub(settings: Settings) -> Hub:
         assistant=assistant,
         agents=AgentService(db, conversations.publisher, settings),
         widget_limits=limits,
+        workflow=Workflow(conversations),
     )
 
 

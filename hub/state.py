@@ -19,6 +19,7 @@ from hub.channels.outbox import Outbox
 from hub.connections.registry import Registry
 from hub.conversations.service import ConversationService
 from hub.conversations.visitors import VisitorService
+from hub.conversations.workflow import Workflow
 from hub.persistence.db import Database
 from hub.runtime.ratelimit import WidgetLimits
 from hub.settings import Settings
@@ -43,6 +44,7 @@ class Hub:
     assistant: Assistant
     agents: AgentService
     widget_limits: WidgetLimits
+    workflow: Workflow
 
     async def demo_widget_key(self) -> str | None:
         """The demo company's widget key, when `hub serve --demo` has seeded it."""

@@ -87,8 +87,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/export"): OWN,
     ("GET", "/api/integrations/{provider}"): OWN,
     ("PUT", "/api/integrations/{provider}"): OWN,
+    ("GET", "/api/conversations/counts"): OWN,
     ("GET", "/api/conversations/{conversation_id}/messages"): FOREIGN,
     ("POST", "/api/conversations/{conversation_id}/messages"): FOREIGN,
+    ("POST", "/api/conversations/{conversation_id}/status"): FOREIGN,
     ("GET", "/api/contacts/{contact_id}/export"): FOREIGN,
     ("PATCH", "/api/contacts/{contact_id}"): FOREIGN,
     ("DELETE", "/api/contacts/{contact_id}"): FOREIGN,
@@ -103,7 +105,14 @@ ROUTES: dict[tuple[str, str], str] = {
 OWN_PARAMS: dict[str, tuple[str, ...]] = {"provider": ("twilio", "kapso")}
 # Path parameters (and agent frame fields) that name an object: see Tenant.ids.
 ID_PARAMS = frozenset(
-    {"conversation_id", "contact_id", "pair_id", "agent_id", "message_id", "appointment_id"}
+    {
+        "conversation_id",
+        "contact_id",
+        "pair_id",
+        "agent_id",
+        "message_id",
+        "appointment_id",
+    }
 )
 # Agent frame types that name nothing of a company's (every other one names an id).
 FRAMES_WITHOUT_IDS = frozenset({"auth", "ping"})
@@ -116,6 +125,8 @@ SAMPLES: dict[str, Sample] = {
     ],
     "text": lambda caller, _t, _f: [f"{caller.tag} hijack"],
     "active": lambda _c, _t, _f: [True],
+    "status": lambda _c, _t, _f: ["resolved"],
+    "snoozed_until": lambda _c, _t, _f: [None],
 }
 Body = Callable[["Tenant", "Tenant", dict[str, str]], Any]  # (caller, target, path params)
 BODIES: dict[tuple[str, str], Body] = {
@@ -125,6 +136,9 @@ BODIES: dict[tuple[str, str], Body] = {
         "client_id": target.client_ids.get(p["conversation_id"], "fresh"),
     },
     ("PATCH", "/api/contacts/{contact_id}"): lambda caller, _t, _p: {"name": f"{caller.tag} x"},
+    ("POST", "/api/conversations/{conversation_id}/status"): lambda _c, _t, _p: {
+        "status": "resolved"
+    },
     ("PUT", "/api/company"): lambda caller, _t, _p: caller.spec.profile,
     ("POST", "/api/qa"): lambda caller, _t, _p: {"question": f"{caller.tag} q", "answer": "a!"},
     ("PUT", "/api/ai-settings"): lambda caller, _t, _p: {

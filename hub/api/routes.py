@@ -35,12 +35,15 @@ ROUTES: list[BaseRoute] = [
     Route("/metrics", health.metrics_page),
     # conversations and messages
     Route("/api/conversations", conversations.list_conversations),
+    Route("/api/conversations/counts", conversations.counts, methods=GET),
     Route(
         "/api/conversations/{conversation_id}/messages", conversations.list_messages, methods=GET
     ),
     Route(
         "/api/conversations/{conversation_id}/messages", conversations.post_message, methods=POST
     ),
+    # the inbox workflow
+    Route("/api/conversations/{conversation_id}/status", conversations.set_status, methods=POST),
     # the company, its knowledge and its AI
     Route("/api/company", knowledge.company, methods=["GET", "PUT"]),
     Route("/api/company", data_rights.erase_company, methods=DELETE),

@@ -17,13 +17,16 @@ from hub.connections.protocol import (
     FrameError,
     Ping,
     Release,
+    SetStatus,
     Takeover,
     parse,
 )
 from hub.connections.registry import Registry
 from hub.connections.session import Disconnected, Session
 from hub.connections.widget import refuse_nul, unavailable
+from hub.conversations.counts import read_counts
 from hub.conversations.handoff import Handoff
+from hub.conversations.workflow import snooze_problem
 from hub.errors import HubError
 from hub.events import Event, dumps
 from hub.identity.tokens import AgentIdentity, AuthError, authenticate
@@ -72,6 +75,8 @@ class AgentSession(Session):
         await self.ws.send_text(dumps({"type": "inbox.snapshot", "conversations": inbox}))
         today = await self.hub.visitors.today(self.company_id)
         await self.ws.send_text(dumps({"type": "stats.updated", **today}))
+        counts = await read_counts(self.hub.db, self.company_id)
+        await self.ws.send_text(dumps({"type": events.INBOX_COUNTS, **counts}))
         first = not self.delivered
         for conversation in inbox:
             known = self.delivered.get(conversation["id"])
@@ -107,6 +112,11 @@ class AgentSession(Session):
                 )
             case Release(conversation_id=cid):
                 await self.hub.conversations.handoff(agent.company_id, cid, Handoff.AGENT_RELEASES)
+            case SetStatus(conversation_id=cid, status=status, snoozed_until=until):
+                problem = snooze_problem(status, until)
+                if problem is not None:
+                    raise FrameError("bad_frame", problem)
+                await self.hub.workflow.set_status(agent.company_id, cid, status, until)
             case AgentTyping(conversation_id=cid, active=active):
                 conv = await self.hub.conversations.require(agent.company_id, cid)
                 await self.hub.conversations.typing(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -92,11 +93,22 @@ class AgentTyping(_Frame):
     active: bool
 
 
+InboxStatus = Literal["open", "pending", "snoozed", "resolved"]
+
+
+class SetStatus(_Frame):
+    type: Literal["conversation.status"]
+    conversation_id: Id
+    status: InboxStatus
+    snoozed_until: dt.datetime | None = None  # required to snooze; ISO-8601 with a zone
+
+
 WidgetFrame = Annotated[
     Hello | WidgetSend | Engage | WidgetTyping | Ping, Field(discriminator="type")
 ]
 AgentFrame = Annotated[
-    Auth | AgentSend | Takeover | Release | AgentTyping | Ping, Field(discriminator="type")
+    Auth | AgentSend | Takeover | Release | AgentTyping | SetStatus | Ping,
+    Field(discriminator="type"),
 ]
 
 WIDGET_FRAMES: TypeAdapter[WidgetFrame] = TypeAdapter(WidgetFrame)

@@ -70,6 +70,9 @@ class Publisher:
         data = {"day": day.isoformat(), "visits": visits, "engaged_visits": engaged_visits}
         await self._publish(events.STATS_UPDATED, company_id, data)
 
+    async def inbox_counts(self, company_id: str, counts: dict[str, Any]) -> None:
+        await self._publish(events.INBOX_COUNTS, company_id, counts)
+
     async def agent_revoked(self, company_id: str, agent_id: str) -> None:
         """Ends that agent's sockets on every process ("*": every agent of the company)."""
         await self._publish(events.AGENT_REVOKED, company_id, {"agent_id": agent_id})

@@ -15,6 +15,7 @@ from sqlalchemy import Row
 
 from hub.bus import Bus
 from hub.conversations.append import Appender, Outgoing
+from hub.conversations.counts import Recounts
 from hub.conversations.handoff import Handoff, State, applies_from, changes, target
 from hub.conversations.publish import Publisher
 from hub.conversations.views import conversation_view, message_view
@@ -59,6 +60,7 @@ class ConversationService:
         self.db = db
         self.publisher = Publisher(bus)
         self.appender = Appender(db)
+        self.recounts = Recounts(db, self.publisher.inbox_counts)
         # The hooks below are wired by hub.app.open_hub, in one block.
         # Told the id of every outbound message queued for a provider (the outbox).
         self.on_queued: Callable[[str], None] = lambda _message_id: None
@@ -69,6 +71,7 @@ class ConversationService:
 
     async def close(self) -> None:
         """Release the group commit's own database connection."""
+        await self.recounts.close()
         await self.appender.close()
 
     # -- writes -------------------------------------------------------------------------
@@ -98,6 +101,9 @@ class ConversationService:
                 await self.publisher.conversation_updated(company_id, written.new_conversation)
             elif written.conversation_changed:
                 await self.publish_conversation(company_id, conversation_id)
+            moved = {"status", "assignee_id"} & set(changes or ())
+            if written.new_conversation is not None or written.reopened or moved:
+                self.recounts.touch(company_id)
         return Appended(written.message, written.created, written.engage_handled, written.engaged)
 
     async def agent_reply(
@@ -169,11 +175,20 @@ class ConversationService:
         return row
 
     async def inbox(
-        self, company_id: str, limit: int = INBOX_LIMIT, ids: tuple[str, ...] = ()
+        self,
+        company_id: str,
+        limit: int = INBOX_LIMIT,
+        ids: tuple[str, ...] = (),
+        *,
+        status: str | None = None,
+        assignee: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Conversations, most recent first, each with its last message."""
+        """Conversations, most recent first, each with its last message; only those with
+        `status`, and only `assignee`'s ("" for the unassigned ones), when given."""
         async with self.db.read() as conn:
-            rows = await repo.recent_conversations(conn, company_id, limit, ids)
+            rows = await repo.recent_conversations(
+                conn, company_id, limit, ids, status=status, assignee=assignee
+            )
             last = await repo.last_messages(conn, rows)
         return [conversation_view(row, last.get(row.id)) for row in rows]
 

@@ -6,7 +6,17 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, func, insert, select, tuple_, update
+from sqlalchemy import (
+    Row,
+    Table,
+    bindparam,
+    case,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -263,19 +273,41 @@ async def contact(conn: AsyncConnection, company_id: str, contact_id: str) -> Ro
     return await one(conn, stmt)
 
 
+def reopening(now: dt.datetime) -> dict[str, Any]:
+    """The columns an inbound message changes: a conversation that is not open (pending,
+    snoozed, resolved) becomes open. `status_at` equal to `now` afterwards says it did."""
+    c = conversations.c
+    closed = c.status != "open"
+    return {
+        "status": case((closed, "open"), else_=c.status),
+        "snoozed_until": case((closed, None), else_=c.snoozed_until),
+        "status_at": case((closed, now), else_=c.status_at),
+    }
+
+
 async def next_seq(
-    conn: AsyncConnection, company_id: str, conversation_id: str, **changes: Any
-) -> int | None:
-    """Hand out the conversation's next seq (the row stays locked until commit); None when
-    the company has no such conversation."""
+    conn: AsyncConnection,
+    company_id: str,
+    conversation_id: str,
+    *,
+    reopen: bool = False,
+    **changes: Any,
+) -> tuple[int, bool] | None:
+    """Hand out the conversation's next seq (the row stays locked until commit), and whether
+    `reopen` (an inbound message) made it open; None when the company has no such
+    conversation."""
+    now = utcnow()
+    values = {**(reopening(now) if reopen else {}), **changes}
     stmt = (
         update(conversations)
         .where(conversations.c.id == conversation_id, conversations.c.company_id == company_id)
-        .values(last_seq=conversations.c.last_seq + 1, updated_at=utcnow(), **changes)
-        .returning(conversations.c.last_seq)
+        .values(last_seq=conversations.c.last_seq + 1, updated_at=now, **values)
+        .returning(conversations.c.last_seq, conversations.c.status_at)
     )
     row = await one(conn, stmt)
-    return None if row is None else int(row.last_seq)
+    if row is None:
+        return None
+    return int(row.last_seq), reopen and row.status_at == now
 
 
 async def insert_message(conn: AsyncConnection, **values: Any) -> Row[Any]:
@@ -357,18 +389,59 @@ _RECENT: Any = (
     .limit(bindparam("b_limit"))
 )
 _RECENT_OF: Any = _RECENT.where(conversations.c.id.in_(bindparam("b_ids", expanding=True)))
+_filtered: dict[tuple[bool, str | None], Any] = {}
+
+
+def _recent_filtered(status: bool, assignee: str | None) -> Any:
+    """The inbox query with a status and/or an assignee filter, built once per shape.
+    `assignee`: None (anyone), "none" (unassigned) or "id" (that agent's)."""
+    key = (status, assignee)
+    if key not in _filtered:
+        stmt = _RECENT
+        if status:
+            stmt = stmt.where(conversations.c.status == bindparam("b_status"))
+        if assignee == "none":
+            stmt = stmt.where(conversations.c.assignee_id.is_(None))
+        elif assignee == "id":
+            stmt = stmt.where(conversations.c.assignee_id == bindparam("b_assignee"))
+        _filtered[key] = stmt
+    return _filtered[key]
 
 
 async def recent_conversations(
-    conn: AsyncConnection, company_id: str, limit: int, conversation_ids: Sequence[str] = ()
+    conn: AsyncConnection,
+    company_id: str,
+    limit: int,
+    conversation_ids: Sequence[str] = (),
+    *,
+    status: str | None = None,
+    assignee: str | None = None,
 ) -> Sequence[Row[Any]]:
     """Conversations with contact and widget context, most recently updated first. Built
-    once: every agent socket's snapshot runs it."""
+    once: every agent socket's snapshot runs it. `status` keeps one inbox status;
+    `assignee` one agent's conversations ("" for the unassigned ones)."""
     params: dict[str, Any] = {"b_company_id": company_id, "b_limit": limit}
     if conversation_ids:
         params["b_ids"] = list(conversation_ids)
-    stmt = _RECENT_OF if conversation_ids else _RECENT
+        return (await conn.execute(_RECENT_OF, params)).all()
+    if status is None and assignee is None:
+        return (await conn.execute(_RECENT, params)).all()
+    params |= {"b_status": status, "b_assignee": assignee}
+    shape = None if assignee is None else "none" if assignee == "" else "id"
+    stmt = _recent_filtered(status is not None, shape)
     return (await conn.execute(stmt, params)).all()
+
+
+_COUNTS: Any = (
+    select(conversations.c.status, conversations.c.assignee_id, func.count().label("n"))
+    .where(conversations.c.company_id == bindparam("b_company_id"))
+    .group_by(conversations.c.status, conversations.c.assignee_id)
+)
+
+
+async def conversation_counts(conn: AsyncConnection, company_id: str) -> Sequence[Row[Any]]:
+    """(status, assignee_id, n) for every pair the company has (its status index covers it)."""
+    return (await conn.execute(_COUNTS, {"b_company_id": company_id})).all()
 
 
 async def last_messages(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> dict[str, Row[Any]]:
