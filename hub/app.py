@@ -25,11 +25,13 @@ from hub.channels.kapso_whatsapp import KapsoSender
 from hub.channels.outbox import Outbox, Sender
 from hub.channels.twilio_sms import TwilioSender
 from hub.connections.registry import Registry
+from hub.conversations.presence import Presence
 from hub.conversations.service import ConversationService
 from hub.conversations.visitors import VisitorService
 from hub.conversations.workflow import Workflow
 from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade
+from hub.persistence.models import new_id
 from hub.runtime.collector import CHECK_INTERVAL, FullCollections, tune_collector
 from hub.runtime.crypto import Vault
 from hub.runtime.periodic import Periodic
@@ -53,6 +55,7 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
         Periodic("retention", settings.retention_interval, lambda: retention.sweep(hub.db)),
         Periodic("ai-settings-poll", CONFIG_POLL, hub.knowledge.forget_changed),
         Periodic("gc-full-collections", CHECK_INTERVAL, FullCollections().tick),
+        Periodic("presence-heartbeat", settings.presence_interval, hub.presence.heartbeat),
         Periodic("snooze-wake", settings.snooze_interval, hub.workflow.wake_snoozed),
     ]
     hub.db.start()
@@ -66,6 +69,7 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
     finally:
         for schedule in schedules:
             await schedule.close()
+        await hub.presence.close()  # this process's agents are no longer here
         await hub.assistant.close()
         await _close_replier(replier)
         await hub.outbox.close()
@@ -78,7 +82,7 @@ def build_hub(settings: Settings) -> Hub:
     """Every service, and every hook between them, wired here in one place."""
     db = Database(settings.database_url)
     bus = make_bus(settings.redis_url)
-    conversations = ConversationService(db, bus)
+    conversations = ConversationService(db, bus, presence_ttl=3 * settings.presence_interval)
     integrations = IntegrationService(db, Vault(settings.secret_key, settings.previous_secret_keys))
     senders: dict[str, Sender] = {
         "twilio": TwilioSender(settings.twilio_api_url),
@@ -112,6 +116,8 @@ def build_hub(settings: Settings) -> Hub:
         agents=AgentService(db, conversations.publisher, settings),
         widget_limits=limits,
         workflow=Workflow(conversations),
+        # One id per process: its rows of agent_sockets, refreshed by its heartbeat.
+        presence=Presence(db, conversations.publisher, new_id(), settings.presence_interval),
     )
 
 

@@ -19,6 +19,7 @@ TYPING = "typing"
 CONVERSATION_UPDATED = "conversation.updated"
 STATS_UPDATED = "stats.updated"
 AGENT_REVOKED = "agent.revoked"  # ends that agent's sockets on every process
+PRESENCE_UPDATED = "presence.updated"
 INBOX_COUNTS = "inbox.counts"
 
 # Frames a slow socket may lose without losing anything that matters.

@@ -17,6 +17,7 @@ from hub.channels.inbound import InboundService
 from hub.channels.integrations import IntegrationService
 from hub.channels.outbox import Outbox
 from hub.connections.registry import Registry
+from hub.conversations.presence import Presence
 from hub.conversations.service import ConversationService
 from hub.conversations.visitors import VisitorService
 from hub.conversations.workflow import Workflow
@@ -45,6 +46,7 @@ class Hub:
     agents: AgentService
     widget_limits: WidgetLimits
     workflow: Workflow
+    presence: Presence
 
     async def demo_widget_key(self) -> str | None:
         """The demo company's widget key, when `hub serve --demo` has seeded it."""

@@ -1,5 +1,6 @@
 """The inbox agents work in all day: statuses (open, pending, snoozed, resolved) with their
-counts and filters. Real sockets, on SQLite and PostgreSQL."""
+counts and filters, assignment (claims, round-robin among online agents, the cap) and
+presence. Real sockets, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, insert, select
 
 from hub.channels.base import Inbound
+from hub.persistence import repository as repo
 from hub.persistence.models import utcnow
 from hub.workspace.companies import CreatedCompany
 from tests.conftest import make_settings
 from tests.support.clients import Agent, Client, Widget
+from tests.support.processes import settle
 from tests.support.server import HubServer, start_hub
 
 
@@ -194,3 +198,123 @@ async def test_a_message_from_the_contact_reopens_a_snoozed_or_resolved_sms(
         reopened = await updated(team.owner, cid, inbox_status="open")
         assert reopened["snoozed_until"] is None
         assert reopened["last_message"]["text"] == f"back from {status}"
+
+
+# -- assignment -------------------------------------------------------------------------------
+
+
+async def test_claims_assignments_and_the_views_of_them(team: Team) -> None:
+    _, cid = await team.conversation()
+    await team.member.send({"type": "conversation.takeover", "conversation_id": cid})
+    taken = await updated(team.owner, cid, handled_by="human")
+    assert taken["assignee_id"] == team.member_id  # taking over is claiming
+    assert (taken["needs_human"], taken["handoff_actions"]) == (False, ["release"])
+
+    frame = {"type": "conversation.assign", "conversation_id": cid, "agent_id": team.owner_id}
+    await team.member.send(frame)
+    assert (await updated(team.member, cid, assignee_id=team.owner_id))["handled_by"] == "human"
+    await team.member.send(frame | {"agent_id": uuid.uuid4().hex})
+    assert (await team.member.expect("error"))["code"] == "not_found"
+
+    mine = await team.api("GET", "/api/conversations?assignee=me")
+    assert [c["id"] for c in mine.json()["conversations"]] == [cid]
+    theirs = await team.api("GET", "/api/conversations?assignee=me", token=team.member_token)
+    assert theirs.json()["conversations"] == []
+    assert (await team.api("GET", "/api/conversations/counts")).json()["mine"]["open"] == 1
+
+    cleared = await team.api("PUT", f"/api/conversations/{cid}/assignee", {"agent_id": None})
+    assert cleared.json()["conversation"]["assignee_id"] is None
+    unassigned = await team.api("GET", "/api/conversations?assignee=none")
+    assert [c["id"] for c in unassigned.json()["conversations"]] == [cid]
+
+    # Replying to a conversation nobody has claims it for the one who replied.
+    await team.member.reply(cid, "I can help")
+    assert (await updated(team.owner, cid, assignee_id=team.member_id))["handled_by"] == "human"
+
+
+async def test_handoffs_wait_for_a_human_and_are_dealt_round_robin(database_url: str) -> None:
+    async with start_hub(make_settings(database_url)) as server:
+        team = await make_team(server, ai=True)  # the offline responder hands off on "human"
+        owner, member = team.owner_id, team.member_id
+        cap = await team.api("PUT", "/api/inbox-settings", {"auto_assign": True, "assign_cap": 2})
+        assert cap.json() == {"auto_assign": True, "assign_cap": 2}
+
+        async def hand_off() -> dict[str, Any]:
+            widget = await Widget.open(server.ws, team.company.widget_key)
+            said = await widget.say("Can I talk to a human please")
+            return await updated(team.owner, said["conversation_id"], handoff="waiting")
+
+        first, second = await hand_off(), await hand_off()
+        for view in (first, second):
+            # Nobody has claimed it yet: the contract's field does not say "human".
+            assert (view["handled_by"], view["needs_human"]) == ("ai", True)
+            assert view["handoff_actions"] == ["takeover", "release"]
+        assert {first["assignee_id"], second["assignee_id"]} == {owner, member}  # one each
+
+        await team.member.send({"type": "presence.set", "status": "away"})
+        await team.owner.expect("presence.updated", agent_id=member, status="away")
+        assert (await hand_off())["assignee_id"] == owner  # the away agent is skipped
+        assert (await hand_off())["assignee_id"] is None  # the owner is at the cap of 2
+
+        await team.member.send({"type": "conversation.takeover", "conversation_id": first["id"]})
+        claimed = await updated(team.owner, first["id"], handoff="human")
+        assert (claimed["handled_by"], claimed["needs_human"]) == ("human", False)
+        assert claimed["assignee_id"] == member
+        await team.http.aclose()
+
+
+# -- presence ---------------------------------------------------------------------------------
+
+
+async def test_presence_follows_each_agents_sockets(team: Team) -> None:
+    member = team.member_id
+    await team.member.close()
+    offline = await team.owner.expect("presence.updated", agent_id=member, status="offline")
+
+    again = await Agent.open(team.server.ws, team.member_token)
+    online = await team.owner.expect("presence.updated", agent_id=member)
+    assert online["status"] == "online" and online["version"] > offline["version"]
+    listed = (await again.expect("presence.snapshot"))["agents"]
+    assert {a["id"]: a["status"] for a in listed} == {team.owner_id: "online", member: "online"}
+
+    await again.send({"type": "presence.set", "status": "away"})
+    away = await team.owner.expect("presence.updated", agent_id=member)
+    assert away["status"] == "away"
+    second = await Agent.open(team.server.ws, team.member_token)  # a second tab
+    await again.close()  # one tab of two closed: still there, and nothing announced
+    await settle(second)
+    await settle(team.owner)
+    assert [f for f in team.owner.seen if f.get("version", 0) > away["version"]] == []
+    shown = (await team.api("GET", "/api/presence")).json()["agents"]
+    assert {a["id"]: a["status"] for a in shown}[member] == "away"  # kept across sockets
+
+    set_back = await team.api("PUT", "/api/agents/me/presence", {"status": "online"},
+                              token=team.member_token)  # fmt: skip
+    assert set_back.json() == {"status": "online"}
+    await team.owner.expect("presence.updated", agent_id=member, status="online")
+    await second.close()
+    await team.owner.expect("presence.updated", agent_id=member, status="offline")
+
+
+async def test_an_agent_on_a_process_that_died_goes_offline(team: Team) -> None:
+    """A process killed outright never says goodbye: its rows stop being refreshed, and the
+    next heartbeat of any other process strikes them out and says so."""
+    hub, member = team.server.hub, team.member_id
+    await team.member.close()
+    await team.owner.expect("presence.updated", agent_id=member, status="offline")
+    stale = utcnow() - 2 * hub.presence.ttl
+    async with hub.db.write(system=True) as conn:
+        await conn.execute(
+            insert(repo.agent_sockets).values(
+                agent_id=member,
+                process_id="a-process-that-died",
+                company_id=team.company.company_id,
+                seen_at=stale,
+            )
+        )
+    await hub.presence.heartbeat()
+    gone = await team.owner.expect("presence.updated", agent_id=member)
+    assert gone["status"] == "offline"
+    async with hub.db.read(system=True) as conn:
+        rows = await conn.execute(select(func.count()).select_from(repo.agent_sockets))
+        assert rows.scalar_one() == 1  # the owner's own socket, refreshed

@@ -88,9 +88,14 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/integrations/{provider}"): OWN,
     ("PUT", "/api/integrations/{provider}"): OWN,
     ("GET", "/api/conversations/counts"): OWN,
+    ("GET", "/api/presence"): OWN,
+    ("PUT", "/api/agents/me/presence"): OWN,
+    ("GET", "/api/inbox-settings"): OWN,
+    ("PUT", "/api/inbox-settings"): OWN,
     ("GET", "/api/conversations/{conversation_id}/messages"): FOREIGN,
     ("POST", "/api/conversations/{conversation_id}/messages"): FOREIGN,
     ("POST", "/api/conversations/{conversation_id}/status"): FOREIGN,
+    ("PUT", "/api/conversations/{conversation_id}/assignee"): FOREIGN,
     ("GET", "/api/contacts/{contact_id}/export"): FOREIGN,
     ("PATCH", "/api/contacts/{contact_id}"): FOREIGN,
     ("DELETE", "/api/contacts/{contact_id}"): FOREIGN,
@@ -115,7 +120,7 @@ ID_PARAMS = frozenset(
     }
 )
 # Agent frame types that name nothing of a company's (every other one names an id).
-FRAMES_WITHOUT_IDS = frozenset({"auth", "ping"})
+FRAMES_WITHOUT_IDS = frozenset({"auth", "ping", "presence.set"})
 Sample = Callable[["Tenant", "Tenant", dict[str, Any]], list[Any]]  # (caller, target, frame)
 SAMPLES: dict[str, Sample] = {
     # A fresh client_id, and the target's own in that conversation (an idempotent repeat).
@@ -139,6 +144,12 @@ BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/conversations/{conversation_id}/status"): lambda _c, _t, _p: {
         "status": "resolved"
     },
+    # The caller's own agent, on the target's conversation.
+    ("PUT", "/api/conversations/{conversation_id}/assignee"): lambda caller, _t, _p: {
+        "agent_id": caller.member_id
+    },
+    ("PUT", "/api/agents/me/presence"): lambda _c, _t, _p: {"status": "online"},
+    ("PUT", "/api/inbox-settings"): lambda _c, _t, _p: {"auto_assign": True, "assign_cap": 5},
     ("PUT", "/api/company"): lambda caller, _t, _p: caller.spec.profile,
     ("POST", "/api/qa"): lambda caller, _t, _p: {"question": f"{caller.tag} q", "answer": "a!"},
     ("PUT", "/api/ai-settings"): lambda caller, _t, _p: {
@@ -548,6 +559,9 @@ async def world(database_url: str) -> AsyncIterator[World]:
             twilio_verify_service_sid=VERIFY_SERVICE,
             frames_per_second=1e9,  # the matrix sends far more frames than a person would
             frame_burst=10**9,
+            # The presence heartbeat refreshes agent_sockets.seen_at, which the snapshots
+            # compare: it runs at start-up only, not in the middle of a comparison.
+            presence_interval=3600.0,
         )
         async with (
             start_hub(settings, port=port) as server,

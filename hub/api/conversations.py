@@ -1,5 +1,5 @@
 """The conversations API: the inbox and its counts, a conversation's messages, an agent's
-reply, and the workflow's statuses."""
+reply, and the workflow (status, assignee)."""
 
 from __future__ import annotations
 
@@ -28,13 +28,25 @@ class StatusBody(BaseModel):
     snoozed_until: dt.datetime | None = None
 
 
+class AssigneeBody(BaseModel):
+    agent_id: str | None = Field(min_length=1, max_length=128)
+
+
 async def list_conversations(request: Request) -> JSONResponse:
-    """`?status=` one inbox status: the 200 most recent of those."""
+    """`?status=` one inbox status, `?assignee=me|none|AGENT_ID`: the 200 most recent of
+    those."""
     agent = await agent_of(request)
     status = request.query_params.get("status")
     if status is not None and status not in STATUSES:
         raise ApiError(400, "bad_request", f"status must be one of {', '.join(STATUSES)}")
-    inbox = await hub_of(request).conversations.inbox(agent.company_id, status=status)
+    assignee = request.query_params.get("assignee")
+    if assignee == "me":
+        assignee = agent.agent_id
+    elif assignee == "none":
+        assignee = ""
+    inbox = await hub_of(request).conversations.inbox(
+        agent.company_id, status=status, assignee=assignee
+    )
     return JSONResponse({"conversations": inbox})
 
 
@@ -79,5 +91,15 @@ async def set_status(request: Request) -> JSONResponse:
         raise ApiError(400, "bad_request", problem)
     view = await hub_of(request).workflow.set_status(
         agent.company_id, request.path_params["conversation_id"], body.status, body.snoozed_until
+    )
+    return JSONResponse({"conversation": view})
+
+
+async def set_assignee(request: Request) -> JSONResponse:
+    """As the socket's `conversation.assign` (404 for an agent not in the company)."""
+    agent = await agent_of(request)
+    body: AssigneeBody = await json_body(request, AssigneeBody)
+    view = await hub_of(request).workflow.assign(
+        agent.company_id, request.path_params["conversation_id"], body.agent_id
     )
     return JSONResponse({"conversation": view})

@@ -13,6 +13,7 @@ from hub.api import (
     conversations,
     data_rights,
     health,
+    inbox,
     integrations,
     knowledge,
     pages,
@@ -42,8 +43,11 @@ ROUTES: list[BaseRoute] = [
     Route(
         "/api/conversations/{conversation_id}/messages", conversations.post_message, methods=POST
     ),
-    # the inbox workflow
+    # the inbox workflow: status, assignee, presence and how conversations are assigned
     Route("/api/conversations/{conversation_id}/status", conversations.set_status, methods=POST),
+    Route("/api/conversations/{conversation_id}/assignee", conversations.set_assignee, methods=PUT),
+    Route("/api/presence", inbox.presence, methods=GET),
+    Route("/api/inbox-settings", inbox.inbox_settings, methods=["GET", "PUT"]),
     # the company, its knowledge and its AI
     Route("/api/company", knowledge.company, methods=["GET", "PUT"]),
     Route("/api/company", data_rights.erase_company, methods=DELETE),
@@ -54,6 +58,7 @@ ROUTES: list[BaseRoute] = [
     Route("/api/analytics", analytics.get_analytics, methods=GET),
     # agents (`/api/agents/me` before `/api/agents/{agent_id}`)
     Route("/api/agents/me", verify.me, methods=GET),
+    Route("/api/agents/me/presence", inbox.set_presence, methods=PUT),
     Route("/api/agents/me/phone", verify.start_phone, methods=POST),
     Route("/api/agents/me/phone/check", verify.check_phone, methods=POST),
     Route("/api/agents", agents.list_agents, methods=GET),

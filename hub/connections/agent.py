@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from starlette.websockets import WebSocket
@@ -12,10 +13,12 @@ from hub.connections.protocol import (
     AGENT_FRAMES,
     AgentSend,
     AgentTyping,
+    Assign,
     Auth,
     Close,
     FrameError,
     Ping,
+    PresenceSet,
     Release,
     SetStatus,
     Takeover,
@@ -33,6 +36,8 @@ from hub.identity.tokens import AgentIdentity, AuthError, authenticate
 from hub.persistence.db import database_unavailable
 from hub.persistence.tenancy import enter_tenant
 from hub.state import Hub, hub_of
+
+log = logging.getLogger("hub.agent")
 
 
 class AgentSession(Session):
@@ -75,6 +80,8 @@ class AgentSession(Session):
         await self.ws.send_text(dumps({"type": "inbox.snapshot", "conversations": inbox}))
         today = await self.hub.visitors.today(self.company_id)
         await self.ws.send_text(dumps({"type": "stats.updated", **today}))
+        agents = await self.hub.presence.agents(self.company_id)
+        await self.ws.send_text(dumps({"type": "presence.snapshot", "agents": agents}))
         counts = await read_counts(self.hub.db, self.company_id)
         await self.ws.send_text(dumps({"type": events.INBOX_COUNTS, **counts}))
         first = not self.delivered
@@ -108,7 +115,7 @@ class AgentSession(Session):
                     self.send({"type": "message.created", "message": appended.message})
             case Takeover(conversation_id=cid):
                 await self.hub.conversations.handoff(
-                    agent.company_id, cid, Handoff.AGENT_TAKES_OVER
+                    agent.company_id, cid, Handoff.AGENT_TAKES_OVER, agent_id=agent.agent_id
                 )
             case Release(conversation_id=cid):
                 await self.hub.conversations.handoff(agent.company_id, cid, Handoff.AGENT_RELEASES)
@@ -117,6 +124,10 @@ class AgentSession(Session):
                 if problem is not None:
                     raise FrameError("bad_frame", problem)
                 await self.hub.workflow.set_status(agent.company_id, cid, status, until)
+            case Assign(conversation_id=cid, agent_id=assignee):
+                await self.hub.workflow.assign(agent.company_id, cid, assignee)
+            case PresenceSet(status=status):
+                await self.hub.presence.set_away(agent, status == "away")
             case AgentTyping(conversation_id=cid, active=active):
                 conv = await self.hub.conversations.require(agent.company_id, cid)
                 await self.hub.conversations.typing(
@@ -133,10 +144,13 @@ async def agent_endpoint(ws: WebSocket) -> None:
     registry: Registry = hub.registry
     await ws.accept()
     session = AgentSession(ws, hub)
-    registered = False
+    registered = present = False
     try:
         agent = session.agent = await _authenticate(session)
         enter_tenant(agent.company_id)  # every transaction of this socket sees this company only
+        # Before `welcome`: the company hears this agent is online before the agent hears
+        # anything, so its own snapshot already shows it.
+        present = await _arrive(session, agent)
         session.send(
             {"type": "welcome", "agent_id": agent.agent_id, "company_id": agent.company_id}
         )
@@ -149,7 +163,28 @@ async def agent_endpoint(ws: WebSocket) -> None:
     finally:
         if registered and session.agent is not None:
             await registry.remove_agent(session, session.agent.company_id)
+        if present and session.agent is not None:
+            await _leave(hub, session.agent)
         await session.close()
+
+
+async def _arrive(session: AgentSession, agent: AgentIdentity) -> bool:
+    """Count the socket in the agent's presence (close 1013 when the database is down)."""
+    try:
+        await session.hub.presence.opened(agent)
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        session.close_code = Close.TRY_AGAIN
+        raise Disconnected from None
+    return True
+
+
+async def _leave(hub: Hub, agent: AgentIdentity) -> None:
+    try:
+        await hub.presence.closed(agent)
+    except Exception:  # the heartbeat repairs it; the socket is gone anyway
+        log.warning("presence of %s not updated on close", agent.agent_id, exc_info=True)
 
 
 async def _authenticate(session: AgentSession) -> AgentIdentity:

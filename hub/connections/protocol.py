@@ -103,11 +103,22 @@ class SetStatus(_Frame):
     snoozed_until: dt.datetime | None = None  # required to snooze; ISO-8601 with a zone
 
 
+class Assign(_Frame):
+    type: Literal["conversation.assign"]
+    conversation_id: Id
+    agent_id: Id | None  # null: assigned to nobody
+
+
+class PresenceSet(_Frame):
+    type: Literal["presence.set"]
+    status: Literal["online", "away"]
+
+
 WidgetFrame = Annotated[
     Hello | WidgetSend | Engage | WidgetTyping | Ping, Field(discriminator="type")
 ]
 AgentFrame = Annotated[
-    Auth | AgentSend | Takeover | Release | AgentTyping | SetStatus | Ping,
+    Auth | AgentSend | Takeover | Release | AgentTyping | SetStatus | Assign | PresenceSet | Ping,
     Field(discriminator="type"),
 ]
 

@@ -70,6 +70,13 @@ class Publisher:
         data = {"day": day.isoformat(), "visits": visits, "engaged_visits": engaged_visits}
         await self._publish(events.STATS_UPDATED, company_id, data)
 
+    async def presence_updated(
+        self, company_id: str, agent_id: str, status: str, version: int
+    ) -> None:
+        """An agent came online, went away or offline (clients keep the highest version)."""
+        data = {"agent_id": agent_id, "status": status, "version": version}
+        await self._publish(events.PRESENCE_UPDATED, company_id, data)
+
     async def inbox_counts(self, company_id: str, counts: dict[str, Any]) -> None:
         await self._publish(events.INBOX_COUNTS, company_id, counts)
 

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.bus import Bus
+from hub.conversations import assignment
 from hub.conversations.append import Appender, Outgoing
 from hub.conversations.counts import Recounts
 from hub.conversations.handoff import Handoff, State, applies_from, changes, target
@@ -56,11 +58,14 @@ class Appended:
 class ConversationService:
     """Appends messages, changes conversation state, and publishes what changed."""
 
-    def __init__(self, db: Database, bus: Bus) -> None:
+    def __init__(self, db: Database, bus: Bus, *, presence_ttl: float = 30.0) -> None:
         self.db = db
         self.publisher = Publisher(bus)
         self.appender = Appender(db)
         self.recounts = Recounts(db, self.publisher.inbox_counts)
+        # How long an agent's socket row stays fresh (hub.conversations.presence): only
+        # agents with a fresh one are assigned conversations automatically.
+        self.presence_ttl = dt.timedelta(seconds=presence_ttl)
         # The hooks below are wired by hub.app.open_hub, in one block.
         # Told the id of every outbound message queued for a provider (the outbox).
         self.on_queued: Callable[[str], None] = lambda _message_id: None
@@ -121,6 +126,8 @@ class ConversationService:
             conv.channel, "outbound", "agent", text, status, client_id, agent_id=agent.agent_id
         )
         handoff = changes(Handoff.AGENT_REPLIES, State.of(conv))
+        if conv.assignee_id is None:
+            handoff["assignee_id"] = agent.agent_id  # replying to nobody's claims it
         appended = await self.append(agent.company_id, conversation_id, out, changes=handoff)
         if appended.created and status == "queued":
             self.on_queued(appended.message["id"])
@@ -143,21 +150,49 @@ class ConversationService:
                     "the WhatsApp 24-hour window is closed: only templates may be sent",
                 )
 
-    async def handoff(self, company_id: str, conversation_id: str, transition: Handoff) -> None:
+    async def handoff(
+        self,
+        company_id: str,
+        conversation_id: str,
+        transition: Handoff,
+        *,
+        agent_id: str | None = None,
+    ) -> None:
         """Apply one bot/human transition (hub.conversations.handoff) and tell the agents.
-        One that does not apply in the conversation's state now changes and says nothing."""
+
+        An agent's takeover (`agent_id`) claims the conversation: it is assigned to them. A
+        transition that leaves it needing a human and assigned to nobody assigns it
+        automatically (hub.conversations.assignment), in the same transaction.
+        """
+        values = target(transition)
+        if transition is Handoff.AGENT_TAKES_OVER and agent_id is not None:
+            values["assignee_id"] = agent_id
         async with self.db.write() as conn:
             row = await repo.update_conversation(
                 conn,
                 company_id,
                 conversation_id,
                 handled_by_in=tuple(applies_from(transition)),
-                **target(transition),
+                **values,
             )
-        if row is None:  # no such conversation, or the transition does not apply now
-            await self.require(company_id, conversation_id)
-            return
+            if row is None:  # no such conversation, or the transition does not apply now
+                await self.require(company_id, conversation_id)
+                return
+            assigned = "assignee_id" in values or await self._assign_if_needed(conn, row)
         await self.publish_conversation(company_id, conversation_id)
+        if assigned:
+            self.recounts.touch(company_id)
+
+    async def _assign_if_needed(self, conn: AsyncConnection, row: Row[Any]) -> bool:
+        """Round-robin assignment of a conversation that needs a human and has nobody."""
+        if not row.needs_human or row.assignee_id is not None:
+            return False
+        now = utcnow()
+        agent_id = await assignment.pick(conn, row.company_id, now, now - self.presence_ttl)
+        if agent_id is None:
+            return False
+        await repo.update_conversation(conn, row.company_id, row.id, assignee_id=agent_id)
+        return True
 
     async def typing(
         self, company_id: str, conversation_id: str, sender: str, active: bool, channel: str

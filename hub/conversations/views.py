@@ -53,6 +53,7 @@ def conversation_view(row: Row[Any], last_message: Row[Any] | None) -> dict[str,
         "status": "closed" if row.status == "resolved" else "open",
         "inbox_status": row.status,
         "snoozed_until": None if row.snoozed_until is None else iso(row.snoozed_until),
+        "assignee_id": row.assignee_id,
         "handled_by": contract_handled_by(state),
         "handoff": row.handled_by,  # ai | waiting | human (hub.conversations.handoff)
         # The agent actions that would change who answers, for the inbox's buttons.

@@ -1,4 +1,4 @@
-"""The inbox workflow: a conversation's status.
+"""The inbox workflow: a conversation's status and who it is assigned to.
 
 Statuses: `open` (someone should answer), `pending` (waiting on the contact), `snoozed` (put
 away until `snoozed_until`), `resolved` (done). Agents set any of them; two things reopen one:
@@ -43,7 +43,7 @@ def snooze_problem(status: str, snoozed_until: dt.datetime | None) -> str | None
 
 
 class Workflow:
-    """Status changes, each persisted, then published."""
+    """Status and assignment changes, each persisted, then published."""
 
     def __init__(self, conversations: ConversationService) -> None:
         self.conversations = conversations
@@ -69,6 +69,20 @@ class Workflow:
                 status=status,
                 snoozed_until=until,
                 status_at=utcnow(),
+            )
+        if row is None:
+            raise NotFound()
+        return await self._changed(company_id, conversation_id)
+
+    async def assign(
+        self, company_id: str, conversation_id: str, agent_id: str | None
+    ) -> dict[str, Any]:
+        """Assign the conversation to an active agent of the company, or to nobody."""
+        async with self.db.write() as conn:
+            if agent_id is not None and await repo.active_agent(conn, agent_id, company_id) is None:
+                raise NotFound("no such agent in your company")
+            row = await repo.update_conversation(
+                conn, company_id, conversation_id, assignee_id=agent_id
             )
         if row is None:
             raise NotFound()

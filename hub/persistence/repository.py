@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import (
+    Boolean,
     Row,
     Table,
     bindparam,
     case,
+    exists,
     func,
     insert,
     select,
@@ -458,3 +460,158 @@ async def count_rows(conn: AsyncConnection, table: Any, **where: Any) -> int:
     for column, value in where.items():
         stmt = stmt.where(table.c[column] == value)
     return int((await conn.execute(stmt)).scalar_one())
+
+
+# -- agents' presence (hub.conversations.presence); built once: every agent socket runs them ----
+
+
+def _build_bump_presence(dialect: Any) -> Any:
+    p = agent_presence
+    stmt = dialect.insert(p).values(
+        agent_id=bindparam("b_agent_id"),
+        company_id=bindparam("b_company_id"),
+        away=bindparam("b_away"),
+        version=1,
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["agent_id"],
+        # `b_keep` true: the held `away` stays (a socket came or went, not a choice).
+        set_={
+            "version": p.c.version + 1,
+            "away": case((bindparam("b_keep", type_=Boolean), p.c.away), else_=stmt.excluded.away),
+        },
+    ).returning(p.c.version, p.c.away)
+
+
+_bump_presence = _per_dialect(_build_bump_presence)
+
+
+async def bump_presence(
+    conn: AsyncConnection, agent_id: str, company_id: str, away: bool | None
+) -> tuple[int, bool]:
+    """Take the agent's presence row (creating it) with the next version, setting `away`
+    unless it is None: (that version, away)."""
+    params = {
+        "b_agent_id": agent_id,
+        "b_company_id": company_id,
+        "b_away": bool(away),
+        "b_keep": away is None,
+    }
+    row = (await conn.execute(_bump_presence(conn), params)).first()
+    assert row is not None
+    return int(row.version), bool(row.away)
+
+
+def _build_bump_presences(dialect: Any) -> Any:
+    p = agent_presence
+    stmt = dialect.insert(p).values(
+        agent_id=bindparam("b_agent_id"),
+        company_id=bindparam("b_company_id"),
+        away=False,
+        version=1,
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["agent_id"], set_={"version": p.c.version + 1}
+    )
+    return stmt.returning(p.c.agent_id, p.c.version, p.c.away)
+
+
+_bump_presences = _per_dialect(_build_bump_presences)
+
+
+async def bump_presences(
+    conn: AsyncConnection, agents: Sequence[tuple[str, str]]
+) -> dict[str, tuple[int, bool]]:
+    """`bump_presence` for many (agent id, company id) at once, in the order given (lock
+    order: callers sort them), keeping `away`: agent id -> (version, away)."""
+    params = [{"b_agent_id": a, "b_company_id": c} for a, c in agents]
+    rows = (await conn.execute(_bump_presences(conn), params)).all()
+    return {row.agent_id: (int(row.version), bool(row.away)) for row in rows}
+
+
+def _build_hold_socket(dialect: Any) -> Any:
+    s = agent_sockets
+    stmt = dialect.insert(s).values(
+        agent_id=bindparam("b_agent_id"),
+        process_id=bindparam("b_process_id"),
+        company_id=bindparam("b_company_id"),
+        seen_at=bindparam("b_now"),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["agent_id", "process_id"], set_={"seen_at": stmt.excluded.seen_at}
+    )
+
+
+_hold_socket = _per_dialect(_build_hold_socket)
+
+
+async def hold_sockets(
+    conn: AsyncConnection, agents: Sequence[tuple[str, str]], process_id: str, now: dt.datetime
+) -> None:
+    """This process holds sockets of these (agent id, company id) as of `now` (one
+    executemany)."""
+    params = [
+        {"b_agent_id": a, "b_process_id": process_id, "b_company_id": c, "b_now": now}
+        for a, c in agents
+    ]
+    await conn.execute(_hold_socket(conn), params)
+
+
+_DROP_SOCKETS: Any = agent_sockets.delete().where(
+    agent_sockets.c.agent_id.in_(bindparam("b_agent_ids", expanding=True)),
+    agent_sockets.c.process_id == bindparam("b_process_id"),
+)
+
+
+async def drop_sockets(conn: AsyncConnection, agent_ids: Sequence[str], process_id: str) -> None:
+    params = {"b_agent_ids": list(agent_ids), "b_process_id": process_id}
+    await conn.execute(_DROP_SOCKETS, params)
+
+
+def live_socket(agent_id: Any, cutoff: Any) -> Any:
+    """SQL: the agent has a socket on some process whose heartbeat is fresher than `cutoff`."""
+    s = agent_sockets
+    return exists().where(s.c.agent_id == agent_id, s.c.seen_at > cutoff)
+
+
+_LIVE: Any = (
+    select(agent_sockets.c.agent_id)
+    .where(
+        agent_sockets.c.agent_id.in_(bindparam("b_agent_ids", expanding=True)),
+        agent_sockets.c.seen_at > bindparam("b_cutoff"),
+    )
+    .distinct()
+)
+
+
+async def live_agents(
+    conn: AsyncConnection, agent_ids: Sequence[str], cutoff: dt.datetime
+) -> set[str]:
+    """Those of the agents with a fresh socket on some process."""
+    if not agent_ids:
+        return set()
+    result = await conn.execute(_LIVE, {"b_agent_ids": list(agent_ids), "b_cutoff": cutoff})
+    return set(result.scalars().all())
+
+
+_PRESENCE: Any = (
+    select(
+        agents.c.id,
+        agents.c.name,
+        agents.c.email,
+        agents.c.role,
+        agent_presence.c.away,
+        agent_presence.c.version,
+        live_socket(agents.c.id, bindparam("b_cutoff")).label("live"),
+    )
+    .outerjoin(agent_presence, agent_presence.c.agent_id == agents.c.id)
+    .where(agents.c.company_id == bindparam("b_company_id"), agents.c.revoked.is_(False))
+    .order_by(agents.c.created_at, agents.c.id)
+)
+
+
+async def company_presence(
+    conn: AsyncConnection, company_id: str, cutoff: dt.datetime
+) -> Sequence[Row[Any]]:
+    """The company's active agents with `away`, `version` and `live` (a fresh socket)."""
+    return (await conn.execute(_PRESENCE, {"b_company_id": company_id, "b_cutoff": cutoff})).all()
