@@ -25,6 +25,7 @@ from hub.channels.kapso_whatsapp import KapsoSender
 from hub.channels.outbox import Outbox, Sender
 from hub.channels.twilio_sms import TwilioSender
 from hub.connections.registry import Registry
+from hub.conversations.notes import NoteService
 from hub.conversations.presence import Presence
 from hub.conversations.service import ConversationService
 from hub.conversations.visitors import VisitorService
@@ -40,6 +41,7 @@ from hub.settings import Settings
 from hub.state import Hub
 from hub.workspace import retention
 from hub.workspace.agents import AgentService
+from hub.workspace.canned import CannedResponses
 
 log = logging.getLogger("hub")
 
@@ -118,6 +120,8 @@ def build_hub(settings: Settings) -> Hub:
         workflow=Workflow(conversations),
         # One id per process: its rows of agent_sockets, refreshed by its heartbeat.
         presence=Presence(db, conversations.publisher, new_id(), settings.presence_interval),
+        notes=NoteService(conversations),
+        canned=CannedResponses(db),
     )
 
 

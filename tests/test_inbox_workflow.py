@@ -1,10 +1,11 @@
 """The inbox agents work in all day: statuses (open, pending, snoozed, resolved) with their
-counts and filters, assignment (claims, round-robin among online agents, the cap) and
-presence. Real sockets, on SQLite and PostgreSQL."""
+counts and filters, assignment (claims, round-robin among online agents, the cap), presence,
+private notes and canned responses. Real sockets, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from hub.persistence import repository as repo
 from hub.persistence.models import utcnow
 from hub.workspace.companies import CreatedCompany
 from tests.conftest import make_settings
+from tests.support.ai import groq_hub
 from tests.support.clients import Agent, Client, Widget
 from tests.support.processes import settle
 from tests.support.server import HubServer, start_hub
@@ -318,3 +320,103 @@ async def test_an_agent_on_a_process_that_died_goes_offline(team: Team) -> None:
     async with hub.db.read(system=True) as conn:
         rows = await conn.execute(select(func.count()).select_from(repo.agent_sockets))
         assert rows.scalar_one() == 1  # the owner's own socket, refreshed
+
+
+# -- private notes and canned responses -------------------------------------------------------
+
+
+async def test_private_notes_reach_agents_and_never_the_visitor(team: Team) -> None:
+    widget, cid = await team.conversation()
+    note = {"type": "note.create", "conversation_id": cid, "client_id": "n-1", "text": "VIP!"}
+    await team.owner.send(note)
+    for agent in (team.owner, team.member):
+        shown = (await agent.expect("note.created"))["note"]
+        assert (shown["text"], shown["private"], shown["agent_id"]) == ("VIP!", True, team.owner_id)
+    await team.owner.send(note)  # a repeat: the stored note, to this socket only
+    assert (await team.owner.expect("note.created"))["note"]["id"] == shown["id"]
+    await settle(team.member)
+    assert [f for f in team.member.seen if f["type"] == "note.created"] == [
+        {"type": "note.created", "note": shown}
+    ]
+
+    posted = await team.api("POST", f"/api/conversations/{cid}/notes", {"text": "call back"})
+    assert posted.status_code == 201 and posted.json()["note"]["private"] is True
+    notes = (await team.api("GET", f"/api/conversations/{cid}/notes")).json()["notes"]
+    assert [n["text"] for n in notes] == ["VIP!", "call back"]
+    history = (await team.api("GET", f"/api/conversations/{cid}/messages")).json()["messages"]
+    assert [m["text"] for m in history] == ["hello there"]
+
+    await settle(widget)
+    assert not [f for f in widget.seen if "VIP!" in json.dumps(f) or "call back" in str(f)]
+    assert widget.messages()[-1]["text"] == "hello there"
+
+    # What agents wrote about a person is theirs to see, and goes when they are erased.
+    [conversation] = (await team.api("GET", "/api/conversations")).json()["conversations"]
+    contact = conversation["contact"]["id"]
+    exported = (await team.api("GET", f"/api/contacts/{contact}/export")).json()
+    assert [n["text"] for n in exported["notes"]] == ["VIP!", "call back"]
+    assert (await team.api("DELETE", f"/api/contacts/{contact}")).status_code == 204
+    async with team.server.hub.db.read(system=True) as conn:
+        left = await conn.execute(select(func.count()).select_from(repo.notes))
+        assert left.scalar_one() == 0
+
+
+async def test_notes_stay_out_of_the_ais_history_and_the_providers_queue(
+    sqlite_url: str,
+) -> None:
+    async with groq_hub(sqlite_url) as (server, fake):
+        fake.reply("Happy to help.")
+        fake.reply("Still happy to help.")
+        company = await server.company("Acme", ai=True)
+        owner = await Agent.open(server.ws, company.agent_token)
+        widget = await Widget.open(server.ws, company.widget_key)
+        cid = (await widget.say("Hello"))["conversation_id"]
+        await widget.message("Happy to help.")
+        await owner.send(
+            {"type": "note.create", "conversation_id": cid, "client_id": "n", "text": "SECRET"}
+        )
+        await owner.expect("note.created")
+        await widget.say("And another thing")
+        await widget.message("Still happy to help.")
+        assert fake.request_count == 2
+        assert "SECRET" not in json.dumps(fake.requests)  # the prompt never held the note
+
+        # On SMS a note queues nothing for the provider: it is not a message.
+        hub = server.hub
+        await hub.knowledge.update_ai_config(company.company_id, {"enabled": False})
+        sms = Inbound("sms", "+15550000000", "+15551234567", "SM1", "hi by text")
+        sms_cid = (await hub.inbound.receive(company.company_id, sms)).message["conversation_id"]
+        await owner.send(
+            {"type": "note.create", "conversation_id": sms_cid, "client_id": "m", "text": "SECRET"}
+        )
+        await owner.expect("note.created")
+        async with hub.db.read() as conn:
+            out = await conn.execute(
+                select(func.count())
+                .select_from(repo.messages)
+                .where(repo.messages.c.conversation_id == sms_cid)
+            )
+            assert out.scalar_one() == 1  # only the contact's own message
+
+
+async def test_canned_responses_are_the_owners_to_change(team: Team) -> None:
+    member = team.member_token
+    create = {"shortcut": "hours", "text": "We open at 9."}
+    assert (
+        await team.api("POST", "/api/canned-responses", create, token=member)
+    ).status_code == 403
+    created = await team.api("POST", "/api/canned-responses", create)
+    assert created.status_code == 201, created.text
+    rid = created.json()["id"]
+    assert (await team.api("POST", "/api/canned-responses", create)).status_code == 409
+    bad = await team.api("POST", "/api/canned-responses", {"shortcut": "a b", "text": "x"})
+    assert bad.status_code == 400
+
+    listed = (await team.api("GET", "/api/canned-responses", token=member)).json()["responses"]
+    assert [(r["shortcut"], r["text"]) for r in listed] == [("hours", "We open at 9.")]
+    change = {"shortcut": "hours", "text": "We open at 8."}
+    assert (await team.api("PUT", f"/api/canned-responses/{rid}", change)).json()["text"] == (
+        "We open at 8."
+    )
+    assert (await team.api("DELETE", f"/api/canned-responses/{rid}")).status_code == 204
+    assert (await team.api("DELETE", f"/api/canned-responses/{rid}")).status_code == 404

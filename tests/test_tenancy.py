@@ -88,6 +88,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/integrations/{provider}"): OWN,
     ("PUT", "/api/integrations/{provider}"): OWN,
     ("GET", "/api/conversations/counts"): OWN,
+    ("GET", "/api/canned-responses"): OWN,
+    ("POST", "/api/canned-responses"): OWN,
     ("GET", "/api/presence"): OWN,
     ("PUT", "/api/agents/me/presence"): OWN,
     ("GET", "/api/inbox-settings"): OWN,
@@ -96,6 +98,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/conversations/{conversation_id}/messages"): FOREIGN,
     ("POST", "/api/conversations/{conversation_id}/status"): FOREIGN,
     ("PUT", "/api/conversations/{conversation_id}/assignee"): FOREIGN,
+    ("GET", "/api/conversations/{conversation_id}/notes"): FOREIGN,
+    ("POST", "/api/conversations/{conversation_id}/notes"): FOREIGN,
+    ("PUT", "/api/canned-responses/{response_id}"): FOREIGN,
+    ("DELETE", "/api/canned-responses/{response_id}"): FOREIGN,
     ("GET", "/api/contacts/{contact_id}/export"): FOREIGN,
     ("PATCH", "/api/contacts/{contact_id}"): FOREIGN,
     ("DELETE", "/api/contacts/{contact_id}"): FOREIGN,
@@ -117,6 +123,7 @@ ID_PARAMS = frozenset(
         "agent_id",
         "message_id",
         "appointment_id",
+        "response_id",
     }
 )
 # Agent frame types that name nothing of a company's (every other one names an id).
@@ -147,6 +154,18 @@ BODIES: dict[tuple[str, str], Body] = {
     # The caller's own agent, on the target's conversation.
     ("PUT", "/api/conversations/{conversation_id}/assignee"): lambda caller, _t, _p: {
         "agent_id": caller.member_id
+    },
+    ("POST", "/api/conversations/{conversation_id}/notes"): lambda caller, target, p: {
+        "text": f"{caller.tag} hijack note",
+        "client_id": target.note_client_ids.get(p["conversation_id"], "fresh"),
+    },
+    ("PUT", "/api/canned-responses/{response_id}"): lambda caller, _t, _p: {
+        "shortcut": f"{caller.tag}-hijack",
+        "text": f"{caller.tag} hijack",
+    },
+    ("POST", "/api/canned-responses"): lambda caller, _t, _p: {
+        "shortcut": f"{caller.tag}-{new_id()[-8:]}",
+        "text": f"{caller.tag} canned",
     },
     ("PUT", "/api/agents/me/presence"): lambda _c, _t, _p: {"status": "online"},
     ("PUT", "/api/inbox-settings"): lambda _c, _t, _p: {"auto_assign": True, "assign_cap": 5},
@@ -331,6 +350,8 @@ class Tenant:
     contacts: dict[str, str] = field(default_factory=dict)  # channel -> id
     client_ids: dict[str, str] = field(default_factory=dict)  # conversation -> agent's client_id
     appointment_id: str = ""
+    response_ids: list[str] = field(default_factory=list)  # canned responses
+    note_client_ids: dict[str, str] = field(default_factory=dict)  # conversation -> a note's
     message_ids: list[str] = field(default_factory=list)
     provider_ids: dict[str, str] = field(default_factory=dict)  # channel -> a reply's id
 
@@ -354,6 +375,7 @@ class Tenant:
             "agent_id": [self.member_id, self.owner_id],  # an owner cannot revoke themselves
             "message_id": self.message_ids,
             "appointment_id": [self.appointment_id],
+            "response_id": self.response_ids,
         }[name]
 
 
@@ -459,6 +481,13 @@ async def onboard(
                 **person,
             )
         )
+    # A canned response, and a private note on the widget conversation.
+    canned = {"shortcut": f"{tag}-hours", "text": f"{tag} opens at nine, canned"}
+    response_ids = [(await ok("POST", "/api/canned-responses", canned, 201))["id"]]
+    note_client_ids = {conversations["widget"]: new_id()}
+    note = {"text": f"{tag} private note", "client_id": note_client_ids[conversations["widget"]]}
+    await ok("POST", f"/api/conversations/{conversations['widget']}/notes", note, 201)
+
     # Someone asks to be forgotten: an audit record naming the erased contact.
     leaving = await Widget.open(server.ws, company.widget_key, headers=origin)
     gone = (await leaving.say(f"{tag} forget me"))["conversation_id"]
@@ -484,6 +513,8 @@ async def onboard(
         contacts=contacts,
         client_ids=client_ids,
         appointment_id=appointment_id,
+        response_ids=response_ids,
+        note_client_ids=note_client_ids,
     )
 
 

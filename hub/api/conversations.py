@@ -1,5 +1,5 @@
-"""The conversations API: the inbox and its counts, a conversation's messages, an agent's
-reply, and the workflow (status, assignee)."""
+"""The conversations API: the inbox and its counts, a conversation's messages and notes, an
+agent's reply, and the workflow (status, assignee)."""
 
 from __future__ import annotations
 
@@ -103,3 +103,21 @@ async def set_assignee(request: Request) -> JSONResponse:
         agent.company_id, request.path_params["conversation_id"], body.agent_id
     )
     return JSONResponse({"conversation": view})
+
+
+async def list_notes(request: Request) -> JSONResponse:
+    agent = await agent_of(request)
+    notes = await hub_of(request).notes.list(
+        agent.company_id, request.path_params["conversation_id"]
+    )
+    return JSONResponse({"notes": notes})
+
+
+async def post_note(request: Request) -> JSONResponse:
+    """As the socket's `note.create`: 201 when stored, 200 with the stored one on a repeat."""
+    agent = await agent_of(request)
+    body: ReplyBody = await json_body(request, ReplyBody)
+    note, created = await hub_of(request).notes.add(
+        agent, request.path_params["conversation_id"], body.client_id, body.text
+    )
+    return JSONResponse({"note": note}, status_code=201 if created else 200)

@@ -43,9 +43,15 @@ ROUTES: list[BaseRoute] = [
     Route(
         "/api/conversations/{conversation_id}/messages", conversations.post_message, methods=POST
     ),
-    # the inbox workflow: status, assignee, presence and how conversations are assigned
+    # the inbox workflow: status, assignee, private notes, and what the inbox offers
     Route("/api/conversations/{conversation_id}/status", conversations.set_status, methods=POST),
     Route("/api/conversations/{conversation_id}/assignee", conversations.set_assignee, methods=PUT),
+    Route("/api/conversations/{conversation_id}/notes", conversations.list_notes, methods=GET),
+    Route("/api/conversations/{conversation_id}/notes", conversations.post_note, methods=POST),
+    Route("/api/canned-responses", inbox.list_canned, methods=GET),
+    Route("/api/canned-responses", inbox.create_canned, methods=POST),
+    Route("/api/canned-responses/{response_id}", inbox.update_canned, methods=PUT),
+    Route("/api/canned-responses/{response_id}", inbox.delete_canned, methods=DELETE),
     Route("/api/presence", inbox.presence, methods=GET),
     Route("/api/inbox-settings", inbox.inbox_settings, methods=["GET", "PUT"]),
     # the company, its knowledge and its AI

@@ -17,6 +17,7 @@ from hub.connections.protocol import (
     Auth,
     Close,
     FrameError,
+    NoteCreate,
     Ping,
     PresenceSet,
     Release,
@@ -126,6 +127,10 @@ class AgentSession(Session):
                 await self.hub.workflow.set_status(agent.company_id, cid, status, until)
             case Assign(conversation_id=cid, agent_id=assignee):
                 await self.hub.workflow.assign(agent.company_id, cid, assignee)
+            case NoteCreate(conversation_id=cid, client_id=client_id, text=text):
+                note, created = await self.hub.notes.add(agent, cid, client_id, text)
+                if not created:
+                    self.send({"type": "note.created", "note": note})
             case PresenceSet(status=status):
                 await self.hub.presence.set_away(agent, status == "away")
             case AgentTyping(conversation_id=cid, active=active):

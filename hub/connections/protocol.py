@@ -109,6 +109,13 @@ class Assign(_Frame):
     agent_id: Id | None  # null: assigned to nobody
 
 
+class NoteCreate(_Frame):
+    type: Literal["note.create"]
+    conversation_id: Id
+    client_id: Id
+    text: Text
+
+
 class PresenceSet(_Frame):
     type: Literal["presence.set"]
     status: Literal["online", "away"]
@@ -118,7 +125,16 @@ WidgetFrame = Annotated[
     Hello | WidgetSend | Engage | WidgetTyping | Ping, Field(discriminator="type")
 ]
 AgentFrame = Annotated[
-    Auth | AgentSend | Takeover | Release | AgentTyping | SetStatus | Assign | PresenceSet | Ping,
+    Auth
+    | AgentSend
+    | Takeover
+    | Release
+    | AgentTyping
+    | SetStatus
+    | Assign
+    | NoteCreate
+    | PresenceSet
+    | Ping,
     Field(discriminator="type"),
 ]
 

@@ -80,6 +80,12 @@ class Publisher:
     async def inbox_counts(self, company_id: str, counts: dict[str, Any]) -> None:
         await self._publish(events.INBOX_COUNTS, company_id, counts)
 
+    async def note_created(self, company_id: str, note: dict[str, Any]) -> None:
+        """A private note: to the company's agents, never to the conversation's widget."""
+        await self._publish(
+            events.NOTE_CREATED, company_id, {"note": note}, note["conversation_id"]
+        )
+
     async def agent_revoked(self, company_id: str, agent_id: str) -> None:
         """Ends that agent's sockets on every process ("*": every agent of the company)."""
         await self._publish(events.AGENT_REVOKED, company_id, {"agent_id": agent_id})
