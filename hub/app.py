@@ -25,10 +25,14 @@ from hub.channels.kapso_whatsapp import KapsoSender
 from hub.channels.outbox import Outbox, Sender
 from hub.channels.twilio_sms import TwilioSender
 from hub.connections.registry import Registry
+from hub.conversations.notes import NoteService
+from hub.conversations.presence import Presence
 from hub.conversations.service import ConversationService
 from hub.conversations.visitors import VisitorService
+from hub.conversations.workflow import Workflow
 from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade
+from hub.persistence.models import new_id
 from hub.runtime.collector import CHECK_INTERVAL, FullCollections, tune_collector
 from hub.runtime.crypto import Vault
 from hub.runtime.periodic import Periodic
@@ -37,6 +41,7 @@ from hub.settings import Settings
 from hub.state import Hub
 from hub.workspace import retention
 from hub.workspace.agents import AgentService
+from hub.workspace.canned import CannedResponses
 from hub.workspace.widget_settings import WidgetSettingsService
 
 log = logging.getLogger("hub")
@@ -53,6 +58,8 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
         Periodic("retention", settings.retention_interval, lambda: retention.sweep(hub.db)),
         Periodic("ai-settings-poll", CONFIG_POLL, hub.knowledge.forget_changed),
         Periodic("gc-full-collections", CHECK_INTERVAL, FullCollections().tick),
+        Periodic("presence-heartbeat", settings.presence_interval, hub.presence.heartbeat),
+        Periodic("snooze-wake", settings.snooze_interval, hub.workflow.wake_snoozed),
     ]
     hub.db.start()
     await hub.bus.start()
@@ -65,6 +72,7 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
     finally:
         for schedule in schedules:
             await schedule.close()
+        await hub.presence.close()  # this process's agents are no longer here
         await hub.assistant.close()
         await _close_replier(replier)
         await hub.outbox.close()
@@ -77,7 +85,7 @@ def build_hub(settings: Settings) -> Hub:
     """Every service, and every hook between them, wired here in one place."""
     db = Database(settings.database_url)
     bus = make_bus(settings.redis_url)
-    conversations = ConversationService(db, bus)
+    conversations = ConversationService(db, bus, presence_ttl=3 * settings.presence_interval)
     vault = Vault(settings.secret_key, settings.previous_secret_keys)
     integrations = IntegrationService(db, vault)
     senders: dict[str, Sender] = {
@@ -113,6 +121,11 @@ def build_hub(settings: Settings) -> Hub:
         agents=AgentService(db, conversations.publisher, settings),
         widget_settings=WidgetSettingsService(db, vault),
         widget_limits=limits,
+        workflow=Workflow(conversations),
+        # One id per process: its rows of agent_sockets, refreshed by its heartbeat.
+        presence=Presence(db, conversations.publisher, new_id(), settings.presence_interval),
+        notes=NoteService(conversations),
+        canned=CannedResponses(db),
     )
 
 

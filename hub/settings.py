@@ -82,6 +82,11 @@ class Settings:
     supabase_url: str | None = None  # set: the token's issuer must be SUPABASE_URL/auth/v1
     # How often each process purges messages past their company's retention_days.
     retention_interval: float = 3600.0
+    # Each process refreshes its agents' presence this often; a process silent for three
+    # intervals is taken for dead and its agents for offline (hub.conversations.presence).
+    presence_interval: float = 10.0
+    # How often each process wakes snoozed conversations whose time has come.
+    snooze_interval: float = 10.0
     # Set: GET /metrics requires `Authorization: Bearer <this>` (else it is open).
     metrics_token: Secret | None = None
 

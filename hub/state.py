@@ -17,12 +17,16 @@ from hub.channels.inbound import InboundService
 from hub.channels.integrations import IntegrationService
 from hub.channels.outbox import Outbox
 from hub.connections.registry import Registry
+from hub.conversations.notes import NoteService
+from hub.conversations.presence import Presence
 from hub.conversations.service import ConversationService
 from hub.conversations.visitors import VisitorService
+from hub.conversations.workflow import Workflow
 from hub.persistence.db import Database
 from hub.runtime.ratelimit import WidgetLimits
 from hub.settings import Settings
 from hub.workspace.agents import AgentService
+from hub.workspace.canned import CannedResponses
 from hub.workspace.companies import demo_widget_key
 from hub.workspace.widget_settings import WidgetSettingsService
 
@@ -45,6 +49,10 @@ class Hub:
     agents: AgentService
     widget_settings: WidgetSettingsService
     widget_limits: WidgetLimits
+    workflow: Workflow
+    presence: Presence
+    notes: NoteService
+    canned: CannedResponses
 
     async def demo_widget_key(self) -> str | None:
         """The demo company's widget key, when `hub serve --demo` has seeded it."""

@@ -100,12 +100,24 @@ async def test_handoff_and_lead_tools(groq: tuple[HubServer, FakeGroq]) -> None:
     while not updated["conversation"]["needs_human"]:
         updated = await agent.expect("conversation.updated")
     conversation = updated["conversation"]
-    assert conversation["handled_by"] == "human"
+    # Handed off: the AI is silent, and no human has it until an agent claims it.
+    assert (conversation["handoff"], conversation["handled_by"]) == ("waiting", "ai")
+    assert conversation["handoff_actions"] == ["takeover", "release"]
     assert conversation["contact"]["name"] == "Ana"
     assert conversation["contact"]["email"] == "ana@example.com"
     assert conversation["contact"]["lead"] == {"budget": "$10k"}
     tools = [t["function"]["name"] for t in fake.requests[-1]["tools"]]
     assert tools == ["handoff_to_human", "capture_lead"]
+
+    # An agent claims it: now a human handles it, and nobody needs to be fetched any more.
+    await agent.send({"type": "conversation.takeover", "conversation_id": conversation["id"]})
+    taken = (await agent.expect("conversation.updated"))["conversation"]
+    assert (taken["handoff"], taken["handled_by"], taken["needs_human"]) == (
+        "human",
+        "human",
+        False,
+    )
+    assert taken["handoff_actions"] == ["release"]
 
 
 async def test_rate_limit_is_honoured_then_the_reply_arrives(

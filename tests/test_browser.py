@@ -27,6 +27,8 @@ from tests.support.browser import (
     host_site,
     new_context,
 )
+from tests.support.clients import Widget
+from tests.support.processes import settle
 from tests.support.server import HubServer, start_hub
 
 # Headless Chromium announces itself as "HeadlessChrome" (a bot to the hub); the screenshot
@@ -297,3 +299,82 @@ async def test_visits_and_engaged_visits_show_on_the_inbox_counters(
         await widget.open()
         await expect(inbox.engaged).to_have_text("1")  # opening the chat engages it
         await expect(inbox.visits).to_have_text("1")
+
+
+async def test_an_agents_day_claim_canned_note_resolve_and_reopen(
+    hub: HubServer, browser: Any
+) -> None:
+    """Two agents' inboxes side by side, a visitor on a socket. Also saves
+    tests/artifacts/inbox-workflow.png."""
+    company = await hub.company("Workflow Co")
+    member, member_token = await hub.hub.agents.invite(
+        company.company_id, {"email": "sam@workflow.example", "name": "Sam", "role": "agent"}
+    )
+    async with (
+        new_context(browser, viewport={"width": 1280, "height": 820}) as owner_ctx,
+        new_context(browser, viewport={"width": 1280, "height": 820}) as member_ctx,
+    ):
+        owner = InboxPage(await owner_ctx.new_page())
+        await owner.goto(hub.http, company.agent_token)
+        sam = InboxPage(await member_ctx.new_page())
+        await sam.goto(hub.http, member_token)
+        await expect(owner.teammate(member["id"])).to_have_attribute("data-presence", "online")
+        await expect(sam.page.get_by_text("Canned responses", exact=True)).to_be_hidden()
+
+        # The owner saves a canned response; Sam finds it behind "/" below.
+        await owner.page.get_by_text("Canned responses", exact=True).click()
+        await owner.page.get_by_label("Shortcut").fill("hours")
+        await owner.page.get_by_label("Text", exact=True).fill(
+            "We are open 9 to 5, Monday to Friday."
+        )
+        await owner.button("Save response").click()
+        saved = owner.page.get_by_role("list", name="Saved replies").get_by_role("listitem")
+        await expect(saved).to_contain_text("/hours")
+
+        visitor = await Widget.open(hub.ws, company.widget_key)
+        cid = (await visitor.say("When are you open?"))["conversation_id"]
+        await expect(owner.conversation(cid)).to_be_visible()
+        await sam.conversation(cid).click()
+        await expect(sam.button("Release")).to_be_disabled()  # the AI has it: nothing to release
+        await sam.button("Take over").click()
+        await expect(sam.page.locator("#handled-by")).to_have_text("Sam")  # claimed, by name
+        await expect(sam.button("Take over")).to_be_disabled()
+        await expect(sam.button("Release")).to_be_enabled()
+        await expect(owner.conversation(cid)).to_have_attribute("data-assignee", member["id"])
+
+        # "/" lists the company's canned responses; Enter puts one in the reply.
+        await sam.reply_box.press_sequentially("/ho")
+        options = sam.page.get_by_role("listbox", name="Canned responses").get_by_role("option")
+        await expect(options).to_have_count(1)
+        await expect(options.first).to_contain_text("/hours")
+        await sam.reply_box.press("Enter")
+        await expect(sam.reply_box).to_have_value("We are open 9 to 5, Monday to Friday.")
+        await sam.send_button.click()
+        await expect(sam.message("We are open 9 to 5")).to_have_count(1)
+        assert (await visitor.message("We are open 9 to 5, Monday to Friday."))["sender"] == "agent"
+
+        # A private note: both agents see it, marked private; the visitor never does.
+        await sam.page.get_by_label("Private note").check()
+        await sam.reply_box.fill("Asked about weekends last time")
+        await sam.button("Add note").click()
+        await expect(sam.note("Asked about weekends")).to_have_count(1)
+        await owner.conversation(cid).click()
+        await expect(owner.note("Asked about weekends")).to_have_count(1)
+
+        # Resolving takes it out of everyone's open list; a new message brings it back.
+        await sam.button("Resolve").click()
+        await expect(owner.conversation(cid)).to_have_count(0)
+        await expect(owner.status_filter("resolved").locator("[data-count]")).to_have_text("1")
+        await owner.status_filter("resolved").click()
+        await expect(owner.conversation(cid)).to_have_attribute("data-status", "resolved")
+        await owner.status_filter("open").click()
+        await visitor.say("And on Saturdays?")
+        await expect(owner.conversation(cid)).to_have_attribute("data-status", "open")
+        await expect(owner.status_filter("open").locator("[data-count]")).to_have_text("1")
+        await expect(owner.message("And on Saturdays?")).to_have_count(1)
+
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        await owner.page.screenshot(path=str(ARTIFACTS / "inbox-workflow.png"), full_page=True)
+    await settle(visitor)
+    assert not [f for f in visitor.seen if "weekends" in json.dumps(f)]
+    assert (ARTIFACTS / "inbox-workflow.png").stat().st_size > 0

@@ -166,3 +166,55 @@ async def test_concurrent_writers_on_two_processes_share_one_seq(
         assert {m["client_id"] for m in stored[1:]} == sent
     await widget.close()
     await agent.close()
+
+
+async def test_resolving_and_presence_are_live_across_processes(hubs: list[HubProcess]) -> None:
+    """Presence is kept in the database and announced over Redis: an agent on one process
+    sees an agent of the other come, stay while a socket remains anywhere, and go; a
+    resolve on one process shows on the other, and so does the reopening."""
+    a, b = hubs
+    company = await make_company(a)
+    async with httpx.AsyncClient(base_url=a.http, timeout=WAIT) as http:
+        invited = await http.post(
+            "/api/agents",
+            json={"email": "sam@acme.example", "name": "Sam"},
+            headers={"Authorization": f"Bearer {company.agent_token}"},
+        )
+    assert invited.status_code == 201, invited.text
+    member_id, member_token = invited.json()["agent"]["id"], invited.json()["agent_token"]
+    owner = await Agent.open(a.ws, company.agent_token)
+    owner_id = owner.welcome["agent_id"]
+
+    member = await Agent.open(b.ws, member_token)
+    await owner.expect("presence.updated", WAIT, agent_id=member_id, status="online")
+    listed = (await member.expect("presence.snapshot", WAIT))["agents"]
+    assert {x["id"]: x["status"] for x in listed} == {owner_id: "online", member_id: "online"}
+
+    widget = await Widget.open(a.ws, company.widget_key)
+    conversation_id = (await widget.say("Hello from process A"))["conversation_id"]
+    await member.message("Hello from process A", timeout=WAIT)
+    await owner.send(
+        {"type": "conversation.status", "conversation_id": conversation_id, "status": "resolved"}
+    )
+    while True:
+        seen = (await member.expect("conversation.updated", WAIT))["conversation"]
+        if seen["inbox_status"] == "resolved":
+            break
+    assert seen["status"] == "closed"
+    while (await member.expect("inbox.counts", WAIT))["all"]["resolved"] != 1:
+        pass
+    await widget.say("Back again")
+    while (await member.expect("conversation.updated", WAIT))["conversation"][
+        "inbox_status"
+    ] != "open":
+        pass
+
+    # A second tab on process A, then the tab on B closes: still online, from A's row.
+    tab = await Agent.open(a.ws, member_token)
+    opened = await owner.expect("presence.updated", WAIT, agent_id=member_id)
+    await member.close()
+    after_b = await owner.expect("presence.updated", WAIT, agent_id=member_id)
+    assert after_b["version"] > opened["version"] and after_b["status"] == "online"
+    await tab.close()
+    await owner.expect("presence.updated", WAIT, agent_id=member_id, status="offline")
+    assert errors(owner) == []

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from hub.bus import MemoryBus
 from hub.conversations.append import Outgoing
@@ -199,3 +199,37 @@ async def test_first_messages_in_one_batch_count_each_visit_engaged_once(db: Dat
             await conn.execute(select(stats).where(stats.c.company_id == company.company_id))
         ).all()
     assert [(day.visits, day.engaged_visits) for day in days] == [(12, 12)]
+
+
+async def test_migration_0009_marks_earlier_ai_handoffs_as_waiting(sqlite_url: str) -> None:
+    """Before 0009 an AI handoff read handled_by "human" with needs_human: it was waiting
+    for an agent, and says so after the migration; a human's own conversation stays human."""
+    await upgrade(sqlite_url, "0007")
+    rows = {"handed-off": ("human", True), "taken": ("human", False), "bot": ("ai", True)}
+    database = Database(sqlite_url)
+    async with database.write() as conn:
+        for sql in (
+            "INSERT INTO companies (id, name, widget_key, allowed_origins, facts, created_at)"
+            " VALUES ('co', 'Acme', 'key', '[]', '[]', CURRENT_TIMESTAMP)",
+            "INSERT INTO contacts (id, company_id, opted_out, created_at)"
+            " VALUES ('ct', 'co', false, CURRENT_TIMESTAMP)",
+        ):
+            await conn.execute(text(sql))
+        for cid, (handled_by, needs_human) in rows.items():
+            await conn.execute(
+                text(
+                    "INSERT INTO conversations (id, company_id, contact_id, channel, status,"
+                    " handled_by, needs_human, last_seq, created_at, updated_at) VALUES"
+                    " (:id, 'co', 'ct', 'widget', 'open', :h, :n, 0,"
+                    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"id": cid, "h": handled_by, "n": needs_human},
+            )
+    await database.close()
+    await upgrade(sqlite_url)
+    database = Database(sqlite_url)
+    c = repo.conversations.c
+    async with database.read() as conn:
+        after = dict((await conn.execute(select(c.id, c.handled_by))).all())
+    await database.close()
+    assert after == {"handed-off": "waiting", "taken": "human", "bot": "ai"}

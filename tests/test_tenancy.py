@@ -90,8 +90,21 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/export"): OWN,
     ("GET", "/api/integrations/{provider}"): OWN,
     ("PUT", "/api/integrations/{provider}"): OWN,
+    ("GET", "/api/conversations/counts"): OWN,
+    ("GET", "/api/canned-responses"): OWN,
+    ("POST", "/api/canned-responses"): OWN,
+    ("GET", "/api/presence"): OWN,
+    ("PUT", "/api/agents/me/presence"): OWN,
+    ("GET", "/api/inbox-settings"): OWN,
+    ("PUT", "/api/inbox-settings"): OWN,
     ("GET", "/api/conversations/{conversation_id}/messages"): FOREIGN,
     ("POST", "/api/conversations/{conversation_id}/messages"): FOREIGN,
+    ("POST", "/api/conversations/{conversation_id}/status"): FOREIGN,
+    ("PUT", "/api/conversations/{conversation_id}/assignee"): FOREIGN,
+    ("GET", "/api/conversations/{conversation_id}/notes"): FOREIGN,
+    ("POST", "/api/conversations/{conversation_id}/notes"): FOREIGN,
+    ("PUT", "/api/canned-responses/{response_id}"): FOREIGN,
+    ("DELETE", "/api/canned-responses/{response_id}"): FOREIGN,
     ("GET", "/api/contacts/{contact_id}/export"): FOREIGN,
     ("PATCH", "/api/contacts/{contact_id}"): FOREIGN,
     ("DELETE", "/api/contacts/{contact_id}"): FOREIGN,
@@ -107,10 +120,18 @@ ROUTES: dict[tuple[str, str], str] = {
 OWN_PARAMS: dict[str, tuple[str, ...]] = {"provider": ("twilio", "kapso")}
 # Path parameters (and agent frame fields) that name an object: see Tenant.ids.
 ID_PARAMS = frozenset(
-    {"conversation_id", "contact_id", "pair_id", "agent_id", "message_id", "appointment_id"}
+    {
+        "conversation_id",
+        "contact_id",
+        "pair_id",
+        "agent_id",
+        "message_id",
+        "appointment_id",
+        "response_id",
+    }
 )
 # Agent frame types that name nothing of a company's (every other one names an id).
-FRAMES_WITHOUT_IDS = frozenset({"auth", "ping"})
+FRAMES_WITHOUT_IDS = frozenset({"auth", "ping", "presence.set"})
 Sample = Callable[["Tenant", "Tenant", dict[str, Any]], list[Any]]  # (caller, target, frame)
 SAMPLES: dict[str, Sample] = {
     # A fresh client_id, and the target's own in that conversation (an idempotent repeat).
@@ -120,6 +141,8 @@ SAMPLES: dict[str, Sample] = {
     ],
     "text": lambda caller, _t, _f: [f"{caller.tag} hijack"],
     "active": lambda _c, _t, _f: [True],
+    "status": lambda _c, _t, _f: ["resolved"],
+    "snoozed_until": lambda _c, _t, _f: [None],
 }
 Body = Callable[["Tenant", "Tenant", dict[str, str]], Any]  # (caller, target, path params)
 BODIES: dict[tuple[str, str], Body] = {
@@ -129,6 +152,27 @@ BODIES: dict[tuple[str, str], Body] = {
         "client_id": target.client_ids.get(p["conversation_id"], "fresh"),
     },
     ("PATCH", "/api/contacts/{contact_id}"): lambda caller, _t, _p: {"name": f"{caller.tag} x"},
+    ("POST", "/api/conversations/{conversation_id}/status"): lambda _c, _t, _p: {
+        "status": "resolved"
+    },
+    # The caller's own agent, on the target's conversation.
+    ("PUT", "/api/conversations/{conversation_id}/assignee"): lambda caller, _t, _p: {
+        "agent_id": caller.member_id
+    },
+    ("POST", "/api/conversations/{conversation_id}/notes"): lambda caller, target, p: {
+        "text": f"{caller.tag} hijack note",
+        "client_id": target.note_client_ids.get(p["conversation_id"], "fresh"),
+    },
+    ("PUT", "/api/canned-responses/{response_id}"): lambda caller, _t, _p: {
+        "shortcut": f"{caller.tag}-hijack",
+        "text": f"{caller.tag} hijack",
+    },
+    ("POST", "/api/canned-responses"): lambda caller, _t, _p: {
+        "shortcut": f"{caller.tag}-{new_id()[-8:]}",
+        "text": f"{caller.tag} canned",
+    },
+    ("PUT", "/api/agents/me/presence"): lambda _c, _t, _p: {"status": "online"},
+    ("PUT", "/api/inbox-settings"): lambda _c, _t, _p: {"auto_assign": True, "assign_cap": 5},
     ("PUT", "/api/company"): lambda caller, _t, _p: caller.spec.profile,
     ("POST", "/api/qa"): lambda caller, _t, _p: {"question": f"{caller.tag} q", "answer": "a!"},
     ("PUT", "/api/ai-settings"): lambda caller, _t, _p: {
@@ -312,6 +356,8 @@ class Tenant:
     contacts: dict[str, str] = field(default_factory=dict)  # channel -> id
     client_ids: dict[str, str] = field(default_factory=dict)  # conversation -> agent's client_id
     appointment_id: str = ""
+    response_ids: list[str] = field(default_factory=list)  # canned responses
+    note_client_ids: dict[str, str] = field(default_factory=dict)  # conversation -> a note's
     message_ids: list[str] = field(default_factory=list)
     provider_ids: dict[str, str] = field(default_factory=dict)  # channel -> a reply's id
 
@@ -335,6 +381,7 @@ class Tenant:
             "agent_id": [self.member_id, self.owner_id],  # an owner cannot revoke themselves
             "message_id": self.message_ids,
             "appointment_id": [self.appointment_id],
+            "response_id": self.response_ids,
         }[name]
 
 
@@ -440,6 +487,13 @@ async def onboard(
                 **person,
             )
         )
+    # A canned response, and a private note on the widget conversation.
+    canned = {"shortcut": f"{tag}-hours", "text": f"{tag} opens at nine, canned"}
+    response_ids = [(await ok("POST", "/api/canned-responses", canned, 201))["id"]]
+    note_client_ids = {conversations["widget"]: new_id()}
+    note = {"text": f"{tag} private note", "client_id": note_client_ids[conversations["widget"]]}
+    await ok("POST", f"/api/conversations/{conversations['widget']}/notes", note, 201)
+
     # Someone asks to be forgotten: an audit record naming the erased contact.
     leaving = await Widget.open(server.ws, company.widget_key, headers=origin)
     gone = (await leaving.say(f"{tag} forget me"))["conversation_id"]
@@ -465,6 +519,8 @@ async def onboard(
         contacts=contacts,
         client_ids=client_ids,
         appointment_id=appointment_id,
+        response_ids=response_ids,
+        note_client_ids=note_client_ids,
     )
 
 
@@ -540,6 +596,9 @@ async def world(database_url: str) -> AsyncIterator[World]:
             twilio_verify_service_sid=VERIFY_SERVICE,
             frames_per_second=1e9,  # the matrix sends far more frames than a person would
             frame_burst=10**9,
+            # The presence heartbeat refreshes agent_sockets.seen_at, which the snapshots
+            # compare: it runs at start-up only, not in the middle of a comparison.
+            presence_interval=3600.0,
         )
         async with (
             start_hub(settings, port=port) as server,

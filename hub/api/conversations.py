@@ -1,6 +1,10 @@
-"""The conversations API: the inbox, a conversation's messages, an agent's reply."""
+"""The conversations API: the inbox and its counts, a conversation's messages and notes, an
+agent's reply, and the workflow (status, assignee)."""
 
 from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from starlette.requests import Request
@@ -8,7 +12,9 @@ from starlette.responses import JSONResponse
 
 from hub.api.errors import ApiError
 from hub.api.requests import agent_of, json_body
+from hub.conversations.counts import STATUSES
 from hub.conversations.service import MAX_TEXT, PAGE_LIMIT
+from hub.conversations.workflow import snooze_problem
 from hub.state import hub_of
 
 
@@ -17,10 +23,39 @@ class ReplyBody(BaseModel):
     client_id: str | None = Field(default=None, min_length=1, max_length=128)
 
 
+class StatusBody(BaseModel):
+    status: Literal["open", "pending", "snoozed", "resolved"]
+    snoozed_until: dt.datetime | None = None
+
+
+class AssigneeBody(BaseModel):
+    agent_id: str | None = Field(min_length=1, max_length=128)
+
+
 async def list_conversations(request: Request) -> JSONResponse:
+    """`?status=` one inbox status, `?assignee=me|none|AGENT_ID`: the 200 most recent of
+    those."""
     agent = await agent_of(request)
-    inbox = await hub_of(request).conversations.inbox(agent.company_id)
+    status = request.query_params.get("status")
+    if status is not None and status not in STATUSES:
+        raise ApiError(400, "bad_request", f"status must be one of {', '.join(STATUSES)}")
+    assignee = request.query_params.get("assignee")
+    if assignee == "me":
+        assignee = agent.agent_id
+    elif assignee == "none":
+        assignee = ""
+    inbox = await hub_of(request).conversations.inbox(
+        agent.company_id, status=status, assignee=assignee
+    )
     return JSONResponse({"conversations": inbox})
+
+
+async def counts(request: Request) -> JSONResponse:
+    """The inbox counts (as `inbox.counts`), plus `mine`: the caller's own."""
+    agent = await agent_of(request)
+    counted = await hub_of(request).workflow.counts(agent.company_id)
+    mine = counted["by_assignee"].get(agent.agent_id, dict.fromkeys(STATUSES, 0))
+    return JSONResponse({**counted, "mine": mine})
 
 
 async def list_messages(request: Request) -> JSONResponse:
@@ -45,3 +80,44 @@ async def post_message(request: Request) -> JSONResponse:
         agent, request.path_params["conversation_id"], body.client_id, body.text
     )
     return JSONResponse({"message": appended.message}, status_code=201 if appended.created else 200)
+
+
+async def set_status(request: Request) -> JSONResponse:
+    """As the socket's `conversation.status`."""
+    agent = await agent_of(request)
+    body: StatusBody = await json_body(request, StatusBody)
+    problem = snooze_problem(body.status, body.snoozed_until)
+    if problem is not None:
+        raise ApiError(400, "bad_request", problem)
+    view = await hub_of(request).workflow.set_status(
+        agent.company_id, request.path_params["conversation_id"], body.status, body.snoozed_until
+    )
+    return JSONResponse({"conversation": view})
+
+
+async def set_assignee(request: Request) -> JSONResponse:
+    """As the socket's `conversation.assign` (404 for an agent not in the company)."""
+    agent = await agent_of(request)
+    body: AssigneeBody = await json_body(request, AssigneeBody)
+    view = await hub_of(request).workflow.assign(
+        agent.company_id, request.path_params["conversation_id"], body.agent_id
+    )
+    return JSONResponse({"conversation": view})
+
+
+async def list_notes(request: Request) -> JSONResponse:
+    agent = await agent_of(request)
+    notes = await hub_of(request).notes.list(
+        agent.company_id, request.path_params["conversation_id"]
+    )
+    return JSONResponse({"notes": notes})
+
+
+async def post_note(request: Request) -> JSONResponse:
+    """As the socket's `note.create`: 201 when stored, 200 with the stored one on a repeat."""
+    agent = await agent_of(request)
+    body: ReplyBody = await json_body(request, ReplyBody)
+    note, created = await hub_of(request).notes.add(
+        agent, request.path_params["conversation_id"], body.client_id, body.text
+    )
+    return JSONResponse({"note": note}, status_code=201 if created else 200)

@@ -13,6 +13,7 @@ from hub.api import (
     conversations,
     data_rights,
     health,
+    inbox,
     integrations,
     knowledge,
     pages,
@@ -36,12 +37,24 @@ ROUTES: list[BaseRoute] = [
     Route("/metrics", health.metrics_page),
     # conversations and messages
     Route("/api/conversations", conversations.list_conversations),
+    Route("/api/conversations/counts", conversations.counts, methods=GET),
     Route(
         "/api/conversations/{conversation_id}/messages", conversations.list_messages, methods=GET
     ),
     Route(
         "/api/conversations/{conversation_id}/messages", conversations.post_message, methods=POST
     ),
+    # the inbox workflow: status, assignee, private notes, and what the inbox offers
+    Route("/api/conversations/{conversation_id}/status", conversations.set_status, methods=POST),
+    Route("/api/conversations/{conversation_id}/assignee", conversations.set_assignee, methods=PUT),
+    Route("/api/conversations/{conversation_id}/notes", conversations.list_notes, methods=GET),
+    Route("/api/conversations/{conversation_id}/notes", conversations.post_note, methods=POST),
+    Route("/api/canned-responses", inbox.list_canned, methods=GET),
+    Route("/api/canned-responses", inbox.create_canned, methods=POST),
+    Route("/api/canned-responses/{response_id}", inbox.update_canned, methods=PUT),
+    Route("/api/canned-responses/{response_id}", inbox.delete_canned, methods=DELETE),
+    Route("/api/presence", inbox.presence, methods=GET),
+    Route("/api/inbox-settings", inbox.inbox_settings, methods=["GET", "PUT"]),
     # the company, its knowledge and its AI
     Route("/api/company", knowledge.company, methods=["GET", "PUT"]),
     Route("/api/company", data_rights.erase_company, methods=DELETE),
@@ -56,6 +69,7 @@ ROUTES: list[BaseRoute] = [
     # agents (`/api/agents/me` before `/api/agents/{agent_id}`)
     Route("/api/agents/me", verify.me, methods=GET),
     Route("/api/agents/me", verify.rename_me, methods=PATCH),
+    Route("/api/agents/me/presence", inbox.set_presence, methods=PUT),
     Route("/api/agents/me/phone", verify.start_phone, methods=POST),
     Route("/api/agents/me/phone/check", verify.check_phone, methods=POST),
     Route("/api/agents", agents.list_agents, methods=GET),

@@ -54,7 +54,8 @@ class InboundService:
             type=message.type,
             attachments=message.attachments or None,
         )
-        changes = {"last_inbound_at": utcnow(), "status": "open"}
+        # The append itself reopens a conversation that is not open (every inbound does).
+        changes: dict[str, Any] = {"last_inbound_at": utcnow()}
         if message.external_conversation_id:
             changes["external_id"] = message.external_conversation_id
         appended = await self.conversations.append(

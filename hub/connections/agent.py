@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from starlette.websockets import WebSocket
@@ -12,24 +13,32 @@ from hub.connections.protocol import (
     AGENT_FRAMES,
     AgentSend,
     AgentTyping,
+    Assign,
     Auth,
     Close,
     FrameError,
+    NoteCreate,
     Ping,
+    PresenceSet,
     Release,
+    SetStatus,
     Takeover,
     parse,
 )
 from hub.connections.registry import Registry
 from hub.connections.session import Disconnected, Session
 from hub.connections.widget import refuse_nul, unavailable
+from hub.conversations.counts import read_counts
 from hub.conversations.handoff import Handoff
+from hub.conversations.workflow import snooze_problem
 from hub.errors import HubError
 from hub.events import Event, dumps
 from hub.identity.tokens import AgentIdentity, AuthError, authenticate
 from hub.persistence.db import database_unavailable
 from hub.persistence.tenancy import enter_tenant
 from hub.state import Hub, hub_of
+
+log = logging.getLogger("hub.agent")
 
 
 class AgentSession(Session):
@@ -72,6 +81,10 @@ class AgentSession(Session):
         await self.ws.send_text(dumps({"type": "inbox.snapshot", "conversations": inbox}))
         today = await self.hub.visitors.today(self.company_id)
         await self.ws.send_text(dumps({"type": "stats.updated", **today}))
+        agents = await self.hub.presence.agents(self.company_id)
+        await self.ws.send_text(dumps({"type": "presence.snapshot", "agents": agents}))
+        counts = await read_counts(self.hub.db, self.company_id)
+        await self.ws.send_text(dumps({"type": events.INBOX_COUNTS, **counts}))
         first = not self.delivered
         for conversation in inbox:
             known = self.delivered.get(conversation["id"])
@@ -103,10 +116,23 @@ class AgentSession(Session):
                     self.send({"type": "message.created", "message": appended.message})
             case Takeover(conversation_id=cid):
                 await self.hub.conversations.handoff(
-                    agent.company_id, cid, Handoff.AGENT_TAKES_OVER
+                    agent.company_id, cid, Handoff.AGENT_TAKES_OVER, agent_id=agent.agent_id
                 )
             case Release(conversation_id=cid):
                 await self.hub.conversations.handoff(agent.company_id, cid, Handoff.AGENT_RELEASES)
+            case SetStatus(conversation_id=cid, status=status, snoozed_until=until):
+                problem = snooze_problem(status, until)
+                if problem is not None:
+                    raise FrameError("bad_frame", problem)
+                await self.hub.workflow.set_status(agent.company_id, cid, status, until)
+            case Assign(conversation_id=cid, agent_id=assignee):
+                await self.hub.workflow.assign(agent.company_id, cid, assignee)
+            case NoteCreate(conversation_id=cid, client_id=client_id, text=text):
+                note, created = await self.hub.notes.add(agent, cid, client_id, text)
+                if not created:
+                    self.send({"type": "note.created", "note": note})
+            case PresenceSet(status=status):
+                await self.hub.presence.set_away(agent, status == "away")
             case AgentTyping(conversation_id=cid, active=active):
                 conv = await self.hub.conversations.require(agent.company_id, cid)
                 await self.hub.conversations.typing(
@@ -123,10 +149,13 @@ async def agent_endpoint(ws: WebSocket) -> None:
     registry: Registry = hub.registry
     await ws.accept()
     session = AgentSession(ws, hub)
-    registered = False
+    registered = present = False
     try:
         agent = session.agent = await _authenticate(session)
         enter_tenant(agent.company_id)  # every transaction of this socket sees this company only
+        # Before `welcome`: the company hears this agent is online before the agent hears
+        # anything, so its own snapshot already shows it.
+        present = await _arrive(session, agent)
         session.send(
             {"type": "welcome", "agent_id": agent.agent_id, "company_id": agent.company_id}
         )
@@ -139,7 +168,28 @@ async def agent_endpoint(ws: WebSocket) -> None:
     finally:
         if registered and session.agent is not None:
             await registry.remove_agent(session, session.agent.company_id)
+        if present and session.agent is not None:
+            await _leave(hub, session.agent)
         await session.close()
+
+
+async def _arrive(session: AgentSession, agent: AgentIdentity) -> bool:
+    """Count the socket in the agent's presence (close 1013 when the database is down)."""
+    try:
+        await session.hub.presence.opened(agent)
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        session.close_code = Close.TRY_AGAIN
+        raise Disconnected from None
+    return True
+
+
+async def _leave(hub: Hub, agent: AgentIdentity) -> None:
+    try:
+        await hub.presence.closed(agent)
+    except Exception:  # the heartbeat repairs it; the socket is gone anyway
+        log.warning("presence of %s not updated on close", agent.agent_id, exc_info=True)
 
 
 async def _authenticate(session: AgentSession) -> AgentIdentity:

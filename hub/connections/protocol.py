@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -105,11 +106,49 @@ class AgentTyping(_Frame):
     active: bool
 
 
+InboxStatus = Literal["open", "pending", "snoozed", "resolved"]
+
+
+class SetStatus(_Frame):
+    type: Literal["conversation.status"]
+    conversation_id: Id
+    status: InboxStatus
+    snoozed_until: dt.datetime | None = None  # required to snooze; ISO-8601 with a zone
+
+
+class Assign(_Frame):
+    type: Literal["conversation.assign"]
+    conversation_id: Id
+    agent_id: Id | None  # null: assigned to nobody
+
+
+class NoteCreate(_Frame):
+    type: Literal["note.create"]
+    conversation_id: Id
+    client_id: Id
+    text: Text
+
+
+class PresenceSet(_Frame):
+    type: Literal["presence.set"]
+    status: Literal["online", "away"]
+
+
 WidgetFrame = Annotated[
     Hello | WidgetSend | Engage | WidgetTyping | Ping | Profile, Field(discriminator="type")
 ]
 AgentFrame = Annotated[
-    Auth | AgentSend | Takeover | Release | AgentTyping | Ping, Field(discriminator="type")
+    Auth
+    | AgentSend
+    | Takeover
+    | Release
+    | AgentTyping
+    | SetStatus
+    | Assign
+    | NoteCreate
+    | PresenceSet
+    | Ping,
+    Field(discriminator="type"),
 ]
 
 WIDGET_FRAMES: TypeAdapter[WidgetFrame] = TypeAdapter(WidgetFrame)

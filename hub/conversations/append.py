@@ -64,6 +64,7 @@ class Written:
     conversation_changed: bool = False
     engage_handled: bool = False  # the engaged visit was counted in the same transaction
     engaged: DayTotals | None = None  # the day's totals, when it was counted just now
+    reopened: bool = False  # an inbound message made a pending, snoozed or resolved one open
 
 
 class Appender:
@@ -106,7 +107,9 @@ class Appender:
             view = new_conversation_view(stored.conversation, request.new.shown, stored.row)
         message = message_view(SimpleNamespace(**stored.row))
         engage = request.engage_visit is not None
-        return Written(message, True, view, False, engage, stored.engaged)
+        return Written(
+            message, True, view, stored.reopened, engage, stored.engaged, stored.reopened
+        )
 
     async def _carefully(
         self,
@@ -118,7 +121,7 @@ class Appender:
     ) -> Written:
         for attempt in range(3):
             try:
-                row, created, fresh = await self._once(
+                row, created, fresh, reopened = await self._once(
                     company_id, conversation_id, out, changes, new
                 )
                 break
@@ -127,8 +130,8 @@ class Appender:
                 # message creating the conversation); the next attempt finds its row.
                 if attempt == 2:
                     raise
-        changed = created and (fresh or bool(changes))
-        return Written(message_view(row), created, conversation_changed=changed)
+        changed = created and (fresh or reopened or bool(changes))
+        return Written(message_view(row), created, conversation_changed=changed, reopened=reopened)
 
     async def _once(
         self,
@@ -137,22 +140,27 @@ class Appender:
         out: Outgoing,
         changes: dict[str, Any],
         new: NewConversation | None,
-    ) -> tuple[Row[Any], bool, bool]:
+    ) -> tuple[Row[Any], bool, bool, bool]:
+        """(the message, stored now, conversation created now, conversation reopened now)"""
+        reopen = out.direction == "inbound"  # every inbound message reopens its conversation
         async with self.db.write() as conn:
             existing = await _existing(conn, company_id, conversation_id, out)
             if existing is not None:
-                return existing, False, False
+                return existing, False, False, False
             # The UPDATE takes the conversation's row lock: concurrent writers queue here,
             # and a concurrent duplicate then fails its unique key and retries (above).
-            seq = await repo.next_seq(conn, company_id, conversation_id, **changes)
-            fresh = seq is None
-            if seq is None:
+            reserved = await repo.next_seq(
+                conn, company_id, conversation_id, reopen=reopen, **changes
+            )
+            fresh = reserved is None
+            if reserved is None:
                 if new is None:
                     raise NotFound()
                 await repo.insert_contact(conn, **new.contact)
                 await repo.insert_conversation(conn, **new.conversation)
-                seq = await repo.next_seq(conn, company_id, conversation_id, **changes)
-                assert seq is not None
+                reserved = await repo.next_seq(conn, company_id, conversation_id, **changes)
+                assert reserved is not None
+            seq, reopened = reserved
             row = await repo.insert_message(
                 conn,
                 company_id=company_id,
@@ -160,7 +168,7 @@ class Appender:
                 seq=seq,
                 **out.columns(),
             )
-            return row, True, fresh
+            return row, True, fresh, reopened
 
 
 async def _existing(

@@ -1,19 +1,31 @@
 """Who answers a conversation: the bot/human handoff as one explicit state machine.
 
-A conversation's handoff state is two columns: `handled_by` ("ai" or "human": the assistant
-answers only while it is "ai") and `needs_human` (someone should look). Every change of either
-is one of the transitions below, and nothing else writes them:
+A conversation's handoff state is two columns: `handled_by` and `needs_human` (someone should
+look). `handled_by` is one of
 
-| transition          | who                                   | handled_by | needs_human |
-| ------------------- | ------------------------------------- | ---------- | ----------- |
-| AGENT_TAKES_OVER    | an agent's `conversation.takeover`    | human      | (kept)      |
-| AGENT_REPLIES       | an agent's reply, on any surface      | human      | (kept)      |
-| AGENT_RELEASES      | an agent's `conversation.release`     | ai         | false       |
-| AI_FAILED           | the model failed; the visitor was told | (kept)    | true        |
-| AI_HANDS_OFF        | the model or the visitor asked for a human | human  | true        |
+- "ai": the assistant answers;
+- "waiting": the assistant handed the conversation to the team and is silent, and no agent
+  has taken it yet (the contract's `handled_by` shows "ai" with `needs_human`: no human
+  handles it until one claims it);
+- "human": an agent took it over or replied.
 
-Each transition sets its columns to fixed values, so applying one twice changes nothing, and
-two processes applying transitions concurrently end in the state of the last one committed.
+Every change of either column is one of the transitions below, and nothing else writes them:
+
+| transition       | who                                      | from | handled_by | needs_human |
+| ---------------- | ---------------------------------------- | ---- | ---------- | ----------- |
+| AGENT_TAKES_OVER | an agent's `conversation.takeover`       | any  | human      | false       |
+| AGENT_REPLIES    | an agent's reply, on any surface         | any  | human      | false       |
+| AGENT_RELEASES   | an agent's `conversation.release`        | any  | ai         | false       |
+| AI_FAILED        | the model failed; the visitor was told   | ai   | (kept)     | true        |
+| AI_HANDS_OFF     | the model or visitor asked for a human   | ai   | waiting    | true        |
+
+Each transition sets its columns to fixed values, so applying one twice changes nothing. The
+assistant's two apply only while it still handles the conversation ("from: ai"): an agent who
+took over while the reply was being saved keeps it. Agents' transitions apply from any state,
+so two processes applying them concurrently end in the state of the last one committed.
+
+The inbox offers an agent's action only where it would change who answers (`offered`): take
+over unless a human already handles it, release unless the AI already does.
 """
 
 from __future__ import annotations
@@ -22,6 +34,9 @@ import dataclasses
 import enum
 from dataclasses import dataclass
 from typing import Any
+
+AI, WAITING, HUMAN = "ai", "waiting", "human"
+HANDLED_BY = (AI, WAITING, HUMAN)
 
 
 class Handoff(enum.Enum):
@@ -34,7 +49,7 @@ class Handoff(enum.Enum):
 
 @dataclass(frozen=True)
 class State:
-    handled_by: str  # "ai" | "human"
+    handled_by: str  # "ai" | "waiting" | "human"
     needs_human: bool
 
     @classmethod
@@ -43,30 +58,61 @@ class State:
         return cls(row.handled_by, row.needs_human)
 
 
-_TARGETS: dict[Handoff, dict[str, Any]] = {
-    Handoff.AGENT_TAKES_OVER: {"handled_by": "human"},
-    Handoff.AGENT_REPLIES: {"handled_by": "human"},
-    Handoff.AGENT_RELEASES: {"handled_by": "ai", "needs_human": False},
-    Handoff.AI_FAILED: {"needs_human": True},
-    Handoff.AI_HANDS_OFF: {"handled_by": "human", "needs_human": True},
+@dataclass(frozen=True)
+class _Rule:
+    sets: dict[str, Any]
+    applies_from: frozenset[str] = frozenset(HANDLED_BY)
+
+
+_AI_ONLY = frozenset({AI})
+_RULES: dict[Handoff, _Rule] = {
+    Handoff.AGENT_TAKES_OVER: _Rule({"handled_by": HUMAN, "needs_human": False}),
+    Handoff.AGENT_REPLIES: _Rule({"handled_by": HUMAN, "needs_human": False}),
+    Handoff.AGENT_RELEASES: _Rule({"handled_by": AI, "needs_human": False}),
+    Handoff.AI_FAILED: _Rule({"needs_human": True}, _AI_ONLY),
+    Handoff.AI_HANDS_OFF: _Rule({"handled_by": WAITING, "needs_human": True}, _AI_ONLY),
+}
+
+# The agent actions the inbox offers, and the states in which each changes who answers.
+_OFFERED: dict[Handoff, frozenset[str]] = {
+    Handoff.AGENT_TAKES_OVER: frozenset({AI, WAITING}),
+    Handoff.AGENT_RELEASES: frozenset({WAITING, HUMAN}),
 }
 
 
 def target(transition: Handoff) -> dict[str, Any]:
     """The columns the transition sets, and their values."""
-    return dict(_TARGETS[transition])
+    return dict(_RULES[transition].sets)
+
+
+def applies_from(transition: Handoff) -> frozenset[str]:
+    """The `handled_by` values the transition applies from (else it changes nothing)."""
+    return _RULES[transition].applies_from
 
 
 def changes(transition: Handoff, current: State) -> dict[str, Any]:
     """Only the columns the transition changes from `current` (empty: nothing to write)."""
-    return {k: v for k, v in _TARGETS[transition].items() if getattr(current, k) != v}
+    rule = _RULES[transition]
+    if current.handled_by not in rule.applies_from:
+        return {}
+    return {k: v for k, v in rule.sets.items() if getattr(current, k) != v}
 
 
 def after(transition: Handoff, current: State) -> State:
     """The state the transition leads to from `current`."""
-    return dataclasses.replace(current, **_TARGETS[transition])
+    return dataclasses.replace(current, **changes(transition, current))
 
 
 def ai_answers(state: State) -> bool:
     """Whether the assistant may answer (and keep streaming) in this state."""
-    return state.handled_by == "ai"
+    return state.handled_by == AI
+
+
+def offered(transition: Handoff, state: State) -> bool:
+    """Whether the inbox offers this agent action in `state` (take over, release)."""
+    return state.handled_by in _OFFERED.get(transition, frozenset())
+
+
+def contract_handled_by(state: State) -> str:
+    """CONTRACT.md's two values: "human" only once an agent has the conversation."""
+    return HUMAN if state.handled_by == HUMAN else AI

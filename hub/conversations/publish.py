@@ -70,6 +70,22 @@ class Publisher:
         data = {"day": day.isoformat(), "visits": visits, "engaged_visits": engaged_visits}
         await self._publish(events.STATS_UPDATED, company_id, data)
 
+    async def presence_updated(
+        self, company_id: str, agent_id: str, status: str, version: int
+    ) -> None:
+        """An agent came online, went away or offline (clients keep the highest version)."""
+        data = {"agent_id": agent_id, "status": status, "version": version}
+        await self._publish(events.PRESENCE_UPDATED, company_id, data)
+
+    async def inbox_counts(self, company_id: str, counts: dict[str, Any]) -> None:
+        await self._publish(events.INBOX_COUNTS, company_id, counts)
+
+    async def note_created(self, company_id: str, note: dict[str, Any]) -> None:
+        """A private note: to the company's agents, never to the conversation's widget."""
+        await self._publish(
+            events.NOTE_CREATED, company_id, {"note": note}, note["conversation_id"]
+        )
+
     async def agent_revoked(self, company_id: str, agent_id: str) -> None:
         """Ends that agent's sockets on every process ("*": every agent of the company)."""
         await self._publish(events.AGENT_REVOKED, company_id, {"agent_id": agent_id})

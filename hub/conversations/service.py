@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.bus import Bus
+from hub.conversations import assignment
 from hub.conversations.append import Appender, Outgoing
-from hub.conversations.handoff import Handoff, State, changes, target
+from hub.conversations.counts import Recounts
+from hub.conversations.handoff import Handoff, State, applies_from, changes, target
 from hub.conversations.publish import Publisher
 from hub.conversations.views import conversation_view, message_view
 from hub.errors import HubError, NotFound
@@ -55,10 +58,14 @@ class Appended:
 class ConversationService:
     """Appends messages, changes conversation state, and publishes what changed."""
 
-    def __init__(self, db: Database, bus: Bus) -> None:
+    def __init__(self, db: Database, bus: Bus, *, presence_ttl: float = 30.0) -> None:
         self.db = db
         self.publisher = Publisher(bus)
         self.appender = Appender(db)
+        self.recounts = Recounts(db, self.publisher.inbox_counts)
+        # How long an agent's socket row stays fresh (hub.conversations.presence): only
+        # agents with a fresh one are assigned conversations automatically.
+        self.presence_ttl = dt.timedelta(seconds=presence_ttl)
         # The hooks below are wired by hub.app.open_hub, in one block.
         # Told the id of every outbound message queued for a provider (the outbox).
         self.on_queued: Callable[[str], None] = lambda _message_id: None
@@ -69,6 +76,7 @@ class ConversationService:
 
     async def close(self) -> None:
         """Release the group commit's own database connection."""
+        await self.recounts.close()
         await self.appender.close()
 
     # -- writes -------------------------------------------------------------------------
@@ -98,6 +106,9 @@ class ConversationService:
                 await self.publisher.conversation_updated(company_id, written.new_conversation)
             elif written.conversation_changed:
                 await self.publish_conversation(company_id, conversation_id)
+            moved = {"status", "assignee_id"} & set(changes or ())
+            if written.new_conversation is not None or written.reopened or moved:
+                self.recounts.touch(company_id)
         return Appended(written.message, written.created, written.engage_handled, written.engaged)
 
     async def agent_reply(
@@ -126,6 +137,8 @@ class ConversationService:
             sender_name=name,
         )
         handoff = changes(Handoff.AGENT_REPLIES, State.of(conv))
+        if conv.assignee_id is None:
+            handoff["assignee_id"] = agent.agent_id  # replying to nobody's claims it
         appended = await self.append(agent.company_id, conversation_id, out, changes=handoff)
         if appended.created and status == "queued":
             self.on_queued(appended.message["id"])
@@ -148,15 +161,49 @@ class ConversationService:
                     "the WhatsApp 24-hour window is closed: only templates may be sent",
                 )
 
-    async def handoff(self, company_id: str, conversation_id: str, transition: Handoff) -> None:
-        """Apply one bot/human transition (hub.conversations.handoff) and tell the agents."""
+    async def handoff(
+        self,
+        company_id: str,
+        conversation_id: str,
+        transition: Handoff,
+        *,
+        agent_id: str | None = None,
+    ) -> None:
+        """Apply one bot/human transition (hub.conversations.handoff) and tell the agents.
+
+        An agent's takeover (`agent_id`) claims the conversation: it is assigned to them. A
+        transition that leaves it needing a human and assigned to nobody assigns it
+        automatically (hub.conversations.assignment), in the same transaction.
+        """
+        values = target(transition)
+        if transition is Handoff.AGENT_TAKES_OVER and agent_id is not None:
+            values["assignee_id"] = agent_id
         async with self.db.write() as conn:
             row = await repo.update_conversation(
-                conn, company_id, conversation_id, **target(transition)
+                conn,
+                company_id,
+                conversation_id,
+                handled_by_in=tuple(applies_from(transition)),
+                **values,
             )
-        if row is None:
-            raise NotFound()
+            if row is None:  # no such conversation, or the transition does not apply now
+                await self.require(company_id, conversation_id)
+                return
+            assigned = "assignee_id" in values or await self._assign_if_needed(conn, row)
         await self.publish_conversation(company_id, conversation_id)
+        if assigned:
+            self.recounts.touch(company_id)
+
+    async def _assign_if_needed(self, conn: AsyncConnection, row: Row[Any]) -> bool:
+        """Round-robin assignment of a conversation that needs a human and has nobody."""
+        if not row.needs_human or row.assignee_id is not None:
+            return False
+        now = utcnow()
+        agent_id = await assignment.pick(conn, row.company_id, now, now - self.presence_ttl)
+        if agent_id is None:
+            return False
+        await repo.update_conversation(conn, row.company_id, row.id, assignee_id=agent_id)
+        return True
 
     async def typing(
         self, company_id: str, conversation_id: str, sender: str, active: bool, channel: str
@@ -174,11 +221,20 @@ class ConversationService:
         return row
 
     async def inbox(
-        self, company_id: str, limit: int = INBOX_LIMIT, ids: tuple[str, ...] = ()
+        self,
+        company_id: str,
+        limit: int = INBOX_LIMIT,
+        ids: tuple[str, ...] = (),
+        *,
+        status: str | None = None,
+        assignee: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Conversations, most recent first, each with its last message."""
+        """Conversations, most recent first, each with its last message; only those with
+        `status`, and only `assignee`'s ("" for the unassigned ones), when given."""
         async with self.db.read() as conn:
-            rows = await repo.recent_conversations(conn, company_id, limit, ids)
+            rows = await repo.recent_conversations(
+                conn, company_id, limit, ids, status=status, assignee=assignee
+            )
             last = await repo.last_messages(conn, rows)
         return [conversation_view(row, last.get(row.id)) for row in rows]
 

@@ -8,6 +8,10 @@ from typing import Any
 
 from sqlalchemy import Row
 
+from hub.conversations.handoff import Handoff, State, contract_handled_by, offered
+
+ACTIONS = {"takeover": Handoff.AGENT_TAKES_OVER, "release": Handoff.AGENT_RELEASES}
+
 
 def iso(value: dt.datetime) -> str:
     """ISO-8601 in UTC with a `Z`, millisecond precision."""
@@ -42,11 +46,21 @@ def message_view(row: Any) -> dict[str, Any]:
 
 def conversation_view(row: Row[Any], last_message: Row[Any] | None) -> dict[str, Any]:
     """`row` comes from repository.recent_conversations (conversation + contact + context)."""
+    state = State.of(row)
     view: dict[str, Any] = {
         "id": row.id,
         "channel": row.channel,
-        "status": row.status,
-        "handled_by": row.handled_by,
+        # CONTRACT.md's two values; `inbox_status` says which of the four it is.
+        "status": "closed" if row.status == "resolved" else "open",
+        "inbox_status": row.status,
+        "snoozed_until": None if row.snoozed_until is None else iso(row.snoozed_until),
+        "assignee_id": row.assignee_id,
+        "handled_by": contract_handled_by(state),
+        "handoff": row.handled_by,  # ai | waiting | human (hub.conversations.handoff)
+        # The agent actions that would change who answers, for the inbox's buttons.
+        "handoff_actions": [
+            name for name, transition in ACTIONS.items() if offered(transition, state)
+        ],
         "needs_human": row.needs_human,
         "contact": {
             "id": row.contact_id,

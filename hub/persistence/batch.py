@@ -44,15 +44,26 @@ PG_HAS_KEYS = (
     "ON m.conversation_id = k.conversation_id AND m.client_id = k.client_id"
 )
 # Reserve n seqs of one conversation; the new last_seq, or no row when it does not exist.
+# With an inbound message in the batch (`reopen`), a conversation that is not open becomes
+# open; its `status_at` then equals this batch's stamp, which tells the caller so (RETURNING
+# sees only the new row). Right-hand sides read the row as it was before the UPDATE.
 RESERVE = (
-    "UPDATE conversations SET last_seq = last_seq + ?, updated_at = ? "
-    "WHERE id = ? AND company_id = ? RETURNING last_seq"
+    "UPDATE conversations SET last_seq = last_seq + ?, updated_at = ?, "
+    "status = CASE WHEN ? AND status <> 'open' THEN 'open' ELSE status END, "
+    "snoozed_until = CASE WHEN ? AND status <> 'open' THEN NULL ELSE snoozed_until END, "
+    "status_at = CASE WHEN ? AND status <> 'open' THEN ? ELSE status_at END "
+    "WHERE id = ? AND company_id = ? RETURNING last_seq, status_at"
 )
 # The same for every conversation of the batch in one statement (the rows stay locked).
 PG_RESERVE = (
-    "UPDATE conversations AS c SET last_seq = c.last_seq + v.n, updated_at = $4 "
-    "FROM unnest($1::varchar[], $2::varchar[], $3::int[]) AS v(company_id, id, n) "
-    "WHERE c.id = v.id AND c.company_id = v.company_id RETURNING c.id, c.last_seq"
+    "UPDATE conversations AS c SET last_seq = c.last_seq + v.n, updated_at = $4, "
+    "status = CASE WHEN v.reopen AND c.status <> 'open' THEN 'open' ELSE c.status END, "
+    "snoozed_until = CASE WHEN v.reopen AND c.status <> 'open' THEN NULL "
+    "ELSE c.snoozed_until END, "
+    "status_at = CASE WHEN v.reopen AND c.status <> 'open' THEN $4 ELSE c.status_at END "
+    "FROM unnest($1::varchar[], $2::varchar[], $3::int[], $5::bool[]) "
+    "AS v(company_id, id, n, reopen) "
+    "WHERE c.id = v.id AND c.company_id = v.company_id RETURNING c.id, c.last_seq, c.status_at"
 )
 ENGAGE = (
     "UPDATE visits SET engaged = ? WHERE company_id = ? AND visit_id = ? AND engaged = ? "
@@ -113,8 +124,11 @@ class BatchStore(Protocol):
     async def existing(self, keys: set[Key]) -> set[Key]:
         """Which of these client ids are stored already."""
 
-    async def reserve(self, counts: Counts, now: dt.datetime) -> dict[str, int]:
-        """Add each conversation's count to its last_seq; the new last_seq of each that exists."""
+    async def reserve(
+        self, counts: Counts, now: dt.datetime, reopen: set[str]
+    ) -> tuple[dict[str, int], set[str]]:
+        """Add each conversation's count to its last_seq: the new last_seq of each that
+        exists, and which of those in `reopen` (an inbound message) were reopened now."""
 
     async def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         """Insert rows that hold every column (see `full_rows`)."""
@@ -219,14 +233,21 @@ class _SqliteStore:
     async def existing(self, keys: set[Key]) -> set[Key]:
         return {key for key in keys if self.conn.execute(HAS_KEY, key).fetchone() is not None}
 
-    async def reserve(self, counts: Counts, now: dt.datetime) -> dict[str, int]:
+    async def reserve(
+        self, counts: Counts, now: dt.datetime, reopen: set[str]
+    ) -> tuple[dict[str, int], set[str]]:
         stamp = self.convert.value(repo.conversations, "updated_at", now)
         last: dict[str, int] = {}
+        reopened: set[str] = set()
         for (company_id, conversation_id), n in counts.items():
-            row = self.conn.execute(RESERVE, (n, stamp, conversation_id, company_id)).fetchone()
+            flag = conversation_id in reopen
+            params = (n, stamp, flag, flag, flag, stamp, conversation_id, company_id)
+            row = self.conn.execute(RESERVE, params).fetchone()
             if row is not None:
                 last[conversation_id] = int(row[0])
-        return last
+                if flag and row[1] == stamp:
+                    reopened.add(conversation_id)
+        return last, reopened
 
     async def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         self.conn.executemany(self.convert.insert_sql(table), self.convert.params(table, rows))
@@ -304,11 +325,15 @@ class _PostgresStore:
         rows = await self.conn.fetch(PG_HAS_KEYS, list(conversations), list(clients))
         return {(row[0], row[1]) for row in rows}
 
-    async def reserve(self, counts: Counts, now: dt.datetime) -> dict[str, int]:
+    async def reserve(
+        self, counts: Counts, now: dt.datetime, reopen: set[str]
+    ) -> tuple[dict[str, int], set[str]]:
         companies = [company for company, _ in counts]
         ids = [conversation for _, conversation in counts]
-        rows = await self.conn.fetch(PG_RESERVE, companies, ids, list(counts.values()), now)
-        return {row[0]: int(row[1]) for row in rows}
+        flags = [conversation in reopen for conversation in ids]
+        rows = await self.conn.fetch(PG_RESERVE, companies, ids, list(counts.values()), now, flags)
+        reopened = {row[0] for row in rows if row[0] in reopen and row[2] == now}
+        return {row[0]: int(row[1]) for row in rows}, reopened
 
     async def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         sql = _numbered(self.convert.insert_sql(table))

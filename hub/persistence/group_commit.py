@@ -61,6 +61,7 @@ class Stored:
     # The conversation's row, when it was created with this message (else None).
     conversation: dict[str, Any] | None = None
     engaged: DayTotals | None = None  # the visit was counted engaged: the day's totals
+    reopened: bool = False  # an inbound message made the (resolved, snoozed...) conversation open
 
 
 class GroupCommit:
@@ -110,7 +111,10 @@ class GroupCommit:
             existing = await store.existing(keys) if keys else set()
             chosen = _first_of_each_key(batch, existing)
             counts = Counter((batch[i].company_id, batch[i].conversation_id) for i in chosen)
-            last = await store.reserve(counts, utcnow()) if counts else {}
+            inbound = {batch[i].conversation_id for i in chosen if _inbound(batch[i])}
+            last, reopened = (
+                await store.reserve(counts, utcnow(), inbound) if counts else ({}, set())
+            )
             fresh = await _create_missing(store, [batch[i] for i in chosen], counts, last)
 
             rows: dict[int, dict[str, Any]] = {}
@@ -131,8 +135,16 @@ class GroupCommit:
             # A visit counted once: its first message of the batch reports the totals.
             visit = _visit(batch[i])
             totals = None if visit is None else engaged.pop(visit, None)
-            results[i] = Stored(row, fresh.get(batch[i].conversation_id), totals)
+            cid = batch[i].conversation_id
+            # A reopening is reported once, by the conversation's first message of the batch.
+            again = cid in reopened
+            reopened.discard(cid)
+            results[i] = Stored(row, fresh.get(cid), totals, again)
         return results
+
+
+def _inbound(request: Request) -> bool:
+    return request.values.get("direction") == "inbound"
 
 
 def _message_row(request: Request, seq: int) -> dict[str, Any]:

@@ -115,19 +115,39 @@ class Contact(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+SNOOZED = "status = 'snoozed'"
+
+
 class Conversation(Base):
     __tablename__ = "conversations"
     __table_args__ = (
         Index("ix_conversations_company_updated", "company_id", "updated_at"),
         Index("ix_conversations_company_created", "company_id", "created_at", "channel"),
+        # The inbox's counts and filters by status and assignee (no column a message changes,
+        # so SQLite leaves it alone on the hot path).
+        Index("ix_conversations_company_status", "company_id", "status", "assignee_id"),
+        # Only snoozed conversations: the wake-up job's look-up.
+        Index(
+            "ix_conversations_snoozed",
+            "snoozed_until",
+            postgresql_where=text(SNOOZED),
+            sqlite_where=text(SNOOZED),
+        ),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
     contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(16))
+    # The inbox status: open, pending, snoozed or resolved (hub.conversations.workflow);
+    # the contract's Conversation.status shows "closed" for resolved, "open" otherwise.
     status: Mapped[str] = mapped_column(String(16), default="open")
-    handled_by: Mapped[str] = mapped_column(String(16), default="ai")
+    # When `status` last changed; an inbound message that reopens one sets it (and the group
+    # commit learns from it that the conversation was reopened).
+    status_at: Mapped[dt.datetime | None]
+    snoozed_until: Mapped[dt.datetime | None]  # status "snoozed" only: when it wakes up
+    assignee_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    handled_by: Mapped[str] = mapped_column(String(16), default="ai")  # ai | waiting | human
     needs_human: Mapped[bool] = mapped_column(Boolean, default=False)
     # The last seq handed out: incremented under the row lock, so seq has no gaps.
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
@@ -378,3 +398,80 @@ class AuditRecord(Base):
     # Counts and identifiers only (e.g. {"messages": 12}); nothing personal.
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Note(Base):
+    """A private note between agents on a conversation: never a message, so never sent to
+    the contact, replayed to the widget, queued for a provider or read into the AI's history."""
+
+    __tablename__ = "notes"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "client_id"),
+        Index("ix_notes_conversation_created", "conversation_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    client_id: Mapped[str | None] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CannedResponse(Base):
+    """A company's saved reply, inserted in the inbox by typing `/shortcut`."""
+
+    __tablename__ = "canned_responses"
+    __table_args__ = (UniqueConstraint("company_id", "shortcut"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    shortcut: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class InboxSettings(Base):
+    """How a company's conversations are handed to agents (absent: the defaults)."""
+
+    __tablename__ = "inbox_settings"
+
+    company_id: Mapped[str] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True
+    )
+    auto_assign: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Automatic assignment skips an agent holding this many open or pending conversations.
+    assign_cap: Mapped[int] = mapped_column(Integer, default=10)
+
+
+class AgentPresence(Base):
+    """One agent's presence, whichever process its sockets are on: `away` is its own choice,
+    `version` grows with every change (clients keep the highest), `last_assigned_at` is the
+    round-robin's turn."""
+
+    __tablename__ = "agent_presence"
+
+    agent_id: Mapped[str] = mapped_column(
+        ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    away: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    last_assigned_at: Mapped[dt.datetime | None]
+
+
+class AgentSocket(Base):
+    """An agent with open sockets on one hub process, refreshed by that process's heartbeat:
+    a row older than the time-to-live belongs to a process that died."""
+
+    __tablename__ = "agent_sockets"
+    __table_args__ = (Index("ix_agent_sockets_seen", "seen_at"),)
+
+    agent_id: Mapped[str] = mapped_column(
+        ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
+    process_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

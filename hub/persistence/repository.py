@@ -6,21 +6,38 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, func, insert, select, tuple_, update
+from sqlalchemy import (
+    Boolean,
+    Row,
+    Table,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.persistence.models import (
     Agent,
+    AgentPresence,
+    AgentSocket,
     AiSettings,
     Appointment,
     AuditRecord,
+    CannedResponse,
     Company,
     Contact,
     Conversation,
     DailyStats,
+    InboxSettings,
     Integration,
     Message,
+    Note,
     QaPair,
     Visit,
     WidgetSession,
@@ -45,6 +62,11 @@ appointments = cast(Table, Appointment.__table__)
 audit_log = cast(Table, AuditRecord.__table__)
 widget_users = cast(Table, WidgetUser.__table__)
 widget_settings = cast(Table, WidgetSettings.__table__)
+notes = cast(Table, Note.__table__)
+canned_responses = cast(Table, CannedResponse.__table__)
+inbox_settings = cast(Table, InboxSettings.__table__)
+agent_presence = cast(Table, AgentPresence.__table__)
+agent_sockets = cast(Table, AgentSocket.__table__)
 
 
 def _dialect(conn: AsyncConnection) -> Any:
@@ -335,19 +357,41 @@ async def contact(conn: AsyncConnection, company_id: str, contact_id: str) -> Ro
     return await one(conn, stmt)
 
 
+def reopening(now: dt.datetime) -> dict[str, Any]:
+    """The columns an inbound message changes: a conversation that is not open (pending,
+    snoozed, resolved) becomes open. `status_at` equal to `now` afterwards says it did."""
+    c = conversations.c
+    closed = c.status != "open"
+    return {
+        "status": case((closed, "open"), else_=c.status),
+        "snoozed_until": case((closed, None), else_=c.snoozed_until),
+        "status_at": case((closed, now), else_=c.status_at),
+    }
+
+
 async def next_seq(
-    conn: AsyncConnection, company_id: str, conversation_id: str, **changes: Any
-) -> int | None:
-    """Hand out the conversation's next seq (the row stays locked until commit); None when
-    the company has no such conversation."""
+    conn: AsyncConnection,
+    company_id: str,
+    conversation_id: str,
+    *,
+    reopen: bool = False,
+    **changes: Any,
+) -> tuple[int, bool] | None:
+    """Hand out the conversation's next seq (the row stays locked until commit), and whether
+    `reopen` (an inbound message) made it open; None when the company has no such
+    conversation."""
+    now = utcnow()
+    values = {**(reopening(now) if reopen else {}), **changes}
     stmt = (
         update(conversations)
         .where(conversations.c.id == conversation_id, conversations.c.company_id == company_id)
-        .values(last_seq=conversations.c.last_seq + 1, updated_at=utcnow(), **changes)
-        .returning(conversations.c.last_seq)
+        .values(last_seq=conversations.c.last_seq + 1, updated_at=now, **values)
+        .returning(conversations.c.last_seq, conversations.c.status_at)
     )
     row = await one(conn, stmt)
-    return None if row is None else int(row.last_seq)
+    if row is None:
+        return None
+    return int(row.last_seq), reopen and row.status_at == now
 
 
 async def insert_message(conn: AsyncConnection, **values: Any) -> Row[Any]:
@@ -360,8 +404,15 @@ async def insert_message(conn: AsyncConnection, **values: Any) -> Row[Any]:
 
 
 async def update_conversation(
-    conn: AsyncConnection, company_id: str, conversation_id: str, **values: Any
+    conn: AsyncConnection,
+    company_id: str,
+    conversation_id: str,
+    *,
+    handled_by_in: Sequence[str] | None = None,
+    **values: Any,
 ) -> Row[Any] | None:
+    """Set `values` (and `updated_at`); None when there is no such conversation, or when
+    `handled_by_in` is given and its handled_by is none of those."""
     values.setdefault("updated_at", utcnow())
     stmt = (
         update(conversations)
@@ -369,6 +420,8 @@ async def update_conversation(
         .values(**values)
         .returning(*conversations.c)
     )
+    if handled_by_in is not None:
+        stmt = stmt.where(conversations.c.handled_by.in_(list(handled_by_in)))
     return await one(conn, stmt)
 
 
@@ -420,18 +473,59 @@ _RECENT: Any = (
     .limit(bindparam("b_limit"))
 )
 _RECENT_OF: Any = _RECENT.where(conversations.c.id.in_(bindparam("b_ids", expanding=True)))
+_filtered: dict[tuple[bool, str | None], Any] = {}
+
+
+def _recent_filtered(status: bool, assignee: str | None) -> Any:
+    """The inbox query with a status and/or an assignee filter, built once per shape.
+    `assignee`: None (anyone), "none" (unassigned) or "id" (that agent's)."""
+    key = (status, assignee)
+    if key not in _filtered:
+        stmt = _RECENT
+        if status:
+            stmt = stmt.where(conversations.c.status == bindparam("b_status"))
+        if assignee == "none":
+            stmt = stmt.where(conversations.c.assignee_id.is_(None))
+        elif assignee == "id":
+            stmt = stmt.where(conversations.c.assignee_id == bindparam("b_assignee"))
+        _filtered[key] = stmt
+    return _filtered[key]
 
 
 async def recent_conversations(
-    conn: AsyncConnection, company_id: str, limit: int, conversation_ids: Sequence[str] = ()
+    conn: AsyncConnection,
+    company_id: str,
+    limit: int,
+    conversation_ids: Sequence[str] = (),
+    *,
+    status: str | None = None,
+    assignee: str | None = None,
 ) -> Sequence[Row[Any]]:
     """Conversations with contact and widget context, most recently updated first. Built
-    once: every agent socket's snapshot runs it."""
+    once: every agent socket's snapshot runs it. `status` keeps one inbox status;
+    `assignee` one agent's conversations ("" for the unassigned ones)."""
     params: dict[str, Any] = {"b_company_id": company_id, "b_limit": limit}
     if conversation_ids:
         params["b_ids"] = list(conversation_ids)
-    stmt = _RECENT_OF if conversation_ids else _RECENT
+        return (await conn.execute(_RECENT_OF, params)).all()
+    if status is None and assignee is None:
+        return (await conn.execute(_RECENT, params)).all()
+    params |= {"b_status": status, "b_assignee": assignee}
+    shape = None if assignee is None else "none" if assignee == "" else "id"
+    stmt = _recent_filtered(status is not None, shape)
     return (await conn.execute(stmt, params)).all()
+
+
+_COUNTS: Any = (
+    select(conversations.c.status, conversations.c.assignee_id, func.count().label("n"))
+    .where(conversations.c.company_id == bindparam("b_company_id"))
+    .group_by(conversations.c.status, conversations.c.assignee_id)
+)
+
+
+async def conversation_counts(conn: AsyncConnection, company_id: str) -> Sequence[Row[Any]]:
+    """(status, assignee_id, n) for every pair the company has (its status index covers it)."""
+    return (await conn.execute(_COUNTS, {"b_company_id": company_id})).all()
 
 
 async def last_messages(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> dict[str, Row[Any]]:
@@ -448,3 +542,158 @@ async def count_rows(conn: AsyncConnection, table: Any, **where: Any) -> int:
     for column, value in where.items():
         stmt = stmt.where(table.c[column] == value)
     return int((await conn.execute(stmt)).scalar_one())
+
+
+# -- agents' presence (hub.conversations.presence); built once: every agent socket runs them ----
+
+
+def _build_bump_presence(dialect: Any) -> Any:
+    p = agent_presence
+    stmt = dialect.insert(p).values(
+        agent_id=bindparam("b_agent_id"),
+        company_id=bindparam("b_company_id"),
+        away=bindparam("b_away"),
+        version=1,
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["agent_id"],
+        # `b_keep` true: the held `away` stays (a socket came or went, not a choice).
+        set_={
+            "version": p.c.version + 1,
+            "away": case((bindparam("b_keep", type_=Boolean), p.c.away), else_=stmt.excluded.away),
+        },
+    ).returning(p.c.version, p.c.away)
+
+
+_bump_presence = _per_dialect(_build_bump_presence)
+
+
+async def bump_presence(
+    conn: AsyncConnection, agent_id: str, company_id: str, away: bool | None
+) -> tuple[int, bool]:
+    """Take the agent's presence row (creating it) with the next version, setting `away`
+    unless it is None: (that version, away)."""
+    params = {
+        "b_agent_id": agent_id,
+        "b_company_id": company_id,
+        "b_away": bool(away),
+        "b_keep": away is None,
+    }
+    row = (await conn.execute(_bump_presence(conn), params)).first()
+    assert row is not None
+    return int(row.version), bool(row.away)
+
+
+def _build_bump_presences(dialect: Any) -> Any:
+    p = agent_presence
+    stmt = dialect.insert(p).values(
+        agent_id=bindparam("b_agent_id"),
+        company_id=bindparam("b_company_id"),
+        away=False,
+        version=1,
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["agent_id"], set_={"version": p.c.version + 1}
+    )
+    return stmt.returning(p.c.agent_id, p.c.version, p.c.away)
+
+
+_bump_presences = _per_dialect(_build_bump_presences)
+
+
+async def bump_presences(
+    conn: AsyncConnection, agents: Sequence[tuple[str, str]]
+) -> dict[str, tuple[int, bool]]:
+    """`bump_presence` for many (agent id, company id) at once, in the order given (lock
+    order: callers sort them), keeping `away`: agent id -> (version, away)."""
+    params = [{"b_agent_id": a, "b_company_id": c} for a, c in agents]
+    rows = (await conn.execute(_bump_presences(conn), params)).all()
+    return {row.agent_id: (int(row.version), bool(row.away)) for row in rows}
+
+
+def _build_hold_socket(dialect: Any) -> Any:
+    s = agent_sockets
+    stmt = dialect.insert(s).values(
+        agent_id=bindparam("b_agent_id"),
+        process_id=bindparam("b_process_id"),
+        company_id=bindparam("b_company_id"),
+        seen_at=bindparam("b_now"),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["agent_id", "process_id"], set_={"seen_at": stmt.excluded.seen_at}
+    )
+
+
+_hold_socket = _per_dialect(_build_hold_socket)
+
+
+async def hold_sockets(
+    conn: AsyncConnection, agents: Sequence[tuple[str, str]], process_id: str, now: dt.datetime
+) -> None:
+    """This process holds sockets of these (agent id, company id) as of `now` (one
+    executemany)."""
+    params = [
+        {"b_agent_id": a, "b_process_id": process_id, "b_company_id": c, "b_now": now}
+        for a, c in agents
+    ]
+    await conn.execute(_hold_socket(conn), params)
+
+
+_DROP_SOCKETS: Any = agent_sockets.delete().where(
+    agent_sockets.c.agent_id.in_(bindparam("b_agent_ids", expanding=True)),
+    agent_sockets.c.process_id == bindparam("b_process_id"),
+)
+
+
+async def drop_sockets(conn: AsyncConnection, agent_ids: Sequence[str], process_id: str) -> None:
+    params = {"b_agent_ids": list(agent_ids), "b_process_id": process_id}
+    await conn.execute(_DROP_SOCKETS, params)
+
+
+def live_socket(agent_id: Any, cutoff: Any) -> Any:
+    """SQL: the agent has a socket on some process whose heartbeat is fresher than `cutoff`."""
+    s = agent_sockets
+    return exists().where(s.c.agent_id == agent_id, s.c.seen_at > cutoff)
+
+
+_LIVE: Any = (
+    select(agent_sockets.c.agent_id)
+    .where(
+        agent_sockets.c.agent_id.in_(bindparam("b_agent_ids", expanding=True)),
+        agent_sockets.c.seen_at > bindparam("b_cutoff"),
+    )
+    .distinct()
+)
+
+
+async def live_agents(
+    conn: AsyncConnection, agent_ids: Sequence[str], cutoff: dt.datetime
+) -> set[str]:
+    """Those of the agents with a fresh socket on some process."""
+    if not agent_ids:
+        return set()
+    result = await conn.execute(_LIVE, {"b_agent_ids": list(agent_ids), "b_cutoff": cutoff})
+    return set(result.scalars().all())
+
+
+_PRESENCE: Any = (
+    select(
+        agents.c.id,
+        agents.c.name,
+        agents.c.email,
+        agents.c.role,
+        agent_presence.c.away,
+        agent_presence.c.version,
+        live_socket(agents.c.id, bindparam("b_cutoff")).label("live"),
+    )
+    .outerjoin(agent_presence, agent_presence.c.agent_id == agents.c.id)
+    .where(agents.c.company_id == bindparam("b_company_id"), agents.c.revoked.is_(False))
+    .order_by(agents.c.created_at, agents.c.id)
+)
+
+
+async def company_presence(
+    conn: AsyncConnection, company_id: str, cutoff: dt.datetime
+) -> Sequence[Row[Any]]:
+    """The company's active agents with `away`, `version` and `live` (a fresh socket)."""
+    return (await conn.execute(_PRESENCE, {"b_company_id": company_id, "b_cutoff": cutoff})).all()

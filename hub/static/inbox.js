@@ -3,11 +3,13 @@ const TOKEN_KEY = "leadop.agentToken";
 const PING_MS = 25_000;
 const STATUS_RANK = { queued: 0, sending: 1, sent: 2, delivered: 3, read: 4, failed: 5 };
 const SENDER_LABEL = { visitor: "Visitor", contact: "Contact", agent: "Agent", ai: "AI" };
+const STATUS_LABEL = { open: "Open", pending: "Pending", snoozed: "Snoozed", resolved: "Resolved" };
+const PRESENCE_LABEL = { online: "online", away: "away", offline: "offline" };
 const ERROR_TEXT = {
   opted_out: "This contact opted out of SMS (they sent STOP). Nothing was sent.",
   window_closed: "The WhatsApp 24-hour window is closed. Nothing was sent.",
   not_configured: "This channel is not configured for your company.",
-  not_found: "That conversation no longer exists.",
+  not_found: "That conversation (or agent) no longer exists.",
   rate_limited: "Slow down: too many actions at once.",
 };
 
@@ -24,8 +26,17 @@ const state = {
   attempt: 0,
   reconnectTimer: null,
   pingTimer: null,
+  me: null,                // this agent's id (welcome)
+  role: null,              // "owner" | "agent" (GET /api/agents/me)
+  agents: new Map(),       // agent id -> {id, name, email, role, status, version}
+  counts: null,            // the latest inbox.counts
+  view: "all",             // whose: "mine" | "unassigned" | "all"
+  status: "open",          // which inbox status the list shows
+  canned: [],              // the company's canned responses
+  pick: { open: false, items: [], index: 0, start: 0 }, // the "/" list in the reply box
   convs: new Map(),        // id -> Conversation (+ unread)
   messages: new Map(),     // conversation id -> Map(message id -> Message), for opened conversations
+  notes: new Map(),        // conversation id -> Map(note id -> Note), for opened conversations
   streams: new Map(),      // reply_id -> {conversation_id, parts: []}
   typing: new Map(),       // conversation id -> {visitor|ai: timeout id}
   current: null,
@@ -122,15 +133,29 @@ function handle(f) {
   switch (f.type) {
     case "welcome":
       state.attempt = 0;
+      state.me = f.agent_id;
       clearInterval(state.pingTimer);
       state.pingTimer = setInterval(() => send({ type: "ping" }), PING_MS);
+      loadProfile();
+      loadCanned();
       break;
     case "inbox.snapshot":
       for (const c of f.conversations || []) upsertConv(c);
       setConn("online", "Connected");
       renderList();
-      if (state.current) loadHistory(state.current); // statuses missed while away
+      loadFiltered(); // the snapshot is the 200 most recent: fill in the chosen view
+      if (state.current) { loadHistory(state.current); loadNotes(state.current); } // missed while away
       break;
+    case "presence.snapshot":
+      state.agents = new Map((f.agents || []).map((a) => [a.id, a]));
+      renderTeam();
+      break;
+    case "presence.updated": onPresence(f); break;
+    case "inbox.counts":
+      state.counts = f;
+      renderCounts();
+      break;
+    case "note.created": onNote(f.note); break;
     case "message.created": onMessage(f.message, true); break;
     case "message.updated": onMessage(f.message, false); break;
     case "conversation.updated":
@@ -175,8 +200,9 @@ function onMessage(m, created) {
   let conv = state.convs.get(m.conversation_id);
   if (!conv) {
     if (!created) return;
-    conv = upsertConv({ id: m.conversation_id, channel: m.channel, handled_by: "ai",
-      needs_human: false, contact: {}, last_message: null, last_seq: 0, updated_at: m.created_at });
+    conv = upsertConv({ id: m.conversation_id, channel: m.channel, handled_by: "ai", handoff: "ai",
+      handoff_actions: ["takeover"], needs_human: false, inbox_status: "open", assignee_id: null,
+      contact: {}, last_message: null, last_seq: 0, updated_at: m.created_at });
   }
   const msgs = state.messages.get(m.conversation_id);
   const known = msgs?.has(m.id);
@@ -207,6 +233,20 @@ function onDelta(f) {
   if (!s) state.streams.set(f.reply_id, (s = { conversation_id: f.conversation_id, parts: [] }));
   s.parts[f.index] = f.text;
   if (f.conversation_id === state.current) renderStream(f.reply_id, s);
+}
+
+function onPresence(f) {
+  const held = state.agents.get(f.agent_id);
+  if (held && (held.version ?? 0) >= f.version) return; // an older change, arriving late
+  state.agents.set(f.agent_id, { ...(held || { id: f.agent_id }), status: f.status, version: f.version });
+  renderTeam();
+}
+
+function onNote(n) {
+  if (!n) return;
+  const notes = state.notes.get(n.conversation_id);
+  if (notes) notes.set(n.id, n);
+  if (n.conversation_id === state.current) renderNote(n);
 }
 
 function onTyping(f) {
@@ -240,21 +280,93 @@ function preview(m) {
   return m.attachments?.length ? `[${m.type || "attachment"}]` : "";
 }
 
+function shown(c) {
+  if ((c.inbox_status || "open") !== state.status) return false;
+  if (state.view === "mine") return c.assignee_id === state.me;
+  if (state.view === "unassigned") return !c.assignee_id;
+  return true;
+}
+
 function renderList() {
   const list = $("list");
-  const convs = [...state.convs.values()].sort((a, b) =>
+  const convs = [...state.convs.values()].filter(shown).sort((a, b) =>
     (b.updated_at || "").localeCompare(a.updated_at || ""));
   $("empty").hidden = convs.length > 0;
   const focused = document.activeElement?.closest?.("[data-conversation-id]")?.dataset.conversationId;
   const existing = new Map([...list.children].map((li) => [li.dataset.id, li]));
   convs.forEach((c, i) => {
     let li = existing.get(c.id);
+    existing.delete(c.id);
     if (!li) li = el("div", { role: "listitem", className: "item" });
     li.dataset.id = c.id;
     li.replaceChildren(convButton(c));
     if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
   });
+  for (const li of existing.values()) li.remove(); // filtered out, or gone
   if (focused) list.querySelector(`[data-conversation-id="${CSS.escape(focused)}"]`)?.focus();
+}
+
+function countOf(view, status) {
+  const counts = state.counts;
+  if (!counts) return null;
+  const group = view === "all" ? counts.all : view === "unassigned" ? counts.unassigned
+    : counts.by_assignee?.[state.me];
+  return group?.[status] ?? 0;
+}
+
+function renderCounts() {
+  for (const btn of $("views").querySelectorAll("[data-view]")) {
+    const n = countOf(btn.dataset.view, state.status);
+    btn.querySelector("[data-count]").textContent = n == null ? "" : String(n);
+    btn.setAttribute("aria-pressed", String(btn.dataset.view === state.view));
+  }
+  for (const btn of $("statuses").querySelectorAll("[data-status]")) {
+    const n = countOf(state.view, btn.dataset.status);
+    btn.querySelector("[data-count]").textContent = n == null ? "" : String(n);
+    btn.setAttribute("aria-pressed", String(btn.dataset.status === state.status));
+  }
+}
+
+function choose(view, status) {
+  state.view = view;
+  state.status = status;
+  renderCounts();
+  renderList();
+  loadFiltered();
+}
+
+async function loadFiltered() {
+  const params = new URLSearchParams({ status: state.status });
+  if (state.view === "mine") params.set("assignee", "me");
+  if (state.view === "unassigned") params.set("assignee", "none");
+  const page = await api(`/api/conversations?${params}`);
+  if (!page) return;
+  for (const c of page.conversations || []) upsertConv(c);
+  renderList();
+}
+
+function agentName(id) {
+  if (!id) return "";
+  const a = state.agents.get(id);
+  return a?.name || a?.email || (id === state.me ? "You" : "An agent");
+}
+
+function renderTeam() {
+  const items = [...state.agents.values()].map((a) => {
+    const named = a.name || a.email;
+    const label = a.id === state.me ? (named ? `${named} (you)` : "You") : named || "An agent";
+    const li = el("li", { textContent: label },
+      el("span", { className: "sr-only", textContent: `: ${PRESENCE_LABEL[a.status] || a.status}` }));
+    li.dataset.agentId = a.id;
+    li.dataset.presence = a.status;
+    li.title = PRESENCE_LABEL[a.status] || a.status;
+    return li;
+  });
+  $("team").replaceChildren(...items);
+  const mine = state.agents.get(state.me);
+  $("presence").disabled = !mine;
+  if (mine && mine.status !== "offline") $("presence").value = mine.status;
+  if (state.current) renderHead();
 }
 
 function convButton(c) {
@@ -264,6 +376,7 @@ function convButton(c) {
     el("span", { className: `channel ch-${c.channel}`, textContent: c.channel }),
     c.needs_human ? el("span", { className: "badge", textContent: "Needs human" }) : null,
     el("span", { className: "preview", textContent: preview(c.last_message) }),
+    el("span", { className: "owner", textContent: c.assignee_id ? agentName(c.assignee_id) : "Unassigned" }),
   );
   const count = el("span", { className: "unread", textContent: String(unread), hidden: unread === 0 });
   count.dataset.unread = String(unread);
@@ -271,6 +384,8 @@ function convButton(c) {
   btn.dataset.conversationId = c.id;
   btn.dataset.channel = c.channel;
   btn.dataset.needsHuman = String(!!c.needs_human);
+  btn.dataset.status = c.inbox_status || "open";
+  btn.dataset.assignee = c.assignee_id || "";
   if (c.id === state.current) btn.setAttribute("aria-current", "true");
   btn.addEventListener("click", () => openConv(c.id));
   return btn;
@@ -293,7 +408,46 @@ async function openConv(id) {
   renderTyping();
   renderList();
   $("view-title").focus();
-  await loadHistory(id);
+  if (!state.notes.has(id)) state.notes.set(id, new Map());
+  // Canned responses are read again with each conversation opened: owners change them.
+  await Promise.all([loadHistory(id), loadNotes(id), loadCanned()]);
+}
+
+async function api(path, options = {}) {
+  try {
+    const res = await fetch(path, { ...options, headers: { Authorization: `Bearer ${state.token}`,
+      ...(options.body ? { "Content-Type": "application/json" } : {}) } });
+    if (res.status === 401) { showSignIn("Invalid or expired token"); return null; }
+    if (res.status === 204) return {};
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) { showAlert(body.error?.message || `HTTP ${res.status}`, body.error?.code || ""); return null; }
+    return body;
+  } catch (err) {
+    showAlert(`Could not reach the hub: ${err.message}`);
+    return null;
+  }
+}
+
+async function loadNotes(id) {
+  const res = await fetch(`/api/conversations/${encodeURIComponent(id)}/notes`, {
+    headers: { Authorization: `Bearer ${state.token}` } }).catch(() => null);
+  if (!res || !res.ok) return; // 404: a widget conversation not stored yet
+  const notes = state.notes.get(id) || new Map();
+  state.notes.set(id, notes);
+  for (const n of (await res.json()).notes || []) notes.set(n.id, n);
+  if (id === state.current) for (const n of notes.values()) renderNote(n);
+}
+
+async function loadProfile() {
+  const me = await api("/api/agents/me");
+  state.role = me?.role || null;
+  $("canned-admin").hidden = state.role !== "owner";
+}
+
+async function loadCanned() {
+  const page = await api("/api/canned-responses");
+  state.canned = page?.responses || [];
+  renderCannedAdmin();
 }
 
 async function loadHistory(id) {
@@ -323,8 +477,34 @@ function renderHead() {
   const c = state.convs.get(state.current);
   if (!c) return;
   $("view-title").textContent = `${contactName(c)} · ${c.channel}`;
-  $("handled-by").textContent = c.handled_by === "human" ? "Human" : "AI";
+  const handoff = c.handoff || c.handled_by;
+  $("handled-by").textContent = handoff === "human" ? (agentName(c.assignee_id) || "Human")
+    : handoff === "waiting" ? "Waiting for an agent" : "AI";
+  $("handled-by").dataset.handoff = handoff;
   $("view-needs-human").hidden = !c.needs_human;
+  // Only the actions that would change who answers (the hub says which).
+  const actions = c.handoff_actions || (handoff === "human" ? ["release"] : ["takeover"]);
+  $("takeover").disabled = !actions.includes("takeover");
+  $("release").disabled = !actions.includes("release");
+  const status = c.inbox_status || "open";
+  const badge = $("view-status");
+  badge.dataset.status = status;
+  badge.textContent = status === "snoozed" && c.snoozed_until
+    ? `Snoozed until ${new Date(c.snoozed_until).toLocaleString([], { dateStyle: "short", timeStyle: "short" })}`
+    : STATUS_LABEL[status] || status;
+  $("resolve").hidden = status === "resolved";
+  $("reopen").hidden = status === "open";
+  $("pending").hidden = status === "pending";
+  const select = $("assignee");
+  const options = [el("option", { value: "", textContent: "Unassigned" })];
+  for (const a of state.agents.values()) {
+    options.push(el("option", { value: a.id, textContent: `${agentName(a.id)} (${PRESENCE_LABEL[a.status] || a.status})` }));
+  }
+  if (c.assignee_id && !state.agents.has(c.assignee_id)) {
+    options.push(el("option", { value: c.assignee_id, textContent: agentName(c.assignee_id) }));
+  }
+  select.replaceChildren(...options);
+  select.value = c.assignee_id || "";
   const rows = [];
   const add = (k, v) => { if (v) rows.push(el("dt", { textContent: k }), el("dd", { textContent: v })); };
   add("Channel", c.channel);
@@ -346,6 +526,7 @@ function renderHead() {
 function renderAllMessages() {
   const msgs = [...(state.messages.get(state.current)?.values() || [])].sort((a, b) => a.seq - b.seq);
   for (const m of msgs) renderMessage(m);
+  for (const n of state.notes.get(state.current)?.values() || []) renderNote(n);
   for (const [id, s] of state.streams) if (s.conversation_id === state.current) renderStream(id, s);
 }
 
@@ -370,7 +551,8 @@ function messageNode(m) {
     meta.append(st);
   }
   node.append(meta);
-  Object.assign(node.dataset, { messageId: m.id, seq: String(m.seq), sender: m.sender, status: m.status });
+  Object.assign(node.dataset, { messageId: m.id, seq: String(m.seq), sender: m.sender, status: m.status,
+    createdAt: m.created_at || "" });
   return node;
 }
 
@@ -383,6 +565,31 @@ function renderMessage(m) {
   if (stream) return stream.replaceWith(node);
   const stick = log.scrollTop + log.clientHeight >= log.scrollHeight - 40;
   const after = [...log.querySelectorAll("[data-message-id]")].find((n) => Number(n.dataset.seq) > m.seq);
+  log.insertBefore(node, after || log.querySelector("[data-reply-id]"));
+  if (stick) log.scrollTop = log.scrollHeight;
+}
+
+function noteNode(n) {
+  const time = n.created_at ? new Date(n.created_at) : null;
+  const node = el("div", { className: "msg note" },
+    el("span", { className: "who", textContent: `Private note · ${agentName(n.agent_id) || "Agent"}` }),
+    el("p", { className: "text", textContent: n.text }));
+  const meta = el("span", { className: "meta", textContent: "Only your team sees this" });
+  if (time) meta.prepend(el("time", { dateTime: n.created_at, textContent: `${time.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })} · ` }));
+  node.append(meta);
+  Object.assign(node.dataset, { noteId: n.id, private: "true", createdAt: n.created_at });
+  return node;
+}
+
+function renderNote(n) {
+  const log = $("log");
+  const node = noteNode(n);
+  const old = log.querySelector(`[data-note-id="${CSS.escape(n.id)}"]`);
+  if (old) return old.replaceWith(node);
+  const stick = log.scrollTop + log.clientHeight >= log.scrollHeight - 40;
+  // In time order among the messages and notes: before the first one written after it.
+  const after = [...log.querySelectorAll("[data-message-id],[data-note-id]")]
+    .find((x) => (x.dataset.createdAt || "") > n.created_at);
   log.insertBefore(node, after || log.querySelector("[data-reply-id]"));
   if (stick) log.scrollTop = log.scrollHeight;
 }
@@ -430,11 +637,134 @@ function sendReply() {
   const box = $("reply-text");
   const text = box.value;
   if (!text.trim() || !state.current) return;
-  if (!send({ type: "message.send", conversation_id: state.current, client_id: clientId(), text })) {
-    return showAlert("Not connected: the reply was not sent. It will be kept here.");
+  const note = $("note-mode").checked;
+  const frame = note ? { type: "note.create", conversation_id: state.current, client_id: clientId(), text }
+    : { type: "message.send", conversation_id: state.current, client_id: clientId(), text };
+  if (!send(frame)) {
+    return showAlert(`Not connected: the ${note ? "note" : "reply"} was not sent. It will be kept here.`);
   }
   box.value = "";
-  stopTyping();
+  closePicker();
+  if (!note) stopTyping();
+}
+
+function setNoteMode() {
+  const note = $("note-mode").checked;
+  $("reply").classList.toggle("noting", note);
+  $("send").textContent = note ? "Add note" : "Send reply";
+  $("reply-text").placeholder = note ? "A private note: only your team sees it"
+    : "Type a reply… (Enter sends, Shift+Enter for a new line, / for canned responses)";
+  if (note) stopTyping();
+}
+
+function setStatus(status, until) {
+  if (!state.current) return;
+  const frame = { type: "conversation.status", conversation_id: state.current, status };
+  if (until) frame.snoozed_until = until.toISOString();
+  send(frame);
+}
+
+function snoozeUntil(choice) {
+  if (choice === "tomorrow") {
+    const t = new Date();
+    t.setDate(t.getDate() + 1);
+    t.setHours(9, 0, 0, 0);
+    return t;
+  }
+  return new Date(Date.now() + Number(choice) * 1000);
+}
+
+// ---------- canned responses: "/" in the reply box ----------
+
+function pickerQuery() {
+  const box = $("reply-text");
+  const before = box.value.slice(0, box.selectionStart);
+  const match = /(^|\s)\/([\w-]*)$/.exec(before);
+  return match ? { start: before.length - match[2].length - 1, query: match[2].toLowerCase() } : null;
+}
+
+function updatePicker() {
+  const found = pickerQuery();
+  if (!found || !state.canned.length) return closePicker();
+  const items = state.canned.filter((r) => r.shortcut.toLowerCase().startsWith(found.query));
+  if (!items.length) return closePicker();
+  state.pick = { open: true, items, index: Math.min(state.pick.open ? state.pick.index : 0, items.length - 1), start: found.start };
+  renderPicker();
+}
+
+function renderPicker() {
+  const list = $("canned");
+  const { items, index } = state.pick;
+  list.replaceChildren(...items.map((r, i) => {
+    const option = el("div", { role: "option", id: `canned-${i}`, className: "option" },
+      el("strong", { textContent: `/${r.shortcut}` }), el("span", { textContent: ` ${r.text}` }));
+    option.dataset.shortcut = r.shortcut;
+    option.setAttribute("aria-selected", String(i === index));
+    option.addEventListener("mousedown", (e) => { e.preventDefault(); insertCanned(i); });
+    return option;
+  }));
+  list.hidden = false;
+  $("reply-text").setAttribute("aria-expanded", "true");
+  $("reply-text").setAttribute("aria-activedescendant", `canned-${index}`);
+}
+
+function closePicker() {
+  state.pick = { open: false, items: [], index: 0, start: 0 };
+  $("canned").hidden = true;
+  $("canned").replaceChildren();
+  $("reply-text").setAttribute("aria-expanded", "false");
+  $("reply-text").removeAttribute("aria-activedescendant");
+}
+
+function insertCanned(i) {
+  const r = state.pick.items[i];
+  if (!r) return;
+  const box = $("reply-text");
+  const end = box.selectionStart;
+  box.value = box.value.slice(0, state.pick.start) + r.text + box.value.slice(end);
+  const caret = state.pick.start + r.text.length;
+  box.setSelectionRange(caret, caret);
+  closePicker();
+  box.focus();
+}
+
+function pickerKey(e) {
+  if (!state.pick.open) return false;
+  const n = state.pick.items.length;
+  if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+    state.pick.index = (state.pick.index + (e.key === "ArrowDown" ? 1 : n - 1)) % n;
+    renderPicker();
+  } else if (e.key === "Enter" || e.key === "Tab") {
+    insertCanned(state.pick.index);
+  } else if (e.key === "Escape") {
+    closePicker();
+  } else {
+    return false;
+  }
+  e.preventDefault();
+  return true;
+}
+
+function renderCannedAdmin() {
+  const rows = state.canned.map((r) => {
+    const del = el("button", { type: "button", textContent: "Delete" });
+    del.setAttribute("aria-label", `Delete /${r.shortcut}`);
+    del.addEventListener("click", async () => {
+      if (await api(`/api/canned-responses/${encodeURIComponent(r.id)}`, { method: "DELETE" })) loadCanned();
+    });
+    return el("li", {}, el("strong", { textContent: `/${r.shortcut}` }), el("span", { textContent: ` ${r.text} ` }), del);
+  });
+  $("canned-list").replaceChildren(...rows);
+}
+
+async function saveCanned(e) {
+  e.preventDefault();
+  const body = JSON.stringify({ shortcut: $("canned-shortcut").value.trim(), text: $("canned-text").value });
+  if (await api("/api/canned-responses", { method: "POST", body })) {
+    $("canned-shortcut").value = "";
+    $("canned-text").value = "";
+    loadCanned();
+  }
 }
 
 function stopTyping() {
@@ -464,10 +794,29 @@ function init() {
   $("alert-close").addEventListener("click", () => { $("alert").hidden = true; });
   $("reply").addEventListener("submit", (e) => { e.preventDefault(); sendReply(); });
   $("reply-text").addEventListener("keydown", (e) => {
+    if (pickerKey(e)) return;
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); sendReply(); }
   });
-  $("reply-text").addEventListener("input", onInput);
-  $("reply-text").addEventListener("blur", stopTyping);
+  $("reply-text").addEventListener("input", () => { updatePicker(); if (!$("note-mode").checked) onInput(); });
+  $("reply-text").addEventListener("blur", () => { stopTyping(); closePicker(); });
+  $("note-mode").addEventListener("change", setNoteMode);
+  $("resolve").addEventListener("click", () => setStatus("resolved"));
+  $("reopen").addEventListener("click", () => setStatus("open"));
+  $("pending").addEventListener("click", () => setStatus("pending"));
+  $("snooze").addEventListener("change", (e) => {
+    if (e.target.value) setStatus("snoozed", snoozeUntil(e.target.value));
+    e.target.value = "";
+  });
+  $("assignee").addEventListener("change", (e) => state.current &&
+    send({ type: "conversation.assign", conversation_id: state.current, agent_id: e.target.value || null }));
+  $("presence").addEventListener("change", (e) => send({ type: "presence.set", status: e.target.value }));
+  for (const btn of $("views").querySelectorAll("[data-view]")) {
+    btn.addEventListener("click", () => choose(btn.dataset.view, state.status));
+  }
+  for (const btn of $("statuses").querySelectorAll("[data-status]")) {
+    btn.addEventListener("click", () => choose(state.view, btn.dataset.status));
+  }
+  $("canned-form").addEventListener("submit", saveCanned);
   $("takeover").addEventListener("click", () =>
     state.current && send({ type: "conversation.takeover", conversation_id: state.current }));
   $("release").addEventListener("click", () =>

@@ -164,6 +164,17 @@ async def export_company(
                 message_view,
             ),
         ),
+        ("notes", _paged(db, t.notes, ("id",), t.notes.c.company_id == company_id, _plain)),
+        (
+            "canned_responses",
+            _paged(
+                db,
+                t.canned_responses,
+                ("id",),
+                t.canned_responses.c.company_id == company_id,
+                _plain,
+            ),
+        ),
         (
             "qa_pairs",
             _paged(db, t.qa_pairs, ("id",), t.qa_pairs.c.company_id == company_id, _plain),
@@ -239,6 +250,13 @@ async def export_contact(db: Database, company_id: str, contact_id: str) -> dict
                 .order_by(repo.messages.c.conversation_id, repo.messages.c.seq)
             )
         ).all()
+        notes = (
+            await conn.execute(
+                select(repo.notes)
+                .where(repo.notes.c.company_id == company_id, repo.notes.c.conversation_id.in_(ids))
+                .order_by(repo.notes.c.created_at, repo.notes.c.id)
+            )
+        ).all()
         appts = (
             await conn.execute(
                 select(repo.appointments)
@@ -253,6 +271,7 @@ async def export_contact(db: Database, company_id: str, contact_id: str) -> dict
         "contact": contact_view(contact),
         "conversations": [_plain(conv) for conv in convs],
         "messages": [message_view(msg) for msg in msgs],
+        "notes": [_plain(note) for note in notes],  # what agents wrote about them
         "appointments": [_plain(appt) for appt in appts],
     }
 
@@ -296,7 +315,7 @@ async def correct_contact(
 async def erase_contact(
     db: Database, company_id: str, contact_id: str, *, agent_id: str
 ) -> dict[str, int] | None:
-    """Erase the contact, their conversations, messages, appointments and widget sessions in
+    """Erase the contact, their conversations, messages, notes, appointments and widget sessions in
     one transaction; None when the company has no such contact. Daily aggregates stay; the
     contact's visits stay (they feed the analytics) but lose their link to the session."""
     async with db.write() as conn:
@@ -336,6 +355,11 @@ async def _erase(conn: AsyncConnection, company_id: str, contact_id: str) -> dic
                 t.messages.c.company_id == company_id, t.messages.c.conversation_id.in_(conv_ids)
             )
         ),
+        "notes": await run(
+            delete(t.notes).where(
+                t.notes.c.company_id == company_id, t.notes.c.conversation_id.in_(conv_ids)
+            )
+        ),
         "appointments": await run(
             delete(t.appointments).where(
                 t.appointments.c.company_id == company_id,
@@ -373,6 +397,7 @@ async def _erase(conn: AsyncConnection, company_id: str, contact_id: str) -> dic
 # Children first, so the erasure does not rely on cascades (the company row goes last).
 COMPANY_TABLES = (
     "messages",
+    "notes",
     "appointments",
     "visits",
     "daily_stats",
@@ -384,6 +409,10 @@ COMPANY_TABLES = (
     "ai_settings",
     "widget_settings",
     "integrations",
+    "canned_responses",
+    "inbox_settings",
+    "agent_sockets",
+    "agent_presence",
     "agents",
     "companies",
 )

@@ -200,6 +200,22 @@ class InboxPage:
     def message(self, text: str) -> Locator:
         return self.log.locator("[data-message-id]").filter(has_text=text)
 
+    def note(self, text: str) -> Locator:
+        """A private note in the open conversation."""
+        return self.log.locator('[data-note-id][data-private="true"]').filter(has_text=text)
+
+    def teammate(self, agent_id: str) -> Locator:
+        """An agent in the team list (`data-presence`: online, away, offline)."""
+        return self.page.get_by_role("list", name="Team").locator(f'[data-agent-id="{agent_id}"]')
+
+    def button(self, name: str) -> Locator:
+        return self.page.get_by_role("button", name=name, exact=True)
+
+    def status_filter(self, status: str) -> Locator:
+        """The list's status filter button (its `[data-count]` holds the count)."""
+        group = self.page.get_by_role("group", name="Status")
+        return group.locator(f'[data-status="{status}"]')
+
     async def reply(self, text: str) -> None:
         await self.reply_box.fill(text)
         await self.send_button.click()
