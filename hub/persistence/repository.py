@@ -18,10 +18,13 @@ from hub.persistence.models import (
     Company,
     Contact,
     Conversation,
+    ConversationCount,
     DailyStats,
     Integration,
     Message,
+    MessageCount,
     QaPair,
+    ResponseTime,
     Visit,
     WidgetSession,
     new_id,
@@ -41,6 +44,10 @@ qa_pairs = cast(Table, QaPair.__table__)
 ai_settings = cast(Table, AiSettings.__table__)
 appointments = cast(Table, Appointment.__table__)
 audit_log = cast(Table, AuditRecord.__table__)
+# The analytics counters (kept by the database's triggers; models.py).
+message_counts = cast(Table, MessageCount.__table__)
+conversation_counts = cast(Table, ConversationCount.__table__)
+response_times = cast(Table, ResponseTime.__table__)
 
 
 def _dialect(conn: AsyncConnection) -> Any:
