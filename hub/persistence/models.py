@@ -133,9 +133,9 @@ class Conversation(Base):
     # The contact's last inbound message: WhatsApp's 24-hour customer-service window.
     last_inbound_at: Mapped[dt.datetime | None]
     external_id: Mapped[str | None] = mapped_column(String(128))  # e.g. Kapso's conversation id
-    # Set by the database as messages are inserted (migration 0008's triggers), for the
-    # response_times counters: the first inbound message's time, and whether an agent's and
-    # the AI's first reply after it has been counted.
+    # Set by the database as replies are inserted (migration 0008's triggers), for the
+    # response_times counters: the first inbound message's time (looked up at the first
+    # reply), and whether an agent's and the AI's first reply after it has been counted.
     first_inbound_at: Mapped[dt.datetime | None]
     agent_replied: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     ai_replied: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -5,7 +5,9 @@ response_times) are kept by triggers in the inserting transaction, so every writ
 group commit, the careful path, seeders, future code) counts, and a rolled-back insert
 counts nothing. They hold no conversation, contact or message: erasure and retention
 purges leave them as they were. Conversations gain `first_inbound_at`, `agent_replied` and
-`ai_replied`, which the triggers set to find each conversation's first responses.
+`ai_replied`, which the triggers set to find each conversation's first responses: the first
+inbound message is looked up when the conversation is first answered, so a visitor's or a
+contact's message costs only its counter.
 
 - PostgreSQL: statement-level triggers over the inserted rows (transition tables), so a
   group commit's batch, one INSERT, adds each counter once, with its rows locked in key
@@ -163,12 +165,19 @@ BEGIN
         prompt_tokens = c.prompt_tokens + EXCLUDED.prompt_tokens,
         completion_tokens = c.completion_tokens + EXCLUDED.completion_tokens;
 
-    -- A conversation's first inbound message (its row is already locked by the writer's
-    -- seq reservation).
+    -- Visitors' and contacts' messages cost nothing more: a conversation's first inbound
+    -- message is looked up when the conversation is first answered.
+    IF NOT EXISTS (SELECT 1 FROM new_messages WHERE sender IN ('agent', 'ai')) THEN
+        RETURN NULL;
+    END IF;
     UPDATE conversations AS c SET first_inbound_at = f.at
-    FROM (SELECT conversation_id, min(created_at) AS at FROM new_messages
-          WHERE direction = 'inbound' GROUP BY conversation_id) AS f
-    WHERE c.id = f.conversation_id AND c.first_inbound_at IS NULL;
+    FROM (SELECT m.conversation_id, min(m.created_at) AS at
+          FROM conversations AS o JOIN messages AS m ON m.conversation_id = o.id
+          WHERE o.id IN (SELECT conversation_id FROM new_messages
+                         WHERE sender IN ('agent', 'ai'))
+            AND o.first_inbound_at IS NULL AND m.direction = 'inbound'
+          GROUP BY m.conversation_id) AS f
+    WHERE c.id = f.conversation_id;
 
     -- Each conversation's first agent and first AI reply after it, once.
     WITH replies AS (
@@ -255,16 +264,13 @@ CREATE TRIGGER messages_counted AFTER INSERT ON messages BEGIN
         completion_tokens = completion_tokens + excluded.completion_tokens;
 END
 """,
-    """
-CREATE TRIGGER messages_first_inbound AFTER INSERT ON messages
-WHEN NEW.direction = 'inbound' BEGIN
-    UPDATE conversations SET first_inbound_at = NEW.created_at
-    WHERE id = NEW.conversation_id AND first_inbound_at IS NULL;
-END
-""",
     f"""
 CREATE TRIGGER messages_first_reply AFTER INSERT ON messages
 WHEN NEW.sender IN ('agent', 'ai') BEGIN
+    UPDATE conversations SET first_inbound_at = (
+        SELECT min(created_at) FROM messages
+        WHERE conversation_id = NEW.conversation_id AND direction = 'inbound')
+    WHERE id = NEW.conversation_id AND first_inbound_at IS NULL;
     INSERT INTO response_times (company_id, bucket, channel, responder, seconds, shard,
                                 conversations)
     SELECT company_id, {quarter("sqlite", "first_inbound_at")}, channel, NEW.sender,
@@ -289,12 +295,7 @@ CREATE TRIGGER conversations_counted AFTER INSERT ON conversations BEGIN
 END
 """,
 )
-SQLITE_TRIGGER_NAMES = (
-    "messages_counted",
-    "messages_first_inbound",
-    "messages_first_reply",
-    "conversations_counted",
-)
+SQLITE_TRIGGER_NAMES = ("messages_counted", "messages_first_reply", "conversations_counted")
 
 
 # -- the backfill: the same counts from the rows already there -----------------------------
