@@ -4,12 +4,14 @@
     python -m bench.analytics_scale --backend sqlite --messages 1000000
 
 A fresh database (PostgreSQL: `bench_<random>`, dropped afterwards; SQLite: a temporary
-file), migrated to head, seeded in bulk with one target company (N messages over 90 days in
-~N/20 conversations) and a noise company (N/5 messages). Then `hub.workspace.analytics.report`, the
-function the endpoint calls, runs under the company's tenant for a 30-day and a 90-day
-range: the first call on a new engine, then the median of warm calls; one more call is
-timed statement by statement and the heaviest statements' plans are printed. The table goes
-to stdout and a JSON document to bench/results/. See bench/README.md.
+file), migrated to 0007, seeded in bulk with one target company (N messages over 90 days, or
+--span-days, in ~N/20 conversations) and a noise company (N/5 messages), then upgraded to
+head: migration 0008 backfills the counters from those rows (timed). Then
+`hub.workspace.analytics.report`, the function the endpoint calls, runs under the company's
+tenant for the last 30 days, the last 366 days and all time: the first call on a new engine,
+then the median of warm calls; one more call is timed statement by statement and the
+heaviest statements' plans are printed. The table goes to stdout and a JSON document to
+bench/results/. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -49,8 +51,9 @@ RESULTS = ROOT / "bench" / "results"
 BACKENDS = ("postgres", "sqlite")
 SEED = 20261129
 LAST_DAY = dt.date(2026, 11, 28)  # the last seeded (UTC) day; fixed, so runs compare
-SPAN_DAYS = 90
-RANGES = (30, 90)
+SPAN_DAYS = 90  # the default --span-days
+RANGES: tuple[int | str, ...] = (30, 366, analytics.ALL_TIME)
+BEFORE_COUNTERS = "0007"  # the revision the rows are loaded at (0008 backfills from them)
 MESSAGES_PER_CONVERSATION = 20
 NOISE_SHARE = 5  # the noise company has N / 5 messages
 VISITS_SHARE = 10  # and each company N / 10 visits
@@ -115,10 +118,10 @@ class Company:
     visits: list[Row] = field(default_factory=list)
 
 
-def window() -> tuple[dt.datetime, dt.datetime]:
+def window(span_days: int = SPAN_DAYS) -> tuple[dt.datetime, dt.datetime]:
     """The seeded interval [first day 00:00 UTC, the day after the last 00:00 UTC)."""
     end = dt.datetime.combine(LAST_DAY + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-    return end - dt.timedelta(days=SPAN_DAYS), end
+    return end - dt.timedelta(days=span_days), end
 
 
 def new_id(rng: random.Random, at: dt.datetime) -> str:
@@ -171,12 +174,14 @@ def timeline(
     return events
 
 
-def add_conversation(company: Company, rng: random.Random, index: int, count: int) -> None:
+def add_conversation(
+    company: Company, rng: random.Random, index: int, count: int, span_days: int
+) -> None:
     """One contact, one conversation and its `count` messages, inside the window."""
     channel = rng.choices(("widget", "sms", "whatsapp"), weights=(60, 25, 15))[0]
     ai_mode = rng.random() < (0.7 if channel == "widget" else 0.4)
     events = timeline(rng, count, ai_mode, outreach=rng.random() < 0.05)
-    first, end = window()
+    first, end = window(span_days)
     room = (end - first).total_seconds() - events[-1][1] - 1
     start = first + dt.timedelta(seconds=rng.uniform(0, max(room, 0)))
     contact_id, conversation_id = new_id(rng, start), new_id(rng, start)
@@ -228,9 +233,9 @@ def add_conversation(company: Company, rng: random.Random, index: int, count: in
     )
 
 
-def add_visits(company: Company, rng: random.Random, count: int) -> None:
+def add_visits(company: Company, rng: random.Random, count: int, span_days: int) -> None:
     """`count` page views spread over the window, a fifth of them engaged."""
-    first, end = window()
+    first, end = window(span_days)
     span = (end - first).total_seconds()
     for i in range(count):
         at = first + dt.timedelta(seconds=rng.uniform(0, span))
@@ -239,14 +244,16 @@ def add_visits(company: Company, rng: random.Random, count: int) -> None:
         )
 
 
-def make_company(name: str, messages: int, seed: int, signed_up: dt.datetime) -> Company:
+def make_company(
+    name: str, messages: int, seed: int, signed_up: dt.datetime, span_days: int
+) -> Company:
     """A company with `messages` messages, ~messages/20 conversations and contacts, visits.
     Its id is time-ordered by `signed_up`, which places its keys within every index."""
     rng = random.Random(seed)
     company = Company(new_id(rng, signed_up), name)
     for index, count in enumerate(message_counts(rng, messages)):
-        add_conversation(company, rng, index, count)
-    add_visits(company, rng, max(1, messages // VISITS_SHARE))
+        add_conversation(company, rng, index, count, span_days)
+    add_visits(company, rng, max(1, messages // VISITS_SHARE), span_days)
     return company
 
 
@@ -273,7 +280,7 @@ def by_time(companies: Sequence[Company], rows: str, at: int) -> list[Row]:
 # -- loading -------------------------------------------------------------------------------
 
 
-async def insert_companies(db: Database, companies: Sequence[Company]) -> None:
+async def insert_companies(db: Database, companies: Sequence[Company], since: dt.datetime) -> None:
     """The companies and their daily_stats, through SQLAlchemy (a handful of rows)."""
     async with db.write(system=True) as conn:
         for company in companies:
@@ -284,7 +291,7 @@ async def insert_companies(db: Database, companies: Sequence[Company]) -> None:
                     widget_key=f"wk_{company.id}",
                     allowed_origins=[],
                     facts=[],
-                    created_at=window()[0],
+                    created_at=since,
                 )
             )
             await conn.execute(insert(repo.daily_stats), daily_stats(company))
@@ -299,12 +306,20 @@ def bulk_rows(companies: Sequence[Company]) -> Iterator[tuple[str, tuple[str, ..
 
 
 async def load_postgres(dsn: str, companies: Sequence[Company]) -> None:
-    """COPY the big tables, then VACUUM ANALYZE (statistics, and a visibility map that lets
-    index-only scans skip the heap)."""
+    """COPY the big tables."""
     conn = await asyncpg.connect(dsn)
     try:
         for table, columns, rows in bulk_rows(companies):
             await conn.copy_records_to_table(table, records=rows, columns=list(columns))
+    finally:
+        await conn.close()
+
+
+async def settle_postgres(dsn: str) -> None:
+    """After the backfill: VACUUM ANALYZE (statistics, and a visibility map that lets
+    index-only scans skip the heap) and a checkpoint."""
+    conn = await asyncpg.connect(dsn)
+    try:
         for table in (
             "companies",
             "contacts",
@@ -312,6 +327,9 @@ async def load_postgres(dsn: str, companies: Sequence[Company]) -> None:
             "messages",
             "visits",
             "daily_stats",
+            "message_counts",
+            "conversation_counts",
+            "response_times",
         ):
             await conn.execute(f"VACUUM (ANALYZE) {table}")
         # The load wrote gigabytes of WAL; checkpoint now rather than in the middle of the
@@ -336,6 +354,14 @@ def load_sqlite(path: Path, companies: Sequence[Company]) -> None:
             sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
             conn.executemany(sql, (tuple(map(sqlite_value, row)) for row in rows))
         conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def settle_sqlite(path: Path) -> None:
+    """After the backfill: fold the write-ahead log into the file."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
@@ -430,9 +456,10 @@ async def measure_range(
     return {
         # The machine is shared: the 1-minute load average around the timings, for context.
         "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-        "from": days.start.isoformat(),
-        "to": days.end.isoformat(),
-        "tz": days.tz.key,
+        "all_time": days.all_time,
+        "from": body["from"],  # all time: the first counted day
+        "to": body["to"],
+        "tz": body["tz"],
         "messages_in_range": body["messages"]["total"],
         "cold_ms": round(cold_ms, 1),
         "warm_median_ms": round(statistics.median(warm), 1),
@@ -483,24 +510,26 @@ async def scratch_database(backend: str) -> AsyncIterator[tuple[str, str]]:
 
 
 async def seed(
-    url: str, target: str, backend: str, messages: int
+    url: str, target: str, backend: str, messages: int, span_days: int
 ) -> tuple[Company, dict[str, Any]]:
-    """Migrate and fill the database; the target company, and what seeding took."""
+    """Migrate to 0007, fill the database, upgrade to head (the backfill); the target
+    company, and what seeding took."""
     began = time.perf_counter()
-    await upgrade(url)
+    await upgrade(url, BEFORE_COUNTERS)
     migrated = time.perf_counter()
+    since, until = window(span_days)
     companies = [
         # The noise company signed up later, so its keys sort after the target's in every
         # index on company_id first: the target's inserts then split pages in the middle of
         # the index, as every company's but the newest does in production (the rightmost
         # keys get PostgreSQL's and SQLite's append-friendly splits and denser pages).
-        make_company("Target", messages, SEED, signed_up=window()[0]),
-        make_company("Noise", max(1, messages // NOISE_SHARE), SEED + 1, signed_up=window()[1]),
+        make_company("Target", messages, SEED, since, span_days),
+        make_company("Noise", max(1, messages // NOISE_SHARE), SEED + 1, until, span_days),
     ]
     generated = time.perf_counter()
     db = Database(url)
     try:
-        await insert_companies(db, companies)
+        await insert_companies(db, companies, since)
     finally:
         await db.close()
     if backend == "postgres":
@@ -508,26 +537,48 @@ async def seed(
     else:
         load_sqlite(Path(target), companies)
     loaded = time.perf_counter()
+    await upgrade(url)
+    backfilled = time.perf_counter()
+    if backend == "postgres":
+        await settle_postgres(target)
+    else:
+        settle_sqlite(Path(target))
     return companies[0], {
         "target_messages": len(companies[0].messages),
         "target_conversations": len(companies[0].conversations),
         "noise_messages": len(companies[1].messages),
         "visits": sum(len(c.visits) for c in companies),
+        "span_days": span_days,
         "migrate_s": round(migrated - began, 1),
         "generate_s": round(generated - migrated, 1),
         "load_s": round(loaded - generated, 1),
+        "backfill_s": round(backfilled - loaded, 1),
+        "counter_rows": await counter_rows(url),
     }
+
+
+async def counter_rows(url: str) -> dict[str, int]:
+    """How many rows each counter table holds after the backfill."""
+    db = Database(url)
+    try:
+        async with db.read(system=True) as conn:
+            return {
+                name: await repo.count_rows(conn, getattr(repo, name))
+                for name in ("message_counts", "conversation_counts", "response_times")
+            }
+    finally:
+        await db.close()
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     """Seed, measure each range, and return the results document."""
     async with scratch_database(args.backend) as (url, target):
-        company, seeding = await seed(url, target, args.backend, args.messages)
+        company, seeding = await seed(url, target, args.backend, args.messages, args.span_days)
         print(f"seeded: {json.dumps(seeding)}", file=sys.stderr)
         results = []
         for span in RANGES:
-            first = LAST_DAY - dt.timedelta(days=span - 1)
-            days = analytics.parse_range(first.isoformat(), LAST_DAY.isoformat(), args.tz)
+            first = span if isinstance(span, str) else start_of(span)
+            days = analytics.parse_range(first, LAST_DAY.isoformat(), args.tz)
             results.append(await measure_range(url, company.id, days, args.runs))
         version = await server_version(url)
     return {
@@ -539,6 +590,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "seeding": seeding,
         "ranges": results,
     }
+
+
+def start_of(span: int) -> str:
+    """The first day of the `span` days ending on LAST_DAY."""
+    return (LAST_DAY - dt.timedelta(days=span - 1)).isoformat()
 
 
 async def server_version(url: str) -> str:
@@ -624,6 +680,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--runs", type=positive, default=5, help="warm calls per range (the median is reported)"
     )
     parser.add_argument("--tz", default="America/New_York", help="the ranges' time zone")
+    parser.add_argument(
+        "--span-days", type=positive, default=SPAN_DAYS, help="days the messages spread over"
+    )
     parser.add_argument("--out", type=Path, help="where to write the JSON (default bench/results/)")
     return parser.parse_args(argv)
 

@@ -77,6 +77,19 @@ async def pg_url(pg_template: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture
+def empty_pg_url() -> Iterator[str]:
+    """A new PostgreSQL database with no schema at all (for migration tests)."""
+    reason = _pg_reachable()
+    if reason:
+        unavailable(reason)
+    from tests.support.pg import create_database, drop_database
+
+    url = asyncio.run(create_database(PG_ADMIN_URL))
+    yield url
+    asyncio.run(drop_database(PG_ADMIN_URL, url.rsplit("/", 1)[1]))
+
+
+@pytest.fixture
 def redis_url() -> str:
     reason = _redis_reachable()
     if reason:
@@ -95,6 +108,14 @@ def database_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return str(request.getfixturevalue("sqlite_url"))
     return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_database_url(request: pytest.FixtureRequest) -> str:
+    """An unmigrated database, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return str(request.getfixturevalue("sqlite_url"))
+    return str(request.getfixturevalue("empty_pg_url"))
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -114,6 +114,10 @@ async def test_company_export_is_complete_streamed_and_masked(world: World) -> N
     assert [a["requested_slot"] for a in data["appointments"]] == ["Tuesday 10:00"]
     assert data["ai_settings"] is not None and "qa_pairs" in data
     assert data["daily_stats"] and data["visits"]
+    # The analytics counters: two conversations, each a visitor's message and an agent's reply.
+    assert sum(row["messages"] for row in data["message_counts"]) == 4
+    assert sum(row["conversations"] for row in data["conversation_counts"]) == 2
+    assert sum(row["conversations"] for row in data["response_times"]) == 2
     assert all("token_hash" not in s for s in data["widget_sessions"])
 
     globex = await world.http.get(world.url("/api/export"), headers=world.auth(world.globex))
@@ -265,7 +269,8 @@ async def test_erasing_the_company_removes_everything_of_it_only(database_url: s
             assert await Client(agent.ws).closed() == 4401
             assert (await http.get("/api/conversations", headers=auth)).status_code == 401
         async with server.hub.db.read() as conn:
-            for name in ("companies", "messages", "conversations", "contacts", "agents"):
+            names = ("companies", "messages", "conversations", "contacts", "agents")
+            for name in (*names, "message_counts", "conversation_counts", "response_times"):
                 table = getattr(repo, name)
                 column = table.c.id if name == "companies" else table.c.company_id
                 assert await repo.count_rows(conn, table, **{column.name: acme.company_id}) == 0

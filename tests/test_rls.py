@@ -17,7 +17,16 @@ from hub.persistence.tenancy import tenant
 from hub.workspace.companies import CreatedCompany, create_company
 from tests.conftest import make_settings
 
-TABLES = ("companies", "agents", "contacts", "conversations", "messages", "widget_sessions")
+TABLES = (
+    "companies",
+    "agents",
+    "contacts",
+    "conversations",
+    "messages",
+    "widget_sessions",
+    "message_counts",
+    "conversation_counts",
+)
 
 
 @pytest.fixture

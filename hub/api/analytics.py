@@ -1,7 +1,8 @@
 """`GET /api/analytics?from=YYYY-MM-DD&to=YYYY-MM-DD&tz=Area/City`: the caller's company only.
 
-The range defaults to the last 30 days ending today in `tz` (default UTC); a bad date,
-`from` after `to`, a range over 366 days or an unknown time zone is a 400 `bad_request`.
+The range defaults to the last 30 days ending today in `tz` (default UTC); `from=all` starts
+on the company's first counted day. A bad date, `from` after `to`, more than 366 days between
+two dates or an unknown time zone is a 400 `bad_request`.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ async def read_counts(db: Database, company_id: str) -> dict[str, Any]:
     """`{"all": {status: n}, "unassigned": {status: n}, "by_assignee": {agent_id: {...}}}`:
     every status present in `all` and `unassigned`, zeros included."""
     async with db.read() as conn:
-        rows = await repo.conversation_counts(conn, company_id)
+        rows = await repo.status_counts(conn, company_id)
     every = dict.fromkeys(STATUSES, 0)
     unassigned = dict.fromkeys(STATUSES, 0)
     by_assignee: dict[str, dict[str, int]] = {}

@@ -7,8 +7,10 @@ writes themselves (PERFORMANCE.md). So a batch runs on the driver directly:
 - SQLite: a dedicated `sqlite3` connection used on the event loop's thread, under the
   database's writer lock. A batch is a few microsecond-scale statements and a commit without
   fsync (WAL, synchronous=NORMAL), cheaper than handing it to a thread.
-- PostgreSQL: the pool's asyncpg connection, prepared statements, and `executemany` (one
-  pipelined round trip for all rows).
+- PostgreSQL: the group commit's own asyncpg connection, prepared statements, and one
+  `INSERT ... SELECT FROM unnest(...)` per table, its columns as arrays: one statement for
+  all rows, so the counting triggers of migration 0008 (statement-level, over the inserted
+  rows) add each counter once per batch, not once per message.
 
 Rows are filled with the models' Python defaults and converted with SQLAlchemy's own bind
 processors, so what is stored is exactly what the ORM path would store.
@@ -18,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from typing import Any, NamedTuple, Protocol
@@ -27,7 +28,7 @@ from asyncpg.exceptions import (  # type: ignore[import-untyped]
     IntegrityConstraintViolationError,
     TransactionRollbackError,
 )
-from sqlalchemy import Table
+from sqlalchemy import JSON, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -159,6 +160,7 @@ class _Converters:
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
         self._cache: dict[str, list[tuple[str, Callable[[Any], Any] | None]]] = {}
+        self._unnest: dict[str, str] = {}
 
     def columns(self, table: Table) -> list[tuple[str, Callable[[Any], Any] | None]]:
         if table.name not in self._cache:
@@ -183,6 +185,24 @@ class _Converters:
         names = [name for name, _ in self.columns(table)]
         marks = ", ".join("?" for _ in names)
         return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"
+
+    def unnest_sql(self, table: Table) -> str:
+        """PostgreSQL: every row in one INSERT, parameter i the array of column i's values.
+        JSON travels as text (the bind processor's output) and is cast back per row."""
+        if table.name in self._unnest:
+            return self._unnest[table.name]
+        names, arrays, picks = [], [], []
+        for i, c in enumerate(table.columns, start=1):
+            json = isinstance(c.type, JSON)
+            names.append(f'"{c.name}"')
+            arrays.append(f"${i}::{'text' if json else c.type.compile(self.dialect)}[]")
+            picks.append(f'u."{c.name}"' + ("::json" if json else ""))
+        columns = ", ".join(names)
+        self._unnest[table.name] = (
+            f"INSERT INTO {table.name} ({columns}) SELECT {', '.join(picks)} "
+            f"FROM unnest({', '.join(arrays)}) AS u({columns})"
+        )
+        return self._unnest[table.name]
 
 
 def _day(value: Any) -> dt.date:
@@ -264,12 +284,6 @@ class _SqliteStore:
         return counted
 
 
-def _numbered(sql: str) -> str:
-    """`?` placeholders as asyncpg's `$1, $2, …`."""
-    counter = iter(range(1, 10_000))
-    return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
-
-
 class PostgresBatch:
     """Batches on one asyncpg connection this writer keeps (one batch at a time per process):
     its prepared statements and PostgreSQL's caches stay warm. A pooled connection per batch
@@ -336,8 +350,8 @@ class _PostgresStore:
         return {row[0]: int(row[1]) for row in rows}, reopened
 
     async def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        sql = _numbered(self.convert.insert_sql(table))
-        await self.conn.executemany(sql, self.convert.params(table, rows))
+        columns = zip(*self.convert.params(table, rows), strict=True)
+        await self.conn.execute(self.convert.unnest_sql(table), *map(list, columns))
 
     async def engage(self, visits: set[Visit]) -> dict[Visit, DayTotals]:
         companies, visit_ids = zip(*visits, strict=True)

@@ -3,8 +3,10 @@
 Appends that arrive while a batch is being written wait for the next one, so under load a
 batch holds many messages and costs about the same as one: a look-up of repeated client ids,
 the seq reservation of every conversation in the batch (it also takes their row locks), the
-creation of conversations that start with this message (a widget's first), one multi-row
-INSERT, engaged visits counted, and the commit; on the driver directly (hub.persistence.batch).
+creation of conversations that start with this message (a widget's first), one INSERT of all
+its messages (the analytics counters are kept by the database's triggers, migration 0008, in
+the same transaction), engaged visits counted, and the commit; on the driver directly
+(hub.persistence.batch).
 Anything unusual (a repeated client id, a unique key lost to another process, a conversation
 that does not exist) is answered `None`, and the caller takes its careful one-at-a-time path.
 """

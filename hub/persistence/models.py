@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -122,7 +124,6 @@ class Conversation(Base):
     __tablename__ = "conversations"
     __table_args__ = (
         Index("ix_conversations_company_updated", "company_id", "updated_at"),
-        Index("ix_conversations_company_created", "company_id", "created_at", "channel"),
         # The inbox's counts and filters by status and assignee (no column a message changes,
         # so SQLite leaves it alone on the hot path).
         Index("ix_conversations_company_status", "company_id", "status", "assignee_id"),
@@ -154,6 +155,12 @@ class Conversation(Base):
     # The contact's last inbound message: WhatsApp's 24-hour customer-service window.
     last_inbound_at: Mapped[dt.datetime | None]
     external_id: Mapped[str | None] = mapped_column(String(128))  # e.g. Kapso's conversation id
+    # Set by the database as replies are inserted (migration 0008's triggers), for the
+    # response_times counters: the first inbound message's time (looked up at the first
+    # reply), and whether an agent's and the AI's first reply after it has been counted.
+    first_inbound_at: Mapped[dt.datetime | None]
+    agent_replied: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    ai_replied: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -174,20 +181,9 @@ class Message(Base):
             postgresql_where=text(HAS_PROVIDER_ID),
             sqlite_where=text(HAS_PROVIDER_ID),
         ),
-        # Covering index for analytics (workspace.analytics): counts by day, channel and sender, AI
-        # tokens, and each conversation's first inbound and first replies read the index
-        # only. Plain key columns, not INCLUDE, so SQLite's copy covers the same queries.
-        Index(
-            "ix_messages_company_created",
-            "company_id",
-            "created_at",
-            "channel",
-            "sender",
-            "direction",
-            "conversation_id",
-            "prompt_tokens",
-            "completion_tokens",
-        ),
+        # Retention purges a company's messages older than a cutoff (workspace.retention).
+        # Analytics reads the counters below, not messages.
+        Index("ix_messages_company_created_at", "company_id", "created_at"),
         # Only messages waiting for a provider: the widget's never enter this index.
         Index(
             "ix_messages_outbox",
@@ -475,3 +471,68 @@ class AgentSocket(Base):
     process_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
     seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# -- counters -------------------------------------------------------------------------------
+#
+# Kept by the database as rows are inserted (migration 0008: triggers on messages and
+# conversations, in the inserting transaction), read by hub.workspace.analytics. They hold
+# counts only, keyed by company and time, never a conversation, contact or message: erasing a
+# person or purging old messages leaves them as they were. `bucket` is the Unix time of the
+# quarter hour the row counts (every time zone's midnight falls on one, so local days are
+# exact). `shard` spreads one company's quarter hour over several rows on PostgreSQL
+# (`pg_backend_pid() % 8`), so transactions of different connections do not queue on one
+# row lock; readers sum over it. SQLite has one writer: shard 0.
+
+
+def _company_fk() -> Any:
+    return ForeignKey("companies.id", ondelete="CASCADE")
+
+
+class MessageCount(Base):
+    """Messages per company, quarter hour, channel, sender and direction; AI token usage."""
+
+    __tablename__ = "message_counts"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    company_id: Mapped[str] = mapped_column(ID, _company_fk(), primary_key=True)
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    sender: Mapped[str] = mapped_column(String(16), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(16), primary_key=True)
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    messages: Mapped[int] = mapped_column(BigInteger)
+    # AI messages that carry token usage, and their tokens.
+    ai_replies: Mapped[int] = mapped_column(BigInteger)
+    prompt_tokens: Mapped[int] = mapped_column(BigInteger)
+    completion_tokens: Mapped[int] = mapped_column(BigInteger)
+
+
+class ConversationCount(Base):
+    """Conversations started per company, quarter hour and channel."""
+
+    __tablename__ = "conversation_counts"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    company_id: Mapped[str] = mapped_column(ID, _company_fk(), primary_key=True)
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    conversations: Mapped[int] = mapped_column(BigInteger)
+
+
+class ResponseTime(Base):
+    """A histogram of first-response times: conversations whose first inbound message fell in
+    `bucket` and whose first `responder` (agent or ai) reply after it came `seconds` later
+    (rounded to whole seconds)."""
+
+    __tablename__ = "response_times"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    company_id: Mapped[str] = mapped_column(ID, _company_fk(), primary_key=True)
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    responder: Mapped[str] = mapped_column(String(16), primary_key=True)
+    seconds: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    conversations: Mapped[int] = mapped_column(BigInteger)

@@ -33,12 +33,15 @@ from hub.persistence.models import (
     Company,
     Contact,
     Conversation,
+    ConversationCount,
     DailyStats,
     InboxSettings,
     Integration,
     Message,
+    MessageCount,
     Note,
     QaPair,
+    ResponseTime,
     Visit,
     WidgetSession,
     WidgetSettings,
@@ -67,6 +70,10 @@ canned_responses = cast(Table, CannedResponse.__table__)
 inbox_settings = cast(Table, InboxSettings.__table__)
 agent_presence = cast(Table, AgentPresence.__table__)
 agent_sockets = cast(Table, AgentSocket.__table__)
+# The analytics counters (kept by the database's triggers; models.py).
+message_counts = cast(Table, MessageCount.__table__)
+conversation_counts = cast(Table, ConversationCount.__table__)
+response_times = cast(Table, ResponseTime.__table__)
 
 
 def _dialect(conn: AsyncConnection) -> Any:
@@ -523,7 +530,7 @@ _COUNTS: Any = (
 )
 
 
-async def conversation_counts(conn: AsyncConnection, company_id: str) -> Sequence[Row[Any]]:
+async def status_counts(conn: AsyncConnection, company_id: str) -> Sequence[Row[Any]]:
     """(status, assignee_id, n) for every pair the company has (its status index covers it)."""
     return (await conn.execute(_COUNTS, {"b_company_id": company_id})).all()
 

@@ -1,62 +1,54 @@
 """Company analytics: message, conversation and widget figures over a range of local days.
 
-Every figure is computed in the database, scoped to one company, and stays fast on a company
-with a million messages (bench/analytics_scale.py measures it; docs/operations.md has the
-figures). Messages are read only through the covering index `ix_messages_company_created`.
+Every figure comes from counters the database keeps as rows are inserted, in the inserting
+transaction (migration 0008's triggers; hub.persistence.models): `message_counts`,
+`conversation_counts` and `response_times`, per company and quarter hour. They name no
+conversation, contact or message, so erasing a person or purging old messages changes no
+figure, and a range costs what its quarter hours with activity cost, however many messages
+they hold: a year or all time answers in milliseconds (bench/analytics_scale.py).
 
 - The range is the UTC interval [`start` 00:00 in `tz`, `end + 1 day` 00:00 in `tz`); Python
   computes each local day's UTC bounds, so a day is [its 00:00, the next day's 00:00) in
-  `tz` whatever the offsets, and every day is its own index range scan.
-- `messages` and `ai`: one pass. Per day, counts by channel and by sender, and the AI
-  replies' token sums (FILTERed aggregates over the contract's channels and senders); totals
-  are sums of the days. PostgreSQL joins the days (a VALUES list) to messages in one
-  statement; SQLite runs one statement a day, as it can only GROUP BY by sorting.
-- `first_response_seconds`: a second pass groups the range's messages by conversation and
-  returns each conversation's gaps, in whole microseconds (exact on both backends), from
-  its first inbound message to its first agent and first AI message; Python takes the
-  medians.
-- `conversations`: conversations created in that interval, by channel.
+  `tz` whatever the offsets. Every zone's offset has been a whole number of quarter hours
+  since 1972 (India +5:30, Nepal +5:45, Chatham +12:45), so a local day is an exact run of
+  quarter-hour buckets; an older local-mean-time edge is rounded down to its quarter hour.
+- `from=all`: the range starts on the local day of the company's first count.
+- `messages` and `ai`: the days as a VALUES list joined to `message_counts` by bucket range,
+  one statement per 1,000 days, summed per day with FILTERed sums over the contract's
+  channels and senders (and over the PostgreSQL shards).
+- `first_response_seconds`: a histogram of whole seconds from a conversation's first
+  inbound message to its first agent and first AI reply after it, counted by the quarter
+  hour of that inbound message; the medians are found in SQL with running sums.
+- `conversations`: conversations created in the range, by channel.
 - `widget`: visit counters are kept per UTC day (`daily_stats`), so visits and engaged visits
   are the sums of the rows whose UTC `day` lies within [`start`, `end`], whatever `tz` is.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import statistics
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import (
-    BigInteger,
-    Integer,
-    and_,
-    bindparam,
-    case,
-    cast,
-    column,
-    extract,
-    func,
-    or_,
-    select,
-    values,
-)
+from sqlalchemy import BigInteger, Integer, and_, bindparam, column, func, select, values
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
-from hub.persistence.models import UTCDateTime
 
 CHANNELS = ("widget", "sms", "whatsapp")
 SENDERS = ("visitor", "contact", "agent", "ai")
-MAX_DAYS = 366
+RESPONDERS = {"agent": "human", "ai": "ai"}
+MAX_DAYS = 366  # for an explicit `from`; `from=all` spans the company's history
 DEFAULT_DAYS = 30
+ALL_TIME = "all"
 AI_FIGURES = ("replies", "prompt_tokens", "completion_tokens")
-# PostgreSQL work_mem for an analytics transaction (see _tune).
-WORK_MEM = "32MB"
+BUCKET_SECONDS = 900  # the counters' quarter hours (migration 0008)
+DAYS_PER_STATEMENT = 1000  # 3,000 bind parameters: within every backend's limit
 
 
 class RangeError(ValueError):
@@ -68,6 +60,8 @@ class DayRange:
     start: dt.date
     end: dt.date
     tz: ZoneInfo
+    # `from=all`: `start` is provisional until the company's first count is looked up.
+    all_time: bool = False
 
     @property
     def since(self) -> dt.datetime:
@@ -93,23 +87,32 @@ def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
 
 
+def bucket_of(at: dt.datetime) -> int:
+    """The counters' bucket of an instant: the Unix time of its quarter hour's start."""
+    seconds = int(at.timestamp())
+    return seconds - seconds % BUCKET_SECONDS
+
+
 def parse_range(
     start: str | None, end: str | None, tz: str | None, *, now: dt.datetime | None = None
 ) -> DayRange:
-    """The range a request names; by default the last 30 days ending today in `tz`."""
+    """The range a request names; by default the last 30 days ending today in `tz`.
+    `start` may be "all": from the company's first count (resolved by `compute`)."""
     try:
         zone = ZoneInfo(tz or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         raise RangeError(f"unknown time zone: {tz!r}") from None
     today = (now or dt.datetime.now(dt.UTC)).astimezone(zone).date()
     end_day = _parse_day("to", end) if end else today
+    if start == ALL_TIME:
+        return DayRange(end_day, end_day, zone, all_time=True)
     start_day = (
         _parse_day("from", start) if start else end_day - dt.timedelta(days=DEFAULT_DAYS - 1)
     )
     if start_day > end_day:
         raise RangeError("from must not be after to")
     if (end_day - start_day).days + 1 > MAX_DAYS:
-        raise RangeError(f"the range may span at most {MAX_DAYS} days")
+        raise RangeError(f"the range may span at most {MAX_DAYS} days (or use from=all)")
     return DayRange(start_day, end_day, zone)
 
 
@@ -121,13 +124,12 @@ def _parse_day(name: str, value: str) -> dt.date:
 
 
 def _bad_day(name: str, value: str) -> dt.date:
-    raise RangeError(f"{name} must be a date YYYY-MM-DD, not {value!r}")
+    raise RangeError(f"{name} must be a date YYYY-MM-DD or 'all', not {value!r}")
 
 
 async def report(db: Database, company_id: str, days: DayRange) -> dict[str, Any]:
     """The analytics document as `GET /api/analytics` reads it: one read transaction (under
-    the caller's tenant, hub.persistence.tenancy), off the event loop's thread on SQLite, since
-    a big range takes long enough to stall every socket of the process."""
+    the caller's tenant, hub.persistence.tenancy), off the event loop's thread on SQLite."""
     async with db.read(offload=True) as conn:
         return await compute(conn, company_id, days)
 
@@ -135,6 +137,8 @@ async def report(db: Database, company_id: str, days: DayRange) -> dict[str, Any
 async def compute(conn: AsyncConnection, company_id: str, days: DayRange) -> dict[str, Any]:
     """The analytics document for one company over `days`, on `conn`'s transaction."""
     await _tune(conn)
+    if days.all_time:
+        days = await _from_first_count(conn, company_id, days)
     tally = await _tally(conn, company_id, days)
     return {
         "from": days.start.isoformat(),
@@ -153,52 +157,69 @@ async def _tune(conn: AsyncConnection) -> None:
 
     - plan_cache_mode: always plan for this company and these days. From a pooled
       connection's sixth call on, PostgreSQL may reuse a generic plan made without the
-      parameters; for the day totals it chose a parallel scan of the whole table joined
-      to every day (4.4-5.9 s for 30 days at 1M messages, against ~0.3 s planned for real).
-    - work_mem: room for the per-conversation hash table (about 200 bytes a conversation),
-      which spills to disk at the default 4 MB.
+      parameters (it chose a scan of a whole table joined to every day, before 0008).
     - jit: off. It compiled for 60-110 ms per statement and made these scans no faster.
     """
     if conn.dialect.name == "postgresql":
-        settings = {"plan_cache_mode": "force_custom_plan", "work_mem": WORK_MEM, "jit": "off"}
+        settings = {"plan_cache_mode": "force_custom_plan", "jit": "off"}
         await conn.execute(select(*(func.set_config(k, v, True) for k, v in settings.items())))
 
 
-def _day_bounds(days: DayRange) -> Any:
-    """The range's local days as a VALUES list: (day number, UTC since, UTC until)."""
-    edges = days.edges()
-    rows = [(number, since, until) for number, (since, until) in enumerate(pairwise(edges))]
-    columns = (column("day", Integer), column("since", UTCDateTime), column("until", UTCDateTime))
+async def _from_first_count(conn: AsyncConnection, company_id: str, days: DayRange) -> DayRange:
+    """`days` starting on the local day of the company's first count (messages,
+    conversations, or a UTC day of visits), or on `end` when there is none before it."""
+    firsts = []
+    for counter in (repo.message_counts, repo.conversation_counts):
+        stmt = select(func.min(counter.c.bucket)).where(counter.c.company_id == company_id)
+        bucket = (await conn.execute(stmt)).scalar()
+        if bucket is not None:
+            firsts.append(dt.datetime.fromtimestamp(int(bucket), dt.UTC).astimezone(days.tz).date())
+    s = repo.daily_stats
+    first_visit = (
+        await conn.execute(select(func.min(s.c.day)).where(s.c.company_id == company_id))
+    ).scalar()
+    if first_visit is not None:
+        firsts.append(first_visit)
+    return dataclasses.replace(days, start=min([*firsts, days.end]))
+
+
+def _day_bounds(count: int) -> Any:
+    """`count` local days as a VALUES list of bound parameters: (day number, first bucket,
+    first bucket of the next day). Only `count` shapes the statement, so SQLAlchemy compiles
+    it once per length and reuses it (a 366-day list took 30 ms to compile)."""
+    rows = [
+        (
+            bindparam(f"d{i}", type_=Integer),
+            bindparam(f"s{i}", type_=BigInteger),
+            bindparam(f"u{i}", type_=BigInteger),
+        )
+        for i in range(count)
+    ]
+    columns = (column("day", Integer), column("since", BigInteger), column("until", BigInteger))
     return values(*columns, name="days").data(rows).cte("days")
 
 
-def _by_day(company_id: str, bounds: Any) -> Any:
-    """messages joined to the day bounds. Each day is its own index range scan, so the plan
-    reads the covering index even when the range spans most of the table (one range over
-    90 days made PostgreSQL pick a scan of the whole table instead)."""
-    m = repo.messages
-    return bounds.join(
-        m,
-        and_(
-            m.c.company_id == company_id,
-            m.c.created_at >= bounds.c.since,
-            m.c.created_at < bounds.c.until,
-        ),
-    )
+def _day_params(edges: Sequence[dt.datetime], first_day: int) -> dict[str, int]:
+    """The parameters of `_day_bounds` for the days between `edges`."""
+    buckets = [bucket_of(edge) for edge in edges]
+    params: dict[str, int] = {}
+    for i, (since, until) in enumerate(pairwise(buckets)):
+        params |= {f"d{i}": first_day + i, f"s{i}": since, f"u{i}": until}
+    return params
 
 
-def _counts() -> list[Any]:
-    """A day's aggregates, labelled as `_Tally.add` reads them. Counting with FILTER on the
-    contract's channels and senders needs no GROUP BY on them (see `_day_rows_one_by_one`)."""
-    m = repo.messages
-    ai = m.c.sender == "ai"
+def _sums() -> list[Any]:
+    """A day's sums, labelled as `_Tally.add` reads them: FILTERed on the contract's channels
+    and senders, so one row per day comes back."""
+    m = repo.message_counts
+    n = m.c.messages
     return [
-        func.count().label("total"),
-        *(func.count().filter(m.c.channel == c).label(f"channel_{c}") for c in CHANNELS),
-        *(func.count().filter(m.c.sender == s).label(f"sender_{s}") for s in SENDERS),
-        func.count(m.c.prompt_tokens).filter(ai).label("replies"),
-        func.sum(m.c.prompt_tokens).filter(ai).label("prompt_tokens"),
-        func.sum(m.c.completion_tokens).filter(ai).label("completion_tokens"),
+        func.sum(n).label("total"),
+        *(func.sum(n).filter(m.c.channel == c).label(f"channel_{c}") for c in CHANNELS),
+        *(func.sum(n).filter(m.c.sender == s).label(f"sender_{s}") for s in SENDERS),
+        func.sum(m.c.ai_replies).label("replies"),
+        func.sum(m.c.prompt_tokens).label("prompt_tokens"),
+        func.sum(m.c.completion_tokens).label("completion_tokens"),
     ]
 
 
@@ -212,15 +233,15 @@ class _Tally:
         self.by_sender = dict.fromkeys(SENDERS, 0)
         self.ai = dict.fromkeys(AI_FIGURES, 0)
 
-    def add(self, day: int, counts: Mapping[Any, Any]) -> None:
-        """One day's aggregates (`_counts`); a SUM over no rows is NULL."""
-        self.totals[day] += counts["total"]
+    def add(self, day: int, sums: Mapping[Any, Any]) -> None:
+        """One day's sums (`_sums`); a SUM over no rows is NULL."""
+        self.totals[day] += int(sums["total"] or 0)
         for channel in CHANNELS:
-            self.by_day[day][channel] += counts[f"channel_{channel}"]
+            self.by_day[day][channel] += int(sums[f"channel_{channel}"] or 0)
         for sender in SENDERS:
-            self.by_sender[sender] += counts[f"sender_{sender}"]
+            self.by_sender[sender] += int(sums[f"sender_{sender}"] or 0)
         for figure in AI_FIGURES:
-            self.ai[figure] += int(counts[figure] or 0)
+            self.ai[figure] += int(sums[figure] or 0)
 
     def messages(self) -> dict[str, Any]:
         by_channel = {c: sum(counts[c] for counts in self.by_day) for c in CHANNELS}
@@ -240,59 +261,47 @@ class _Tally:
 
 
 async def _tally(conn: AsyncConnection, company_id: str, days: DayRange) -> _Tally:
+    """Every day's sums, DAYS_PER_STATEMENT days a statement (days without messages are
+    left out). Each day is its own range of the counters' primary key."""
     tally = _Tally(days.days())
-    if conn.dialect.name == "sqlite":
-        rows = await _day_rows_one_by_one(conn, company_id, days)
-    else:
-        rows = await _day_rows(conn, company_id, days)
-    for row in rows:
-        tally.add(row["day"], row)
+    edges = days.edges()
+    m = repo.message_counts
+    for first in range(0, len(edges) - 1, DAYS_PER_STATEMENT):
+        chunk = edges[first : first + DAYS_PER_STATEMENT + 1]
+        bounds = _day_bounds(len(chunk) - 1)
+        joined = bounds.join(
+            m,
+            and_(
+                m.c.company_id == company_id,
+                m.c.bucket >= bounds.c.since,
+                m.c.bucket < bounds.c.until,
+            ),
+        )
+        stmt = select(bounds.c.day, *_sums()).select_from(joined).group_by(bounds.c.day)
+        for row in (await conn.execute(stmt, _day_params(chunk, first))).mappings():
+            tally.add(row["day"], row)
     return tally
 
 
-async def _day_rows(
-    conn: AsyncConnection, company_id: str, days: DayRange
-) -> list[Mapping[Any, Any]]:
-    """Every day's aggregates in one statement (days without messages are left out)."""
-    bounds = _day_bounds(days)
-    stmt = (
-        select(bounds.c.day, *_counts())
-        .select_from(_by_day(company_id, bounds))
-        .group_by(bounds.c.day)
-    )
-    return list((await conn.execute(stmt)).mappings().all())
-
-
-async def _day_rows_one_by_one(
-    conn: AsyncConnection, company_id: str, days: DayRange
-) -> list[Mapping[Any, Any]]:
-    """SQLite: one statement a day. SQLite groups by sorting, and sorting a million rows by
-    day took twice as long as the scan and the counting together; one day's aggregates need
-    no GROUP BY, and a SQLite statement is no network round trip."""
-    m = repo.messages
-    stmt = select(*_counts()).where(
-        m.c.company_id == company_id,
-        m.c.created_at >= bindparam("since"),
-        m.c.created_at < bindparam("until"),
-    )
-    rows: list[Mapping[Any, Any]] = []
-    for day, (since, until) in enumerate(pairwise(days.edges())):
-        counts = (await conn.execute(stmt, {"since": since, "until": until})).mappings().one()
-        rows.append({**counts, "day": day})
-    return rows
+def _in_range(counter: Any, company_id: str, days: DayRange) -> list[Any]:
+    """The conditions for `counter`'s rows of the company within the range."""
+    return [
+        counter.c.company_id == company_id,
+        counter.c.bucket >= bucket_of(days.since),
+        counter.c.bucket < bucket_of(days.until),
+    ]
 
 
 async def _conversations(conn: AsyncConnection, company_id: str, days: DayRange) -> dict[str, Any]:
-    c = repo.conversations
+    c = repo.conversation_counts
     by_channel = dict.fromkeys(CHANNELS, 0)
     stmt = (
-        select(c.c.channel, func.count())
-        .where(c.c.company_id == company_id, c.c.created_at >= days.since)
-        .where(c.c.created_at < days.until)
+        select(c.c.channel, func.sum(c.c.conversations))
+        .where(*_in_range(c, company_id, days))
         .group_by(c.c.channel)
     )
     for channel, count in await conn.execute(stmt):
-        by_channel[channel] = count
+        by_channel[channel] = int(count)
     return {"total": sum(by_channel.values()), "by_channel": by_channel}
 
 
@@ -317,50 +326,44 @@ async def _widget(conn: AsyncConnection, company_id: str, days: DayRange) -> dic
 async def _first_responses(
     conn: AsyncConnection, company_id: str, days: DayRange
 ) -> dict[str, float | None]:
-    """Median seconds from a conversation's first inbound message to its first human (agent)
-    and its first AI message after it, counting only the range's messages."""
-    m = repo.messages
-
-    def first(condition: Any) -> Any:
-        return func.min(m.c.created_at).filter(condition)
-
-    firsts = (
-        select(
-            first(m.c.direction == "inbound").label("inbound"),
-            first(m.c.sender == "agent").label("agent"),
-            first(m.c.sender == "ai").label("ai"),
-        )
-        .select_from(_by_day(company_id, _day_bounds(days)))
-        .group_by(m.c.conversation_id)
-        .subquery("firsts")
+    """Median seconds from a conversation's first inbound message (within the range) to its
+    first human (agent) and its first AI reply after it: the histogram's middle entries."""
+    r = repo.response_times
+    histogram = (
+        select(r.c.responder, r.c.seconds, func.sum(r.c.conversations).label("n"))
+        .where(*_in_range(r, company_id, days))
+        .group_by(r.c.responder, r.c.seconds)
+        .subquery("histogram")
     )
-
-    def gap(reply: Any) -> Any:
-        later = reply > firsts.c.inbound
-        return case((later, _epoch_us(conn, reply) - _epoch_us(conn, firsts.c.inbound)))
-
-    # Only conversations with a reply after the first inbound message come back.
-    stmt = select(gap(firsts.c.agent), gap(firsts.c.ai)).where(
-        or_(firsts.c.agent > firsts.c.inbound, firsts.c.ai > firsts.c.inbound)
+    running = select(
+        histogram,
+        func.sum(histogram.c.n)
+        .over(partition_by=histogram.c.responder, order_by=histogram.c.seconds)
+        .label("upto"),
+        func.sum(histogram.c.n).over(partition_by=histogram.c.responder).label("total"),
+    ).subquery("running")
+    # Of T values the middle ones are at positions ceil(T/2) and floor(T/2) + 1; keep the
+    # entries holding them: upto >= T/2 and (upto - n) < T/2 + 1, doubled to stay integer.
+    middle = (
+        select(running)
+        .where(running.c.upto * 2 >= running.c.total)
+        .where((running.c.upto - running.c.n) * 2 < running.c.total + 2)
+        .order_by(running.c.responder, running.c.seconds)
     )
-    human: list[float] = []
-    ai: list[float] = []
-    for to_agent, to_ai in await conn.execute(stmt):
-        for gap_us, into in ((to_agent, human), (to_ai, ai)):
-            if gap_us is not None:
-                into.append(int(gap_us) / 1_000_000)
-    return {"human": _median(human), "ai": _median(ai)}
+    found: dict[str, list[Any]] = {}
+    for row in await conn.execute(middle):
+        found.setdefault(row.responder, []).append(row)
+    medians: dict[str, float | None] = dict.fromkeys(RESPONDERS.values())
+    for responder, rows in found.items():
+        medians[RESPONDERS[responder]] = _median(rows)
+    return medians
 
 
-def _epoch_us(conn: AsyncConnection, column: Any) -> Any:
-    """Whole microseconds since the epoch of a timestamp, exact on both backends (a float
-    would round), so a gap is the same number of seconds as Python's timedelta makes it."""
-    if conn.dialect.name == "postgresql":
-        return cast(extract("epoch", column) * 1_000_000, BigInteger)
-    # SQLite holds 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): whole seconds, then the six digits.
-    seconds = cast(func.strftime("%s", column), BigInteger)
-    return seconds * 1_000_000 + cast(func.substr(column, 21), BigInteger)
+def _median(rows: Sequence[Any]) -> float:
+    """The median of a histogram from its middle entries (seconds, n, upto, total)."""
+    total = int(rows[0].total)
 
+    def at(position: int) -> int:
+        return next(int(r.seconds) for r in rows if int(r.upto) - int(r.n) < position <= r.upto)
 
-def _median(values: list[float]) -> float | None:
-    return round(statistics.median(values), 3) if values else None
+    return (at((total + 1) // 2) + at(total // 2 + 1)) / 2

@@ -202,6 +202,7 @@ async def export_company(
             "daily_stats",
             _paged(db, t.daily_stats, ("day",), t.daily_stats.c.company_id == company_id, _plain),
         ),
+        *_counter_sections(db, company_id),
         (
             "audit_log",
             _paged(db, t.audit_log, ("id",), t.audit_log.c.company_id == company_id, audit.view),
@@ -212,6 +213,18 @@ async def export_company(
         async for piece in _array(items):
             yield piece
     yield "}"
+
+
+def _counter_sections(
+    db: Database, company_id: str
+) -> list[tuple[str, AsyncIterator[dict[str, Any]]]]:
+    """The analytics counters (counts per quarter hour, nothing personal), paged on their keys."""
+    sections = []
+    for table in (repo.message_counts, repo.conversation_counts, repo.response_times):
+        keys = tuple(c.name for c in table.primary_key.columns if c.name != "company_id")
+        where = table.c.company_id == company_id
+        sections.append((table.name, _paged(db, table, keys, where, _plain)))
+    return sections
 
 
 async def company_exists(db: Database, company_id: str) -> bool:
@@ -396,6 +409,9 @@ async def _erase(conn: AsyncConnection, company_id: str, contact_id: str) -> dic
 
 # Children first, so the erasure does not rely on cascades (the company row goes last).
 COMPANY_TABLES = (
+    "message_counts",
+    "conversation_counts",
+    "response_times",
     "messages",
     "notes",
     "appointments",

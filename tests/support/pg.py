@@ -35,3 +35,10 @@ async def clone_database(admin_url: str, template: str) -> str:
 
 async def drop_database(admin_url: str, name: str) -> None:
     await _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def create_database(admin_url: str) -> str:
+    """A new empty database (no schema); returns its asyncpg URL."""
+    name = f"hub_test_{uuid.uuid4().hex[:12]}"
+    await _admin(admin_url, f'CREATE DATABASE "{name}"')
+    return _url(admin_url, name).replace("postgresql://", "postgresql+asyncpg://", 1)
