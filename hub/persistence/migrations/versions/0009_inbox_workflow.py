@@ -36,22 +36,31 @@ def _company() -> sa.Column[str]:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("conversations") as batch_op:
-        batch_op.add_column(sa.Column("status_at", WHEN, nullable=True))
-        batch_op.add_column(sa.Column("snoozed_until", WHEN, nullable=True))
-        batch_op.add_column(sa.Column("assignee_id", ID, nullable=True))
-        batch_op.create_foreign_key(
-            "fk_conversations_assignee_id", "agents", ["assignee_id"], ["id"], ondelete="SET NULL"
+    # Plain ALTER TABLEs, never batch mode: on SQLite a batch copies the table, which would
+    # cascade-delete every message and trip 0008's triggers that name it.
+    op.add_column("conversations", sa.Column("status_at", WHEN, nullable=True))
+    op.add_column("conversations", sa.Column("snoozed_until", WHEN, nullable=True))
+    if op.get_context().dialect.name == "sqlite":
+        # SQLite takes a REFERENCES clause in ADD COLUMN, not a constraint added later.
+        op.execute(
+            "ALTER TABLE conversations ADD COLUMN assignee_id VARCHAR(32) "
+            "REFERENCES agents (id) ON DELETE SET NULL"
         )
-        batch_op.create_index(
-            "ix_conversations_company_status", ["company_id", "status", "assignee_id"]
+    else:
+        assignee = sa.ForeignKey(
+            "agents.id", name="fk_conversations_assignee_id", ondelete="SET NULL"
         )
-        batch_op.create_index(
-            "ix_conversations_snoozed",
-            ["snoozed_until"],
-            postgresql_where=sa.text(SNOOZED),
-            sqlite_where=sa.text(SNOOZED),
-        )
+        op.add_column("conversations", sa.Column("assignee_id", ID, assignee, nullable=True))
+    op.create_index(
+        "ix_conversations_company_status", "conversations", ["company_id", "status", "assignee_id"]
+    )
+    op.create_index(
+        "ix_conversations_snoozed",
+        "conversations",
+        ["snoozed_until"],
+        postgresql_where=sa.text(SNOOZED),
+        sqlite_where=sa.text(SNOOZED),
+    )
     # An AI handoff used to read "human" before anyone took it: it was waiting for one.
     op.execute(
         "UPDATE conversations SET handled_by = 'waiting' "
