@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -144,3 +145,22 @@ async def hub(sqlite_url: str) -> AsyncIterator[HubServer]:
     """One hub on SQLite with the in-process bus, on a loopback port."""
     async with start_hub(make_settings(sqlite_url)) as server:
         yield server
+
+
+@pytest.fixture
+def needs_chromium() -> None:
+    """The browser tests' precondition: Debian's chromium (a failure under CI)."""
+    from tests.support.browser import chromium_missing  # Playwright only where it is used
+
+    reason = chromium_missing()
+    if reason:
+        unavailable(reason)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """A headless Chromium for one test, closed after it."""
+    from tests.support.browser import chromium
+
+    async with chromium() as launched:
+        yield launched

@@ -8,21 +8,18 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import make_settings, unavailable
+from tests.conftest import make_settings
 from tests.support.ai import groq_hub
 from tests.support.browser import (
     ARTIFACTS,
     HOSTILE_CSS,
     InboxPage,
     WidgetPage,
-    chromium,
-    chromium_missing,
     expect,
     host_site,
     new_context,
@@ -39,17 +36,7 @@ DESKTOP_UA = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _needs_chromium() -> None:
-    reason = chromium_missing()
-    if reason:
-        unavailable(reason)
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    async with chromium() as launched:
-        yield launched
+pytestmark = pytest.mark.usefixtures("needs_chromium")
 
 
 async def agent_post(server: HubServer, token: str, conversation_id: str, text: str) -> Any:

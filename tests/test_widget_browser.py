@@ -8,18 +8,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import unavailable
 from tests.support.browser import (
     ARTIFACTS,
     WidgetPage,
-    chromium,
-    chromium_missing,
     control_names,
     expect,
     host_site,
@@ -37,17 +33,7 @@ SPANISH = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _needs_chromium() -> None:
-    reason = chromium_missing()
-    if reason:
-        unavailable(reason)
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    async with chromium() as launched:
-        yield launched
+pytestmark = pytest.mark.usefixtures("needs_chromium")
 
 
 def auth(token: str) -> dict[str, str]:
