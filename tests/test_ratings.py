@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import SECRET, make_settings
 from tests.support.clients import Agent, Client, Widget
-from tests.support.processes import HubProcess, hub_processes, make_company
+from tests.support.processes import hub_processes, make_company
 from tests.support.server import HubServer, start_hub
 
 

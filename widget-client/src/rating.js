@@ -1,6 +1,6 @@
 // The satisfaction rating: when an agent resolves the conversation the hub sends
 // `rating.request` (or `welcome.rating_pending`), and the panel asks "How was this
-// conversation?" with five named buttons and an optional comment, above the compose box.
+// conversation?" with five named buttons (1★ to 5★) and an optional comment, above the compose box.
 // The hub's `conversation.rated` (to every tab) turns it into a thank-you.
 
 const CSS = `
@@ -13,12 +13,11 @@ const CSS = `
 .rate .rsend{align-self:flex-end;background:var(--c);color:var(--t);border-radius:8px;padding:8px 14px;font-weight:600}
 .rate .rsend:disabled{opacity:.5;cursor:default}
 `;
-const FACES = ['😞', '🙁', '😐', '🙂', '😄'];
 export const MAX_COMMENT = 1000;
 
 /** The rating box inside `el` (a hidden <div> of the panel); `onRate(score, comment)`. */
 export function createRating(el, { onRate }) {
-  el.innerHTML = `<style>${CSS}</style><p class="q" id="rq"></p><div class="sc" role="group" aria-labelledby="rq">${FACES.map((f, i) => `<button type="button" data-score="${i + 1}" aria-pressed="false">${f}</button>`).join('')}</div><textarea maxlength="${MAX_COMMENT}" rows="2"></textarea><button class="rsend" type="button" disabled></button>`;
+  el.innerHTML = `<style>${CSS}</style><p class="q" id="rq"></p><div class="sc" role="group" aria-labelledby="rq">${[1, 2, 3, 4, 5].map((n) => `<button type="button" data-score="${n}" aria-pressed="false">${n}★</button>`).join('')}</div><textarea maxlength="${MAX_COMMENT}" rows="2"></textarea><button class="rsend" type="button" disabled></button>`;
   const q = el.querySelector('.q');
   const buttons = [...el.querySelectorAll('[data-score]')];
   const comment = el.querySelector('textarea');
