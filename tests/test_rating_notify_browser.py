@@ -166,3 +166,69 @@ async def _until_stored(hub: HubServer, token: str, **want: bool) -> None:
             if all(me.json()[k] == v for k, v in want.items()):
                 return
         raise AssertionError(f"never stored: {want}")
+
+
+async def test_the_rating_speaks_spanish(hub: HubServer, browser: Any) -> None:
+    company = await hub.company("Acme Solar")
+    auth = {"Authorization": f"Bearer {company.agent_token}"}
+    async with httpx.AsyncClient(base_url=hub.http, timeout=10, headers=auth) as http:
+        put = await http.put("/api/widget-settings", json={"language": "es"})
+        assert put.status_code == 200
+        async with (
+            host_site(hub.http, company.widget_key) as site,
+            new_context(browser) as ctx,
+        ):
+            widget = WidgetPage(await ctx.new_page(), log="Conversación")
+            widget.launcher = widget.page.get_by_role("button", name="Abrir chat")
+            widget.input = widget.page.get_by_role("textbox", name="Mensaje")
+            widget.send_button = widget.page.get_by_role("button", name="Enviar", exact=True)
+            await widget.page.goto(site)
+            await widget.open()
+            await widget.say("Hola")
+            cid = (await http.get("/api/conversations")).json()["conversations"][0]["id"]
+            done = await http.post(f"/api/conversations/{cid}/status", json={"status": "resolved"})
+            assert done.status_code == 200
+            page = widget.page
+            await expect(page.get_by_text("¿Qué tal fue esta conversación?")).to_be_visible()
+            await page.get_by_role("button", name="5 de 5: Excelente").click()
+            await expect(page.get_by_role("textbox", name="Comentario (opcional)")).to_be_visible()
+            await page.get_by_role("button", name="Enviar valoración").click()
+            await expect(page.get_by_text("¡Gracias por tu opinión!")).to_be_visible()
+        listed = (await http.get("/api/conversations")).json()["conversations"]
+        assert listed[0]["rating"]["score"] == 5 and listed[0]["rating"]["comment"] is None
+
+
+async def test_someone_elses_conversation_stays_quiet(hub: HubServer, browser: Any) -> None:
+    """Notified: unassigned conversations and mine; not those assigned to a teammate."""
+    company = await hub.company("Acme Solar")
+    sam, _ = await hub.hub.agents.invite(
+        company.company_id, {"email": "sam@acme.example", "name": "Sam", "role": "agent"}
+    )
+    auth = {"Authorization": f"Bearer {company.agent_token}"}
+    async with (
+        new_context(browser) as ctx,
+        httpx.AsyncClient(base_url=hub.http, timeout=10, headers=auth) as http,
+    ):
+        await ctx.grant_permissions(["notifications"], origin=hub.http)
+        await ctx.add_init_script(OBSERVE)
+        inbox = InboxPage(await ctx.new_page())
+        await inbox.goto(hub.http, company.agent_token)
+        await expect(inbox.page.get_by_role("checkbox", name="Sound")).to_be_enabled()
+        await inbox.page.evaluate("window.__setHidden(true)")
+        first = await Widget.open(hub.ws, company.widget_key)
+        await first.say("First visitor")
+        cid = first.welcome["conversation_id"]
+        await expect(inbox.conversation(cid)).to_be_attached()
+        assigned = await http.put(
+            f"/api/conversations/{cid}/assignee", json={"agent_id": sam["id"]}
+        )
+        assert assigned.status_code == 200
+        await expect(inbox.conversation(cid)).to_have_attribute("data-assignee", sam["id"])
+        await first.say("First visitor again")  # Sam's now: no notification
+        second = await Widget.open(hub.ws, company.widget_key)
+        await second.say("Second visitor")
+        await inbox.page.wait_for_function("window.__notes.length >= 2")
+        notes = await inbox.page.evaluate("window.__notes.map((n) => n.body)")
+        assert notes == ["First visitor", "Second visitor"]
+        await first.close()
+        await second.close()
