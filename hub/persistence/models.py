@@ -100,9 +100,10 @@ class Agent(Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     phone_verified_at: Mapped[dt.datetime | None]
     # The agent's own inbox switches (PATCH /api/agents/me), kept here so they follow the
-    # agent across devices: desktop notifications and their sound.
-    notifications: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    sound: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # agent across devices: desktop notifications and their sound. Defaulted by the database
+    # only, so code inserting agents names no column an older schema lacks.
+    notifications: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    sound: Mapped[bool] = mapped_column(Boolean, server_default=true())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
