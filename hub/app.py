@@ -27,6 +27,7 @@ from hub.channels.twilio_sms import TwilioSender
 from hub.connections.registry import Registry
 from hub.conversations.notes import NoteService
 from hub.conversations.presence import Presence
+from hub.conversations.ratings import Ratings
 from hub.conversations.service import ConversationService
 from hub.conversations.visitors import VisitorService
 from hub.conversations.workflow import Workflow
@@ -100,6 +101,9 @@ def build_hub(settings: Settings) -> Hub:
     conversations.on_queued = outbox.notify  # an SMS or WhatsApp reply waits to be sent
     conversations.can_send = outbox.can_send  # the company has the provider account
     conversations.on_inbound = assistant.on_inbound  # a visitor or contact wrote: AI's turn
+    ratings = Ratings(conversations)
+    workflow = Workflow(conversations)
+    workflow.on_resolved = ratings.request  # an agent resolved it: ask the visitor to rate
     limits = WidgetLimits(
         settings.widget_connects_per_ip,
         settings.widget_connects_per_company,
@@ -121,7 +125,8 @@ def build_hub(settings: Settings) -> Hub:
         agents=AgentService(db, conversations.publisher, settings),
         widget_settings=WidgetSettingsService(db, vault),
         widget_limits=limits,
-        workflow=Workflow(conversations),
+        workflow=workflow,
+        ratings=ratings,
         # One id per process: its rows of agent_sockets, refreshed by its heartbeat.
         presence=Presence(db, conversations.publisher, new_id(), settings.presence_interval),
         notes=NoteService(conversations),

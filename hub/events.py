@@ -22,6 +22,8 @@ AGENT_REVOKED = "agent.revoked"  # ends that agent's sockets on every process
 PRESENCE_UPDATED = "presence.updated"
 INBOX_COUNTS = "inbox.counts"
 NOTE_CREATED = "note.created"  # agents only, ever: a private note never reaches a widget
+RATING_REQUEST = "rating.request"  # a resolved widget conversation asks for a rating
+CONVERSATION_RATED = "conversation.rated"  # the visitor rated it (agents and the widget)
 
 # Frames a slow socket may lose without losing anything that matters.
 DROPPABLE = frozenset({TYPING})

@@ -19,6 +19,7 @@ from hub.channels.outbox import Outbox
 from hub.connections.registry import Registry
 from hub.conversations.notes import NoteService
 from hub.conversations.presence import Presence
+from hub.conversations.ratings import Ratings
 from hub.conversations.service import ConversationService
 from hub.conversations.visitors import VisitorService
 from hub.conversations.workflow import Workflow
@@ -53,6 +54,7 @@ class Hub:
     presence: Presence
     notes: NoteService
     canned: CannedResponses
+    ratings: Ratings
 
     async def demo_widget_key(self) -> str | None:
         """The demo company's widget key, when `hub serve --demo` has seeded it."""

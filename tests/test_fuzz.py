@@ -337,6 +337,7 @@ KNOWN_TYPES = {
     "auth",
     "conversation.takeover",
     "conversation.release",
+    "rating",
 }
 
 # Whole frames that are not frames at all: not JSON, JSON but not an object, odd escapes.

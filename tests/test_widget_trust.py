@@ -74,6 +74,7 @@ async def test_owners_set_the_widget_and_it_arrives_in_welcome(hub: HubServer) -
         "position": "right",
         "language": "auto",
         "pre_chat_form": False,
+        "rating_enabled": True,
     }
     wanted = {
         "greeting": "¡Hola! ¿Te ayudamos?",
@@ -100,9 +101,9 @@ async def test_owners_set_the_widget_and_it_arrives_in_welcome(hub: HubServer) -
             "/api/widget-settings", json=wanted, headers=auth(company.agent_token)
         )
         assert stored.status_code == 200, stored.text
-        assert stored.json() == {**wanted, "identity_verification": False}
+        assert stored.json() == {**wanted, "identity_verification": False, "rating_enabled": True}
     after = await Widget.open(hub.ws, company.widget_key)
-    assert after.welcome["config"] == {"name": "Acme Solar", **wanted}
+    assert after.welcome["config"] == {"name": "Acme Solar", **wanted, "rating_enabled": True}
     other = await hub.company("Globex")  # another company's widget keeps its own
     assert (await Widget.open(hub.ws, other.widget_key)).welcome["config"]["position"] == "right"
 

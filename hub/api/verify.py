@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -17,8 +17,12 @@ from hub.conversations.views import iso
 from hub.state import hub_of
 
 
-class NameBody(BaseModel):
-    name: str | None = Field(min_length=1, max_length=200)
+class MeBody(BaseModel):
+    """What an agent changes of itself: any of these, each only when given."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)  # null: no name
+    notifications: StrictBool = True  # the inbox's desktop notifications
+    sound: StrictBool = True  # and their sound
 
 
 class PhoneBody(BaseModel):
@@ -39,10 +43,14 @@ async def me(request: Request) -> JSONResponse:
 
 
 async def rename_me(request: Request) -> JSONResponse:
-    """The agent's own display name: the author visitors see on its widget replies."""
+    """The agent's own settings: its display name (the author visitors see on its widget
+    replies) and its inbox switches (`notifications`, `sound`), whichever the body names."""
     agent = await agent_of(request)
-    body: NameBody = await json_body(request, NameBody)
-    view = await hub_of(request).agents.rename(agent, body.name)
+    body: MeBody = await json_body(request, MeBody)
+    changes = body.model_dump(include=body.model_fields_set)
+    if not changes:
+        raise ApiError(400, "bad_request", "name, notifications or sound is required")
+    view = await hub_of(request).agents.update_me(agent, changes)
     if view is None:
         raise ApiError(401, "unauthorized", "this agent no longer exists")
     return JSONResponse(view)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -23,6 +23,7 @@ class WidgetSettingsBody(BaseModel):
     position: Literal["left", "right"] = "right"
     language: Literal["auto", "en", "es"] = "auto"
     pre_chat_form: bool = False
+    rating_enabled: StrictBool = True
 
 
 async def widget_settings(request: Request) -> JSONResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, TypeAdapter, ValidationError
 
 from hub.conversations.service import MAX_TEXT
 from hub.errors import HubError
@@ -78,6 +78,14 @@ class Ping(_Frame):
     type: Literal["ping"]
 
 
+class Rate(_Frame):
+    """The visitor's rating of its resolved conversation (hub.conversations.ratings)."""
+
+    type: Literal["rating"]
+    score: Annotated[StrictInt, Field(ge=1, le=5)]
+    comment: Annotated[str, Field(max_length=1000)] | None = None
+
+
 class Auth(_Frame):
     type: Literal["auth"]
     token: Annotated[str, Field(min_length=1, max_length=4096)]
@@ -135,7 +143,8 @@ class PresenceSet(_Frame):
 
 
 WidgetFrame = Annotated[
-    Hello | WidgetSend | Engage | WidgetTyping | Ping | Profile, Field(discriminator="type")
+    Hello | WidgetSend | Engage | WidgetTyping | Ping | Profile | Rate,
+    Field(discriminator="type"),
 ]
 AgentFrame = Annotated[
     Auth

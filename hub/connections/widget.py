@@ -18,12 +18,14 @@ from hub.connections.protocol import (
     Hello,
     Ping,
     Profile,
+    Rate,
     WidgetSend,
     error_frame,
     parse,
 )
 from hub.connections.protocol import WidgetTyping as Typing
 from hub.connections.session import Disconnected, Session
+from hub.conversations.ratings import Ratings
 from hub.conversations.service import ConversationService
 from hub.conversations.visitors import Visitor, VisitorContext, VisitorService
 from hub.events import dumps
@@ -57,7 +59,7 @@ def unavailable(exc: BaseException) -> FrameError:
 class WidgetSession(Session):
     """A visitor after `hello`: sees its own conversation's messages, AI deltas and typing."""
 
-    __slots__ = ("conversations", "limits", "visitor", "visitors")
+    __slots__ = ("conversations", "limits", "ratings", "visitor", "visitors")
 
     def __init__(
         self,
@@ -66,11 +68,13 @@ class WidgetSession(Session):
         conversations: ConversationService,
         visitors: VisitorService,
         limits: WidgetLimits,
+        ratings: Ratings,
     ) -> None:
         super().__init__(ws, settings, self._fetch)
         self.conversations = conversations
         self.visitors = visitors
         self.limits = limits
+        self.ratings = ratings
         self.visitor: Visitor | None = None
 
     async def _fetch(self, conversation_id: str, after: int, limit: int) -> list[dict[str, Any]]:
@@ -115,6 +119,11 @@ class WidgetSession(Session):
                 await self.visitors.engage(self.visitor)
             case Profile(name=name, email=email):
                 await self.visitors.profile(self.visitor, name, email)
+            case Rate(score=score, comment=comment):
+                # Acknowledged by `conversation.rated`, to every tab of the conversation.
+                await self.ratings.rate(
+                    self.visitor.company_id, self.visitor.conversation_id, score, comment
+                )
             case Ping():
                 self.send({"type": "pong"})
             case Hello():
@@ -124,7 +133,9 @@ class WidgetSession(Session):
 async def widget_endpoint(ws: WebSocket) -> None:
     hub = hub_of(ws)
     await ws.accept()
-    session = WidgetSession(ws, hub.settings, hub.conversations, hub.visitors, hub.widget_limits)
+    session = WidgetSession(
+        ws, hub.settings, hub.conversations, hub.visitors, hub.widget_limits, hub.ratings
+    )
     try:
         company = await _company(hub, ws)
     except Exception as exc:
@@ -176,6 +187,12 @@ async def _greet(
         # Every message from the visitor asks for the AI settings: load them (once a process,
         # for each company) at the handshake, not in the burst of a busy moment's first messages.
         await hub.knowledge.ai_config(company_id)
+        # A visitor who reloads, or was away when the agent resolved it, is still asked.
+        rating_pending = bool(
+            visitor.last_seq
+            and company.config["rating_enabled"]
+            and await hub.ratings.pending(company_id, visitor.conversation_id)
+        )
     except Exception as exc:
         if not database_unavailable(exc):
             raise
@@ -195,6 +212,7 @@ async def _greet(
             "config": company.config,
             "contact": {"name": visitor.name, "email": visitor.email},
             "user_id": visitor.user_id,
+            "rating_pending": rating_pending,
         }
     )
     # A new session has no conversation yet, so nothing to replay (nor can anything be sent to

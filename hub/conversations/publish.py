@@ -86,6 +86,22 @@ class Publisher:
             events.NOTE_CREATED, company_id, {"note": note}, note["conversation_id"]
         )
 
+    async def rating_request(self, company_id: str, conversation_id: str) -> None:
+        """The conversation was resolved: its widget asks the visitor for a rating."""
+        data = {"conversation_id": conversation_id}
+        await self._publish(
+            events.RATING_REQUEST, company_id, data, conversation_id, to_widget=True
+        )
+
+    async def conversation_rated(
+        self, company_id: str, conversation_id: str, rating: dict[str, Any]
+    ) -> None:
+        """The visitor rated it: agents show it, the widget (every tab) says thanks."""
+        data = {"conversation_id": conversation_id, "rating": rating}
+        await self._publish(
+            events.CONVERSATION_RATED, company_id, data, conversation_id, to_widget=True
+        )
+
     async def agent_revoked(self, company_id: str, agent_id: str) -> None:
         """Ends that agent's sockets on every process ("*": every agent of the company)."""
         await self._publish(events.AGENT_REVOKED, company_id, {"agent_id": agent_id})

@@ -236,7 +236,8 @@ class ConversationService:
                 conn, company_id, limit, ids, status=status, assignee=assignee
             )
             last = await repo.last_messages(conn, rows)
-        return [conversation_view(row, last.get(row.id)) for row in rows]
+            rated = await repo.last_ratings(conn, rows)
+        return [conversation_view(row, last.get(row.id), rated.get(row.id)) for row in rows]
 
     async def history(
         self, company_id: str, conversation_id: str, after_seq: int, limit: int = PAGE_LIMIT

@@ -44,8 +44,16 @@ def message_view(row: Any) -> dict[str, Any]:
     }
 
 
-def conversation_view(row: Row[Any], last_message: Row[Any] | None) -> dict[str, Any]:
-    """`row` comes from repository.recent_conversations (conversation + contact + context)."""
+def rating_view(row: Any) -> dict[str, Any]:
+    """Conversation.rating: a ratings row as `{"score", "comment", "at"}`."""
+    return {"score": row.score, "comment": row.comment, "at": iso(row.created_at)}
+
+
+def conversation_view(
+    row: Row[Any], last_message: Row[Any] | None, rating: Row[Any] | None = None
+) -> dict[str, Any]:
+    """`row` comes from repository.recent_conversations (conversation + contact + context);
+    `rating`: the conversation's latest satisfaction rating (hub.conversations.ratings)."""
     state = State.of(row)
     view: dict[str, Any] = {
         "id": row.id,
@@ -73,6 +81,7 @@ def conversation_view(row: Row[Any], last_message: Row[Any] | None) -> dict[str,
         "last_seq": row.last_seq,
         "updated_at": iso(row.updated_at),
         "external_id": row.external_id,  # the provider's conversation id (Kapso)
+        "rating": None if rating is None else rating_view(rating),
     }
     if row.channel == "widget":
         view["visitor"] = {

@@ -8,12 +8,15 @@ away until `snoozed_until`), `resolved` (done). Agents set any of them; two thin
 - for a snoozed one, its time: every process runs `wake_snoozed` on a schedule, and the
   UPDATE that wakes a conversation names it to one process only.
 
-Every change publishes `conversation.updated` and recounts the inbox (`inbox.counts`).
+Every change publishes `conversation.updated` and recounts the inbox (`inbox.counts`); a
+change to `resolved` then calls `on_resolved` (hub.app wires it to the satisfaction rating's
+request, hub.conversations.ratings).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import update
@@ -25,6 +28,10 @@ from hub.persistence import repository as repo
 from hub.persistence.models import utcnow
 
 WAKE_BATCH = 500  # conversations woken per company per run at most
+
+
+async def _nothing(_company_id: str, _conversation_id: str) -> None:
+    return None
 
 
 def snooze_problem(status: str, snoozed_until: dt.datetime | None) -> str | None:
@@ -48,6 +55,8 @@ class Workflow:
     def __init__(self, conversations: ConversationService) -> None:
         self.conversations = conversations
         self.db = conversations.db
+        # Told (company_id, conversation_id) after an agent resolved it; set by hub.app.
+        self.on_resolved: Callable[[str, str], Awaitable[None]] = _nothing
 
     async def set_status(
         self,
@@ -72,7 +81,10 @@ class Workflow:
             )
         if row is None:
             raise NotFound()
-        return await self._changed(company_id, conversation_id)
+        view = await self._changed(company_id, conversation_id)
+        if status == "resolved":
+            await self.on_resolved(company_id, conversation_id)
+        return view
 
     async def assign(
         self, company_id: str, conversation_id: str, agent_id: str | None

@@ -24,6 +24,7 @@ from sqlalchemy import (
     false,
     func,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -98,6 +99,11 @@ class Agent(Base):
     # A phone number proven through Twilio Verify (None until checked).
     phone: Mapped[str | None] = mapped_column(String(32))
     phone_verified_at: Mapped[dt.datetime | None]
+    # The agent's own inbox switches (PATCH /api/agents/me), kept here so they follow the
+    # agent across devices: desktop notifications and their sound. Defaulted by the database
+    # only, so code inserting agents names no column an older schema lacks.
+    notifications: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    sound: Mapped[bool] = mapped_column(Boolean, server_default=true())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -345,6 +351,8 @@ class WidgetSettings(Base):
     position: Mapped[str] = mapped_column(String(8), default="right")
     language: Mapped[str] = mapped_column(String(8), default="auto")
     pre_chat_form: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Ask the visitor "How was this conversation?" when an agent resolves it.
+    rating_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     secret: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -427,6 +435,28 @@ class CannedResponse(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Rating(Base):
+    """A visitor's satisfaction rating of one resolution of a widget conversation: at most one
+    per (conversation, `resolved_at`, the conversation's `status_at` when it was resolved),
+    so a conversation reopened and resolved again can be rated again. `agent_id`: the
+    assignee when the rating came (hub.conversations.ratings)."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "resolved_at"),
+        Index("ix_ratings_company_created", "company_id", "created_at"),  # analytics
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    score: Mapped[int] = mapped_column(SmallInteger)  # 1 (bad) to 5 (great)
+    comment: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[dt.datetime]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class InboxSettings(Base):

@@ -41,6 +41,7 @@ from hub.persistence.models import (
     MessageCount,
     Note,
     QaPair,
+    Rating,
     ResponseTime,
     Visit,
     WidgetSession,
@@ -70,6 +71,7 @@ canned_responses = cast(Table, CannedResponse.__table__)
 inbox_settings = cast(Table, InboxSettings.__table__)
 agent_presence = cast(Table, AgentPresence.__table__)
 agent_sockets = cast(Table, AgentSocket.__table__)
+ratings = cast(Table, Rating.__table__)
 # The analytics counters (kept by the database's triggers; models.py).
 message_counts = cast(Table, MessageCount.__table__)
 conversation_counts = cast(Table, ConversationCount.__table__)
@@ -542,6 +544,15 @@ async def last_messages(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> dict
         return {}
     stmt = select(messages).where(tuple_(messages.c.conversation_id, messages.c.seq).in_(keys))
     return {m.conversation_id: m for m in (await conn.execute(stmt)).all()}
+
+
+async def last_ratings(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> dict[str, Row[Any]]:
+    """The latest satisfaction rating of each widget conversation row, by conversation id."""
+    ids = [r.id for r in rows if r.channel == "widget"]
+    if not ids:
+        return {}
+    stmt = select(ratings).where(ratings.c.conversation_id.in_(ids)).order_by(ratings.c.created_at)
+    return {r.conversation_id: r for r in (await conn.execute(stmt)).all()}
 
 
 async def count_rows(conn: AsyncConnection, table: Any, **where: Any) -> int:

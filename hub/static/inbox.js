@@ -1,4 +1,5 @@
 // LeadOp Hub agent inbox. Framework-free ES module; protocol in docs/protocol.md.
+import { createNotifier } from "./inbox-notify.js";
 const TOKEN_KEY = "leadop.agentToken";
 const PING_MS = 25_000;
 const STATUS_RANK = { queued: 0, sending: 1, sent: 2, delivered: 3, read: 4, failed: 5 };
@@ -158,6 +159,12 @@ function handle(f) {
     case "note.created": onNote(f.note); break;
     case "message.created": onMessage(f.message, true); break;
     case "message.updated": onMessage(f.message, false); break;
+    case "conversation.rated": { // the visitor's satisfaction rating
+      const conv = state.convs.get(f.conversation_id);
+      if (conv) conv.rating = f.rating;
+      if (f.conversation_id === state.current) renderHead();
+      break;
+    }
     case "conversation.updated":
       upsertConv(f.conversation);
       renderList();
@@ -217,6 +224,7 @@ function onMessage(m, created) {
     if (isNew && (m.sender === "visitor" || m.sender === "contact") && m.conversation_id !== state.current) {
       conv.unread = (conv.unread || 0) + 1;
     }
+    if (isNew && (m.sender === "visitor" || m.sender === "contact")) notifier.inbound(conv, m, state.me);
     conv.seen_seq = Math.max(conv.seen_seq ?? 0, m.seq);
     if (m.direction === "inbound") onTyping({ conversation_id: m.conversation_id, sender: "visitor", active: false });
     if (state.streams.has(m.id)) {
@@ -303,6 +311,7 @@ function renderList() {
     if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
   });
   for (const li of existing.values()) li.remove(); // filtered out, or gone
+  notifier.title(state.convs.values());
   if (focused) list.querySelector(`[data-conversation-id="${CSS.escape(focused)}"]`)?.focus();
 }
 
@@ -441,6 +450,7 @@ async function loadNotes(id) {
 async function loadProfile() {
   const me = await api("/api/agents/me");
   state.role = me?.role || null;
+  notifier.profile(me);
   $("canned-admin").hidden = state.role !== "owner";
 }
 
@@ -511,6 +521,7 @@ function renderHead() {
   add("Name", c.contact?.name);
   add("Phone", c.contact?.phone);
   add("Email", c.contact?.email);
+  if (c.rating) add("Rating", `${c.rating.score}/5${c.rating.comment ? ` — “${c.rating.comment}”` : ""}`);
   const lead = c.contact?.lead;
   if (lead) { add("Need", lead.need); add("Budget", lead.budget); add("Timeline", lead.timeline); }
   if (c.visitor) {
@@ -783,6 +794,8 @@ function onInput() {
   clearTimeout(state.typingStop);
   state.typingStop = setTimeout(stopTyping, 4000);
 }
+
+const notifier = createNotifier({ api, open: (id) => openConv(id) });
 
 function init() {
   $("signin").addEventListener("submit", (e) => {

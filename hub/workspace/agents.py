@@ -35,6 +35,9 @@ def agent_view(r: Any) -> dict[str, Any]:
         # A number proven through Twilio Verify (hub.channels.verify), else both None.
         "phone": r.phone,
         "phone_verified_at": iso(r.phone_verified_at) if r.phone_verified_at else None,
+        # The agent's own inbox switches (desktop notifications and their sound).
+        "notifications": r.notifications,
+        "sound": r.sound,
     }
 
 
@@ -94,11 +97,18 @@ class AgentService:
     async def rename(self, agent: AgentIdentity, name: str | None) -> dict[str, Any] | None:
         """Set the agent's own display name (visitors see it on the agent's next replies);
         the agent's view, None once revoked or erased."""
+        return await self.update_me(agent, {"name": name})
+
+    async def update_me(
+        self, agent: AgentIdentity, changes: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Set the agent's own `name`, `notifications` and `sound` (those in `changes`); the
+        agent's view, None once revoked or erased."""
         table = repo.agents
         stmt = (
             update(table)
             .where(table.c.id == agent.agent_id, table.c.company_id == agent.company_id)
-            .values(name=name)
+            .values(**changes)
         )
         async with self.db.write() as conn:
             await conn.execute(stmt)

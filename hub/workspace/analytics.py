@@ -20,6 +20,9 @@ they hold: a year or all time answers in milliseconds (bench/analytics_scale.py)
   inbound message to its first agent and first AI reply after it, counted by the quarter
   hour of that inbound message; the medians are found in SQL with running sums.
 - `conversations`: conversations created in the range, by channel.
+- `satisfaction`: visitors' ratings given in the range (hub.conversations.ratings), read from
+  the `ratings` table by its (company_id, created_at) index; unlike the counters, erasing a
+  contact removes their ratings from it.
 - `widget`: visit counters are kept per UTC day (`daily_stats`), so visits and engaged visits
   are the sums of the rows whose UTC `day` lies within [`start`, `end`], whatever `tz` is.
 """
@@ -37,6 +40,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import BigInteger, Integer, and_, bindparam, column, func, select, values
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.conversations import ratings
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
 
@@ -149,6 +153,7 @@ async def compute(conn: AsyncConnection, company_id: str, days: DayRange) -> dic
         "conversations": await _conversations(conn, company_id, days),
         "ai": tally.ai_usage(),
         "first_response_seconds": await _first_responses(conn, company_id, days),
+        "satisfaction": await ratings.satisfaction(conn, company_id, days.since, days.until),
     }
 
 

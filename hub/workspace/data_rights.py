@@ -36,6 +36,8 @@ AGENT_FIELDS = (
     "supabase_user_id",
     "phone",
     "phone_verified_at",
+    "notifications",
+    "sound",
     "last_sign_in_at",
     "created_at",
 )
@@ -165,6 +167,7 @@ async def export_company(
             ),
         ),
         ("notes", _paged(db, t.notes, ("id",), t.notes.c.company_id == company_id, _plain)),
+        ("ratings", _paged(db, t.ratings, ("id",), t.ratings.c.company_id == company_id, _plain)),
         (
             "canned_responses",
             _paged(
@@ -270,6 +273,16 @@ async def export_contact(db: Database, company_id: str, contact_id: str) -> dict
                 .order_by(repo.notes.c.created_at, repo.notes.c.id)
             )
         ).all()
+        rated = (
+            await conn.execute(
+                select(repo.ratings)
+                .where(
+                    repo.ratings.c.company_id == company_id,
+                    repo.ratings.c.conversation_id.in_(ids),
+                )
+                .order_by(repo.ratings.c.created_at, repo.ratings.c.id)
+            )
+        ).all()
         appts = (
             await conn.execute(
                 select(repo.appointments)
@@ -285,6 +298,7 @@ async def export_contact(db: Database, company_id: str, contact_id: str) -> dict
         "conversations": [_plain(conv) for conv in convs],
         "messages": [message_view(msg) for msg in msgs],
         "notes": [_plain(note) for note in notes],  # what agents wrote about them
+        "ratings": [_plain(rating) for rating in rated],  # what they thought of the help
         "appointments": [_plain(appt) for appt in appts],
     }
 
@@ -328,9 +342,10 @@ async def correct_contact(
 async def erase_contact(
     db: Database, company_id: str, contact_id: str, *, agent_id: str
 ) -> dict[str, int] | None:
-    """Erase the contact, their conversations, messages, notes, appointments and widget sessions in
-    one transaction; None when the company has no such contact. Daily aggregates stay; the
-    contact's visits stay (they feed the analytics) but lose their link to the session."""
+    """Erase the contact, their conversations, messages, notes, ratings, appointments and
+    widget sessions in one transaction; None when the company has no such contact. Daily
+    aggregates stay; the contact's visits stay (they feed the analytics) but lose their link
+    to the session."""
     async with db.write() as conn:
         if await repo.contact(conn, company_id, contact_id) is None:
             return None
@@ -371,6 +386,11 @@ async def _erase(conn: AsyncConnection, company_id: str, contact_id: str) -> dic
         "notes": await run(
             delete(t.notes).where(
                 t.notes.c.company_id == company_id, t.notes.c.conversation_id.in_(conv_ids)
+            )
+        ),
+        "ratings": await run(
+            delete(t.ratings).where(
+                t.ratings.c.company_id == company_id, t.ratings.c.conversation_id.in_(conv_ids)
             )
         ),
         "appointments": await run(
@@ -414,6 +434,7 @@ COMPANY_TABLES = (
     "response_times",
     "messages",
     "notes",
+    "ratings",
     "appointments",
     "visits",
     "daily_stats",

@@ -30,6 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "position": "right",
     "language": "auto",  # the visitor's browser language when the widget has it, else English
     "pre_chat_form": False,
+    "rating_enabled": True,  # ask for a satisfaction rating when an agent resolves
 }
 LANGUAGES = ("auto", "en", "es")
 SECRET_PREFIX = "whs_"

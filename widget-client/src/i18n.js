@@ -27,6 +27,11 @@ const STRINGS = {
     name: 'Name',
     email: 'Email',
     start: 'Start chat',
+    rateAsk: 'How was this conversation?',
+    scores: ['1 of 5: Terrible', '2 of 5: Bad', '3 of 5: Okay', '4 of 5: Good', '5 of 5: Great'],
+    comment: 'Comment (optional)',
+    rateSend: 'Send rating',
+    thanks: 'Thanks for your feedback!',
   },
   es: {
     open: 'Abrir chat',
@@ -53,6 +58,11 @@ const STRINGS = {
     name: 'Nombre',
     email: 'Correo electrónico',
     start: 'Empezar el chat',
+    rateAsk: '¿Qué tal fue esta conversación?',
+    scores: ['1 de 5: Pésima', '2 de 5: Mala', '3 de 5: Regular', '4 de 5: Buena', '5 de 5: Excelente'],
+    comment: 'Comentario (opcional)',
+    rateSend: 'Enviar valoración',
+    thanks: '¡Gracias por tu opinión!',
   },
 };
 

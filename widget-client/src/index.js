@@ -143,6 +143,15 @@ function boot() {
     saveJSON('read', key, read);
     updatePreChat();
     updateUnread();
+    askRating = !!f.rating_pending;
+    if (ui) showRating();
+  }
+
+  // The satisfaction rating (rating.js): asked while the hub says one is pending.
+  let askRating = false;
+  function showRating() {
+    if (askRating && ui.rating.state !== 'asking') ui.rating.ask();
+    else if (!askRating && ui.rating.state === 'asking') ui.rating.hide();
   }
 
   function onFrame(f) {
@@ -168,6 +177,14 @@ function boot() {
       case 'ai.delta':
         store.delta(f);
         break;
+      case 'rating.request':
+        askRating = true;
+        if (ui) ui.rating.ask();
+        break;
+      case 'conversation.rated':
+        askRating = false;
+        if (ui) ui.rating.thanks();
+        break;
       case 'typing':
         if (f.sender === 'agent' || f.sender === 'ai') {
           if (ui) ui.setTyping(f.active ? f.sender : null);
@@ -178,6 +195,10 @@ function boot() {
       case 'error':
         console.warn('[leadop] hub error:', f.code, f.message);
         if (f.code === 'unavailable' || f.code === 'internal') retryPendingLater();
+        if ((f.code === 'already_rated' || f.code === 'not_pending') && ui) {
+          askRating = false;
+          ui.rating.hide();
+        }
         if (f.code === 'identity_refused') {
           refused = true;
           mountNow();
@@ -202,11 +223,16 @@ function boot() {
         const n = P.textLength(text);
         if (n < 1 || n > P.MAX_TEXT) return false;
         setTyping(false);
+        if (askRating || ui.rating.state !== 'hidden') ui.rating.hide(); // writing reopens it
+        askRating = false;
         store.addPending(text);
         flush();
         return true;
       },
       onInput: setTyping,
+      onRate(score, comment) {
+        transport.send(P.rate(score, comment));
+      },
       onProfile(name, email) {
         profile = { name, email };
         contact = { name, email };
@@ -219,6 +245,7 @@ function boot() {
     ui.render(shown);
     updatePreChat();
     updateUnread();
+    showRating();
   };
   // Show the widget once the page has a body and the company's look is known (from an earlier
   // visit, or the first welcome), or after CONFIG_WAIT with the defaults.

@@ -19,6 +19,7 @@ export const sendMessage = (clientId, text) => ({ type: 'message.send', client_i
 export const engage = () => ({ type: 'engage' });
 export const typing = (active) => ({ type: 'typing', active: !!active });
 export const ping = () => ({ type: 'ping' });
+export const rate = (score, comment) => ({ type: 'rating', score, comment: comment || null });
 
 // Text length in characters (code points), as the hub counts it.
 export const textLength = (text) => [...text].length;

@@ -2,6 +2,7 @@
 // !important so page CSS cannot hide or move it, and everything else inside its open shadow root.
 // Every text and accessible name comes from i18n.js in the company's language (`configure`).
 import { strings } from './i18n.js';
+import { createRating } from './rating.js';
 
 const CSS = `
 :host{all:initial}
@@ -49,6 +50,7 @@ const HTML = `<style>${CSS}</style>
 <div class="head"><div class="hd"><div class="title"></div><div class="greet"></div><span class="status" role="status" data-state="connecting"></span></div><button class="x" type="button">×</button></div>
 <div class="log" role="log" aria-live="polite"></div>
 <div class="typing" data-typing="" hidden></div>
+<div class="rate" hidden></div>
 <form class="pre" hidden><p class="intro"></p><label><span class="ln"></span><input name="name" autocomplete="name" maxlength="200" required></label><label><span class="le"></span><input name="email" type="email" autocomplete="email" maxlength="320" required></label><button class="send" type="submit"></button></form>
 <form class="compose"><textarea maxlength="4000" rows="1"></textarea><button class="send" type="submit"></button></form>
 </div>`;
@@ -71,7 +73,7 @@ const HOST_STYLE = {
   'pointer-events': 'auto',
 };
 
-export function createUI({ onOpen, onSend, onInput, onProfile }) {
+export function createUI({ onOpen, onSend, onInput, onProfile, onRate }) {
   const host = document.createElement('div');
   host.id = 'leadop-widget-host';
   for (const k in HOST_STYLE) host.style.setProperty(k, HOST_STYLE[k], 'important');
@@ -88,7 +90,8 @@ export function createUI({ onOpen, onSend, onInput, onProfile }) {
   const typingEl = $('.typing');
   const pre = $('.pre');
   const compose = $('.compose');
-  const input = $('textarea');
+  const input = $('.compose textarea');
+  const rating = createRating($('.rate'), { onRate });
   const els = new Map();
   let isOpen = false;
   let typingTimer = 0;
@@ -179,6 +182,7 @@ export function createUI({ onOpen, onSend, onInput, onProfile }) {
   }
 
   const ui = {
+    rating, // the satisfaction rating box (rating.js)
     /** Show entries (from the store) in order, reusing one element per entry. */
     render(list) {
       entries = list;
@@ -241,6 +245,7 @@ export function createUI({ onOpen, onSend, onInput, onProfile }) {
       $('.ln').textContent = t.name;
       $('.le').textContent = t.email;
       typingEl.textContent = t.typing;
+      rating.configure(t);
       labelLauncher();
       ui.setState(state);
       ui.render(entries);
