@@ -26,6 +26,7 @@ from hub.persistence.db import Database
 from hub.runtime.ratelimit import WidgetLimits
 from hub.settings import Settings
 from hub.workspace.agents import AgentService
+from hub.workspace.attachments import AttachmentService
 from hub.workspace.canned import CannedResponses
 from hub.workspace.companies import demo_widget_key
 from hub.workspace.widget_settings import WidgetSettingsService
@@ -53,6 +54,7 @@ class Hub:
     presence: Presence
     notes: NoteService
     canned: CannedResponses
+    attachments: AttachmentService
 
     async def demo_widget_key(self) -> str | None:
         """The demo company's widget key, when `hub serve --demo` has seeded it."""
