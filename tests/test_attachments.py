@@ -17,6 +17,8 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from hub.ai.prompts import recent_history
+from hub.channels.base import Inbound
 from hub.persistence import repository as repo
 from hub.settings import Secret, Settings
 from hub.workspace.attachment_store import Missing, S3Store, make_store
@@ -520,3 +522,77 @@ async def test_a_hub_on_s3_serves_what_a_visitor_uploaded(
             got = await http.get(view["url"], headers=auth(company.agent_token))
         assert got.content == PNG
         await widget.close()
+
+
+async def test_a_body_without_length_is_cut_off_at_the_limit(server: HubServer) -> None:
+    """A chunked upload (no Content-Length) is refused as soon as it passes the limit."""
+    company = await server.company()
+    widget = await Widget.open(server.ws, company.widget_key)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield PNG
+        for _ in range(10):
+            yield bytes(1024)
+
+    async with httpx.AsyncClient(base_url=server.http, timeout=10) as http:
+        response = await http.post(
+            "/api/widget/attachments",
+            params={"key": company.widget_key},
+            headers=auth(first_session(widget)),
+            content=chunks(),
+        )
+    assert response.status_code == 413
+    assert await rows(server, company.company_id) == 0
+    await widget.close()
+
+
+async def test_sms_and_whatsapp_conversations_take_no_uploads(server: HubServer) -> None:
+    company = await server.company()
+    inbound = Inbound("sms", "+15550001111", "+15550002222", "SM" + "1" * 32, "hi")
+    appended = await server.hub.inbound.receive(company.company_id, inbound)
+    conversation_id = appended.message["conversation_id"]
+    async with httpx.AsyncClient(base_url=server.http, timeout=10) as http:
+        response = await http.post(
+            f"/api/conversations/{conversation_id}/attachments",
+            headers=auth(company.agent_token),
+            content=PDF,
+        )
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "not_supported"
+    assert await rows(server, company.company_id) == 0
+
+
+def test_the_settings_come_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {
+            "HUB_SECRET_KEY": "k" * 32,
+            "HUB_ATTACHMENTS_DIR": "/var/lib/hub/files",
+            "HUB_ATTACHMENT_MAX_BYTES": "2048",
+            "HUB_ATTACHMENT_UPLOADS_PER_IP": "2/10",
+            "HUB_S3_BUCKET": "hub-files",
+            "HUB_S3_ENDPOINT_URL": "http://minio:9000",
+            "HUB_S3_REGION": "eu-central-1",
+            "HUB_S3_ACCESS_KEY_ID": "AKIA",
+            "HUB_S3_SECRET_ACCESS_KEY": "shh",
+        }
+    )
+    assert settings.attachments_path == Path("/var/lib/hub/files")
+    assert settings.attachment_max_bytes == 2048
+    assert settings.attachment_uploads_per_ip == (2.0, 10)
+    assert (settings.s3_bucket, settings.s3_endpoint_url) == ("hub-files", "http://minio:9000")
+    assert settings.s3_secret_access_key is not None
+    assert "shh" not in repr(settings)
+    beside = Settings.from_env(
+        {"DATABASE_URL": "sqlite:////srv/hub/hub.db", "HUB_SECRET_KEY": "k" * 32}
+    )
+    assert beside.attachments_path == Path("/srv/hub/attachments")
+
+
+def test_the_ai_is_told_a_file_was_sent() -> None:
+    message = {
+        "direction": "inbound",
+        "text": "",
+        "attachments": [{"id": "a" * 32, "name": "meter.png", "content_type": "image/png"}],
+    }
+    turns = recent_history([message], 1000)
+    assert turns == [{"role": "user", "content": "[attached file: meter.png (image/png)]"}]
