@@ -153,6 +153,15 @@ async def test_a_message_with_only_an_attachment_is_replayed_on_reconnect(
     replayed = await again.message()
     assert replayed["id"] == sent["id"]
     assert replayed["attachments"] == sent["attachments"]
+    # A resend of the same message (its ack was lost) is answered with the stored one.
+    frame = {
+        "client_id": sent["client_id"],
+        "text": "",
+        "attachments": [sent["attachments"][0]["id"]],
+    }
+    await again.send({"type": "message.send", **frame})
+    answer = await again.recv()
+    assert answer == {"type": "message.created", "message": sent}
     await again.close()
 
 

@@ -122,11 +122,11 @@ async def _visitor(request: Request) -> VisitorScope:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized", "send Authorization: Bearer SESSION_ID")
+    attachments = hub_of(request).attachments
     key = request.query_params.get("key", "")
-    origin = request.headers.get("origin")
-    scope = await hub_of(request).attachments.visitor(key, token.strip(), origin)
-    enter_tenant(scope.company_id)  # the rest of the request sees this company only
-    return scope
+    company_id = await attachments.widget_company(key, request.headers.get("origin"))
+    enter_tenant(company_id)  # the rest of the request sees this company only
+    return await attachments.visitor(company_id, token.strip())
 
 
 def _rate_limit(request: Request) -> None:

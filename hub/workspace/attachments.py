@@ -81,22 +81,24 @@ class AttachmentService:
 
     # -- who is asking ---------------------------------------------------------------------
 
-    async def visitor(
-        self, widget_key: str, session_token: str, origin: str | None
-    ) -> VisitorScope:
-        """The widget session `session_token` (its `welcome.session_id`) names in the company
-        of `widget_key`. Raises HubError unauthorized / forbidden (an origin outside the
-        company's allowed origins, as the socket refuses it)."""
+    async def widget_company(self, widget_key: str, origin: str | None) -> str:
+        """The id of the company whose widget key this is. Raises HubError unauthorized, or
+        forbidden for an origin outside the company's allowed origins (as the socket does)."""
         async with self.db.read() as conn:
             company = await repo.widget_company(conn, widget_key) if widget_key else None
         if company is None:
             raise HubError("unauthorized", "unknown widget key")
         if company.allowed_origins and origin not in company.allowed_origins:
             raise HubError("forbidden", "origin not allowed")
-        conversation_id = await self.visitors.conversation_of(str(company.id), session_token)
+        return str(company.id)
+
+    async def visitor(self, company_id: str, session_token: str) -> VisitorScope:
+        """The widget session `session_token` (its `welcome.session_id`) names in the
+        company, or HubError unauthorized."""
+        conversation_id = await self.visitors.conversation_of(company_id, session_token)
         if conversation_id is None:
             raise HubError("unauthorized", "unknown widget session")
-        return VisitorScope(str(company.id), conversation_id)
+        return VisitorScope(company_id, conversation_id)
 
     # -- upload, send, read ----------------------------------------------------------------
 
@@ -145,10 +147,16 @@ class AttachmentService:
         return attachment_view(SimpleNamespace(**values))
 
     async def resolve(
-        self, company_id: str, conversation_id: str, ids: tuple[str, ...], uploader: str
+        self,
+        company_id: str,
+        conversation_id: str,
+        ids: tuple[str, ...],
+        uploader: str,
+        client_id: str | None = None,
     ) -> list[dict[str, Any]] | None:
         """The views of the attachments a message names, in its order (None for none).
-        Each must be an upload of `uploader` in this conversation not yet sent; else
+        Each must be an upload of `uploader` in this conversation not yet sent (or sent by
+        the message `client_id` already stored: a resend, answered with that message); else
         HubError bad_attachment, and the message is not stored."""
         if not ids:
             return None
@@ -158,13 +166,17 @@ class AttachmentService:
         stmt = select(t).where(t.c.company_id == company_id, t.c.id.in_(ids))
         async with self.db.read() as conn:
             rows = {row.id: row for row in (await conn.execute(stmt)).all()}
+            stored = client_id and await repo.message_by_client_id(
+                conn, conversation_id, client_id
+            )
+        resent = None if not stored else stored.id
         for attachment_id in ids:
             row = rows.get(attachment_id)
             if (
                 row is None
                 or row.conversation_id != conversation_id
                 or row.uploader != uploader
-                or row.message_id is not None
+                or row.message_id not in (None, resent)
             ):
                 raise HubError("bad_attachment", f"no unsent upload {attachment_id} here")
         return [attachment_view(rows[attachment_id]) for attachment_id in ids]
@@ -173,7 +185,9 @@ class AttachmentService:
         self, visitor: Visitor, client_id: str, text: str, ids: tuple[str, ...]
     ) -> Appended:
         """A visitor's message with the uploads `ids` names (hub.conversations.visitors)."""
-        views = await self.resolve(visitor.company_id, visitor.conversation_id, ids, "visitor")
+        views = await self.resolve(
+            visitor.company_id, visitor.conversation_id, ids, "visitor", client_id
+        )
         appended = await self.visitors.send(visitor, client_id, text, views)
         if appended.created and views:
             await self.claim(visitor.company_id, views, appended.message["id"])
@@ -188,7 +202,7 @@ class AttachmentService:
         ids: tuple[str, ...] = (),
     ) -> Appended:
         """An agent's reply with the uploads `ids` names (ConversationService.agent_reply)."""
-        views = await self.resolve(agent.company_id, conversation_id, ids, "agent")
+        views = await self.resolve(agent.company_id, conversation_id, ids, "agent", client_id)
         appended = await self.visitors.conversations.agent_reply(
             agent, conversation_id, client_id, text, views
         )
