@@ -166,9 +166,7 @@ class AttachmentService:
         stmt = select(t).where(t.c.company_id == company_id, t.c.id.in_(ids))
         async with self.db.read() as conn:
             rows = {row.id: row for row in (await conn.execute(stmt)).all()}
-            stored = client_id and await repo.message_by_client_id(
-                conn, conversation_id, client_id
-            )
+            stored = client_id and await repo.message_by_client_id(conn, conversation_id, client_id)
         resent = None if not stored else stored.id
         for attachment_id in ids:
             row = rows.get(attachment_id)
