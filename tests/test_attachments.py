@@ -209,6 +209,14 @@ async def test_names_are_scanned_and_documents_download_as_attachments(
         "filename*=UTF-8''exe.fdp%20report.pdf.exe.pdf"
     )
     assert got.headers["content-type"] == "application/pdf"
+    # A name beyond ASCII: an ASCII fallback, and the real one as UTF-8.
+    euro = await visitor_upload(server, company, session_id, PDF, "Überweisung €.pdf")
+    async with httpx.AsyncClient(base_url=server.http, timeout=10) as http:
+        got = await http.get(euro.json()["attachment"]["url"], headers=auth(company.agent_token))
+    assert got.headers["content-disposition"] == (
+        'attachment; filename="_berweisung _.pdf"; '
+        "filename*=UTF-8''%C3%9Cberweisung%20%E2%82%AC.pdf"
+    )
     await widget.close()
 
 
@@ -397,7 +405,10 @@ async def test_the_sweep_removes_unsent_uploads_and_files_whose_message_is_gone(
     async with server.hub.db.read(system=True) as conn:
         left = (await conn.execute(select(t.c.id))).scalars().all()
     assert left == [fresh["attachment"]["id"]]
-    assert [p.name for p in files_in(tmp_path / "files")] == [fresh["attachment"]["id"]]
+    kept = files_in(tmp_path / "files")
+    assert [p.name for p in kept] == [fresh["attachment"]["id"]]
+    assert kept[0].stat().st_mode & 0o777 == 0o600  # never executable
+    assert kept[0].parent.name == company.company_id
     await widget.close()
 
 
