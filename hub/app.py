@@ -42,6 +42,8 @@ from hub.settings import Settings
 from hub.state import Hub
 from hub.workspace import retention
 from hub.workspace.agents import AgentService
+from hub.workspace.attachment_store import make_store
+from hub.workspace.attachments import AttachmentService
 from hub.workspace.canned import CannedResponses
 from hub.workspace.widget_settings import WidgetSettingsService
 
@@ -56,7 +58,7 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
     hub = build_hub(settings)
     replier = hub.assistant.replier
     schedules = [
-        Periodic("retention", settings.retention_interval, lambda: retention.sweep(hub.db)),
+        Periodic("retention", settings.retention_interval, lambda: _retention(hub)),
         Periodic("ai-settings-poll", CONFIG_POLL, hub.knowledge.forget_changed),
         Periodic("gc-full-collections", CHECK_INTERVAL, FullCollections().tick),
         Periodic("presence-heartbeat", settings.presence_interval, hub.presence.heartbeat),
@@ -110,13 +112,14 @@ def build_hub(settings: Settings) -> Hub:
         settings.widget_messages_per_ip,
         settings.widget_sessions_per_ip,
     )
+    visitors = VisitorService(conversations)
     return Hub(
         settings=settings,
         db=db,
         bus=bus,
         registry=Registry(bus),
         conversations=conversations,
-        visitors=VisitorService(conversations),
+        visitors=visitors,
         integrations=integrations,
         inbound=InboundService(conversations),
         outbox=outbox,
@@ -131,7 +134,20 @@ def build_hub(settings: Settings) -> Hub:
         presence=Presence(db, conversations.publisher, new_id(), settings.presence_interval),
         notes=NoteService(conversations),
         canned=CannedResponses(db),
+        attachments=AttachmentService(
+            db,
+            make_store(settings),
+            visitors,
+            settings.attachment_max_bytes,
+            settings.attachment_uploads_per_ip,
+        ),
     )
+
+
+async def _retention(hub: Hub) -> None:
+    """Purge expired messages, then the files no message carries any more."""
+    await retention.sweep(hub.db)
+    await hub.attachments.sweep()
 
 
 def make_replier(settings: Settings) -> Replier:

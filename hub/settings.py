@@ -89,10 +89,31 @@ class Settings:
     snooze_interval: float = 10.0
     # Set: GET /metrics requires `Authorization: Bearer <this>` (else it is open).
     metrics_token: Secret | None = None
+    # Attachments (hub.workspace.attachments): kept in this folder, or in an S3-compatible
+    # bucket when s3_bucket is set; None: an `attachments` folder beside the SQLite file.
+    attachments_dir: str | None = None
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    attachment_uploads_per_ip: tuple[float, int] = (1.0, 20)
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None  # None: AWS itself; set for MinIO, R2, a local fake
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: Secret | None = None
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def attachments_path(self) -> Path:
+        """Where the local attachment store keeps files: HUB_ATTACHMENTS_DIR, else an
+        `attachments` folder beside the SQLite database (or the working folder)."""
+        if self.attachments_dir:
+            return Path(self.attachments_dir)
+        db_path = make_url(self.database_url).database if self.is_sqlite else None
+        if db_path and db_path != ":memory:":
+            return Path(db_path).resolve().parent / "attachments"
+        return Path("attachments").resolve()
 
     @property
     def verify_configured(self) -> bool:
@@ -137,6 +158,13 @@ class Settings:
             supabase_url=(env.get("SUPABASE_URL") or "").rstrip("/") or None,
             retention_interval=float(_int(env, "HUB_RETENTION_INTERVAL", 3600)),
             metrics_token=_optional_secret(env.get("HUB_METRICS_TOKEN")),
+            attachments_dir=env.get("HUB_ATTACHMENTS_DIR", "").strip() or None,
+            attachment_max_bytes=_int(env, "HUB_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
+            s3_bucket=env.get("HUB_S3_BUCKET", "").strip() or None,
+            s3_endpoint_url=env.get("HUB_S3_ENDPOINT_URL", "").strip() or None,
+            s3_region=env.get("HUB_S3_REGION", "").strip() or None,
+            s3_access_key_id=env.get("HUB_S3_ACCESS_KEY_ID", "").strip() or None,
+            s3_secret_access_key=_optional_secret(env.get("HUB_S3_SECRET_ACCESS_KEY")),
         )
         return replace(settings, **_rate_limits(env))
 
@@ -185,6 +213,7 @@ RATE_LIMIT_FIELDS = (
     "widget_messages_per_ip",
     "api_calls_per_ip",
     "webhooks_per_ip",
+    "attachment_uploads_per_ip",
 )
 
 

@@ -27,6 +27,7 @@ from hub.persistence.db import Database
 from hub.runtime.ratelimit import WidgetLimits
 from hub.settings import Settings
 from hub.workspace.agents import AgentService
+from hub.workspace.attachments import AttachmentService
 from hub.workspace.canned import CannedResponses
 from hub.workspace.companies import demo_widget_key
 from hub.workspace.widget_settings import WidgetSettingsService
@@ -55,6 +56,7 @@ class Hub:
     notes: NoteService
     canned: CannedResponses
     ratings: Ratings
+    attachments: AttachmentService
 
     async def demo_widget_key(self) -> str | None:
         """The demo company's widget key, when `hub serve --demo` has seeded it."""

@@ -86,14 +86,23 @@ def recent_history(history: Sequence[dict[str, Any]], budget: int) -> list[dict[
     """The newest messages that fit the budget, oldest first, as chat turns."""
     turns: list[dict[str, str]] = []
     for message in reversed(history):
-        if not message["text"]:
+        content = _content(message)
+        if not content:
             continue
-        budget -= estimate_tokens(message["text"])
+        budget -= estimate_tokens(content)
         if budget < 0:
             break
         role = "user" if message["direction"] == "inbound" else "assistant"
-        turns.append({"role": role, "content": message["text"]})
+        turns.append({"role": role, "content": content})
     return list(reversed(turns))
+
+
+def _content(message: dict[str, Any]) -> str:
+    """The message's text, with a line naming each uploaded file (the model cannot see them,
+    but should know they were sent rather than take the turn for an empty one)."""
+    uploads = [a for a in message.get("attachments") or () if a.get("id")]
+    lines = [f"[attached file: {a['name']} ({a['content_type']})]" for a in uploads]
+    return "\n".join([message["text"], *lines] if message["text"] else lines)
 
 
 def build(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -19,8 +19,17 @@ from hub.state import hub_of
 
 
 class ReplyBody(BaseModel):
-    text: str = Field(min_length=1, max_length=MAX_TEXT)
+    text: str = Field(default="", max_length=MAX_TEXT)
     client_id: str | None = Field(default=None, min_length=1, max_length=128)
+    # Uploads (POST /api/conversations/{id}/attachments) the reply carries; with any, the
+    # text may be empty.
+    attachments: tuple[str, ...] = Field(default=(), max_length=10)
+
+    @model_validator(mode="after")
+    def _something(self) -> ReplyBody:
+        if not self.text and not self.attachments:
+            raise ValueError("text must be 1 to 4000 characters, unless attachments are sent")
+        return self
 
 
 class StatusBody(BaseModel):
@@ -76,8 +85,8 @@ async def post_message(request: Request) -> JSONResponse:
     """An agent's reply, as over the socket (409 when the channel refuses it)."""
     agent = await agent_of(request)
     body: ReplyBody = await json_body(request, ReplyBody)
-    appended = await hub_of(request).conversations.agent_reply(
-        agent, request.path_params["conversation_id"], body.client_id, body.text
+    appended = await hub_of(request).attachments.agent_reply(
+        agent, request.path_params["conversation_id"], body.client_id, body.text, body.attachments
     )
     return JSONResponse({"message": appended.message}, status_code=201 if appended.created else 200)
 

@@ -79,8 +79,11 @@ async def correct_contact(request: Request) -> Response:
 
 async def erase_contact(request: Request) -> Response:
     agent = await owner_of(request, "erase a contact")
+    hub = hub_of(request)
+    # The files first: once the contact's conversations are gone nothing links them.
+    await hub.attachments.erase_contact(agent.company_id, request.path_params["contact_id"])
     erased = await data_rights.erase_contact(
-        hub_of(request).db,
+        hub.db,
         agent.company_id,
         request.path_params["contact_id"],
         agent_id=agent.agent_id,
@@ -95,5 +98,6 @@ async def erase_company(request: Request) -> Response:
     agent = await owner_of(request, "erase the company")
     hub = hub_of(request)
     await data_rights.erase_company(hub.db, agent.company_id, agent_id=agent.agent_id)
+    await hub.attachments.erase_company(agent.company_id)
     await hub.conversations.publisher.agent_revoked(agent.company_id, "*")
     return Response(status_code=204)

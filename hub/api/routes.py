@@ -10,6 +10,7 @@ from starlette.websockets import WebSocket
 from hub.api import (
     agents,
     analytics,
+    attachments,
     conversations,
     data_rights,
     health,
@@ -49,6 +50,12 @@ ROUTES: list[BaseRoute] = [
     Route("/api/conversations/{conversation_id}/assignee", conversations.set_assignee, methods=PUT),
     Route("/api/conversations/{conversation_id}/notes", conversations.list_notes, methods=GET),
     Route("/api/conversations/{conversation_id}/notes", conversations.post_note, methods=POST),
+    # attachments: uploads by agents and visitors, downloads never run (hub.api.attachments)
+    Route(
+        "/api/conversations/{conversation_id}/attachments", attachments.agent_upload, methods=POST
+    ),
+    Route("/api/widget/attachments", attachments.widget_upload, methods=["POST", "OPTIONS"]),
+    Route("/api/attachments/{attachment_id}", attachments.download, methods=["GET", "OPTIONS"]),
     Route("/api/canned-responses", inbox.list_canned, methods=GET),
     Route("/api/canned-responses", inbox.create_canned, methods=POST),
     Route("/api/canned-responses/{response_id}", inbox.update_canned, methods=PUT),

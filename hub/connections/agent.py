@@ -110,8 +110,8 @@ class AgentSession(Session):
         agent = self.agent
         assert agent is not None
         match frame:
-            case AgentSend(conversation_id=cid, client_id=client_id, text=text):
-                appended = await self.hub.conversations.agent_reply(agent, cid, client_id, text)
+            case AgentSend(conversation_id=cid, client_id=client_id, text=text, attachments=ids):
+                appended = await self.hub.attachments.agent_reply(agent, cid, client_id, text, ids)
                 if not appended.created:
                     self.send({"type": "message.created", "message": appended.message})
             case Takeover(conversation_id=cid):

@@ -5,7 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 from hub.conversations.service import MAX_TEXT
 from hub.errors import HubError
@@ -59,10 +67,24 @@ class Profile(_Frame):
     )
 
 
-class WidgetSend(_Frame):
+# Uploads a message carries (hub.workspace.attachments): with any, the text may be empty.
+AttachmentIds = Annotated[tuple[Id, ...], Field(max_length=10)]
+
+
+class _Sends(_Frame):
+    text: str = ""
+    attachments: AttachmentIds = ()
+
+    @model_validator(mode="after")
+    def _something(self) -> _Sends:
+        if not self.text and not self.attachments:
+            raise ValueError("text must be 1 to 4000 characters, unless attachments are sent")
+        return self
+
+
+class WidgetSend(_Sends):
     type: Literal["message.send"]
     client_id: Id
-    text: Text
 
 
 class Engage(_Frame):
@@ -91,11 +113,10 @@ class Auth(_Frame):
     token: Annotated[str, Field(min_length=1, max_length=4096)]
 
 
-class AgentSend(_Frame):
+class AgentSend(_Sends):
     type: Literal["message.send"]
     conversation_id: Id
     client_id: Id
-    text: Text
 
 
 class Takeover(_Frame):
@@ -188,6 +209,8 @@ def _frame_error(exc: ValidationError) -> FrameError:
         return FrameError("bad_frame", "unknown or missing frame type")
     if kind == "missing":
         return FrameError("bad_frame", f"missing field: {where}")
+    if kind == "value_error" and where == "frame":  # a check across fields (_Sends)
+        return FrameError("bad_frame", str(first["ctx"]["error"]))
     return FrameError("bad_frame", f"bad field {where}: {first['msg']}")
 
 

@@ -35,6 +35,7 @@ from hub.persistence.tenancy import enter_tenant
 from hub.runtime.ratelimit import WidgetLimits, client_ip
 from hub.settings import Settings
 from hub.state import Hub, hub_of
+from hub.workspace.attachments import AttachmentService
 from hub.workspace.widget_settings import widget_config
 
 log = logging.getLogger("hub.session")
@@ -59,7 +60,7 @@ def unavailable(exc: BaseException) -> FrameError:
 class WidgetSession(Session):
     """A visitor after `hello`: sees its own conversation's messages, AI deltas and typing."""
 
-    __slots__ = ("conversations", "limits", "ratings", "visitor", "visitors")
+    __slots__ = ("attachments", "conversations", "limits", "ratings", "visitor", "visitors")
 
     def __init__(
         self,
@@ -69,8 +70,10 @@ class WidgetSession(Session):
         visitors: VisitorService,
         limits: WidgetLimits,
         ratings: Ratings,
+        attachments: AttachmentService,
     ) -> None:
         super().__init__(ws, settings, self._fetch)
+        self.attachments = attachments
         self.conversations = conversations
         self.visitors = visitors
         self.limits = limits
@@ -88,6 +91,12 @@ class WidgetSession(Session):
         if visitor is not None:
             self.later(lambda: self.catch_up(visitor.conversation_id))
 
+    async def _send(self, client_id: str, text: str, ids: tuple[str, ...]) -> None:
+        assert self.visitor is not None
+        appended = await self.attachments.visitor_send(self.visitor, client_id, text, ids)
+        if not appended.created:  # a resend: acknowledge with the stored message
+            self.send({"type": "message.created", "message": appended.message})
+
     async def handle(self, raw: str) -> None:
         try:
             await self._handle(raw)
@@ -101,12 +110,10 @@ class WidgetSession(Session):
         frame = parse(WIDGET_FRAMES, raw)
         refuse_nul(frame)
         match frame:
-            case WidgetSend(client_id=client_id, text=text):
+            case WidgetSend(client_id=client_id, text=text, attachments=ids):
                 if not self.limits.messages_per_ip.allow(client_ip(self.ws.scope)):
                     raise FrameError("rate_limited", "too many messages from this address")
-                appended = await self.visitors.send(self.visitor, client_id, text)
-                if not appended.created:  # a resend: acknowledge with the stored message
-                    self.send({"type": "message.created", "message": appended.message})
+                await self._send(client_id, text, ids)
             case Typing(active=active):
                 await self.conversations.typing(
                     self.visitor.company_id,
@@ -134,7 +141,13 @@ async def widget_endpoint(ws: WebSocket) -> None:
     hub = hub_of(ws)
     await ws.accept()
     session = WidgetSession(
-        ws, hub.settings, hub.conversations, hub.visitors, hub.widget_limits, hub.ratings
+        ws,
+        hub.settings,
+        hub.conversations,
+        hub.visitors,
+        hub.widget_limits,
+        hub.ratings,
+        hub.attachments,
     )
     try:
         company = await _company(hub, ws)

@@ -112,11 +112,17 @@ class ConversationService:
         return Appended(written.message, written.created, written.engage_handled, written.engaged)
 
     async def agent_reply(
-        self, agent: AgentIdentity, conversation_id: str, client_id: str | None, text: str
+        self,
+        agent: AgentIdentity,
+        conversation_id: str,
+        client_id: str | None,
+        text: str,
+        attachments: list[dict[str, Any]] | None = None,
     ) -> Appended:
         """An agent's reply: hands the conversation to a human and goes out on its channel.
 
-        Raises Refused (opted_out, window_closed) when the channel may not carry it.
+        Raises Refused (opted_out, window_closed) when the channel may not carry it;
+        `attachments` (checked uploads, hub.workspace.attachments) go on the widget only.
         """
         async with self.db.read() as conn:
             conv = await repo.conversation(conn, agent.company_id, conversation_id)
@@ -124,6 +130,8 @@ class ConversationService:
         if conv is None:
             raise NotFound()
         await self.check_can_send(agent.company_id, conv)
+        if attachments and conv.channel != "widget":
+            raise Refused("not_supported", "attachments can be sent on the widget only")
         # Widget replies are delivered by being published; provider channels start queued.
         status = "delivered" if conv.channel == "widget" else "queued"
         out = Outgoing(
@@ -135,6 +143,8 @@ class ConversationService:
             client_id,
             agent_id=agent.agent_id,
             sender_name=name,
+            type="file" if attachments else "text",
+            attachments=attachments,
         )
         handoff = changes(Handoff.AGENT_REPLIES, State.of(conv))
         if conv.assignee_id is None:

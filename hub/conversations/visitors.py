@@ -71,6 +71,16 @@ class VisitorService:
             row = await repo.widget_session_by_hash(conn, company_id, token_hash(session_token))
         return row is not None
 
+    async def conversation_of(self, company_id: str, session_token: str) -> str | None:
+        """The conversation of the widget session the bearer `session_id` names (a verified
+        user's shared one when the session is signed in), or None."""
+        async with self.db.read() as conn:
+            row = await repo.widget_session_by_hash(conn, company_id, token_hash(session_token))
+            if row is None or row.user_ref is None:
+                return None if row is None else str(row.conversation_id)
+            user = await repo.widget_user_by_ref(conn, company_id, row.user_ref)
+        return None if user is None else str(user.conversation_id)
+
     async def hello(
         self,
         company_id: str,
@@ -187,9 +197,16 @@ class VisitorService:
                 stats = await repo.bump_daily(conn, visitor.company_id, day, engaged=1)
         await self._publish_stats(visitor.company_id, stats)
 
-    async def send(self, visitor: Visitor, client_id: str, text: str) -> Appended:
+    async def send(
+        self,
+        visitor: Visitor,
+        client_id: str,
+        text: str,
+        attachments: list[dict[str, Any]] | None = None,
+    ) -> Appended:
         """Store a visitor's message (creating the conversation on the first one, and counting
-        the visit engaged in the same transaction when it can)."""
+        the visit engaged in the same transaction when it can); `attachments`: the views of
+        uploads it carries, already checked (hub.workspace.attachments)."""
         contact_id = visitor.contact_id or new_id()
         contact: dict[str, Any] = {"id": contact_id, "company_id": visitor.company_id}
         contact.update(name=visitor.name, email=visitor.email)
@@ -207,7 +224,16 @@ class VisitorService:
                 "email": visitor.email,
             },
         )
-        out = Outgoing("widget", "inbound", "visitor", text, "received", client_id=client_id)
+        out = Outgoing(
+            "widget",
+            "inbound",
+            "visitor",
+            text,
+            "received",
+            client_id=client_id,
+            type="file" if attachments else "text",
+            attachments=attachments,
+        )
         engage_visit = None if visitor.engaged else visitor.visit_id
         appended = await self.conversations.append(
             visitor.company_id, visitor.conversation_id, out, new=new, engage_visit=engage_visit

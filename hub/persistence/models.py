@@ -566,3 +566,29 @@ class ResponseTime(Base):
     seconds: Mapped[int] = mapped_column(Integer, primary_key=True)
     shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     conversations: Mapped[int] = mapped_column(BigInteger)
+
+
+class Attachment(Base):
+    """An uploaded file (hub.workspace.attachments): its bytes are in the attachment store
+    under `storage_key`; `message_id` is set once a message carries it. `conversation_id`
+    has no foreign key: a visitor's first upload comes before their conversation exists."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        Index("ix_attachments_conversation", "company_id", "conversation_id"),
+        Index("ix_attachments_message", "message_id"),
+    )
+
+    # 128 random bits (not new_id's time-ordered ones): with the session or token it is
+    # checked against, the id is the capability to read the file.
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    conversation_id: Mapped[str] = mapped_column(ID)
+    message_id: Mapped[str | None] = mapped_column(ID)
+    uploader: Mapped[str] = mapped_column(String(16))  # visitor | agent
+    agent_id: Mapped[str | None] = mapped_column(ID)
+    name: Mapped[str] = mapped_column(String(200))  # the scanned display name
+    content_type: Mapped[str] = mapped_column(String(100))  # sniffed, never the client's
+    size: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -28,6 +28,7 @@ from hub.persistence.models import (
     AgentSocket,
     AiSettings,
     Appointment,
+    Attachment,
     AuditRecord,
     CannedResponse,
     Company,
@@ -72,6 +73,7 @@ inbox_settings = cast(Table, InboxSettings.__table__)
 agent_presence = cast(Table, AgentPresence.__table__)
 agent_sockets = cast(Table, AgentSocket.__table__)
 ratings = cast(Table, Rating.__table__)
+attachments = cast(Table, Attachment.__table__)
 # The analytics counters (kept by the database's triggers; models.py).
 message_counts = cast(Table, MessageCount.__table__)
 conversation_counts = cast(Table, ConversationCount.__table__)

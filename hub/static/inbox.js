@@ -1,5 +1,6 @@
 // LeadOp Hub agent inbox. Framework-free ES module; protocol in docs/protocol.md.
 import { createNotifier } from "./inbox-notify.js";
+import { attachmentNode, setupAttach } from "./inbox-attachments.js";
 const TOKEN_KEY = "leadop.agentToken";
 const PING_MS = 25_000;
 const STATUS_RANK = { queued: 0, sending: 1, sent: 2, delivered: 3, read: 4, failed: 5 };
@@ -285,7 +286,7 @@ function contactName(c) {
 function preview(m) {
   if (!m) return "No messages yet";
   if (m.text) return m.text;
-  return m.attachments?.length ? `[${m.type || "attachment"}]` : "";
+  return m.attachments?.length ? `[${m.attachments[0].name || m.type || "attachment"}]` : "";
 }
 
 function shown(c) {
@@ -547,7 +548,10 @@ function messageNode(m) {
     el("span", { className: "who", textContent: SENDER_LABEL[m.sender] || m.sender }),
     m.text ? el("p", { className: "text", textContent: m.text }) : null);
   for (const a of m.attachments || []) {
-    if (a.url && /^https?:/i.test(a.url)) {
+    const upload = attachmentNode(a, state.token);
+    if (upload) {
+      node.append(upload);
+    } else if (a.url && /^https?:/i.test(a.url)) {
       node.append(el("a", { href: a.url, target: "_blank", rel: "noopener noreferrer",
         className: "attachment", textContent: a.filename || a.content_type || "attachment" }));
     } else if (a.type === "location") {
@@ -806,6 +810,8 @@ function init() {
   $("signout").addEventListener("click", () => showSignIn(""));
   $("alert-close").addEventListener("click", () => { $("alert").hidden = true; });
   $("reply").addEventListener("submit", (e) => { e.preventDefault(); sendReply(); });
+  setupAttach($("reply"), { token: () => state.token, conversation: () => state.current, send, clientId,
+    alert: showAlert });
   $("reply-text").addEventListener("keydown", (e) => {
     if (pickerKey(e)) return;
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); sendReply(); }

@@ -169,6 +169,16 @@ async def export_company(
         ("notes", _paged(db, t.notes, ("id",), t.notes.c.company_id == company_id, _plain)),
         ("ratings", _paged(db, t.ratings, ("id",), t.ratings.c.company_id == company_id, _plain)),
         (
+            "attachments",  # what was uploaded (names, types, sizes); the files are not inlined
+            _paged(
+                db,
+                t.attachments,
+                ("id",),
+                t.attachments.c.company_id == company_id,
+                lambda row: _plain(row) | {"url": f"/api/attachments/{row.id}"},
+            ),
+        ),
+        (
             "canned_responses",
             _paged(
                 db,
@@ -432,6 +442,7 @@ COMPANY_TABLES = (
     "message_counts",
     "conversation_counts",
     "response_times",
+    "attachments",  # the rows; the files go with the company's prefix (hub.api.data_rights)
     "messages",
     "notes",
     "ratings",

@@ -32,6 +32,13 @@ const STRINGS = {
     comment: 'Comment (optional)',
     rateSend: 'Send rating',
     thanks: 'Thanks for your feedback!',
+    attach: 'Attach a file',
+    uploading: 'Uploading…',
+    too_large: 'That file is too big (10 MB at most).',
+    unsupported_type: 'That kind of file cannot be sent: try an image, a PDF or a document.',
+    failed: 'The file could not be sent. Please try again.',
+    download: 'Download',
+    file: 'File',
   },
   es: {
     open: 'Abrir chat',
@@ -63,6 +70,13 @@ const STRINGS = {
     comment: 'Comentario (opcional)',
     rateSend: 'Enviar valoración',
     thanks: '¡Gracias por tu opinión!',
+    attach: 'Adjuntar un archivo',
+    uploading: 'Subiendo…',
+    too_large: 'El archivo es demasiado grande (10 MB como máximo).',
+    unsupported_type: 'Ese tipo de archivo no se puede enviar: prueba con una imagen, un PDF o un documento.',
+    failed: 'No se pudo enviar el archivo. Inténtalo de nuevo.',
+    download: 'Descargar',
+    file: 'Archivo',
   },
 };
 

@@ -7,6 +7,7 @@ import { createStore } from './store.js';
 import { createUI } from './ui.js';
 import { pickLanguage } from './i18n.js';
 import { load, save, loadJSON, saveJSON } from './storage.js';
+import { createFiles } from './attachments.js';
 import * as P from './protocol.js';
 
 const FLAG = '__leadopWidget';
@@ -27,6 +28,7 @@ function boot() {
 
   const src = new URL(script.src, location.href);
   const url = (src.protocol === 'https:' ? 'wss://' : 'ws://') + src.host + '/ws/widget?key=' + encodeURIComponent(key);
+  const files = createFiles(src.protocol + '//' + src.host, key, () => load('session', key));
   const visitId = P.randomId(); // one per page view
   let sentSession = null;
   let conversation = null;
@@ -100,7 +102,8 @@ function boot() {
     if (engageWanted && !engaged && transport.send(P.engage())) engaged = true;
     for (const e of store.pending()) {
       if (e.sentOn === generation) continue;
-      if (!transport.send(P.sendMessage(e.client_id, e.text))) break;
+      const ids = (e.attachments || []).map((a) => a.id);
+      if (!transport.send(P.sendMessage(e.client_id, e.text, ids))) break;
       e.sentOn = generation;
     }
   }
@@ -232,6 +235,19 @@ function boot() {
       onInput: setTyping,
       onRate(score, comment) {
         transport.send(P.rate(score, comment));
+      },
+      files,
+      // Upload, then send a message carrying it (through the pending queue, like any send).
+      onFile(file) {
+        ui.setUpload('busy');
+        files.upload(file).then(
+          (view) => {
+            ui.setUpload(null);
+            store.addPending('', [view]);
+            flush();
+          },
+          (err) => ui.setUpload(err.code),
+        );
       },
       onProfile(name, email) {
         profile = { name, email };

@@ -15,7 +15,9 @@ export const hello = (visitId, sessionId, lastSeq, user) => {
   return f;
 };
 export const profile = (name, email) => ({ type: 'profile', name: name || null, email: email || null });
-export const sendMessage = (clientId, text) => ({ type: 'message.send', client_id: clientId, text });
+// `ids`: uploads the message carries (their text may then be empty).
+export const sendMessage = (clientId, text, ids) =>
+  ids && ids.length ? { type: 'message.send', client_id: clientId, text, attachments: ids } : { type: 'message.send', client_id: clientId, text };
 export const engage = () => ({ type: 'engage' });
 export const typing = (active) => ({ type: 'typing', active: !!active });
 export const ping = () => ({ type: 'ping' });

@@ -34,8 +34,8 @@ export function createStore(onChange) {
     },
 
     /** An optimistic visitor message, shown at once as pending. */
-    addPending(text) {
-      const e = { n: ++counter, key: 'm' + counter, client_id: randomId(), sender: 'visitor', text, pending: true };
+    addPending(text, attachments) {
+      const e = { n: ++counter, key: 'm' + counter, client_id: randomId(), sender: 'visitor', text, attachments, pending: true };
       all.add(e);
       byClient.set(e.client_id, e);
       changed();
@@ -61,6 +61,7 @@ export function createStore(onChange) {
         seq: m.seq,
         sender: m.sender,
         text: m.text,
+        attachments: m.attachments || [],
         at: m.created_at,
         name: m.sender_name || null, // the agent's name on an agent reply
         client_id: m.client_id || null,

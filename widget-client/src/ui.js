@@ -3,6 +3,7 @@
 // Every text and accessible name comes from i18n.js in the company's language (`configure`).
 import { strings } from './i18n.js';
 import { createRating } from './rating.js';
+import { ACCEPT } from './attachments.js';
 
 const CSS = `
 :host{all:initial}
@@ -41,6 +42,14 @@ form{display:flex;gap:8px;padding:10px;border-top:1px solid #e3e6eb}
 .pre input{font-weight:400;border:1px solid #c9ced6;border-radius:8px;padding:8px;color:#1d2433;background:#fff}
 textarea{flex:1;resize:none;border:1px solid #c9ced6;border-radius:8px;padding:8px;height:40px;max-height:120px;color:#1d2433;background:#fff}
 .send{background:var(--c);color:var(--t);border-radius:8px;padding:8px 14px;font-weight:600}
+.att{width:36px;flex:none;border-radius:8px;color:#4a5568;display:flex;align-items:center;justify-content:center}
+.att svg{width:20px;height:20px;fill:none;stroke:currentColor;stroke-width:2}
+.at{display:flex;flex-direction:column;gap:4px;align-items:inherit}
+.at:empty{display:none}
+.file{color:#1d4e89;text-decoration:underline;overflow-wrap:anywhere}
+.file img{display:block;max-width:200px;max-height:160px;border-radius:8px;border:1px solid #e3e6eb;background:#fff}
+.fe{padding:4px 12px;font-size:12px;color:#b3261e;background:#fff}
+.fe[data-kind=busy]{color:#4a5568}
 @media (max-width:480px){.panel{inset:0;width:100%;height:100%;border-radius:0}.launch[aria-expanded=true]{display:none}}
 `;
 
@@ -52,7 +61,8 @@ const HTML = `<style>${CSS}</style>
 <div class="typing" data-typing="" hidden></div>
 <div class="rate" hidden></div>
 <form class="pre" hidden><p class="intro"></p><label><span class="ln"></span><input name="name" autocomplete="name" maxlength="200" required></label><label><span class="le"></span><input name="email" type="email" autocomplete="email" maxlength="320" required></label><button class="send" type="submit"></button></form>
-<form class="compose"><textarea maxlength="4000" rows="1"></textarea><button class="send" type="submit"></button></form>
+<div class="fe" role="status" hidden></div>
+<form class="compose"><button class="att" type="button"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M21 11l-8.5 8.5a5 5 0 0 1-7-7L14 4a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 7"/></svg></button><input type="file" hidden accept="${ACCEPT}"><textarea maxlength="4000" rows="1"></textarea><button class="send" type="submit"></button></form>
 </div>`;
 
 const HOST_STYLE = {
@@ -73,7 +83,7 @@ const HOST_STYLE = {
   'pointer-events': 'auto',
 };
 
-export function createUI({ onOpen, onSend, onInput, onProfile, onRate }) {
+export function createUI({ onOpen, onSend, onInput, onProfile, onRate, onFile, files }) {
   const host = document.createElement('div');
   host.id = 'leadop-widget-host';
   for (const k in HOST_STYLE) host.style.setProperty(k, HOST_STYLE[k], 'important');
@@ -92,6 +102,9 @@ export function createUI({ onOpen, onSend, onInput, onProfile, onRate }) {
   const compose = $('.compose');
   const input = $('.compose textarea');
   const rating = createRating($('.rate'), { onRate });
+  const attach = $('.att');
+  const picker = $('input[type=file]');
+  const fileNote = $('.fe');
   const els = new Map();
   let isOpen = false;
   let typingTimer = 0;
@@ -156,6 +169,12 @@ export function createUI({ onOpen, onSend, onInput, onProfile, onRate }) {
     }
   });
   input.addEventListener('input', () => onInput(input.value.length > 0));
+  attach.onclick = () => picker.click();
+  picker.onchange = () => {
+    const file = picker.files && picker.files[0];
+    picker.value = '';
+    if (file) onFile(file);
+  };
 
   const time = (iso) => {
     const d = new Date(iso);
@@ -168,7 +187,7 @@ export function createUI({ onOpen, onSend, onInput, onProfile, onRate }) {
   // One message: its sender (the agent's name, "AI assistant" marked as such, or "You"), its
   // time, and its text; the element is created once and updated in place.
   function paint(el, e) {
-    if (!el.firstChild) el.innerHTML = '<div class="meta"><span class="who" data-part="sender"></span><time></time></div><div class="tx" data-part="text"></div>';
+    if (!el.firstChild) el.innerHTML = '<div class="meta"><span class="who" data-part="sender"></span><time></time></div><div class="tx" data-part="text"></div><div class="at" data-part="attachments"></div>';
     const who = el.firstChild.firstChild;
     const when = who.nextSibling;
     const name = e.sender === 'visitor' ? t.you : e.sender === 'ai' ? t.ai : e.name || t.agent;
@@ -177,8 +196,11 @@ export function createUI({ onOpen, onSend, onInput, onProfile, onRate }) {
     const shown = e.pending ? t.sending : e.at ? time(e.at) : '';
     if (when.textContent !== shown) when.textContent = shown;
     if (e.at) when.setAttribute('datetime', e.at);
-    const tx = el.lastChild;
+    const tx = el.children[1];
     if (tx.textContent !== (e.text || '')) tx.textContent = e.text || '';
+    const list = e.attachments || [];
+    tx.hidden = !e.text && list.length > 0;
+    files.render(el.lastChild, list, t);
   }
 
   const ui = {
@@ -237,6 +259,7 @@ export function createUI({ onOpen, onSend, onInput, onProfile, onRate }) {
       label(log, t.log);
       label($('.x'), t.close);
       label(input, t.message);
+      label(attach, t.attach);
       input.placeholder = t.placeholder;
       const [sendPre, send] = root.querySelectorAll('.send');
       send.textContent = t.send;
@@ -269,6 +292,14 @@ export function createUI({ onOpen, onSend, onInput, onProfile, onRate }) {
       pre.hidden = !on;
       compose.hidden = on;
       if (isOpen) (on ? pre.elements.name : input).focus();
+    },
+    /** An upload's state: 'busy' (uploading), an error code, or null (nothing to say). */
+    setUpload(kind) {
+      fileNote.hidden = !kind;
+      fileNote.dataset.kind = kind === 'busy' ? 'busy' : 'error';
+      fileNote.setAttribute('role', kind === 'busy' ? 'status' : 'alert');
+      fileNote.textContent = !kind ? '' : kind === 'busy' ? t.uploading : t[kind] || t.failed;
+      attach.disabled = kind === 'busy';
     },
     /** Show "Typing…" for sender 'agent' or 'ai'; null hides it. */
     setTyping(sender) {

@@ -4,8 +4,8 @@ New table `ratings` (one visitor rating per resolution of a widget conversation,
 tenant wall of 0005); `widget_settings.rating_enabled`; `agents.notifications` and
 `agents.sound`. Plain ADD COLUMN / CREATE TABLE only: no table is copied.
 
-Revision ID: 0013_rating
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-03 15:30:00
 
 """
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013_rating"
-down_revision: str | Sequence[str] | None = "0010"
+revision: str = "0013"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

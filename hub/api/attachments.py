@@ -1,0 +1,149 @@
+"""Attachments over HTTP: uploads by visitors and agents, and downloads that are never run.
+
+The body is the file itself (no multipart), its name in `?name=`. A visitor identifies with
+the widget key in `?key=` and `Authorization: Bearer SESSION_ID` (welcome's session_id);
+an agent with its token. Downloads carry the sniffed type, `nosniff`, a CSP that allows
+nothing and sandboxes the document, and `Content-Disposition: attachment` (inline for images,
+so they show as thumbnails). Widget pages live on other origins: the visitor's routes answer
+CORS (no cookies are involved, so `*` is safe; the Origin is checked against the company's
+allowed origins as the socket checks it).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from hub.api.errors import STATUSES, ApiError, error_response
+from hub.api.requests import agent_of
+from hub.errors import HubError
+from hub.persistence.tenancy import enter_tenant
+from hub.runtime.ratelimit import client_ip
+from hub.state import hub_of
+from hub.workspace.attachments import VisitorScope, is_image
+
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+    "Access-Control-Max-Age": "600",
+}
+NEVER_RUN = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cache-Control": "private, max-age=3600",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+async def widget_upload(request: Request) -> Response:
+    """`POST /api/widget/attachments?key=&name=`: a visitor's upload, 201 `{"attachment"}`."""
+    if request.method == "OPTIONS":
+        return Response(status_code=204, headers=CORS)
+    hub = hub_of(request)
+    try:
+        _rate_limit(request)
+        scope = await _visitor(request)
+        data = await _body(request, hub.settings.attachment_max_bytes)
+        view = await hub.attachments.upload(
+            scope.company_id, scope.conversation_id, data, request.query_params.get("name")
+        )
+    except HubError as exc:
+        return _cors_error(exc)
+    return JSONResponse({"attachment": view}, status_code=201, headers=CORS)
+
+
+async def agent_upload(request: Request) -> JSONResponse:
+    """`POST /api/conversations/{id}/attachments?name=`: an agent's upload to a widget
+    conversation of its company (404 for another's; 409 `not_supported` on SMS/WhatsApp)."""
+    agent = await agent_of(request)
+    hub = hub_of(request)
+    _rate_limit(request)
+    conversation_id = request.path_params["conversation_id"]
+    conv = await hub.conversations.require(agent.company_id, conversation_id)
+    if conv.channel != "widget":
+        raise ApiError(409, "not_supported", "attachments can be sent on the widget only")
+    data = await _body(request, hub.settings.attachment_max_bytes)
+    view = await hub.attachments.upload(
+        agent.company_id,
+        conversation_id,
+        data,
+        request.query_params.get("name"),
+        agent_id=agent.agent_id,
+    )
+    return JSONResponse({"attachment": view}, status_code=201)
+
+
+async def download(request: Request) -> Response:
+    """`GET /api/attachments/{id}`: with an agent token, or (`?key=`) a visitor's session."""
+    if request.method == "OPTIONS":
+        return Response(status_code=204, headers=CORS)
+    hub = hub_of(request)
+    attachment_id = request.path_params["attachment_id"]
+    if "key" in request.query_params:
+        try:
+            scope = await _visitor(request)
+            row, data = await hub.attachments.read(scope.company_id, attachment_id, scope)
+        except HubError as exc:
+            return _cors_error(exc)
+        extra = CORS
+    else:
+        agent = await agent_of(request)
+        row, data = await hub.attachments.read(agent.company_id, attachment_id)
+        extra = {}
+    disposition = "inline" if is_image(row.content_type) else "attachment"
+    headers = {**NEVER_RUN, **extra, "Content-Disposition": _disposition(disposition, row.name)}
+    content_type = row.content_type
+    if content_type == "text/plain":
+        content_type += "; charset=utf-8"
+    return Response(data, media_type=content_type, headers=headers)
+
+
+def _cors_error(exc: HubError) -> Response:
+    """The error, readable by the widget's page on its own origin."""
+    status = exc.status if isinstance(exc, ApiError) else STATUSES.get(exc.code, 409)
+    response = error_response(status, exc.code, exc.message)
+    response.headers.update(CORS)
+    return response
+
+
+def _disposition(kind: str, name: str) -> str:
+    """RFC 6266: an ASCII fallback name, and the real one percent-encoded as UTF-8."""
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name
+    )
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+async def _visitor(request: Request) -> VisitorScope:
+    """The widget session of `?key=` and `Authorization: Bearer SESSION_ID`, or 401/403."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized", "send Authorization: Bearer SESSION_ID")
+    attachments = hub_of(request).attachments
+    key = request.query_params.get("key", "")
+    company_id = await attachments.widget_company(key, request.headers.get("origin"))
+    enter_tenant(company_id)  # the rest of the request sees this company only
+    return await attachments.visitor(company_id, token.strip())
+
+
+def _rate_limit(request: Request) -> None:
+    if not hub_of(request).attachments.uploads_per_ip.allow(client_ip(request.scope)):
+        raise ApiError(429, "rate_limited", "too many uploads from this address; slow down")
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The raw body, refused with 413 as soon as it is over `limit` (never read whole)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "too_large", f"files may be at most {limit} bytes")
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > limit:
+            raise ApiError(413, "too_large", f"files may be at most {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
