@@ -2,7 +2,7 @@
 // with DOM APIs (no library, no inline script or style). Each chart is role="img" with a
 // summary as its name, and its numbers are in a table for screen readers.
 const SVG = "http://www.w3.org/2000/svg";
-const W = 640, H = 220, PAD = { left: 44, right: 8, top: 12, bottom: 28 };
+const H = 220, PAD = { left: 44, right: 8, top: 12, bottom: 28 };
 const RANGES = [[7, "7 days"], [30, "30 days"], [90, "90 days"]];
 const CHANNELS = [["widget", "Widget"], ["sms", "SMS"], ["whatsapp", "WhatsApp"]];
 
@@ -19,6 +19,13 @@ function svg(tag, attrs = {}) {
 }
 
 let days = 30;
+let W = 640; // the drawing's width in CSS pixels, so its text keeps its size on a phone
+let shown = null; // {charts, report}: redrawn at the new width when the window is resized
+let resizing = 0;
+window.addEventListener("resize", () => {
+  cancelAnimationFrame(resizing);
+  resizing = requestAnimationFrame(() => { if (shown?.charts.isConnected) render(shown.charts, shown.report); });
+});
 
 /** Fill `panel` with the range picker and the charts; `request` is the settings' API call. */
 export async function mountAnalytics(panel, request) {
@@ -62,9 +69,15 @@ async function draw(charts, request, tz) {
     charts.replaceChildren(el("p", { role: "alert", textContent: got.message || `HTTP ${got.status}` }));
     return;
   }
-  charts.dataset.from = got.body.from;
-  charts.dataset.to = got.body.to;
-  charts.replaceChildren(...figures(got.body));
+  render(charts, got.body);
+}
+
+function render(charts, report) {
+  shown = { charts, report };
+  W = Math.max(300, Math.min(900, charts.clientWidth || 640));
+  charts.dataset.from = report.from;
+  charts.dataset.to = report.to;
+  charts.replaceChildren(...figures(report));
 }
 
 function figures(a) {
@@ -89,6 +102,13 @@ function headline(a) {
 }
 
 /** Seconds as "45 s", "3 min 5 s", "2 h 10 min"; "—" without data. */
+/** An axis tick's duration, short enough for the margin: "45s", "12m", "1.5h". */
+function shortDuration(seconds) {
+  if (seconds < 60) return `${Math.round(seconds)}s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)}m`;
+  return `${Math.round(seconds / 360) / 10}h`;
+}
+
 export function duration(seconds) {
   if (seconds == null) return "—";
   const s = Math.round(seconds);
@@ -128,7 +148,8 @@ function responseChart(a) {
   ];
   const f = a.first_response_seconds;
   const summary = `Median first-response time per day, ${a.from} to ${a.to}: human ${duration(f.human)}, AI ${duration(f.ai)} over the range.`;
-  return chart({ id: "first-response", title: "First-response time", days: rows.map((d) => d.day), series, summary, format: duration });
+  return chart({ id: "first-response", title: "First-response time", days: rows.map((d) => d.day), series, summary,
+    format: duration, tick: shortDuration });
 }
 
 function satisfactionChart(s) {
@@ -140,7 +161,7 @@ function satisfactionChart(s) {
 }
 
 /** A bar chart figure: grouped or stacked bars per category, a legend, and a data table. */
-function chart({ id, title, days: cats, labels, series, stacked = false, summary, format = String, category = "Day" }) {
+function chart({ id, title, days: cats, labels, series, stacked = false, summary, format = String, tick, category = "Day" }) {
   const names = labels || cats.map(shortDay);
   const totals = cats.map((_, i) => series.map((s) => s.values[i] || 0));
   const max = Math.max(1, ...totals.map((t) => (stacked ? t.reduce((x, y) => x + y, 0) : Math.max(...t))));
@@ -150,7 +171,7 @@ function chart({ id, title, days: cats, labels, series, stacked = false, summary
   const y = (v) => PAD.top + plotH - (v / max) * plotH;
   const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": summary, class: "set-chart" });
   root.dataset.chart = id;
-  root.append(...axes(max, format, plotW));
+  root.append(...axes(max, tick || ((v) => String(Math.round(v * 10) / 10)), plotW));
   cats.forEach((cat, i) => {
     const g = svg("g", { "data-category": cat });
     let base = 0;
@@ -174,7 +195,8 @@ function chart({ id, title, days: cats, labels, series, stacked = false, summary
   const legend = el("ul", { className: "set-legend" },
     ...series.map((s, j) => el("li", {}, el("span", { className: `set-swatch set-s${j}` }), s.label)));
   legend.setAttribute("aria-hidden", "true"); // the table below says the same to a screen reader
-  const figure = el("figure", { className: "set-figure" }, el("figcaption", { textContent: title }), root, legend,
+  const figure = el("figure", { className: "set-figure" }, el("figcaption", { textContent: title }),
+    root, legend,
     dataTable(title, category, names, series, format));
   figure.dataset.chart = id;
   return figure;
@@ -186,14 +208,14 @@ function axes(max, format, plotW) {
     const yy = PAD.top + (H - PAD.top - PAD.bottom) * (1 - v / max);
     out.push(svg("line", { x1: PAD.left, x2: PAD.left + plotW, y1: yy, y2: yy, class: "set-grid" }));
     const label = svg("text", { x: PAD.left - 4, y: yy + 4, "text-anchor": "end", class: "set-axis" });
-    label.textContent = format === String ? String(Math.round(v * 10) / 10) : format(v);
+    label.textContent = format(v);
     out.push(label);
   }
   return out;
 }
 
 function xLabels(names, slot) {
-  const every = Math.max(1, Math.ceil(names.length / 8)); // at most about 8 labels
+  const every = Math.max(1, Math.ceil(names.length / Math.floor(W / 72))); // labels about 72 px apart
   const out = [];
   names.forEach((name, i) => {
     if (i % every && i !== names.length - 1) return;

@@ -409,7 +409,8 @@ function agentRow(agent, presence, panel) {
       say(panel, `Revoked ${agent.email}.`);
     });
   }
-  row.append(el("td", { textContent: agent.name || "—" }), el("td", { textContent: agent.email }),
+  const name = `${agent.name || "—"}${agent.id === ctx.me ? " (you)" : ""}`;
+  row.append(el("td", { textContent: name }), el("td", { textContent: agent.email || "—" }),
     el("td", { textContent: agent.role }), el("td", { textContent: presenceText }), el("td", {}, action));
   return row;
 }
@@ -466,6 +467,6 @@ async function integrationForm(provider) {
     for (const [n, , secret] of spec.fields) if (secret) inputs[n].input.value = "";
     if (result.ok) show(result.body);
     return result;
-  });
+  }, { submit: `Save ${spec.title}` });
   return [el("h4", { textContent: spec.title }), summary, f.node];
 }
