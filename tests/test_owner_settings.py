@@ -22,6 +22,8 @@ from tests.support.server import HubServer
 pytestmark = pytest.mark.usefixtures("needs_chromium")
 
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"  # Twilio's are 32 hex characters
+KAPSO_KEY = "kapso-key-aaaabbbbccccdddd"
+KAPSO_SECRET = "kapso-hook-secret-eeeeffff0000"
 
 
 class Owner:
@@ -90,6 +92,14 @@ async def test_profile_facts_and_qa_pairs_the_ai_answers_from(owner: Owner) -> N
     await panel.get_by_label("Company name").fill("Acme Solar")
     await owner.shot("profile")
 
+    # The tabs answer the arrow keys (the focused tab's panel shows).
+    await page.get_by_role("tab", name="Profile & facts").focus()
+    await page.keyboard.press("ArrowDown")
+    await expect(page.get_by_role("tab", name="Q&A pairs")).to_be_focused()
+    await expect(page.get_by_role("tab", name="Q&A pairs")).to_have_attribute(
+        "aria-selected", "true"
+    )
+
     panel = await owner.tab("Q&A pairs")
     pairs = panel.get_by_role("list", name="Q&A pairs")
     for question, answer in (
@@ -124,7 +134,11 @@ async def test_profile_facts_and_qa_pairs_the_ai_answers_from(owner: Owner) -> N
         pass
     assert "8 to 6, Monday to Saturday" in reply["text"]
     await widget.close()
-    assert page.url.endswith("/inbox")
+
+    await page.get_by_role("button", name="← Back to inbox").click()
+    await expect(page.locator("#settings")).to_be_hidden()
+    await expect(page.get_by_role("list", name="Conversations")).to_be_attached()
+    await expect(page.locator("#app")).to_be_visible()
 
 
 async def test_ai_widget_and_inbox_settings(owner: Owner) -> None:
@@ -233,6 +247,18 @@ async def test_twilio_credentials_are_saved_and_never_shown_back(owner: Owner) -
     dom = await owner.page.content()
     for where in (dom, " ".join(values), (await owner.api("GET", "/api/integrations/twilio")).text):
         assert AUTH_TOKEN not in where and AUTH_TOKEN[:-4] not in where
+
+    kapso = panel.get_by_role("form", name="Kapso WhatsApp settings")
+    await kapso.get_by_label("API key").fill(KAPSO_KEY)
+    await kapso.get_by_label("Phone number ID").fill("pn-1")
+    await kapso.get_by_label("Webhook secret").fill(KAPSO_SECRET)
+    await kapso.get_by_role("button", name="Save Kapso WhatsApp").click()
+    await expect(kapso.get_by_role("status")).to_have_text("Saved.")
+    await expect(panel).to_contain_text(f"Webhook secret: set (••••{KAPSO_SECRET[-4:]})")
+    for label in ("API key", "Webhook secret"):
+        await expect(kapso.get_by_label(label)).to_have_value("")
+    dom = await owner.page.content()
+    assert KAPSO_KEY[:-4] not in dom and KAPSO_SECRET[:-4] not in dom
 
     # A number another company holds is refused with the API's reason, and nothing changes.
     other = await owner.server.company("Other")
