@@ -377,3 +377,26 @@ async def test_an_agent_who_is_not_an_owner_sees_no_settings(hub: HubServer, bro
             headers={"Authorization": f"Bearer {token}"},
         )
     assert answer.status_code == 403 and answer.json()["error"]["code"] == "forbidden"
+
+
+async def test_a_satisfaction_figure_is_drawn_when_the_analytics_carry_one(owner: Owner) -> None:
+    """The ratings feature (another branch) adds `satisfaction` to the analytics document;
+    until it is merged, the hub's real answer gains the key on its way to the page."""
+    by_score = {"1": 0, "2": 0, "3": 1, "4": 1, "5": 4}
+    rating = {"ratings": 6, "average": 4.5, "by_score": by_score}
+
+    async def with_satisfaction(route: Any) -> None:
+        response = await route.fetch()
+        await route.fulfill(
+            response=response, json={**await response.json(), "satisfaction": rating}
+        )
+
+    await owner.page.route("**/api/analytics?*", with_satisfaction)
+    panel = await owner.tab("Analytics")
+    chart = panel.locator('svg[data-chart="satisfaction"]')
+    await expect(chart).to_have_attribute(
+        "aria-label", "Satisfaction: 6 ratings, average 4.5 of 5."
+    )
+    for score, count in by_score.items():
+        bar = chart.locator(f'g[data-category="{score}"] rect')
+        await expect(bar).to_have_attribute("data-value", str(count))
