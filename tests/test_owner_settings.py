@@ -5,6 +5,7 @@ Screenshots of every section go to tests/artifacts/."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from collections.abc import AsyncIterator
@@ -14,6 +15,10 @@ import httpx
 import pytest
 from playwright.async_api import Dialog, Page
 
+from hub.app import create_app
+from hub.workspace.companies import create_company
+from tests.conftest import make_settings
+from tests.fakes.serve import serve
 from tests.support.browser import ARTIFACTS, InboxPage, expect, new_context
 from tests.support.clients import Widget
 from tests.support.seeding import Seeder
@@ -191,8 +196,22 @@ async def test_ai_widget_and_inbox_settings(owner: Owner) -> None:
     panel = await owner.tab("Inbox")
     await panel.get_by_label("Assign new conversations to online agents in turn").uncheck()
     await panel.get_by_label("Most open conversations per agent").fill("4")
-    await panel.get_by_role("button", name="Save").click()
+    # While the PUT is on its way, Save is disabled and says so; the PUT is held until then.
+    release = asyncio.Event()
+
+    async def held(route: Any) -> None:
+        await release.wait()
+        await route.continue_()
+
+    await owner.page.route("**/api/inbox-settings", held)
+    save = panel.get_by_role("button", name="Save")
+    await save.click()
+    await expect(save).to_be_disabled()
+    await expect(panel.get_by_role("status")).to_have_text("Saving…")
+    release.set()
     await expect(panel.get_by_role("status")).to_have_text("Saved.")
+    await expect(save).to_be_enabled()
+    await owner.page.unroute("**/api/inbox-settings", held)
     assert (await owner.api("GET", "/api/inbox-settings")).json() == {
         "auto_assign": False,
         "assign_cap": 4,
@@ -400,3 +419,66 @@ async def test_a_satisfaction_figure_is_drawn_when_the_analytics_carry_one(owner
     for score, count in by_score.items():
         bar = chart.locator(f'g[data-category="{score}"] rect')
         await expect(bar).to_have_attribute("data-value", str(count))
+
+
+# What a strict Content-Security-Policy allows: scripts and styles from the hub only.
+STRICT_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' ws: wss:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def with_csp(app: Any) -> Any:
+    """`app` (ASGI) answering /inbox with STRICT_CSP as well; everything else as it is."""
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] != "/inbox":
+            return await app(scope, receive, send)
+
+        async def send_with_csp(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                csp = (b"content-security-policy", STRICT_CSP.encode())
+                message = {**message, "headers": [*message.get("headers", []), csp]}
+            await send(message)
+
+        return await app(scope, receive, send_with_csp)
+
+    return wrapped
+
+
+async def test_the_settings_work_under_a_strict_content_security_policy(
+    sqlite_url: str, browser: Any
+) -> None:
+    """No inline script or style, no library: every section renders when /inbox carries a
+    strict CSP (the hub sends none today), and the browser reports no violation."""
+    settings = make_settings(sqlite_url)
+    app = create_app(settings)
+    async with serve(with_csp(app), lifespan="on") as base, new_context(browser) as ctx:
+        company = await create_company(app.state.hub.db, settings, "Acme")
+        page = await ctx.new_page()
+        console: list[str] = []
+        page.on("console", lambda m: console.append(m.text))
+        await page.add_init_script(
+            "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+            " (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI))"
+        )
+        await InboxPage(page).goto(base, company.agent_token)
+        await page.get_by_role("button", name="Settings").click()
+        for name in (
+            "Profile & facts",
+            "Q&A pairs",
+            "AI",
+            "Widget",
+            "Inbox",
+            "Team",
+            "Integrations",
+            "Analytics",
+        ):
+            await page.get_by_role("tab", name=name, exact=True).click()
+            panel = page.get_by_role("tabpanel", name=name, exact=True)
+            await expect(panel.get_by_role("heading", name=name, exact=True)).to_be_visible()
+        await expect(page.locator('svg[data-chart="messages"]')).to_be_visible()
+        response = await page.request.get(f"{base}/inbox")
+        assert response.headers["content-security-policy"] == STRICT_CSP  # it was in force
+        assert await page.evaluate("window.__csp") == []
+        assert not [line for line in console if "Content Security Policy" in line]
