@@ -91,6 +91,7 @@ async def test_integrations_never_show_a_secret_back(server: HubServer) -> None:
             await http.put("/api/integrations/kapso", json=kapso, headers=owner),
             await http.get("/api/integrations/twilio", headers=owner),
             await http.get("/api/integrations/kapso", headers=owner),
+            await http.get("/api/export", headers=owner),  # the whole company, masked too
         ]
     for answer in answers:
         assert answer.status_code == 200, answer.text
