@@ -88,14 +88,15 @@ async def test_profile_facts_and_qa_pairs_the_ai_answers_from(owner: Owner) -> N
     await facts.fill("We install solar panels.\nWe cover all of Lisbon.")
     await panel.get_by_role("button", name="Save").click()
     await expect(panel.get_by_role("status")).to_have_text("Saved.")
+    await owner.shot("profile")
     company = (await owner.api("GET", "/api/company")).json()
     assert company["name"] == "Acme Solar"
     assert company["facts"] == ["We install solar panels.", "We cover all of Lisbon."]
     await panel.get_by_label("Company name").fill("")  # refused in the browser: required
     await panel.get_by_role("button", name="Save").click()
     assert (await owner.api("GET", "/api/company")).json()["name"] == "Acme Solar"
+    await expect(panel.get_by_role("status")).to_have_text("")  # the edit made "Saved." stale
     await panel.get_by_label("Company name").fill("Acme Solar")
-    await owner.shot("profile")
 
     # The tabs answer the arrow keys (the focused tab's panel shows).
     await page.get_by_role("tab", name="Profile & facts").focus()

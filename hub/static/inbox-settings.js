@@ -109,8 +109,10 @@ export function field(label, kind = "text", { hint, ...attrs } = {}, options = [
 export function form(name, children, save, { submit = "Save", done = "Saved." } = {}) {
   const status = el("p", { className: "set-status", role: "status" });
   const button = el("button", { type: "submit", textContent: submit, className: "set-primary" });
-  const node = el("form", { className: "set-form", noValidate: false }, ...children, el("div", { className: "set-actions" }, button, status));
+  const node = el("form", { className: "set-form" }, ...children, el("div", { className: "set-actions" }, button, status));
   node.setAttribute("aria-label", name);
+  // An edit after a save makes the last "Saved." stale.
+  node.addEventListener("input", () => { if (!button.disabled) { status.textContent = ""; delete status.dataset.kind; } });
   node.addEventListener("submit", async (e) => {
     e.preventDefault();
     button.disabled = true;
