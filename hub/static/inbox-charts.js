@@ -163,43 +163,46 @@ function satisfactionChart(s) {
 /** A bar chart figure: grouped or stacked bars per category, a legend, and a data table. */
 function chart({ id, title, days: cats, labels, series, stacked = false, summary, format = String, tick, category = "Day" }) {
   const names = labels || cats.map(shortDay);
-  const totals = cats.map((_, i) => series.map((s) => s.values[i] || 0));
-  const max = Math.max(1, ...totals.map((t) => (stacked ? t.reduce((x, y) => x + y, 0) : Math.max(...t))));
-  const plotW = W - PAD.left - PAD.right, plotH = H - PAD.top - PAD.bottom;
+  const heights = cats.map((_, i) => series.map((s) => s.values[i] || 0));
+  const max = Math.max(1, ...heights.map((h) => (stacked ? h.reduce((x, y) => x + y, 0) : Math.max(...h))));
+  const plotW = W - PAD.left - PAD.right;
   const slot = plotW / Math.max(1, cats.length);
-  const barW = Math.max(1, (stacked ? slot * 0.7 : (slot * 0.8) / series.length));
-  const y = (v) => PAD.top + plotH - (v / max) * plotH;
   const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": summary, class: "set-chart" });
   root.dataset.chart = id;
   root.append(...axes(max, tick || ((v) => String(Math.round(v * 10) / 10)), plotW));
-  cats.forEach((cat, i) => {
-    const g = svg("g", { "data-category": cat });
-    let base = 0;
-    series.forEach((s, j) => {
-      const v = s.values[i];
-      if (v == null) return;
-      const x = PAD.left + i * slot + (stacked ? slot * 0.15 : slot * 0.1 + j * barW);
-      const top = stacked ? base + v : v;
-      const rect = svg("rect", { x: x.toFixed(2), y: y(top).toFixed(2), width: barW.toFixed(2),
-        height: Math.max(0, y(stacked ? base : 0) - y(top)).toFixed(2), class: `set-s${j}`,
-        "data-series": s.key, "data-value": v });
-      const tip = svg("title");
-      tip.textContent = `${names[i]}: ${s.label} ${format(v)}`;
-      rect.append(tip);
-      g.append(rect);
-      if (stacked) base += v;
-    });
-    root.append(g);
-  });
+  const layout = { max, slot, stacked, barW: Math.max(1, stacked ? slot * 0.7 : (slot * 0.8) / series.length) };
+  cats.forEach((cat, i) => root.append(bars(cat, i, names[i], series, layout, format)));
   root.append(...xLabels(names, slot));
   const legend = el("ul", { className: "set-legend" },
     ...series.map((s, j) => el("li", {}, el("span", { className: `set-swatch set-s${j}` }), s.label)));
   legend.setAttribute("aria-hidden", "true"); // the table below says the same to a screen reader
   const figure = el("figure", { className: "set-figure" }, el("figcaption", { textContent: title }),
-    root, legend,
-    dataTable(title, category, names, series, format));
+    root, legend, dataTable(title, category, names, series, format));
   figure.dataset.chart = id;
   return figure;
+}
+
+/** One category's bars: side by side, or stacked; a missing value (null) draws none. */
+function bars(cat, i, name, series, { max, slot, stacked, barW }, format) {
+  const plotH = H - PAD.top - PAD.bottom;
+  const y = (v) => PAD.top + plotH - (v / max) * plotH;
+  const g = svg("g", { "data-category": cat });
+  let base = 0;
+  series.forEach((s, j) => {
+    const v = s.values[i];
+    if (v == null) return;
+    const x = PAD.left + i * slot + (stacked ? slot * 0.15 : slot * 0.1 + j * barW);
+    const top = stacked ? base + v : v;
+    const rect = svg("rect", { x: x.toFixed(2), y: y(top).toFixed(2), width: barW.toFixed(2),
+      height: Math.max(0, y(stacked ? base : 0) - y(top)).toFixed(2), class: `set-s${j}`,
+      "data-series": s.key, "data-value": v });
+    const tip = svg("title");
+    tip.textContent = `${name}: ${s.label} ${format(v)}`;
+    rect.append(tip);
+    g.append(rect);
+    if (stacked) base += v;
+  });
+  return g;
 }
 
 function axes(max, format, plotW) {
