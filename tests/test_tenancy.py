@@ -108,6 +108,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/contacts/{contact_id}/export"): FOREIGN,
     ("PATCH", "/api/contacts/{contact_id}"): FOREIGN,
     ("DELETE", "/api/contacts/{contact_id}"): FOREIGN,
+    ("PUT", "/api/qa/{pair_id}"): FOREIGN,
     ("DELETE", "/api/qa/{pair_id}"): FOREIGN,
     ("DELETE", "/api/agents/{agent_id}"): FOREIGN,
     # The token's own agent, and the phone it proves through the platform's Twilio Verify.
@@ -175,6 +176,10 @@ BODIES: dict[tuple[str, str], Body] = {
     ("PUT", "/api/inbox-settings"): lambda _c, _t, _p: {"auto_assign": True, "assign_cap": 5},
     ("PUT", "/api/company"): lambda caller, _t, _p: caller.spec.profile,
     ("POST", "/api/qa"): lambda caller, _t, _p: {"question": f"{caller.tag} q", "answer": "a!"},
+    ("PUT", "/api/qa/{pair_id}"): lambda caller, _t, _p: {
+        "question": f"{caller.tag} hijack q",
+        "answer": "hijacked",
+    },
     ("PUT", "/api/ai-settings"): lambda caller, _t, _p: {
         "enabled": False,
         "instructions": f"{caller.tag}: be brief",
