@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.conftest import make_settings
-from tests.support.seeding import Seeder, get
+from tests.support.seeding import Seeder, get, utc
 from tests.support.server import HubServer, start_hub
 
 
@@ -188,3 +188,52 @@ async def test_median_first_response_times_human_and_ai_apart(server: HubServer)
     assert body["first_response_seconds"] == {"human": 1860.0, "ai": 60.0}
     empty = await get(server, company.agent_token, **{"from": "2024-06-01", "to": "2024-06-01"})
     assert empty.json()["first_response_seconds"] == {"human": None, "ai": None}
+
+
+async def test_daily_series_for_the_charts(server: HubServer) -> None:
+    """`daily`: a row for every day, with that day's visits and engaged visits and the
+    first-response medians of the inbound messages of that local day (Tokyo here)."""
+    company = await server.company("Charts")
+    seeder = Seeder(server, company.company_id)
+    await seeder.day("2024-05-01", 8, 2)
+    await seeder.day("2024-05-03", 4, 4)
+    early = await seeder.conversation("widget", "2024-04-30T16:00:00")  # Tokyo: 1 May 01:00
+    await seeder.message(early, "widget", "visitor", "2024-04-30T16:00:00")
+    await seeder.message(early, "widget", "ai", "2024-04-30T16:00:30")  # AI after 30 s
+    for minutes, start in ((2, "2024-05-01T03:00:00"), (10, "2024-05-01T04:00:00")):
+        sms = await seeder.conversation("sms", start)
+        await seeder.message(sms, "sms", "contact", start)
+        answered = utc(start) + dt.timedelta(minutes=minutes)
+        await seeder.message(sms, "sms", "agent", answered.isoformat()[:19])
+    late = await seeder.conversation("sms", "2024-05-02T20:00:00")  # Tokyo: 3 May 05:00
+    await seeder.message(late, "sms", "contact", "2024-05-02T20:00:00")
+    await seeder.message(late, "sms", "agent", "2024-05-02T20:05:00")  # human after 5 min
+
+    params = {"from": "2024-05-01", "to": "2024-05-03", "tz": "Asia/Tokyo"}
+    body = (await get(server, company.agent_token, **params)).json()
+    assert body["daily"] == [
+        {
+            "day": "2024-05-01",
+            "visits": 8,
+            "engaged_visits": 2,
+            "first_response_seconds": {"human": 360.0, "ai": 30.0},
+        },
+        {
+            "day": "2024-05-02",
+            "visits": 0,
+            "engaged_visits": 0,
+            "first_response_seconds": {"human": None, "ai": None},
+        },
+        {
+            "day": "2024-05-03",
+            "visits": 4,
+            "engaged_visits": 4,
+            "first_response_seconds": {"human": 300.0, "ai": None},
+        },
+    ]
+    assert sum(d["visits"] for d in body["daily"]) == body["widget"]["visits"]
+    # Another company's day is empty, not theirs.
+    other = await server.company("Other")
+    body = (await get(server, other.agent_token, **params)).json()
+    assert [d["visits"] for d in body["daily"]] == [0, 0, 0]
+    assert all(d["first_response_seconds"]["human"] is None for d in body["daily"])

@@ -71,6 +71,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/webhooks/kapso"): PUBLIC,
     ("WS", "/ws/widget"): PUBLIC,  # widget key and session secret: test_widget_...
     ("WS", "/ws/agent"): PUBLIC,  # token in the first frame: test_agent_frames_...
+    # The widget key and the visitor's session, checked in tests/test_attachments.py.
+    ("POST", "/api/widget/attachments"): PUBLIC,
+    ("OPTIONS", "/api/widget/attachments"): PUBLIC,  # CORS preflights: no data
+    ("OPTIONS", "/api/attachments/{attachment_id}"): PUBLIC,
     ("GET", "/api/conversations"): OWN,
     ("GET", "/api/company"): OWN,
     ("PUT", "/api/company"): OWN,
@@ -108,7 +112,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/contacts/{contact_id}/export"): FOREIGN,
     ("PATCH", "/api/contacts/{contact_id}"): FOREIGN,
     ("DELETE", "/api/contacts/{contact_id}"): FOREIGN,
+    ("PUT", "/api/qa/{pair_id}"): FOREIGN,
     ("DELETE", "/api/qa/{pair_id}"): FOREIGN,
+    ("POST", "/api/conversations/{conversation_id}/attachments"): FOREIGN,
+    ("GET", "/api/attachments/{attachment_id}"): FOREIGN,
     ("DELETE", "/api/agents/{agent_id}"): FOREIGN,
     # The token's own agent, and the phone it proves through the platform's Twilio Verify.
     ("GET", "/api/agents/me"): OWN,
@@ -128,6 +135,7 @@ ID_PARAMS = frozenset(
         "message_id",
         "appointment_id",
         "response_id",
+        "attachment_id",
     }
 )
 # Agent frame types that name nothing of a company's (every other one names an id).
@@ -143,6 +151,7 @@ SAMPLES: dict[str, Sample] = {
     "active": lambda _c, _t, _f: [True],
     "status": lambda _c, _t, _f: ["resolved"],
     "snoozed_until": lambda _c, _t, _f: [None],
+    "attachments": lambda _c, target, _f: [target.attachment_ids],  # the target's own files
 }
 Body = Callable[["Tenant", "Tenant", dict[str, str]], Any]  # (caller, target, path params)
 BODIES: dict[tuple[str, str], Body] = {
@@ -152,6 +161,10 @@ BODIES: dict[tuple[str, str], Body] = {
         "client_id": target.client_ids.get(p["conversation_id"], "fresh"),
     },
     ("PATCH", "/api/contacts/{contact_id}"): lambda caller, _t, _p: {"name": f"{caller.tag} x"},
+    # An upload's body is the file: this JSON string is plain text.
+    ("POST", "/api/conversations/{conversation_id}/attachments"): lambda caller, _t, _p: (
+        f"{caller.tag} attached notes"
+    ),
     ("POST", "/api/conversations/{conversation_id}/status"): lambda _c, _t, _p: {
         "status": "resolved"
     },
@@ -175,6 +188,10 @@ BODIES: dict[tuple[str, str], Body] = {
     ("PUT", "/api/inbox-settings"): lambda _c, _t, _p: {"auto_assign": True, "assign_cap": 5},
     ("PUT", "/api/company"): lambda caller, _t, _p: caller.spec.profile,
     ("POST", "/api/qa"): lambda caller, _t, _p: {"question": f"{caller.tag} q", "answer": "a!"},
+    ("PUT", "/api/qa/{pair_id}"): lambda caller, _t, _p: {
+        "question": f"{caller.tag} hijack q",
+        "answer": "hijacked",
+    },
     ("PUT", "/api/ai-settings"): lambda caller, _t, _p: {
         "enabled": False,
         "instructions": f"{caller.tag}: be brief",
@@ -360,6 +377,7 @@ class Tenant:
     note_client_ids: dict[str, str] = field(default_factory=dict)  # conversation -> a note's
     message_ids: list[str] = field(default_factory=list)
     provider_ids: dict[str, str] = field(default_factory=dict)  # channel -> a reply's id
+    attachment_ids: list[str] = field(default_factory=list)  # a file sent in the widget chat
 
     @property
     def tag(self) -> str:
@@ -382,6 +400,7 @@ class Tenant:
             "message_id": self.message_ids,
             "appointment_id": [self.appointment_id],
             "response_id": self.response_ids,
+            "attachment_id": self.attachment_ids,
         }[name]
 
 
@@ -493,6 +512,18 @@ async def onboard(
     note_client_ids = {conversations["widget"]: new_id()}
     note = {"text": f"{tag} private note", "client_id": note_client_ids[conversations["widget"]]}
     await ok("POST", f"/api/conversations/{conversations['widget']}/notes", note, 201)
+    # A file the owner sends in the widget conversation.
+    uploaded = await http.post(
+        f"/api/conversations/{conversations['widget']}/attachments",
+        params={"name": f"{tag}-price-list.txt"},
+        content=f"{tag} price list".encode(),
+        headers=owner,
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    attachment_ids = [uploaded.json()["attachment"]["id"]]
+    with_file = {"text": f"{tag} the list", "client_id": new_id(), "attachments": attachment_ids}
+    await ok("POST", f"/api/conversations/{conversations['widget']}/messages", with_file, 201)
+    await widget.message(with_file["text"])
 
     # Someone asks to be forgotten: an audit record naming the erased contact.
     leaving = await Widget.open(server.ws, company.widget_key, headers=origin)
@@ -521,6 +552,7 @@ async def onboard(
         appointment_id=appointment_id,
         response_ids=response_ids,
         note_client_ids=note_client_ids,
+        attachment_ids=attachment_ids,
     )
 
 

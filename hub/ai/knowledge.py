@@ -73,6 +73,21 @@ class KnowledgeService:
             await conn.execute(repo.qa_pairs.insert().values(company_id=company_id, **pair))
         return pair
 
+    async def update_pair(
+        self, company_id: str, pair_id: str, question: str, answer: str
+    ) -> dict[str, str] | None:
+        """Replace a pair's question and answer; None when the company has no such pair."""
+        table = repo.qa_pairs
+        stmt = (
+            table.update()
+            .where(table.c.id == pair_id, table.c.company_id == company_id)
+            .values(question=question, answer=answer)
+        )
+        async with self.db.write() as conn:
+            if not (await conn.execute(stmt)).rowcount:
+                return None
+        return {"id": pair_id, "question": question, "answer": answer}
+
     async def delete_pair(self, company_id: str, pair_id: str) -> bool:
         table = repo.qa_pairs
         stmt = delete(table).where(table.c.id == pair_id, table.c.company_id == company_id)

@@ -72,6 +72,18 @@ async def qa(request: Request) -> JSONResponse:
     return JSONResponse(pair, status_code=201)
 
 
+async def update_qa(request: Request) -> JSONResponse:
+    """An owner edits a pair in place (its id stays, so nothing else needs to change)."""
+    agent = await owner_of(request)
+    body = await json_body(request, PairBody)
+    pair = await hub_of(request).knowledge.update_pair(
+        agent.company_id, request.path_params["pair_id"], body.question, body.answer
+    )
+    if pair is None:
+        raise ApiError(404, "not_found", "no such Q&A pair")
+    return JSONResponse(pair)
+
+
 async def delete_qa(request: Request) -> Response:
     agent = await owner_of(request)
     if not await hub_of(request).knowledge.delete_pair(

@@ -66,6 +66,7 @@ ROUTES: list[BaseRoute] = [
     Route("/api/company", knowledge.company, methods=["GET", "PUT"]),
     Route("/api/company", data_rights.erase_company, methods=DELETE),
     Route("/api/qa", knowledge.qa, methods=["GET", "POST"]),
+    Route("/api/qa/{pair_id}", knowledge.update_qa, methods=PUT),
     Route("/api/qa/{pair_id}", knowledge.delete_qa, methods=DELETE),
     Route("/api/ai-settings", knowledge.ai_settings, methods=["GET", "PUT"]),
     Route("/api/appointments", knowledge.appointments, methods=GET),

@@ -1,6 +1,7 @@
 // LeadOp Hub agent inbox. Framework-free ES module; protocol in docs/protocol.md.
 import { createNotifier } from "./inbox-notify.js";
 import { attachmentNode, setupAttach } from "./inbox-attachments.js";
+import { closeSettings, mountSettings } from "./inbox-settings.js";
 const TOKEN_KEY = "leadop.agentToken";
 const PING_MS = 25_000;
 const STATUS_RANK = { queued: 0, sending: 1, sent: 2, delivered: 3, read: 4, failed: 5 };
@@ -65,6 +66,8 @@ function showSignIn(message = "") {
   sessionStorage.removeItem(TOKEN_KEY);
   $("app").hidden = true;
   $("signout").hidden = true;
+  $("settings-open").hidden = true;
+  closeSettings();
   $("signin").hidden = false;
   $("signin-error").textContent = message;
   setConn("offline", "Signed out");
@@ -453,6 +456,7 @@ async function loadProfile() {
   state.role = me?.role || null;
   notifier.profile(me);
   $("canned-admin").hidden = state.role !== "owner";
+  mountSettings({ owner: state.role === "owner", me: me?.id, token: () => state.token, signOut: showSignIn });
 }
 
 async function loadCanned() {

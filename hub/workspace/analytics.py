@@ -25,6 +25,8 @@ they hold: a year or all time answers in milliseconds (bench/analytics_scale.py)
   contact removes their ratings from it.
 - `widget`: visit counters are kept per UTC day (`daily_stats`), so visits and engaged visits
   are the sums of the rows whose UTC `day` lies within [`start`, `end`], whatever `tz` is.
+- `daily`: one row per day of the range, for charts: that UTC day's visits and engaged visits,
+  and the medians of first responses whose inbound message fell on that local day.
 """
 
 from __future__ import annotations
@@ -154,6 +156,7 @@ async def compute(conn: AsyncConnection, company_id: str, days: DayRange) -> dic
         "ai": tally.ai_usage(),
         "first_response_seconds": await _first_responses(conn, company_id, days),
         "satisfaction": await ratings.satisfaction(conn, company_id, days.since, days.until),
+        "daily": await _daily(conn, company_id, days),
     }
 
 
@@ -372,3 +375,82 @@ def _median(rows: Sequence[Any]) -> float:
         return next(int(r.seconds) for r in rows if int(r.upto) - int(r.n) < position <= r.upto)
 
     return (at((total + 1) // 2) + at(total // 2 + 1)) / 2
+
+
+async def _daily(conn: AsyncConnection, company_id: str, days: DayRange) -> list[dict[str, Any]]:
+    """One row per day of the range for charts: its visits and engaged visits (the UTC day's
+    counters, as `widget` sums them) and its first-response medians (`_first_responses` per
+    local day of the inbound message)."""
+    all_days = days.days()
+    visits = await _visits_by_day(conn, company_id, days)
+    medians = await _daily_medians(conn, company_id, days)
+    return [
+        {
+            "day": day.isoformat(),
+            "visits": visits.get(day, (0, 0))[0],
+            "engaged_visits": visits.get(day, (0, 0))[1],
+            "first_response_seconds": medians[i],
+        }
+        for i, day in enumerate(all_days)
+    ]
+
+
+async def _visits_by_day(
+    conn: AsyncConnection, company_id: str, days: DayRange
+) -> dict[dt.date, tuple[int, int]]:
+    s = repo.daily_stats
+    stmt = select(s.c.day, s.c.visits, s.c.engaged_visits).where(
+        s.c.company_id == company_id, s.c.day >= days.start, s.c.day <= days.end
+    )
+    return {row.day: (int(row.visits), int(row.engaged_visits)) for row in await conn.execute(stmt)}
+
+
+async def _daily_medians(
+    conn: AsyncConnection, company_id: str, days: DayRange
+) -> list[dict[str, float | None]]:
+    """Each local day's median first response, human and AI: the histogram per day and
+    responder, with running sums partitioned the same way, DAYS_PER_STATEMENT days a time."""
+    medians: list[dict[str, float | None]] = [
+        dict.fromkeys(RESPONDERS.values()) for _ in days.days()
+    ]
+    edges = days.edges()
+    for first in range(0, len(edges) - 1, DAYS_PER_STATEMENT):
+        chunk = edges[first : first + DAYS_PER_STATEMENT + 1]
+        found: dict[tuple[int, str], list[Any]] = {}
+        stmt = _daily_middle(company_id, len(chunk) - 1)
+        for row in await conn.execute(stmt, _day_params(chunk, first)):
+            found.setdefault((int(row.day), row.responder), []).append(row)
+        for (day, responder), rows in found.items():
+            medians[day][RESPONDERS[responder]] = _median(rows)
+    return medians
+
+
+def _daily_middle(company_id: str, count: int) -> Any:
+    """The middle histogram entries of each (day, responder), as `_first_responses` finds
+    them for the whole range."""
+    r = repo.response_times
+    bounds = _day_bounds(count)
+    joined = bounds.join(
+        r,
+        and_(
+            r.c.company_id == company_id, r.c.bucket >= bounds.c.since, r.c.bucket < bounds.c.until
+        ),
+    )
+    histogram = (
+        select(bounds.c.day, r.c.responder, r.c.seconds, func.sum(r.c.conversations).label("n"))
+        .select_from(joined)
+        .group_by(bounds.c.day, r.c.responder, r.c.seconds)
+        .subquery("histogram")
+    )
+    part = (histogram.c.day, histogram.c.responder)
+    running = select(
+        histogram,
+        func.sum(histogram.c.n).over(partition_by=part, order_by=histogram.c.seconds).label("upto"),
+        func.sum(histogram.c.n).over(partition_by=part).label("total"),
+    ).subquery("running")
+    return (
+        select(running)
+        .where(running.c.upto * 2 >= running.c.total)
+        .where((running.c.upto - running.c.n) * 2 < running.c.total + 2)
+        .order_by(running.c.day, running.c.responder, running.c.seconds)
+    )

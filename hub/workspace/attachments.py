@@ -176,7 +176,8 @@ class AttachmentService:
                 or row.uploader != uploader
                 or row.message_id not in (None, resent)
             ):
-                raise HubError("bad_attachment", f"no unsent upload {attachment_id} here")
+                # The id is not echoed: it may be another company's.
+                raise HubError("bad_attachment", "an attachment is not your unsent upload here")
         return [attachment_view(rows[attachment_id]) for attachment_id in ids]
 
     async def visitor_send(
@@ -199,7 +200,10 @@ class AttachmentService:
         text: str,
         ids: tuple[str, ...] = (),
     ) -> Appended:
-        """An agent's reply with the uploads `ids` names (ConversationService.agent_reply)."""
+        """An agent's reply with the uploads `ids` names (ConversationService.agent_reply).
+        Another company's conversation is NotFound before any attachment is looked at."""
+        if ids:
+            await self.visitors.conversations.require(agent.company_id, conversation_id)
         views = await self.resolve(agent.company_id, conversation_id, ids, "agent", client_id)
         appended = await self.visitors.conversations.agent_reply(
             agent, conversation_id, client_id, text, views
