@@ -15,10 +15,6 @@ import httpx
 import pytest
 from playwright.async_api import Dialog, Page
 
-from hub.app import create_app
-from hub.workspace.companies import create_company
-from tests.conftest import make_settings
-from tests.fakes.serve import serve
 from tests.support.browser import ARTIFACTS, InboxPage, expect, new_context
 from tests.support.clients import Agent, Widget
 from tests.support.seeding import Seeder
@@ -435,40 +431,14 @@ async def test_the_satisfaction_chart_shows_the_visitors_ratings(owner: Owner) -
     await owner.shot("satisfaction")
 
 
-# What a strict Content-Security-Policy allows: scripts and styles from the hub only.
-STRICT_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self' ws: wss:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
-
-
-def with_csp(app: Any) -> Any:
-    """`app` (ASGI) answering /inbox with STRICT_CSP as well; everything else as it is."""
-
-    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["path"] != "/inbox":
-            return await app(scope, receive, send)
-
-        async def send_with_csp(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                csp = (b"content-security-policy", STRICT_CSP.encode())
-                message = {**message, "headers": [*message.get("headers", []), csp]}
-            await send(message)
-
-        return await app(scope, receive, send_with_csp)
-
-    return wrapped
-
-
-async def test_the_settings_work_under_a_strict_content_security_policy(
-    sqlite_url: str, browser: Any
+async def test_the_settings_work_under_the_inbox_content_security_policy(
+    hub: HubServer, browser: Any
 ) -> None:
-    """No inline script or style, no library: every section renders when /inbox carries a
-    strict CSP (the hub sends none today), and the browser reports no violation."""
-    settings = make_settings(sqlite_url)
-    app = create_app(settings)
-    async with serve(with_csp(app), lifespan="on") as base, new_context(browser) as ctx:
-        company = await create_company(app.state.hub.db, settings, "Acme")
+    """/inbox allows no inline script or style and no other origin: every section renders
+    under its CSP, and the browser reports no violation."""
+    company = await hub.company("Acme")
+    base = hub.http
+    async with new_context(browser) as ctx:
         page = await ctx.new_page()
         console: list[str] = []
         page.on("console", lambda m: console.append(m.text))
@@ -493,6 +463,7 @@ async def test_the_settings_work_under_a_strict_content_security_policy(
             await expect(panel.get_by_role("heading", name=name, exact=True)).to_be_visible()
         await expect(page.locator('svg[data-chart="messages"]')).to_be_visible()
         response = await page.request.get(f"{base}/inbox")
-        assert response.headers["content-security-policy"] == STRICT_CSP  # it was in force
+        csp = response.headers["content-security-policy"]
+        assert "script-src 'self';" in csp and "default-src 'none'" in csp  # it was in force
         assert await page.evaluate("window.__csp") == []
         assert not [line for line in console if "Content Security Policy" in line]

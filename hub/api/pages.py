@@ -18,6 +18,20 @@ PUBLIC |= {"inbox-notify.js", "inbox-attachments.js"}  # notifications, files in
 PUBLIC |= {"inbox-settings.js", "inbox-charts.js", "inbox-settings.css"}  # owners' settings
 
 
+# The inbox holds agents' tokens: only the hub's own scripts and styles may run in it (no
+# inline code, no other origin), images from the hub and the attachments' blob: URLs, and
+# no other site may frame it.
+INBOX_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self' ws: wss:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+INBOX_HEADERS = {
+    "Content-Security-Policy": INBOX_CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
 def _read(name: str) -> str:
     return (STATIC / name).read_text(encoding="utf-8")
 
@@ -32,7 +46,7 @@ async def asset(request: Request) -> Response:
 
 
 async def inbox(_request: Request) -> HTMLResponse:
-    return HTMLResponse(_read("inbox.html"))
+    return HTMLResponse(_read("inbox.html"), headers=INBOX_HEADERS)
 
 
 async def demo(request: Request) -> HTMLResponse:
