@@ -42,6 +42,8 @@ from hub.state import Hub
 from hub.workspace import retention
 from hub.workspace.agents import AgentService
 from hub.workspace.canned import CannedResponses
+from hub.workspace.contacts import ContactDirectory
+from hub.workspace.search import MessageSearch
 from hub.workspace.widget_settings import WidgetSettingsService
 
 log = logging.getLogger("hub")
@@ -126,6 +128,8 @@ def build_hub(settings: Settings) -> Hub:
         presence=Presence(db, conversations.publisher, new_id(), settings.presence_interval),
         notes=NoteService(conversations),
         canned=CannedResponses(db),
+        search=MessageSearch(db),
+        contacts=ContactDirectory(db),
     )
 
 

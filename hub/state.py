@@ -28,6 +28,8 @@ from hub.settings import Settings
 from hub.workspace.agents import AgentService
 from hub.workspace.canned import CannedResponses
 from hub.workspace.companies import demo_widget_key
+from hub.workspace.contacts import ContactDirectory
+from hub.workspace.search import MessageSearch
 from hub.workspace.widget_settings import WidgetSettingsService
 
 
@@ -53,6 +55,8 @@ class Hub:
     presence: Presence
     notes: NoteService
     canned: CannedResponses
+    search: MessageSearch
+    contacts: ContactDirectory
 
     async def demo_widget_key(self) -> str | None:
         """The demo company's widget key, when `hub serve --demo` has seeded it."""
