@@ -13,7 +13,7 @@ from hub.state import hub_of
 
 STATIC = resources.files("hub") / "static"
 TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
-PUBLIC = {"widget.js", "inbox.js", "inbox.css"}
+PUBLIC = {"widget.js", "inbox.js", "inbox.css", "inbox-search.js"}
 
 
 def _read(name: str) -> str:

@@ -39,6 +39,7 @@ ROUTES: list[BaseRoute] = [
     # conversations and messages
     Route("/api/conversations", conversations.list_conversations),
     Route("/api/conversations/counts", conversations.counts, methods=GET),
+    Route("/api/conversations/{conversation_id}", conversations.get_conversation, methods=GET),
     Route(
         "/api/conversations/{conversation_id}/messages", conversations.list_messages, methods=GET
     ),
