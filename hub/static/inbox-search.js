@@ -53,13 +53,15 @@ function tick() {
 /** The snippet's text with each [start, end) of `marks` in a <mark>. */
 export function markedText(snippet) {
   const out = el("span", { className: "snippet" });
+  const chars = Array.from(snippet.text); // the offsets count code points, not UTF-16 units
+  const part = (a, b) => chars.slice(a, b).join("");
   let at = 0;
   for (const [start, end] of snippet.marks || []) {
     if (start < at) continue;
-    out.append(snippet.text.slice(at, start), el("mark", { textContent: snippet.text.slice(start, end) }));
+    out.append(part(at, start), el("mark", { textContent: part(start, end) }));
     at = end;
   }
-  out.append(snippet.text.slice(at));
+  out.append(part(at));
   return out;
 }
 
