@@ -206,3 +206,25 @@ async def test_one_contact_for_one_phone_on_sms_and_whatsapp(ch: ChannelHub) -> 
     assert [c["id"] for c in by_phone.json()["contacts"]] == [ana["id"]]
     hits = (await search(ch, q="whatsapp")).json()["messages"]
     assert [(h["channel"], h["contact"]["id"]) for h in hits] == [("whatsapp", ana["id"])]
+
+
+async def test_the_postgres_search_function_keeps_the_tenant_wall(ch: ChannelHub) -> None:
+    """hub_search_messages runs as its owner (Row Level Security would keep the index from
+    the tenant's role), so it checks the tenant itself: another company's id finds nothing."""
+    db = ch.server.hub.db
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL's function; SQLite has no tenants")
+    from sqlalchemy import text
+
+    from hub.persistence.tenancy import tenant
+
+    other = await ch.server.company("Other Co")
+    await seed(ch.server, other.company_id, ["their walrus secret"])
+    call = text("SELECT id FROM hub_search_messages(:c, :q, 50)")
+    with tenant(ch.company.company_id):
+        async with db.read() as conn:
+            stolen = (await conn.execute(call, {"c": other.company_id, "q": "'walrus'"})).all()
+    with tenant(other.company_id):
+        async with db.read() as conn:
+            own = (await conn.execute(call, {"c": other.company_id, "q": "'walrus'"})).all()
+    assert stolen == [] and len(own) == 1

@@ -44,7 +44,7 @@ async def old_resolved_conversation(hub: HubServer, company_id: str) -> str:
             channel="sms",
             direction="inbound",
             sender="contact",
-            text="My invoice number is 4471, thanks",
+            text="🙂🚀 My invoice number is 4471, thanks",  # code points before the marks
             status="received",
             created_at=then,
         )

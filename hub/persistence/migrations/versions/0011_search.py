@@ -2,9 +2,15 @@
 
 - PostgreSQL: a text search configuration `hub_search` (the `simple` parser and dictionary,
   after `unaccent`: no stemming and no stop words, so Spanish and English both match, and
-  "canción" matches "cancion"), and a GIN index over `to_tsvector('hub_search', text)`. The
-  index is an expression, not a stored column: nothing is added to the message row.
-  `unaccent` is a trusted extension (PostgreSQL 13+): the database owner may create it.
+  "canción" matches "cancion"), and a GIN index over (company_id, `to_tsvector('hub_search',
+  text)`) (`btree_gin` puts the company in it). The index is an expression, not a stored
+  column: nothing is added to the message row. `unaccent` and `btree_gin` are trusted
+  extensions (PostgreSQL 13+): the database owner may create them.
+  Under Row Level Security the index is of no use to the `hub_tenant` role: `@@` is not
+  leakproof, so PostgreSQL checks the policy on every row of the company before it (seconds
+  on a million messages). `hub_search_messages(company, query, limit)` therefore asks the
+  index as its owner (SECURITY DEFINER) and keeps the tenant wall itself: it answers nothing
+  unless `company` is the transaction's `app.company_id`, the setting the policy reads.
 - SQLite: `messages_fts`, an FTS5 external-content table over messages (the text is not
   stored twice) with the unicode61 tokenizer removing diacritics, indexing `company_id` too,
   so a query is walled inside the index. Three triggers keep it in step; they sit beside
@@ -46,10 +52,36 @@ SQLITE_TRIGGERS = (
 )
 
 
+SIGNATURE = "hub_search_messages(varchar, text, integer)"
+# EXECUTE plans each call with its values (a rare word takes the index); OFFSET 0 keeps the
+# planner from walking the company's messages in time order instead.
+SEARCH_FUNCTION = """
+CREATE FUNCTION hub_search_messages(company varchar, query text, lim integer)
+RETURNS TABLE (id varchar, created_at timestamptz)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $fn$
+BEGIN
+    -- 0005's tenant wall, kept by hand: this owner's query bypasses Row Level Security.
+    IF current_setting('app.company_id', true) IS DISTINCT FROM company THEN
+        RETURN;
+    END IF;
+    RETURN QUERY EXECUTE
+        'SELECT f.id, f.created_at FROM (
+             SELECT m.id, m.created_at FROM public.messages m
+             WHERE m.company_id = $1
+               AND to_tsvector(''hub_search''::regconfig, m.text) @@ to_tsquery(''hub_search'', $2)
+             OFFSET 0) f
+         ORDER BY f.created_at DESC, f.id DESC LIMIT $3'
+        USING company, query, lim;
+END
+$fn$
+"""
+
+
 def upgrade() -> None:
     op.create_index("ix_conversations_contact", "conversations", ["contact_id", "updated_at"])
     if op.get_context().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+        op.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
         op.execute("CREATE TEXT SEARCH CONFIGURATION hub_search (COPY = simple)")
         op.execute(
             "ALTER TEXT SEARCH CONFIGURATION hub_search "
@@ -58,8 +90,11 @@ def upgrade() -> None:
         )
         op.execute(
             "CREATE INDEX ix_messages_search ON messages "
-            "USING gin (to_tsvector('hub_search'::regconfig, text))"
+            "USING gin (company_id, to_tsvector('hub_search'::regconfig, text))"
         )
+        op.execute(SEARCH_FUNCTION)
+        op.execute(f"REVOKE ALL ON FUNCTION {SIGNATURE} FROM PUBLIC")
+        op.execute(f"GRANT EXECUTE ON FUNCTION {SIGNATURE} TO hub_tenant")
         return
     op.execute(
         "CREATE VIRTUAL TABLE messages_fts USING fts5("
@@ -73,6 +108,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_context().dialect.name == "postgresql":
+        op.execute(f"DROP FUNCTION {SIGNATURE}")
         op.execute("DROP INDEX ix_messages_search")
         op.execute("DROP TEXT SEARCH CONFIGURATION hub_search")
     else:
