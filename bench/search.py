@@ -31,6 +31,7 @@ from bench import analytics_scale as scale
 from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade
 from hub.persistence.tenancy import tenant
+from hub.workspace.contacts import ContactDirectory
 from hub.workspace.search import MessageSearch
 
 SEED = 20261203
@@ -208,25 +209,42 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
+async def timed(call: Any, runs: int) -> tuple[int, list[float]]:
+    """One warm-up call (its result's size), then `runs` timed calls (ms)."""
+    found = len(await call())
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        await call()
+        times.append((time.perf_counter() - began) * 1000)
+    return found, times
+
+
 async def measure(url: str, company_id: str, runs: int) -> list[dict[str, Any]]:
-    """Each query kind: one warm-up call, then `runs` timed calls."""
+    """Each message query kind, then the contacts list (first page, and filtered)."""
     db = Database(url)
-    search = MessageSearch(db)
+    search, contacts = MessageSearch(db), ContactDirectory(db)
+    calls: list[tuple[str, str, Any]] = [
+        (kind, q, lambda q=q: search.messages(company_id, q, 50)) for kind, q in QUERIES.items()
+    ]
+    calls.append(("contacts list", "", lambda: _contacts(contacts, company_id, None)))
+    calls.append(
+        (
+            "contacts by name",
+            "contact 4242",
+            lambda: _contacts(contacts, company_id, "contact 4242"),
+        )
+    )
     results = []
     try:
         with tenant(company_id):  # what the request's agent_of does
-            for kind, query in QUERIES.items():
-                hits = await search.messages(company_id, query, 50)
-                times = []
-                for _ in range(runs):
-                    began = time.perf_counter()
-                    await search.messages(company_id, query, 50)
-                    times.append((time.perf_counter() - began) * 1000)
+            for kind, query, call in calls:
+                found, times = await timed(call, runs)
                 results.append(
                     {
                         "kind": kind,
                         "q": query,
-                        "hits": len(hits),
+                        "hits": found,
                         "p50_ms": round(statistics.median(times), 1),
                         "p99_ms": round(percentile(times, 0.99), 1),
                         "max_ms": round(max(times), 1),
@@ -236,6 +254,11 @@ async def measure(url: str, company_id: str, runs: int) -> list[dict[str, Any]]:
     finally:
         await db.close()
     return results
+
+
+async def _contacts(contacts: ContactDirectory, company_id: str, q: str | None) -> list[Any]:
+    page = await contacts.page(company_id, q, limit=50)
+    return list(page["contacts"])
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -99,7 +99,8 @@ async def test_search_is_walled_newest_first_prefix_and_accent_blind(ch: Channel
     theirs = (await search(ch, other.agent_token, q="blue")).json()["messages"]
     assert [h["snippet"]["text"] for h in theirs] == ["the blue secret of another company"]
 
-    for query in ("canc", "cancion", "CANCIÓN lis", "esta"):  # prefix, accents, case
+    # prefix, accents, case, and an accent typed as a combining mark
+    for query in ("canc", "cancion", "CANCIÓN lis", "esta", "cancio\u0301n"):
         hits = (await search(ch, q=query)).json()["messages"]
         assert [h["seq"] for h in hits] == [1], query
     hit = (await search(ch, q="cancion")).json()["messages"][0]

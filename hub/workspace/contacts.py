@@ -21,6 +21,7 @@ from hub.persistence import repository as repo
 from hub.persistence.db import Database
 
 PREVIEW = 140  # characters of the last message shown in the list
+WALK = 200  # conversations read at a time while walking them for a page of contacts
 
 
 @dataclass(frozen=True)
@@ -65,31 +66,63 @@ def _matching(query: str) -> Any:
     return or_(*tests)
 
 
-def _page(company_id: str, query: str | None, before: Cursor | None, limit: int) -> Select[Any]:
+def _stats(company_id: str) -> Select[Any]:
+    """Contacts with their latest activity and number of conversations (to be filtered)."""
     conv, ct = repo.conversations, repo.contacts
-    activity = (
-        select(
-            conv.c.contact_id,
-            func.max(conv.c.updated_at).label("last_at"),
-            func.count().label("conversations"),
-        )
-        .where(conv.c.company_id == company_id)
-        .group_by(conv.c.contact_id)
-        .subquery()
-    )
-    stmt = (
-        select(ct.c.id, ct.c.name, ct.c.email, ct.c.phone, activity.c.last_at)
-        .add_columns(activity.c.conversations)
-        .join(activity, activity.c.contact_id == ct.c.id)
+    last_at = func.max(conv.c.updated_at).label("last_at")
+    return (
+        select(ct.c.id, ct.c.name, ct.c.email, ct.c.phone, last_at)
+        .add_columns(func.count().label("conversations"))
+        .join(conv, conv.c.contact_id == ct.c.id)
         .where(ct.c.company_id == company_id)
+        .group_by(ct.c.id, ct.c.name, ct.c.email, ct.c.phone)
     )
-    if query:
-        stmt = stmt.where(_matching(query))
-    if before is not None:
-        stmt = stmt.where(
-            tuple_(activity.c.last_at, ct.c.id) < tuple_(before.at, before.contact_id)
-        )
-    return stmt.order_by(activity.c.last_at.desc(), ct.c.id.desc()).limit(limit)
+
+
+def _before(stmt: Select[Any], before: Cursor | None) -> Select[Any]:
+    if before is None:
+        return stmt
+    last_at = func.max(repo.conversations.c.updated_at)
+    return stmt.having(tuple_(last_at, repo.contacts.c.id) < tuple_(before.at, before.contact_id))
+
+
+async def _matching_page(
+    conn: Any, company_id: str, query: str, before: Cursor | None, limit: int
+) -> list[Any]:
+    """The contacts matching `query` first (few), then their conversations."""
+    stmt = _before(_stats(company_id).where(_matching(query)), before)
+    last_at = func.max(repo.conversations.c.updated_at)
+    stmt = stmt.order_by(last_at.desc(), repo.contacts.c.id.desc()).limit(limit)
+    return list((await conn.execute(stmt)).all())
+
+
+async def _recent_page(conn: Any, company_id: str, before: Cursor | None, limit: int) -> list[Any]:
+    """Walk the company's conversations newest first (an index) and take their contacts,
+    rather than group every conversation of the company: a page costs a few hundred rows.
+    A contact already shown above the cursor (with a later conversation) is left out."""
+    conv = repo.conversations
+    kept: list[Any] = []
+    seen: set[str] = set()
+    edge: tuple[Any, str] | None = None
+    while len(kept) < limit:
+        stmt = select(conv.c.id, conv.c.contact_id, conv.c.updated_at)
+        stmt = stmt.where(conv.c.company_id == company_id)
+        if before is not None:
+            stmt = stmt.where(conv.c.updated_at <= before.at)
+        if edge is not None:
+            stmt = stmt.where(tuple_(conv.c.updated_at, conv.c.id) < tuple_(*edge))
+        order = (conv.c.updated_at.desc(), conv.c.id.desc())
+        chunk = (await conn.execute(stmt.order_by(*order).limit(WALK))).all()
+        fresh = list(dict.fromkeys(r.contact_id for r in chunk if r.contact_id not in seen))
+        seen.update(fresh)
+        if fresh:
+            found = _before(_stats(company_id).where(repo.contacts.c.id.in_(fresh)), before)
+            rows = (await conn.execute(found)).all()
+            kept += sorted(rows, key=lambda r: (r.last_at, r.id), reverse=True)
+        if len(chunk) < WALK:
+            break
+        edge = (chunk[-1].updated_at, chunk[-1].id)
+    return kept[:limit]
 
 
 def _latest(rows: list[Any]) -> dict[str, Any]:
@@ -132,7 +165,10 @@ class ContactDirectory:
         """`{"contacts": [...], "next_before": str | None}`, newest activity first."""
         cursor = None if before is None else Cursor.decode(before)
         async with self.db.read() as conn:
-            rows = (await conn.execute(_page(company_id, query, cursor, limit))).all()
+            if query:
+                rows = await _matching_page(conn, company_id, query, cursor, limit)
+            else:
+                rows = await _recent_page(conn, company_id, cursor, limit)
             conversations = await self._conversations(conn, company_id, [r.id for r in rows])
             lasts = await self._last_messages(conn, conversations)
         contacts = [contact_view(r, conversations.get(r.id, []), lasts.get(r.id)) for r in rows]

@@ -3,13 +3,16 @@
 Every word of the query must match, the last one as a prefix (the agent may still be
 typing it); letters match without their accents, in any language (no stemming). Results are
 the newest matching messages, each with a snippet whose matches are given as offsets, so the
-client marks them without ever parsing markup.
+client marks them without ever parsing markup. "Newest" is insertion order on SQLite (the FTS5
+rowid, which lets a common word stop at its 50th match) and `created_at` on PostgreSQL; the
+hub inserts messages as they are made, so the two agree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +21,7 @@ from sqlalchemy import text
 from hub.conversations.views import iso
 from hub.persistence.db import Database
 
-WORD = re.compile(r"\w+")
+WORD = re.compile(r"[^\W_]+")  # letters and digits: "_" separates words in both indexes
 MAX_WORDS = 16
 # Private-use characters around each match in the database's snippet, turned into offsets
 # here; the client gets plain text and never markup.
@@ -78,8 +81,9 @@ PG_INDEXED = _PG_PAGE.replace("{hits}", _PG_INDEXED)
 
 
 def words(query: str) -> list[str]:
-    """The query's words (letters, digits, underscore), at most 16."""
-    return WORD.findall(query)[:MAX_WORDS]
+    """The query's words (runs of letters and digits), at most 16. NFC first: a combining
+    accent typed apart from its letter is not a letter and would split the word."""
+    return WORD.findall(unicodedata.normalize("NFC", query))[:MAX_WORDS]
 
 
 def fts5_match(company_id: str, terms: list[str]) -> str:
