@@ -21,7 +21,6 @@ from hub.persistence import repository as repo
 from hub.persistence.db import Database
 
 PREVIEW = 140  # characters of the last message shown in the list
-WALK = 200  # conversations read at a time while walking them for a page of contacts
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,7 @@ async def _matching_page(
 
 async def _recent_page(conn: Any, company_id: str, before: Cursor | None, limit: int) -> list[Any]:
     """Walk the company's conversations newest first (an index) and take their contacts,
-    rather than group every conversation of the company: a page costs a few hundred rows.
+    rather than group every conversation of the company: a page costs about `limit` rows.
     A contact already shown above the cursor (with a later conversation) is left out."""
     conv = repo.conversations
     kept: list[Any] = []
@@ -112,14 +111,16 @@ async def _recent_page(conn: Any, company_id: str, before: Cursor | None, limit:
         if edge is not None:
             stmt = stmt.where(tuple_(conv.c.updated_at, conv.c.id) < tuple_(*edge))
         order = (conv.c.updated_at.desc(), conv.c.id.desc())
-        chunk = (await conn.execute(stmt.order_by(*order).limit(WALK))).all()
+        # As many conversations as contacts are missing: most contacts have one or two.
+        walk = limit - len(kept)
+        chunk = (await conn.execute(stmt.order_by(*order).limit(walk))).all()
         fresh = list(dict.fromkeys(r.contact_id for r in chunk if r.contact_id not in seen))
         seen.update(fresh)
         if fresh:
             found = _before(_stats(company_id).where(repo.contacts.c.id.in_(fresh)), before)
             rows = (await conn.execute(found)).all()
             kept += sorted(rows, key=lambda r: (r.last_at, r.id), reverse=True)
-        if len(chunk) < WALK:
+        if len(chunk) < walk:
             break
         edge = (chunk[-1].updated_at, chunk[-1].id)
     return kept[:limit]
