@@ -61,7 +61,9 @@ async def test_search_opens_a_match_and_contacts_list_everyone(
     bob = await old_resolved_conversation(hub, company.company_id)
 
     async with new_context(browser, viewport={"width": 1280, "height": 820}) as ctx:
-        inbox = InboxPage(await ctx.new_page())
+        page = await ctx.new_page()
+        await page.clock.install()  # time flows as usual until fast-forwarded below
+        inbox = InboxPage(page)
         await inbox.goto(hub.http, company.agent_token)
         item = inbox.conversation(said["conversation_id"])
         await expect(item.locator(".name")).to_have_text("Lucía Gómez")
@@ -105,6 +107,9 @@ async def test_search_opens_a_match_and_contacts_list_everyone(
         await expect(people.nth(1).locator(".channels")).to_have_text("SMS")
         await expect(people.nth(1).locator("time.ago")).to_have_text("2 days ago")
         await inbox.page.screenshot(path=str(ARTIFACTS / "inbox-contacts.png"))
+        # Relative times are kept fresh: five minutes on, the clock's tick has rewritten them.
+        await page.clock.fast_forward("05:00")
+        await expect(people.nth(0).locator("time.ago")).to_have_text("5 min ago")
         await people.nth(1).click()
         await expect(inbox.page.locator("#view-title")).to_have_text("Bob Brown · sms")
         assert (await people.nth(1).get_attribute("data-conversation-id")) == bob
