@@ -45,6 +45,8 @@ from hub.workspace.agents import AgentService
 from hub.workspace.attachment_store import make_store
 from hub.workspace.attachments import AttachmentService
 from hub.workspace.canned import CannedResponses
+from hub.workspace.contacts import ContactDirectory
+from hub.workspace.search import MessageSearch
 from hub.workspace.widget_settings import WidgetSettingsService
 
 log = logging.getLogger("hub")
@@ -141,6 +143,8 @@ def build_hub(settings: Settings) -> Hub:
             settings.attachment_max_bytes,
             settings.attachment_uploads_per_ip,
         ),
+        search=MessageSearch(db),
+        contacts=ContactDirectory(db),
     )
 
 

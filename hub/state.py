@@ -30,6 +30,8 @@ from hub.workspace.agents import AgentService
 from hub.workspace.attachments import AttachmentService
 from hub.workspace.canned import CannedResponses
 from hub.workspace.companies import demo_widget_key
+from hub.workspace.contacts import ContactDirectory
+from hub.workspace.search import MessageSearch
 from hub.workspace.widget_settings import WidgetSettingsService
 
 
@@ -57,6 +59,8 @@ class Hub:
     canned: CannedResponses
     ratings: Ratings
     attachments: AttachmentService
+    search: MessageSearch
+    contacts: ContactDirectory
 
     async def demo_widget_key(self) -> str | None:
         """The demo company's widget key, when `hub serve --demo` has seeded it."""

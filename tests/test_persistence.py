@@ -54,10 +54,11 @@ async def test_migrations_match_the_models(db: Database) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from hub.persistence.models import Base
+    from hub.persistence.models import Base, schema_name
 
     def differences(sync_conn: Any) -> list[Any]:
-        found = compare_metadata(MigrationContext.configure(sync_conn), Base.metadata)
+        context = MigrationContext.configure(sync_conn, opts={"include_name": schema_name})
+        found = compare_metadata(context, Base.metadata)
         return [d for d in found if not _inline_sqlite_fk(sync_conn, d)]
 
     async with db.read() as conn:

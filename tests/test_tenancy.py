@@ -100,7 +100,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/presence"): OWN,
     ("PUT", "/api/agents/me/presence"): OWN,
     ("GET", "/api/inbox-settings"): OWN,
+    ("GET", "/api/contacts"): OWN,
+    ("GET", "/api/search"): OWN,  # needs ?q= (400 without it): walled in tests/test_search.py
     ("PUT", "/api/inbox-settings"): OWN,
+    ("GET", "/api/conversations/{conversation_id}"): FOREIGN,
     ("GET", "/api/conversations/{conversation_id}/messages"): FOREIGN,
     ("POST", "/api/conversations/{conversation_id}/messages"): FOREIGN,
     ("POST", "/api/conversations/{conversation_id}/status"): FOREIGN,
@@ -214,6 +217,7 @@ BODIES: dict[tuple[str, str], Body] = {
 STATUSES: dict[tuple[str, str], dict[str, set[int]]] = {
     ("PUT", "/api/integrations/{provider}"): {"owner": {409}, "agent": {403}},
     ("POST", "/api/agents/me/phone/check"): {"owner": {400}, "agent": {400}},
+    ("GET", "/api/search"): {"owner": {400}, "agent": {400}},
 }
 
 

@@ -130,3 +130,14 @@ async def post_note(request: Request) -> JSONResponse:
         agent, request.path_params["conversation_id"], body.client_id, body.text
     )
     return JSONResponse({"note": note}, status_code=201 if created else 200)
+
+
+async def get_conversation(request: Request) -> JSONResponse:
+    """One conversation of the agent's company, as in the inbox (404 for any other): what the
+    inbox opens from a search result or a contact outside its loaded list."""
+    agent = await agent_of(request)
+    conversation_id = request.path_params["conversation_id"]
+    found = await hub_of(request).conversations.inbox(agent.company_id, 1, (conversation_id,))
+    if not found:
+        raise ApiError(404, "not_found", "no such conversation")
+    return JSONResponse(found[0])

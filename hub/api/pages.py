@@ -13,7 +13,7 @@ from hub.state import hub_of
 
 STATIC = resources.files("hub") / "static"
 TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
-PUBLIC = {"widget.js", "inbox.js", "inbox.css"}
+PUBLIC = {"widget.js", "inbox.js", "inbox.css", "inbox-search.js"}
 PUBLIC |= {"inbox-notify.js", "inbox-attachments.js"}  # notifications, files in messages
 PUBLIC |= {"inbox-settings.js", "inbox-charts.js", "inbox-settings.css"}  # owners' settings
 

@@ -18,6 +18,7 @@ from hub.api import (
     integrations,
     knowledge,
     pages,
+    search,
     verify,
     webhooks,
     widget_settings,
@@ -39,6 +40,7 @@ ROUTES: list[BaseRoute] = [
     # conversations and messages
     Route("/api/conversations", conversations.list_conversations),
     Route("/api/conversations/counts", conversations.counts, methods=GET),
+    Route("/api/conversations/{conversation_id}", conversations.get_conversation, methods=GET),
     Route(
         "/api/conversations/{conversation_id}/messages", conversations.list_messages, methods=GET
     ),
@@ -89,6 +91,8 @@ ROUTES: list[BaseRoute] = [
     # data rights
     Route("/api/audit", data_rights.audit_log, methods=GET),
     Route("/api/export", data_rights.export_company, methods=GET),
+    Route("/api/search", search.search, methods=GET),
+    Route("/api/contacts", search.contacts, methods=GET),
     Route("/api/contacts/{contact_id}/export", data_rights.export_contact, methods=GET),
     Route("/api/contacts/{contact_id}", data_rights.correct_contact, methods=PATCH),
     Route("/api/contacts/{contact_id}", data_rights.erase_contact, methods=DELETE),

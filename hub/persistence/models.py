@@ -125,6 +125,19 @@ class Contact(Base):
 
 SNOOZED = "status = 'snoozed'"
 
+# The full-text index over messages, built by migration 0011 in each database's own words
+# (an FTS5 table and its shadow tables on SQLite, an expression GIN index on PostgreSQL),
+# so not declared here: Alembic's comparison leaves these names alone (`schema_name`).
+SEARCH_INDEX = frozenset(
+    {"ix_messages_search"}
+    | {f"messages_fts{suffix}" for suffix in ("", "_data", "_idx", "_docsize", "_config")}
+)
+
+
+def schema_name(name: str | None, type_: str, parents: Any) -> bool:
+    """Alembic's `include_name`: False for the search index's own objects."""
+    return name not in SEARCH_INDEX
+
 
 class Conversation(Base):
     __tablename__ = "conversations"
@@ -133,6 +146,8 @@ class Conversation(Base):
         # The inbox's counts and filters by status and assignee (no column a message changes,
         # so SQLite leaves it alone on the hot path).
         Index("ix_conversations_company_status", "company_id", "status", "assignee_id"),
+        # A contact's conversations: inbound's look-up by phone, and the contacts list.
+        Index("ix_conversations_contact", "contact_id", "updated_at"),
         # Only snoozed conversations: the wake-up job's look-up.
         Index(
             "ix_conversations_snoozed",

@@ -2,6 +2,8 @@
 import { createNotifier } from "./inbox-notify.js";
 import { attachmentNode, setupAttach } from "./inbox-attachments.js";
 import { closeSettings, mountSettings } from "./inbox-settings.js";
+import { contactLabel, initSearch, timeNode } from "./inbox-search.js";
+
 const TOKEN_KEY = "leadop.agentToken";
 const PING_MS = 25_000;
 const STATUS_RANK = { queued: 0, sending: 1, sent: 2, delivered: 3, read: 4, failed: 5 };
@@ -283,7 +285,7 @@ function onTyping(f) {
 // ---------- conversation list ----------
 
 function contactName(c) {
-  return c.contact?.name || c.contact?.phone || "Visitor";
+  return contactLabel(c.contact);
 }
 
 function preview(m) {
@@ -390,6 +392,7 @@ function convButton(c) {
     c.needs_human ? el("span", { className: "badge", textContent: "Needs human" }) : null,
     el("span", { className: "preview", textContent: preview(c.last_message) }),
     el("span", { className: "owner", textContent: c.assignee_id ? agentName(c.assignee_id) : "Unassigned" }),
+    timeNode(c.last_message?.created_at || c.updated_at),
   );
   const count = el("span", { className: "unread", textContent: String(unread), hidden: unread === 0 });
   count.dataset.unread = String(unread);
@@ -848,8 +851,19 @@ function init() {
     document.body.classList.remove("viewing");
     $("list").querySelector(`[data-conversation-id="${CSS.escape(state.current || "")}"]`)?.focus();
   });
+  initSearch({ api, open: openFound });
   const token = takeToken();
   if (token) signIn(token); else showSignIn();
+}
+
+// A search result or contact may name a conversation outside the loaded list.
+async function openFound(id) {
+  if (!state.convs.has(id)) {
+    const conv = await api(`/api/conversations/${encodeURIComponent(id)}`);
+    if (!conv) return;
+    upsertConv(conv);
+  }
+  openConv(id);
 }
 
 init();

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from hub.persistence.models import Base
+from hub.persistence.models import Base, schema_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -18,6 +18,7 @@ def run_migrations() -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_name=schema_name,
     )
     with context.begin_transaction():
         context.run_migrations()
