@@ -10,13 +10,14 @@ from sqlalchemy import (
     Boolean,
     Row,
     Table,
+    and_,
     bindparam,
     case,
     exists,
     func,
     insert,
+    or_,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -539,13 +540,25 @@ async def status_counts(conn: AsyncConnection, company_id: str) -> Sequence[Row[
     return (await conn.execute(_COUNTS, {"b_company_id": company_id})).all()
 
 
+PAIRS_PER_STATEMENT = 200
+
+
 async def last_messages(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> dict[str, Row[Any]]:
     """The last message of each conversation row, by conversation id."""
     keys = [(r.id, r.last_seq) for r in rows if r.last_seq > 0]
     if not keys:
         return {}
-    stmt = select(messages).where(tuple_(messages.c.conversation_id, messages.c.seq).in_(keys))
-    return {m.conversation_id: m for m in (await conn.execute(stmt)).all()}
+    # One (conversation_id, seq) seek each: SQLite plans `(a, b) IN (VALUES ...)` as a scan of
+    # every message (bench.search's inbox snapshot); an OR of pairs is a multi-index OR there.
+    # At most PAIRS_PER_STATEMENT a statement: SQLite's expression depth limit is 1,000.
+    found: dict[str, Row[Any]] = {}
+    m = messages.c
+    for start in range(0, len(keys), PAIRS_PER_STATEMENT):
+        chunk = keys[start : start + PAIRS_PER_STATEMENT]
+        pairs = (and_(m.conversation_id == c, m.seq == s) for c, s in chunk)
+        hits = (await conn.execute(select(messages).where(or_(*pairs)))).all()
+        found.update((hit.conversation_id, hit) for hit in hits)
+    return found
 
 
 async def last_ratings(conn: AsyncConnection, rows: Sequence[Row[Any]]) -> dict[str, Row[Any]]:
