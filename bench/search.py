@@ -9,8 +9,9 @@ company of N messages and a noise company of N/5), their texts replaced by sente
 from a Zipf-weighted English and Spanish vocabulary with a few planted rare words; then
 upgraded to head, so migration 0011 builds the search index over the loaded rows (timed).
 Then `MessageSearch.messages` (what the endpoint calls, under the company's tenant, limit 50)
-runs for each query kind: a warm-up call, then --runs timed calls; p50 and p99 are printed and
-written to bench/results/. See bench/README.md.
+runs for each query kind, then the contacts list and the agent's inbox snapshot
+(`ConversationService.inbox`: 200 conversations and their last messages): a warm-up call, then
+--runs timed calls; p50 and p99 are printed and written to bench/results/. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import analytics_scale as scale
+from hub.bus import MemoryBus
+from hub.conversations.service import ConversationService
 from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade
 from hub.persistence.tenancy import tenant
@@ -224,6 +227,7 @@ async def measure(url: str, company_id: str, runs: int) -> list[dict[str, Any]]:
     """Each message query kind, then the contacts list (first page, and filtered)."""
     db = Database(url)
     search, contacts = MessageSearch(db), ContactDirectory(db)
+    inbox = ConversationService(db, MemoryBus())
     calls: list[tuple[str, str, Any]] = [
         (kind, q, lambda q=q: search.messages(company_id, q, 50)) for kind, q in QUERIES.items()
     ]
@@ -235,6 +239,8 @@ async def measure(url: str, company_id: str, runs: int) -> list[dict[str, Any]]:
             lambda: _contacts(contacts, company_id, "contact 4242"),
         )
     )
+    # The agent's inbox snapshot: 200 conversations, each with its last message.
+    calls.append(("inbox snapshot", "", lambda: inbox.inbox(company_id)))
     results = []
     try:
         with tenant(company_id):  # what the request's agent_of does
@@ -252,6 +258,7 @@ async def measure(url: str, company_id: str, runs: int) -> list[dict[str, Any]]:
                     }
                 )
     finally:
+        await inbox.close()
         await db.close()
     return results
 

@@ -11,7 +11,8 @@ database, `--companies` companies with a widget visitor each (conversations star
 Reported per message: this process's CPU, on PostgreSQL the database backends' CPU, on
 SQLite the bytes the write-ahead log grew (pages written; no checkpoint runs), on
 PostgreSQL the bytes the messages table's indexes and the counters grew, and each send's
-latency. See bench/README.md.
+latency. `--varied` gives each message a different sentence (bench.search's vocabulary), so
+that the full-text index has new words to add, as with real messages. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import random
 import sys
 import tempfile
 import time
@@ -31,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bench import procstats, servers
+from bench import procstats, search, servers
 from bench.seed import create_companies
 from bench.stats import summarize_ns
 from hub.bus import MemoryBus
@@ -45,6 +47,7 @@ RESULTS = ROOT / "bench" / "results"
 SECRET = "bench-write-path-secret-0123456789"
 # Sizes of these relations on PostgreSQL (those missing in a version are skipped).
 PG_RELATIONS = ("messages", "message_counts", "conversation_counts", "response_times")
+FIXED_TEXT = "Hi, do you ship to Canada?"
 
 
 @contextlib.asynccontextmanager
@@ -113,17 +116,28 @@ async def rounds(
 ) -> list[int]:
     """`args.rounds` rounds of `args.batch` sends at once; each send's nanoseconds."""
     latencies: list[int] = []
+    texts = varied_texts(args.rounds * args.batch) if args.varied else [FIXED_TEXT]
 
-    async def send(visitor: Any, client_id: str) -> None:
+    async def send(visitor: Any, client_id: str, body: str) -> None:
         began = time.perf_counter_ns()
-        await service.send(visitor, client_id, "Hi, do you ship to Canada?")
+        await service.send(visitor, client_id, body)
         latencies.append(time.perf_counter_ns() - began)
 
     for i in range(args.rounds):
         start = i * args.batch
         chosen = [visitors[(start + k) % len(visitors)] for k in range(args.batch)]
-        await asyncio.gather(*(send(v, f"r{i}-{k}") for k, v in enumerate(chosen)))
+        await asyncio.gather(
+            *(send(v, f"r{i}-{k}", texts[(start + k) % len(texts)]) for k, v in enumerate(chosen))
+        )
     return latencies
+
+
+def varied_texts(count: int) -> list[str]:
+    """`count` sentences of bench.search's vocabulary (6 to 16 words each): every message
+    brings the full-text index new words to add, as real ones do."""
+    rng = random.Random(20261203)
+    weights = [1 / (rank + 1) for rank in range(len(search.WORDS))]
+    return [search.sentence(rng, weights) for _ in range(count)]
 
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
@@ -154,6 +168,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         "backend": args.backend,
         "companies": args.companies,
         "batch": args.batch,
+        "texts": "varied" if args.varied else "fixed",
         "messages": messages,
         "wall_s": round(wall, 2),
         "load_average_1m": round(os.getloadavg()[0], 2),
@@ -169,7 +184,7 @@ def format_report(doc: dict[str, Any]) -> str:
     """One line per figure."""
     send = doc["send"]
     lines = [
-        f"{doc['backend']}: {doc['messages']:,} messages, {doc['batch']} per batch, "
+        f"{doc['backend']}: {doc['messages']:,} {doc['texts']} messages, {doc['batch']} per batch, "
         f"{doc['companies']} companies, {doc['wall_s']} s (load {doc['load_average_1m']})",
         f"  hub process CPU ms/message    {doc['process_cpu_ms_per_message']:.4f}",
         f"  database CPU ms/message       {doc['backend_cpu_ms_per_message']:.4f}",
@@ -190,6 +205,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=10, help="sends at once (one batch)")
     parser.add_argument(
         "--cold", action="store_true", help="time the first messages too (they start conversations)"
+    )
+    parser.add_argument(
+        "--varied",
+        action="store_true",
+        help="a different sentence in each message (the default repeats one text)",
     )
     parser.add_argument("--out", type=Path, help="where to write the JSON (default bench/results/)")
     return parser.parse_args(argv)

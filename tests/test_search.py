@@ -228,3 +228,12 @@ async def test_the_postgres_search_function_keeps_the_tenant_wall(ch: ChannelHub
         async with db.read() as conn:
             own = (await conn.execute(call, {"c": other.company_id, "q": "'walrus'"})).all()
     assert stolen == [] and len(own) == 1
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_the_sqlite_index_keeps_no_per_message_sizes(ch: ChannelHub) -> None:
+    """FTS5's `columnsize=0` (migration 0011): no `messages_fts_docsize` row for each message,
+    one page less in every commit; search ranks by time, so nothing reads the sizes."""
+    async with ch.server.hub.db.read() as conn:
+        names = set((await conn.exec_driver_sql("SELECT name FROM sqlite_master")).scalars())
+    assert "messages_fts_data" in names and "messages_fts_docsize" not in names
