@@ -52,7 +52,7 @@ textarea{flex:1;resize:none;border:1px solid #c9ced6;border-radius:8px;padding:8
 .file img{display:block;max-width:200px;max-height:160px;border-radius:8px;border:1px solid #e3e6eb;background:#fff}
 .fe{padding:4px 12px;font-size:12px;color:#b3261e;background:#fff}
 .fe[data-kind=busy]{color:#4a5568}
-@media (max-width:480px){.panel{inset:0;width:100%;height:100%;border-radius:0}.launch[aria-expanded=true]{display:none}}
+@media (max-width:480px){.panel,:host([data-pos=left]) .panel{inset:0;width:100%;height:100%;border-radius:0}.launch[aria-expanded=true]{display:none}}
 `,Me=`<style>${Ee}</style>
 <button class="launch" type="button" aria-expanded="false" aria-controls="p"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z"/></svg><span class="badge" aria-hidden="true" hidden></span></button>
 <div class="panel" id="p" role="dialog" hidden>

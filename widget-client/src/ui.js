@@ -50,7 +50,7 @@ textarea{flex:1;resize:none;border:1px solid #c9ced6;border-radius:8px;padding:8
 .file img{display:block;max-width:200px;max-height:160px;border-radius:8px;border:1px solid #e3e6eb;background:#fff}
 .fe{padding:4px 12px;font-size:12px;color:#b3261e;background:#fff}
 .fe[data-kind=busy]{color:#4a5568}
-@media (max-width:480px){.panel{inset:0;width:100%;height:100%;border-radius:0}.launch[aria-expanded=true]{display:none}}
+@media (max-width:480px){.panel,:host([data-pos=left]) .panel{inset:0;width:100%;height:100%;border-radius:0}.launch[aria-expanded=true]{display:none}}
 `;
 
 const HTML = `<style>${CSS}</style>
