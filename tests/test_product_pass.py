@@ -13,11 +13,13 @@ import pytest
 
 from tests.support.browser import (
     ARTIFACTS,
+    InboxPage,
     WidgetPage,
     expect,
     host_site,
     new_context,
 )
+from tests.support.clients import Widget
 from tests.support.server import HubServer
 
 pytestmark = pytest.mark.usefixtures("needs_chromium")
@@ -54,3 +56,51 @@ async def test_a_left_widget_fills_a_phone_screen(hub: HubServer, browser: Any) 
         assert (box["x"], box["width"]) == (0, PHONE["width"])
         await expect(widget.send_button).to_be_in_viewport(ratio=1)
         await widget.page.screenshot(path=str(ARTIFACTS / "pass-widget-left-375.png"))
+
+
+# Records each Notification the inbox shows, and lets the test click it; the tab is made to
+# look hidden (headless Chromium has no window to hide).
+CLICKABLE = """
+(() => {
+  window.__shown = [];
+  const Real = window.Notification;
+  function Kept(title, options) {
+    const n = new Real(title, options);
+    window.__shown.push({ title, body: options && options.body, n });
+    return n;
+  }
+  Object.defineProperty(Kept, "permission", { get: () => Real.permission });
+  Kept.requestPermission = (...args) => Real.requestPermission(...args);
+  window.Notification = Kept;
+  Object.defineProperty(document, "visibilityState", { get: () => "hidden" });
+})();
+"""
+
+
+async def test_a_notification_opens_its_conversation_from_settings(
+    hub: HubServer, browser: Any
+) -> None:
+    """An owner in the settings view clicks a desktop notification: the settings close and the
+    conversation shows. It used to open behind the settings, which hide the inbox."""
+    company = await hub.company("Acme Solar")
+    async with new_context(browser, viewport={"width": 1200, "height": 760}) as ctx:
+        await ctx.grant_permissions(["notifications"], origin=hub.http)
+        await ctx.add_init_script(CLICKABLE)
+        inbox = InboxPage(await ctx.new_page())
+        page = inbox.page
+        await inbox.goto(hub.http, company.agent_token)
+        await expect(page.get_by_role("checkbox", name="Desktop notifications")).to_be_checked()
+        await page.get_by_role("button", name="Settings", exact=True).click()
+        await expect(page.get_by_role("heading", name="Settings")).to_be_visible()
+
+        visitor = await Widget.open(hub.ws, company.widget_key)
+        await visitor.say("Do you install on flat roofs?")
+        await page.wait_for_function("window.__shown.length === 1")
+        await page.evaluate("window.__shown[0].n.onclick()")
+
+        await expect(page.get_by_role("heading", name="Settings")).to_be_hidden()
+        await expect(inbox.message("Do you install on flat roofs?")).to_be_visible()
+        await expect(page.get_by_role("button", name="Settings", exact=True)).to_have_attribute(
+            "aria-expanded", "false"
+        )
+        await visitor.close()

@@ -410,6 +410,7 @@ function convButton(c) {
 // ---------- conversation view ----------
 
 async function openConv(id) {
+  closeSettings(); // a notification's click opens a conversation from the settings view too
   state.current = id;
   const conv = state.convs.get(id);
   if (conv) conv.unread = 0;
