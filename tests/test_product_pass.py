@@ -104,3 +104,53 @@ async def test_a_notification_opens_its_conversation_from_settings(
             "aria-expanded", "false"
         )
         await visitor.close()
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99"
+    b"=\x1d\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+async def send_file(hub: HubServer, key: str, visitor: Widget, name: str, data: bytes) -> None:
+    """The widget's way: upload the file over HTTP, then a message carrying it, no text."""
+    async with httpx.AsyncClient(base_url=hub.http, timeout=10) as http:
+        response = await http.post(
+            "/api/widget/attachments",
+            params={"key": key, "name": name},
+            content=data,
+            headers=auth(visitor.welcome["session_id"]),
+        )
+    assert response.status_code == 201, response.text
+    attachment = response.json()["attachment"]["id"]
+    frame = {"type": "message.send", "client_id": name, "text": "", "attachments": [attachment]}
+    await visitor.send(frame)
+    await visitor.expect("message.created")
+
+
+async def test_a_file_alone_is_named_in_notifications_and_contacts(
+    hub: HubServer, browser: Any
+) -> None:
+    """A visitor sends only an image. The notification names it as the list does (it said
+    "[file]"), and the Contacts view shows an attachment (it said "No messages yet")."""
+    company = await hub.company("Acme Solar")
+    async with new_context(browser, viewport={"width": 1200, "height": 760}) as ctx:
+        await ctx.grant_permissions(["notifications"], origin=hub.http)
+        await ctx.add_init_script(CLICKABLE)
+        inbox = InboxPage(await ctx.new_page())
+        page = inbox.page
+        await inbox.goto(hub.http, company.agent_token)
+        await expect(page.get_by_role("checkbox", name="Desktop notifications")).to_be_checked()
+
+        visitor = await Widget.open(hub.ws, company.widget_key)
+        await visitor.say("Here is my roof")
+        await send_file(hub, company.widget_key, visitor, "roof.png", PNG)
+        await page.wait_for_function("window.__shown.length === 2")
+        assert await page.evaluate("window.__shown[1].body") == "[roof.png]"
+        await expect(inbox.conversation().locator(".preview")).to_have_text("[roof.png]")
+
+        await page.get_by_role("group", name="Show").get_by_role("button", name="Contacts").click()
+        contact = page.get_by_role("list", name="Contact list").get_by_role("button")
+        await expect(contact.locator(".preview")).to_have_text("[attachment]")
+        await visitor.close()
