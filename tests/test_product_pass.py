@@ -154,3 +154,43 @@ async def test_a_file_alone_is_named_in_notifications_and_contacts(
         contact = page.get_by_role("list", name="Contact list").get_by_role("button")
         await expect(contact.locator(".preview")).to_have_text("[attachment]")
         await visitor.close()
+
+
+async def resolve_only_conversation(hub: HubServer, token: str) -> str:
+    """The agent resolves the company's one open conversation (POST .../status)."""
+    async with httpx.AsyncClient(base_url=hub.http, timeout=10) as http:
+        listed = await http.get(
+            "/api/conversations", params={"status": "open"}, headers=auth(token)
+        )
+        (conversation,) = listed.json()["conversations"]
+        path = f"/api/conversations/{conversation['id']}/status"
+        resolved = await http.post(path, json={"status": "resolved"}, headers=auth(token))
+    assert resolved.status_code == 200, resolved.text
+    return str(conversation["id"])
+
+
+async def test_sending_a_file_takes_the_rating_question_away(hub: HubServer, browser: Any) -> None:
+    """Writing hides the rating question (the conversation reopens); a file reopens it too but
+    left the question up, and the rating it invited was then refused (`not_pending`)."""
+    company = await hub.company("Acme Solar")
+    async with (
+        host_site(hub.http, company.widget_key) as site,
+        new_context(browser, viewport={"width": 1000, "height": 760}) as ctx,
+    ):
+        widget = WidgetPage(await ctx.new_page())
+        page = widget.page
+        await page.goto(site)
+        await widget.open()
+        await widget.say("My panel is making a noise")
+        await resolve_only_conversation(hub, company.agent_token)
+        question = page.get_by_text("How was this conversation?")
+        await expect(question).to_be_visible()
+
+        async with page.expect_file_chooser() as chooser:
+            await page.get_by_role("button", name="Attach a file").click()
+        await (await chooser.value).set_files(
+            {"name": "noise.png", "mimeType": "image/png", "buffer": PNG}
+        )
+        await expect(widget.messages()).to_have_count(2)
+        await expect(question).to_be_hidden()
+        await expect(page.get_by_role("button", name="Send rating")).to_be_hidden()
