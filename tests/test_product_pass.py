@@ -194,3 +194,30 @@ async def test_sending_a_file_takes_the_rating_question_away(hub: HubServer, bro
         await expect(widget.messages()).to_have_count(2)
         await expect(question).to_be_hidden()
         await expect(page.get_by_role("button", name="Send rating")).to_be_hidden()
+
+
+async def test_on_a_phone_the_messages_keep_the_screen(hub: HubServer, browser: Any) -> None:
+    """At 375 x 740 the header (counters, team, notification switches) took a quarter of the
+    screen above an open conversation, leaving its messages about 120 px. While one is open
+    the header keeps only presence, connection and its buttons; the rest is back in the list."""
+    company = await hub.company("Acme Solar")
+    visitor = await Widget.open(hub.ws, company.widget_key)
+    await visitor.say("Can I get a quote for a terrace?")
+    async with new_context(browser, viewport={"width": 375, "height": 740}) as ctx:
+        inbox = InboxPage(await ctx.new_page())
+        page = inbox.page
+        await inbox.goto(hub.http, company.agent_token)
+        await inbox.conversation().click()
+        await expect(inbox.message("Can I get a quote for a terrace?")).to_be_visible()
+        await expect(inbox.visits).to_be_hidden()
+        await expect(page.get_by_role("checkbox", name="Sound")).to_be_hidden()
+        await expect(page.get_by_role("combobox", name="Your presence")).to_be_visible()
+        box = await inbox.log.bounding_box()
+        assert box is not None and box["height"] >= 200, box
+        await expect(inbox.reply_box).to_be_in_viewport(ratio=1)
+        await page.screenshot(path=str(ARTIFACTS / "pass-inbox-375.png"))
+
+        await page.get_by_role("button", name="← Conversations").click()
+        await expect(inbox.visits).to_be_visible()
+        await expect(page.get_by_role("checkbox", name="Sound")).to_be_visible()
+    await visitor.close()
