@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from hub.workspace.companies import demo_company
 from tests.support.browser import (
     ARTIFACTS,
     InboxPage,
@@ -221,3 +222,22 @@ async def test_on_a_phone_the_messages_keep_the_screen(hub: HubServer, browser: 
         await expect(inbox.visits).to_be_visible()
         await expect(page.get_by_role("checkbox", name="Sound")).to_be_visible()
     await visitor.close()
+
+
+async def test_the_demo_page_loads_without_a_console_error(hub: HubServer, browser: Any) -> None:
+    """The first page a new user opens (`hub serve --demo`'s /demo) logged a 404 for
+    /favicon.ico in the console; the inbox already declared an empty icon."""
+    await demo_company(hub.hub.db, hub.settings)
+    async with new_context(browser, viewport={"width": 1280, "height": 800}) as ctx:
+        page = await ctx.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        failed: list[str] = []
+        page.on("response", lambda r: r.status >= 400 and failed.append(r.url))
+        widget = WidgetPage(page)
+        await page.goto(f"{hub.http}/demo")
+        await widget.open()
+        await widget.online()
+        await widget.say("Do you install in two days?")
+        await expect(widget.messages()).to_have_count(2)  # the demo's AI answers
+        assert (errors, failed) == ([], [])
