@@ -241,3 +241,27 @@ async def test_the_demo_page_loads_without_a_console_error(hub: HubServer, brows
         await widget.say("Do you install in two days?")
         await expect(widget.messages()).to_have_count(2)  # the demo's AI answers
         assert (errors, failed) == ([], [])
+
+
+async def test_back_from_a_search_result_returns_to_it(hub: HubServer, browser: Any) -> None:
+    """On a phone, a keyboard user opens a conversation from the search results and goes back:
+    the focus is on that result again. It fell to the page's body (Back looked for the
+    conversation in the list, which the results hide)."""
+    company = await hub.company("Acme Solar")
+    visitor = await Widget.open(hub.ws, company.widget_key)
+    await visitor.say("Shipping to Zaragoza, please")
+    async with new_context(browser, viewport={"width": 375, "height": 740}) as ctx:
+        inbox = InboxPage(await ctx.new_page())
+        page = inbox.page
+        await inbox.goto(hub.http, company.agent_token)
+        await page.get_by_role("searchbox", name="Search messages and contacts").fill("zarag")
+        result = page.get_by_role("list", name="Matching messages").get_by_role("button")
+        await expect(result).to_have_count(1)
+        await result.focus()
+        await page.keyboard.press("Enter")
+        await expect(inbox.message("Shipping to Zaragoza, please")).to_be_visible()
+
+        await page.get_by_role("button", name="← Conversations").focus()
+        await page.keyboard.press("Enter")
+        await expect(result).to_be_focused()
+    await visitor.close()

@@ -45,6 +45,7 @@ const state = {
   streams: new Map(),      // reply_id -> {conversation_id, parts: []}
   typing: new Map(),       // conversation id -> {visitor|ai: timeout id}
   current: null,
+  openedFrom: null,        // the list item, result or contact the open conversation came from
   typingSent: 0,
   typingStop: null,
 };
@@ -411,6 +412,7 @@ function convButton(c) {
 
 async function openConv(id) {
   closeSettings(); // a notification's click opens a conversation from the settings view too
+  state.openedFrom = document.activeElement?.closest?.("[data-conversation-id]") || null;
   state.current = id;
   const conv = state.convs.get(id);
   if (conv) conv.unread = 0;
@@ -850,7 +852,12 @@ function init() {
     state.current && send({ type: "conversation.release", conversation_id: state.current }));
   $("back").addEventListener("click", () => {
     document.body.classList.remove("viewing");
-    $("list").querySelector(`[data-conversation-id="${CSS.escape(state.current || "")}"]`)?.focus();
+    // Back where it was opened: the list, or a search result or contact (the list is hidden
+    // while they show). The list's buttons are redrawn, so the one clicked may be gone.
+    const id = CSS.escape(state.current || "");
+    const shownNow = (n) => n?.isConnected && n.offsetParent !== null;
+    [state.openedFrom, ...document.querySelectorAll(`.inbox [data-conversation-id="${id}"]`)]
+      .find(shownNow)?.focus();
   });
   initSearch({ api, open: openFound });
   const token = takeToken();
