@@ -265,3 +265,33 @@ async def test_back_from_a_search_result_returns_to_it(hub: HubServer, browser: 
         await page.keyboard.press("Enter")
         await expect(result).to_be_focused()
     await visitor.close()
+
+
+async def test_an_agent_reopening_takes_the_rating_question_away(
+    hub: HubServer, browser: Any
+) -> None:
+    """An agent resolves, then reopens: the widget stops asking (`rating.withdrawn`). It kept
+    asking, and the rating the visitor then sent was refused (`not_pending`) without a word."""
+    company = await hub.company("Acme Solar")
+    async with (
+        host_site(hub.http, company.widget_key) as site,
+        new_context(browser, viewport={"width": 1000, "height": 760}) as ctx,
+    ):
+        widget = WidgetPage(await ctx.new_page())
+        page = widget.page
+        await page.goto(site)
+        await widget.open()
+        await widget.say("Is my order on its way?")
+        conversation_id = await resolve_only_conversation(hub, company.agent_token)
+        question = page.get_by_text("How was this conversation?")
+        await expect(question).to_be_visible()
+
+        async with httpx.AsyncClient(base_url=hub.http, timeout=10) as http:
+            reopened = await http.post(
+                f"/api/conversations/{conversation_id}/status",
+                json={"status": "open"},
+                headers=auth(company.agent_token),
+            )
+        assert reopened.status_code == 200, reopened.text
+        await expect(question).to_be_hidden()
+        await expect(page.get_by_role("button", name="5 of 5: Great")).to_be_hidden()

@@ -190,6 +190,10 @@ function boot() {
         askRating = true;
         if (ui) ui.rating.ask();
         break;
+      case 'rating.withdrawn': // an agent reopened it: a rating now would be refused
+        askRating = false;
+        if (ui && ui.rating.state === 'asking') ui.rating.hide();
+        break;
       case 'conversation.rated':
         askRating = false;
         if (ui) ui.rating.thanks();
