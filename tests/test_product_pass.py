@@ -257,6 +257,8 @@ async def test_back_from_a_search_result_returns_to_it(hub: HubServer, browser: 
         await page.get_by_role("searchbox", name="Search messages and contacts").fill("zarag")
         result = page.get_by_role("list", name="Matching messages").get_by_role("button")
         await expect(result).to_have_count(1)
+        # Named as the matching contacts name it (the message said "widget", raw).
+        await expect(result.locator(".channel")).to_have_text("Chat")
         await result.focus()
         await page.keyboard.press("Enter")
         await expect(inbox.message("Shipping to Zaragoza, please")).to_be_visible()

@@ -81,7 +81,7 @@ function resultButton(open, conversationId, ...parts) {
 function messageHit(open, hit) {
   return resultButton(open, hit.conversation_id,
     el("span", { className: "name", textContent: contactLabel(hit.contact) }),
-    el("span", { className: `channel ch-${hit.channel}`, textContent: hit.channel }),
+    el("span", { className: `channel ch-${hit.channel}`, textContent: CHANNEL_LABEL[hit.channel] || hit.channel }),
     el("span", { className: "preview" }, markedText(hit.snippet)),
     timeNode(hit.created_at));
 }
