@@ -297,3 +297,22 @@ async def test_an_agent_reopening_takes_the_rating_question_away(
         assert reopened.status_code == 200, reopened.text
         await expect(question).to_be_hidden()
         await expect(page.get_by_role("button", name="5 of 5: Great")).to_be_hidden()
+
+
+async def test_back_from_settings_returns_focus_to_the_entry(hub: HubServer, browser: Any) -> None:
+    """A keyboard user leaves the settings with "← Back to inbox": the focus is on Settings,
+    where they came in. The button they pressed was hidden under them, leaving the body."""
+    company = await hub.company("Acme Solar")
+    async with new_context(browser, viewport={"width": 1280, "height": 800}) as ctx:
+        inbox = InboxPage(await ctx.new_page())
+        page = inbox.page
+        await inbox.goto(hub.http, company.agent_token)
+        entry = page.get_by_role("button", name="Settings", exact=True)
+        await entry.focus()
+        await page.keyboard.press("Enter")
+        back = page.get_by_role("button", name="← Back to inbox")
+        await back.focus()
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#settings")).to_be_hidden()
+        await expect(entry).to_be_focused()
+        await expect(entry).to_have_attribute("aria-expanded", "false")
