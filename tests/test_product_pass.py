@@ -316,3 +316,46 @@ async def test_back_from_settings_returns_focus_to_the_entry(hub: HubServer, bro
         await expect(page.locator("#settings")).to_be_hidden()
         await expect(entry).to_be_focused()
         await expect(entry).to_have_attribute("aria-expanded", "false")
+
+
+HIDEABLE = """
+(() => {
+  let hidden = false;
+  Object.defineProperty(document, "visibilityState", { get: () => (hidden ? "hidden" : "visible") });
+  window.__setHidden = (value) => {
+    hidden = value;
+    document.dispatchEvent(new Event("visibilitychange"));
+  };
+})();
+"""
+
+
+async def test_the_title_counts_the_open_conversation_while_away(
+    hub: HubServer, browser: Any
+) -> None:
+    """The agent leaves the tab with a conversation open and the visitor writes in it: the
+    notification came, but the title stayed "Inbox — LeadOp Hub". Now it says (1) until
+    the agent is back in the tab."""
+    company = await hub.company("Acme Solar")
+    visitor = await Widget.open(hub.ws, company.widget_key)
+    await visitor.say("Hello, anyone?")
+    async with new_context(browser, viewport={"width": 1200, "height": 760}) as ctx:
+        await ctx.add_init_script(HIDEABLE)
+        inbox = InboxPage(await ctx.new_page())
+        page = inbox.page
+        await inbox.goto(hub.http, company.agent_token)
+        await inbox.conversation().click()
+        await expect(inbox.message("Hello, anyone?")).to_be_visible()
+        await expect(page).to_have_title("Inbox — LeadOp Hub")
+
+        await page.evaluate("window.__setHidden(true)")
+        await visitor.say("I will wait for an answer")
+        await expect(inbox.message("I will wait for an answer")).to_be_attached()
+        await expect(page).to_have_title("(1) Inbox — LeadOp Hub")
+
+        await page.evaluate("window.__setHidden(false)")
+        await expect(page).to_have_title("Inbox — LeadOp Hub")
+        await expect(inbox.conversation().locator("[data-unread]")).to_have_attribute(
+            "data-unread", "0"
+        )
+    await visitor.close()

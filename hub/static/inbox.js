@@ -228,7 +228,8 @@ function onMessage(m, created) {
     const isNew = !known && m.seq > (conv.seen_seq ?? 0);
     conv.last_seq = Math.max(conv.last_seq ?? 0, m.seq);
     if (m.created_at > (conv.updated_at || "")) conv.updated_at = m.created_at;
-    if (isNew && (m.sender === "visitor" || m.sender === "contact") && m.conversation_id !== state.current) {
+    const seen = m.conversation_id === state.current && document.visibilityState === "visible";
+    if (isNew && (m.sender === "visitor" || m.sender === "contact") && !seen) {
       conv.unread = (conv.unread || 0) + 1;
     }
     if (isNew && (m.sender === "visitor" || m.sender === "contact")) notifier.inbound(conv, m, state.me);
@@ -860,6 +861,11 @@ function init() {
       .find(shownNow)?.focus();
   });
   initSearch({ api, open: openFound });
+  // Back in the tab: what came into the open conversation meanwhile has now been seen.
+  document.addEventListener("visibilitychange", () => {
+    const conv = state.convs.get(state.current);
+    if (document.visibilityState === "visible" && conv?.unread) { conv.unread = 0; renderList(); }
+  });
   const token = takeToken();
   if (token) signIn(token); else showSignIn();
 }
