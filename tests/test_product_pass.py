@@ -21,6 +21,7 @@ from tests.support.browser import (
     new_context,
 )
 from tests.support.clients import Widget
+from tests.support.seeding import Seeder
 from tests.support.server import HubServer
 
 pytestmark = pytest.mark.usefixtures("needs_chromium")
@@ -321,7 +322,8 @@ async def test_back_from_settings_returns_focus_to_the_entry(hub: HubServer, bro
 HIDEABLE = """
 (() => {
   let hidden = false;
-  Object.defineProperty(document, "visibilityState", { get: () => (hidden ? "hidden" : "visible") });
+  const state = () => (hidden ? "hidden" : "visible");
+  Object.defineProperty(document, "visibilityState", { get: state });
   window.__setHidden = (value) => {
     hidden = value;
     document.dispatchEvent(new Event("visibilitychange"));
@@ -358,4 +360,28 @@ async def test_the_title_counts_the_open_conversation_while_away(
         await expect(inbox.conversation().locator("[data-unread]")).to_have_attribute(
             "data-unread", "0"
         )
+    await visitor.close()
+
+
+async def test_attach_is_offered_only_where_files_can_go(hub: HubServer, browser: Any) -> None:
+    """An SMS conversation offered "Attach a file", then refused the upload (`not_supported`)
+    after the agent had picked one. The button shows in widget conversations only."""
+    company = await hub.company("Acme Solar")
+    seeder = Seeder(hub, company.company_id)
+    sms = await seeder.conversation("sms", "2026-12-01T10:00:00")
+    await seeder.message(sms, "sms", "contact", "2026-12-01T10:00:00")
+    visitor = await Widget.open(hub.ws, company.widget_key)
+    await visitor.say("Hi from the website")
+    chat = str(visitor.welcome["conversation_id"])
+    async with new_context(browser, viewport={"width": 1200, "height": 760}) as ctx:
+        inbox = InboxPage(await ctx.new_page())
+        page = inbox.page
+        attach = page.get_by_role("button", name="Attach a file")
+        await inbox.goto(hub.http, company.agent_token)
+        await inbox.conversation(sms).click()
+        await expect(page.locator("#view-title")).to_contain_text("sms")
+        await expect(attach).to_be_hidden()
+        await inbox.conversation(chat).click()
+        await expect(inbox.message("Hi from the website")).to_be_visible()
+        await expect(attach).to_be_visible()
     await visitor.close()

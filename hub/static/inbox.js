@@ -508,6 +508,8 @@ function renderHead() {
   const actions = c.handoff_actions || (handoff === "human" ? ["release"] : ["takeover"]);
   $("takeover").disabled = !actions.includes("takeover");
   $("release").disabled = !actions.includes("release");
+  const attach = $("attach");
+  if (attach) attach.hidden = c.channel !== "widget"; // SMS and WhatsApp refuse files (not_supported)
   const status = c.inbox_status || "open";
   const badge = $("view-status");
   badge.dataset.status = status;
