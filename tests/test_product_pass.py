@@ -155,6 +155,7 @@ async def test_a_file_alone_is_named_in_notifications_and_contacts(
         await page.get_by_role("group", name="Show").get_by_role("button", name="Contacts").click()
         contact = page.get_by_role("list", name="Contact list").get_by_role("button")
         await expect(contact.locator(".preview")).to_have_text("[attachment]")
+        await page.screenshot(path=str(ARTIFACTS / "pass-inbox-contacts.png"))
         await visitor.close()
 
 
@@ -298,6 +299,7 @@ async def test_an_agent_reopening_takes_the_rating_question_away(
         assert reopened.status_code == 200, reopened.text
         await expect(question).to_be_hidden()
         await expect(page.get_by_role("button", name="5 of 5: Great")).to_be_hidden()
+        await page.screenshot(path=str(ARTIFACTS / "pass-widget-reopened.png"))
 
 
 async def test_back_from_settings_returns_focus_to_the_entry(hub: HubServer, browser: Any) -> None:
