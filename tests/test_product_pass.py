@@ -387,3 +387,25 @@ async def test_attach_is_offered_only_where_files_can_go(hub: HubServer, browser
         await expect(inbox.message("Hi from the website")).to_be_visible()
         await expect(attach).to_be_visible()
     await visitor.close()
+
+
+async def test_no_file_goes_out_while_writing_a_private_note(hub: HubServer, browser: Any) -> None:
+    """With "Private note" checked, "Attach a file" still sent the file to the visitor as a
+    message: the agent writing for the team could send the contact a file meant for it.
+    Notes carry no files, so Attach is disabled while the box is checked."""
+    company = await hub.company("Acme Solar")
+    visitor = await Widget.open(hub.ws, company.widget_key)
+    await visitor.say("What does the contract say?")
+    async with new_context(browser, viewport={"width": 1200, "height": 760}) as ctx:
+        inbox = InboxPage(await ctx.new_page())
+        page = inbox.page
+        await inbox.goto(hub.http, company.agent_token)
+        await inbox.conversation().click()
+        attach = page.get_by_role("button", name="Attach a file")
+        await expect(attach).to_be_enabled()
+        await page.get_by_role("checkbox", name="Private note").check()
+        await expect(inbox.button("Add note")).to_be_visible()
+        await expect(attach).to_be_disabled()
+        await page.get_by_role("checkbox", name="Private note").uncheck()
+        await expect(attach).to_be_enabled()
+    await visitor.close()

@@ -679,6 +679,7 @@ function sendReply() {
 function setNoteMode() {
   const note = $("note-mode").checked;
   $("reply").classList.toggle("noting", note);
+  if ($("attach")) $("attach").disabled = note; // a file would go to the contact: notes carry none
   $("send").textContent = note ? "Add note" : "Send reply";
   $("reply-text").placeholder = note ? "A private note: only your team sees it"
     : "Type a reply… (Enter sends, Shift+Enter for a new line, / for canned responses)";
@@ -824,7 +825,7 @@ function init() {
   $("alert-close").addEventListener("click", () => { $("alert").hidden = true; });
   $("reply").addEventListener("submit", (e) => { e.preventDefault(); sendReply(); });
   setupAttach($("reply"), { token: () => state.token, conversation: () => state.current, send, clientId,
-    alert: showAlert });
+    alert: showAlert, blocked: () => $("note-mode").checked });
   $("reply-text").addEventListener("keydown", (e) => {
     if (pickerKey(e)) return;
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); sendReply(); }
