@@ -409,3 +409,42 @@ async def test_no_file_goes_out_while_writing_a_private_note(hub: HubServer, bro
         await page.get_by_role("checkbox", name="Private note").uncheck()
         await expect(attach).to_be_enabled()
     await visitor.close()
+
+
+async def test_the_pre_chat_form_refuses_an_email_the_hub_would(
+    hub: HubServer, browser: Any
+) -> None:
+    """ "zara@example" passes the browser's type=email but not the hub's `profile` check: the
+    form closed, the hub refused the profile in a console warning, and the inbox never got
+    the name. The form now refuses it, in the widget's language, and keeps what was typed."""
+    company = await hub.company("Acme Solar")
+    await widget_settings(hub, company.agent_token, pre_chat_form=True, language="es")
+    async with (
+        host_site(hub.http, company.widget_key) as site,
+        new_context(browser, viewport=PHONE) as ctx,
+    ):
+        widget = WidgetPage(await ctx.new_page(), log="Conversación")
+        page = widget.page
+        await page.goto(site)
+        await page.get_by_role("button", name="Abrir chat").click()
+        email = page.get_by_role("textbox", name="Correo electrónico")
+        await page.get_by_role("textbox", name="Nombre").fill("Zara")
+        await email.fill("zara@example")
+        await page.get_by_role("button", name="Empezar el chat").click()
+        await expect(email).to_be_visible()
+        message = await email.evaluate("e => e.validationMessage")
+        assert message == "Escribe un correo como nombre@ejemplo.com."
+
+        await email.fill("zara@example.com")
+        await page.get_by_role("button", name="Empezar el chat").click()
+        box = page.get_by_role("textbox", name="Mensaje")
+        await box.fill("Hola")
+        await box.press("Enter")
+        await expect(widget.messages()).to_have_count(1)
+    async with httpx.AsyncClient(base_url=hub.http, timeout=10) as http:
+        listed = await http.get("/api/conversations", headers=auth(company.agent_token))
+    (conversation,) = listed.json()["conversations"]
+    assert (conversation["contact"]["name"], conversation["contact"]["email"]) == (
+        "Zara",
+        "zara@example.com",
+    )
