@@ -448,3 +448,48 @@ async def test_the_pre_chat_form_refuses_an_email_the_hub_would(
         "Zara",
         "zara@example.com",
     )
+
+
+async def conversation_now(hub: HubServer, token: str, conversation_id: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=hub.http, timeout=10) as http:
+        got = await http.get(f"/api/conversations/{conversation_id}", headers=auth(token))
+    assert got.status_code == 200, got.text
+    return dict(got.json())
+
+
+async def test_arrowing_through_snooze_and_assignee_changes_nothing(
+    hub: HubServer, browser: Any
+) -> None:
+    """A keyboard user steps through "Snooze" and "Assignee" with the arrow keys: nothing
+    happens until Enter. Chromium fires `change` at each arrow on a closed select, and the
+    first step snoozed the conversation (or assigned it)."""
+    company = await hub.company("Acme Solar")
+    visitor = await Widget.open(hub.ws, company.widget_key)
+    await visitor.say("Can someone call me back?")
+    cid = str(visitor.welcome["conversation_id"])
+    async with new_context(browser, viewport={"width": 1200, "height": 760}) as ctx:
+        inbox = InboxPage(await ctx.new_page())
+        page = inbox.page
+        await inbox.goto(hub.http, company.agent_token)
+        await inbox.conversation(cid).click()
+        snooze = page.get_by_role("combobox", name="Snooze")
+        assignee = page.get_by_role("combobox", name="Assignee")
+        for select in (snooze, assignee):
+            await select.focus()
+            await page.keyboard.press("ArrowDown")
+            await page.keyboard.press("Tab")  # leaving it puts the value back
+        await expect(snooze).to_have_value("")
+        await expect(assignee).to_have_value("")
+        # A note goes over the same socket after them: once it is back, they were handled.
+        await page.get_by_role("checkbox", name="Private note").check()
+        await inbox.reply_box.fill("Call after 5")
+        await inbox.button("Add note").click()
+        await expect(inbox.note("Call after 5")).to_be_visible()
+        now = await conversation_now(hub, company.agent_token, cid)
+        assert (now["inbox_status"], now["assignee_id"]) == ("open", None)
+
+        await snooze.focus()
+        await page.keyboard.press("ArrowDown")
+        await page.keyboard.press("Enter")  # chosen: now it acts
+        await expect(page.locator("#view-status")).to_have_attribute("data-status", "snoozed")
+    await visitor.close()

@@ -3,6 +3,7 @@ import { createNotifier } from "./inbox-notify.js";
 import { attachmentNode, setupAttach } from "./inbox-attachments.js";
 import { closeSettings, mountSettings } from "./inbox-settings.js";
 import { contactLabel, initSearch, timeNode } from "./inbox-search.js";
+import { onChosen } from "./inbox-select.js";
 
 const TOKEN_KEY = "leadop.agentToken";
 const PING_MS = 25_000;
@@ -836,12 +837,12 @@ function init() {
   $("resolve").addEventListener("click", () => setStatus("resolved"));
   $("reopen").addEventListener("click", () => setStatus("open"));
   $("pending").addEventListener("click", () => setStatus("pending"));
-  $("snooze").addEventListener("change", (e) => {
-    if (e.target.value) setStatus("snoozed", snoozeUntil(e.target.value));
-    e.target.value = "";
+  onChosen($("snooze"), (value) => {
+    if (value) setStatus("snoozed", snoozeUntil(value));
+    $("snooze").value = "";
   });
-  $("assignee").addEventListener("change", (e) => state.current &&
-    send({ type: "conversation.assign", conversation_id: state.current, agent_id: e.target.value || null }));
+  onChosen($("assignee"), (value) => state.current &&
+    send({ type: "conversation.assign", conversation_id: state.current, agent_id: value || null }));
   $("presence").addEventListener("change", (e) => send({ type: "presence.set", status: e.target.value }));
   for (const btn of $("views").querySelectorAll("[data-view]")) {
     btn.addEventListener("click", () => choose(btn.dataset.view, state.status));
