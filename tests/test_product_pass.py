@@ -474,12 +474,15 @@ async def test_arrowing_through_snooze_and_assignee_changes_nothing(
         await inbox.conversation(cid).click()
         snooze = page.get_by_role("combobox", name="Snooze")
         assignee = page.get_by_role("combobox", name="Assignee")
-        for select in (snooze, assignee):
+        presence = page.get_by_role("combobox", name="Your presence")
+        await expect(presence).to_be_enabled()
+        for select in (snooze, assignee, presence):
             await select.focus()
             await page.keyboard.press("ArrowDown")
             await page.keyboard.press("Tab")  # leaving it puts the value back
         await expect(snooze).to_have_value("")
         await expect(assignee).to_have_value("")
+        await expect(presence).to_have_value("online")
         # A note goes over the same socket after them: once it is back, they were handled.
         await page.get_by_role("checkbox", name="Private note").check()
         await inbox.reply_box.fill("Call after 5")
@@ -487,6 +490,8 @@ async def test_arrowing_through_snooze_and_assignee_changes_nothing(
         await expect(inbox.note("Call after 5")).to_be_visible()
         now = await conversation_now(hub, company.agent_token, cid)
         assert (now["inbox_status"], now["assignee_id"]) == ("open", None)
+        me = page.get_by_role("list", name="Team").get_by_role("listitem").filter(has_text="You")
+        await expect(me).to_have_attribute("data-presence", "online")
 
         await snooze.focus()
         await page.keyboard.press("ArrowDown")

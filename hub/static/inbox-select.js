@@ -2,7 +2,7 @@
 // Windows) the arrow keys on a closed select change its value and fire `change` at every
 // step, so a keyboard user arrowing through "Snooze…" snoozed the conversation at the first
 // step, and one arrowing through "Assignee" assigned it. A value reached by keys on the closed
-// select now waits for Enter; Escape or leaving the select puts back the value it had. The
+// select (those two, and "Your presence") now waits for Enter; Escape or leaving the select puts back the value it had. The
 // mouse, and the open list (Alt+Down, Space), act at once as before.
 
 /** Call `act(value)` once the user has chosen a value of `select`. */

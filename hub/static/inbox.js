@@ -843,7 +843,7 @@ function init() {
   });
   onChosen($("assignee"), (value) => state.current &&
     send({ type: "conversation.assign", conversation_id: state.current, agent_id: value || null }));
-  $("presence").addEventListener("change", (e) => send({ type: "presence.set", status: e.target.value }));
+  onChosen($("presence"), (value) => send({ type: "presence.set", status: value }));
   for (const btn of $("views").querySelectorAll("[data-view]")) {
     btn.addEventListener("click", () => choose(btn.dataset.view, state.status));
   }
