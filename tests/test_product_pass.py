@@ -498,3 +498,45 @@ async def test_arrowing_through_snooze_and_assignee_changes_nothing(
         await page.keyboard.press("Enter")  # chosen: now it acts
         await expect(page.locator("#view-status")).to_have_attribute("data-status", "snoozed")
     await visitor.close()
+
+
+# WCAG's contrast ratio of an element's text colour on its background colour.
+CONTRAST = """e => {
+  const lum = (c) => {
+    const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map(Number).map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const s = getComputedStyle(e);
+  const [a, b] = [lum(s.color), lum(s.backgroundColor)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
+
+
+async def test_text_on_the_accent_is_readable_in_dark_mode(hub: HubServer, browser: Any) -> None:
+    """In dark mode the accent is light blue and the danger colour light red, and the text on
+    them stayed white: the pressed filters, Send reply, unread counts and Save read at 2.5:1
+    ("Needs human" at 2.8:1). They now read at 4.5:1 or more."""
+    company = await hub.company("Acme Solar")
+    async with new_context(
+        browser, viewport={"width": 1200, "height": 760}, color_scheme="dark"
+    ) as ctx:
+        inbox = InboxPage(await ctx.new_page())
+        page = inbox.page
+        await inbox.goto(hub.http, company.agent_token)
+        visitor = await Widget.open(hub.ws, company.widget_key)
+        await visitor.say("Hello in the dark")
+        await expect(inbox.conversation().locator("[data-unread]")).to_have_text("1")
+        unread = inbox.conversation().locator("[data-unread]")
+        pressed = page.get_by_role("group", name="Whose").locator('[aria-pressed="true"]')
+        ratios = {"unread": await unread.evaluate(CONTRAST)}
+        ratios["filter"] = await pressed.evaluate(CONTRAST)
+        await inbox.conversation().click()
+        ratios["send"] = await inbox.send_button.evaluate(CONTRAST)
+        await page.get_by_role("button", name="Settings", exact=True).click()
+        save = page.get_by_role("tabpanel").get_by_role("button", name="Save").first
+        ratios["save"] = await save.evaluate(CONTRAST)
+        assert min(ratios.values()) >= 4.5, ratios
+    await visitor.close()
