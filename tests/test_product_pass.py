@@ -540,3 +540,28 @@ async def test_text_on_the_accent_is_readable_in_dark_mode(hub: HubServer, brows
         ratios["save"] = await save.evaluate(CONTRAST)
         assert min(ratios.values()) >= 4.5, ratios
     await visitor.close()
+
+
+async def test_rating_by_keyboard_leaves_the_focus_in_the_message_box(
+    hub: HubServer, browser: Any
+) -> None:
+    """A keyboard user rates with Enter on "Send rating"; the thanks hid that button under
+    the focus, which fell out of the widget. It now lands in the message box."""
+    company = await hub.company("Acme Solar")
+    async with (
+        host_site(hub.http, company.widget_key) as site,
+        new_context(browser, viewport={"width": 1000, "height": 760}) as ctx,
+    ):
+        widget = WidgetPage(await ctx.new_page())
+        page = widget.page
+        await page.goto(site)
+        await widget.open()
+        await widget.say("Thanks for the quote")
+        await resolve_only_conversation(hub, company.agent_token)
+        score = page.get_by_role("button", name="5 of 5: Great")
+        await score.focus()
+        await page.keyboard.press("Enter")
+        await page.get_by_role("button", name="Send rating").focus()
+        await page.keyboard.press("Enter")
+        await expect(page.get_by_text("Thanks for your feedback!")).to_be_visible()
+        await expect(widget.input).to_be_focused()

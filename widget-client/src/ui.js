@@ -101,7 +101,7 @@ export function createUI({ onOpen, onSend, onInput, onProfile, onRate, onFile, f
   const pre = $('.pre');
   const compose = $('.compose');
   const input = $('.compose textarea');
-  const rating = createRating($('.rate'), { onRate });
+  const rating = createRating($('.rate'), { onRate, away: () => input.focus() });
   const attach = $('.att');
   const picker = $('input[type=file]');
   const fileNote = $('.fe');
