@@ -108,6 +108,7 @@ def build_hub(settings: Settings) -> Hub:
     ratings = Ratings(conversations)
     workflow = Workflow(conversations)
     workflow.on_resolved = ratings.request  # an agent resolved it: ask the visitor to rate
+    workflow.on_unresolved = ratings.withdraw  # an agent reopened it: stop asking
     limits = WidgetLimits(
         settings.widget_connects_per_ip,
         settings.widget_connects_per_company,

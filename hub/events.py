@@ -24,6 +24,7 @@ INBOX_COUNTS = "inbox.counts"
 NOTE_CREATED = "note.created"  # agents only, ever: a private note never reaches a widget
 RATING_REQUEST = "rating.request"  # a resolved widget conversation asks for a rating
 CONVERSATION_RATED = "conversation.rated"  # the visitor rated it (agents and the widget)
+RATING_WITHDRAWN = "rating.withdrawn"  # an agent reopened it: the widget stops asking
 
 # Frames a slow socket may lose without losing anything that matters.
 DROPPABLE = frozenset({TYPING})

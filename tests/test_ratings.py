@@ -134,6 +134,19 @@ async def test_one_rating_per_resolution_and_again_after_a_reopen(acme: Setup) -
     await again.close()
 
 
+async def test_an_agent_reopening_withdraws_the_question(acme: Setup) -> None:
+    """Only a change from `resolved` withdraws it; a rating sent then is refused."""
+    await acme.resolve("pending")
+    await acme.resolve()
+    await acme.widget.expect("rating.request")
+    assert "rating.withdrawn" not in [f["type"] for f in acme.widget.seen]  # it was pending
+    await acme.resolve("open")
+    withdrawn = await acme.widget.expect("rating.withdrawn")
+    assert withdrawn == {"type": "rating.withdrawn", "conversation_id": acme.cid}
+    await acme.widget.send(rating(4))
+    assert (await acme.widget.expect("error"))["code"] == "not_pending"
+
+
 async def test_a_visitor_away_at_resolve_time_is_asked_in_welcome(acme: Setup) -> None:
     session = acme.widget.welcome["session_id"]
     await acme.widget.close()

@@ -15,6 +15,7 @@ STATIC = resources.files("hub") / "static"
 TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 PUBLIC = {"widget.js", "inbox.js", "inbox.css", "inbox-search.js"}
 PUBLIC |= {"inbox-notify.js", "inbox-attachments.js"}  # notifications, files in messages
+PUBLIC |= {"inbox-select.js"}  # selects that wait for Enter when stepped through by keys
 PUBLIC |= {"inbox-settings.js", "inbox-charts.js", "inbox-settings.css"}  # owners' settings
 
 

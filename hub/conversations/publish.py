@@ -93,6 +93,13 @@ class Publisher:
             events.RATING_REQUEST, company_id, data, conversation_id, to_widget=True
         )
 
+    async def rating_withdrawn(self, company_id: str, conversation_id: str) -> None:
+        """An agent moved it out of `resolved`: its widget stops asking for a rating."""
+        data = {"conversation_id": conversation_id}
+        await self._publish(
+            events.RATING_WITHDRAWN, company_id, data, conversation_id, to_widget=True
+        )
+
     async def conversation_rated(
         self, company_id: str, conversation_id: str, rating: dict[str, Any]
     ) -> None:

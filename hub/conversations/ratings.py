@@ -89,6 +89,11 @@ class Ratings:
         if await self.pending(company_id, conversation_id):
             await self.publisher.rating_request(company_id, conversation_id)
 
+    async def withdraw(self, company_id: str, conversation_id: str) -> None:
+        """After an agent moved it from `resolved`: the widget's question, if shown, goes (a
+        rating sent for the resolution it asked about would be refused, `not_pending`)."""
+        await self.publisher.rating_withdrawn(company_id, conversation_id)
+
     async def rate(
         self, company_id: str, conversation_id: str, score: int, comment: str | None
     ) -> dict[str, Any]:

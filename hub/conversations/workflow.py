@@ -10,7 +10,7 @@ away until `snoozed_until`), `resolved` (done). Agents set any of them; two thin
 
 Every change publishes `conversation.updated` and recounts the inbox (`inbox.counts`); a
 change to `resolved` then calls `on_resolved` (hub.app wires it to the satisfaction rating's
-request, hub.conversations.ratings).
+request, hub.conversations.ratings), and a change from it `on_unresolved` (its withdrawal).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from hub.conversations.counts import STATUSES, read_counts
 from hub.conversations.service import ConversationService
@@ -57,6 +57,8 @@ class Workflow:
         self.db = conversations.db
         # Told (company_id, conversation_id) after an agent resolved it; set by hub.app.
         self.on_resolved: Callable[[str, str], Awaitable[None]] = _nothing
+        # Told after an agent moved it from `resolved` to another status; set by hub.app.
+        self.on_unresolved: Callable[[str, str], Awaitable[None]] = _nothing
 
     async def set_status(
         self,
@@ -70,7 +72,11 @@ class Workflow:
         if problem is not None:
             raise HubError("bad_request", problem)
         until = snoozed_until if status == "snoozed" else None
+        c = repo.conversations
         async with self.db.write() as conn:
+            was = await conn.scalar(
+                select(c.c.status).where(c.c.id == conversation_id, c.c.company_id == company_id)
+            )
             row = await repo.update_conversation(
                 conn,
                 company_id,
@@ -84,6 +90,8 @@ class Workflow:
         view = await self._changed(company_id, conversation_id)
         if status == "resolved":
             await self.on_resolved(company_id, conversation_id)
+        elif was == "resolved":
+            await self.on_unresolved(company_id, conversation_id)
         return view
 
     async def assign(

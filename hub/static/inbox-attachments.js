@@ -56,7 +56,8 @@ const ERRORS = {
 
 /**
  * Add "Attach a file" to the reply form. `ctx`: { token(), conversation(), send(frame),
- * clientId(), alert(text, code) }. The file is uploaded, then sent as a message of its own.
+ * clientId(), alert(text, code), blocked() }. The file is uploaded, then sent as a message of
+ * its own; while `blocked()` (writing a private note) the button stays disabled.
  */
 export function setupAttach(form, ctx) {
   const input = Object.assign(document.createElement("input"), { type: "file", hidden: true, id: "attach-file" });
@@ -84,7 +85,7 @@ export function setupAttach(form, ctx) {
       const frame = { type: "message.send", conversation_id: conversation, client_id: ctx.clientId(), text: "", attachments: [body.attachment.id] };
       if (!ctx.send(frame)) ctx.alert("Not connected: the file was uploaded but not sent.", "");
     } finally {
-      button.disabled = false;
+      button.disabled = !!ctx.blocked?.();
       note.textContent = "";
     }
   });

@@ -95,7 +95,8 @@ export function createNotifier({ api, open }) {
 
   function show(conv, m) {
     if (!prefs.notifications || window.Notification?.permission !== "granted") return;
-    const text = m.text || (m.attachments?.length ? `[${m.type || "attachment"}]` : "");
+    const first = m.attachments?.[0]; // named as in the conversation list's preview
+    const text = m.text || (first ? `[${first.name || first.filename || m.type || "attachment"}]` : "");
     const n = new Notification(conv.contact?.name || "New conversation", {
       body: text.length > PREVIEW ? text.slice(0, PREVIEW - 1) + "…" : text,
       tag: conv.id, // a newer message of the conversation replaces its notification

@@ -81,16 +81,22 @@ function resultButton(open, conversationId, ...parts) {
 function messageHit(open, hit) {
   return resultButton(open, hit.conversation_id,
     el("span", { className: "name", textContent: contactLabel(hit.contact) }),
-    el("span", { className: `channel ch-${hit.channel}`, textContent: hit.channel }),
+    el("span", { className: `channel ch-${hit.channel}`, textContent: CHANNEL_LABEL[hit.channel] || hit.channel }),
     el("span", { className: "preview" }, markedText(hit.snippet)),
     timeNode(hit.created_at));
+}
+
+// A contact's last message; an attachment without text is stored with an empty text.
+function lastText(last) {
+  if (!last) return "No messages yet";
+  return last.text || "[attachment]";
 }
 
 function contactItem(open, c) {
   const item = resultButton(open, c.conversation_id,
     el("span", { className: "name", textContent: contactLabel(c) }),
     el("span", { className: "channels", textContent: channels(c.channels) }),
-    el("span", { className: "preview", textContent: c.last_message?.text || "No messages yet" }),
+    el("span", { className: "preview", textContent: lastText(c.last_message) }),
     timeNode(c.last_message?.created_at || c.last_activity_at));
   item.firstChild.dataset.contactId = c.id;
   return item;

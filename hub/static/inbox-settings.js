@@ -40,11 +40,14 @@ export function mountSettings({ owner, token, signOut, me }) {
 
 /** Leave the settings view (sign-out, or a non-owner). */
 export function closeSettings() {
+  const root = document.getElementById("settings");
+  const inside = root.contains(document.activeElement); // e.g. "← Back to inbox", now hidden
   ctx.open = false;
   document.body.classList.remove("settings-open");
-  document.getElementById("settings").hidden = true;
+  root.hidden = true;
   const button = document.getElementById("settings-open");
   button.setAttribute("aria-expanded", "false");
+  if (inside && !button.hidden) button.focus(); // where the keyboard came in, not the body
 }
 
 function openSettings() {

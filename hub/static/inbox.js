@@ -3,6 +3,7 @@ import { createNotifier } from "./inbox-notify.js";
 import { attachmentNode, setupAttach } from "./inbox-attachments.js";
 import { closeSettings, mountSettings } from "./inbox-settings.js";
 import { contactLabel, initSearch, timeNode } from "./inbox-search.js";
+import { onChosen } from "./inbox-select.js";
 
 const TOKEN_KEY = "leadop.agentToken";
 const PING_MS = 25_000;
@@ -45,6 +46,7 @@ const state = {
   streams: new Map(),      // reply_id -> {conversation_id, parts: []}
   typing: new Map(),       // conversation id -> {visitor|ai: timeout id}
   current: null,
+  openedFrom: null,        // the list item, result or contact the open conversation came from
   typingSent: 0,
   typingStop: null,
 };
@@ -227,7 +229,8 @@ function onMessage(m, created) {
     const isNew = !known && m.seq > (conv.seen_seq ?? 0);
     conv.last_seq = Math.max(conv.last_seq ?? 0, m.seq);
     if (m.created_at > (conv.updated_at || "")) conv.updated_at = m.created_at;
-    if (isNew && (m.sender === "visitor" || m.sender === "contact") && m.conversation_id !== state.current) {
+    const seen = m.conversation_id === state.current && document.visibilityState === "visible";
+    if (isNew && (m.sender === "visitor" || m.sender === "contact") && !seen) {
       conv.unread = (conv.unread || 0) + 1;
     }
     if (isNew && (m.sender === "visitor" || m.sender === "contact")) notifier.inbound(conv, m, state.me);
@@ -410,6 +413,8 @@ function convButton(c) {
 // ---------- conversation view ----------
 
 async function openConv(id) {
+  closeSettings(); // a notification's click opens a conversation from the settings view too
+  state.openedFrom = document.activeElement?.closest?.("[data-conversation-id]") || null;
   state.current = id;
   const conv = state.convs.get(id);
   if (conv) conv.unread = 0;
@@ -504,6 +509,8 @@ function renderHead() {
   const actions = c.handoff_actions || (handoff === "human" ? ["release"] : ["takeover"]);
   $("takeover").disabled = !actions.includes("takeover");
   $("release").disabled = !actions.includes("release");
+  const attach = $("attach");
+  if (attach) attach.hidden = c.channel !== "widget"; // SMS and WhatsApp refuse files (not_supported)
   const status = c.inbox_status || "open";
   const badge = $("view-status");
   badge.dataset.status = status;
@@ -673,6 +680,7 @@ function sendReply() {
 function setNoteMode() {
   const note = $("note-mode").checked;
   $("reply").classList.toggle("noting", note);
+  if ($("attach")) $("attach").disabled = note; // a file would go to the contact: notes carry none
   $("send").textContent = note ? "Add note" : "Send reply";
   $("reply-text").placeholder = note ? "A private note: only your team sees it"
     : "Type a reply… (Enter sends, Shift+Enter for a new line, / for canned responses)";
@@ -818,7 +826,7 @@ function init() {
   $("alert-close").addEventListener("click", () => { $("alert").hidden = true; });
   $("reply").addEventListener("submit", (e) => { e.preventDefault(); sendReply(); });
   setupAttach($("reply"), { token: () => state.token, conversation: () => state.current, send, clientId,
-    alert: showAlert });
+    alert: showAlert, blocked: () => $("note-mode").checked });
   $("reply-text").addEventListener("keydown", (e) => {
     if (pickerKey(e)) return;
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); sendReply(); }
@@ -829,13 +837,13 @@ function init() {
   $("resolve").addEventListener("click", () => setStatus("resolved"));
   $("reopen").addEventListener("click", () => setStatus("open"));
   $("pending").addEventListener("click", () => setStatus("pending"));
-  $("snooze").addEventListener("change", (e) => {
-    if (e.target.value) setStatus("snoozed", snoozeUntil(e.target.value));
-    e.target.value = "";
+  onChosen($("snooze"), (value) => {
+    if (value) setStatus("snoozed", snoozeUntil(value));
+    $("snooze").value = "";
   });
-  $("assignee").addEventListener("change", (e) => state.current &&
-    send({ type: "conversation.assign", conversation_id: state.current, agent_id: e.target.value || null }));
-  $("presence").addEventListener("change", (e) => send({ type: "presence.set", status: e.target.value }));
+  onChosen($("assignee"), (value) => state.current &&
+    send({ type: "conversation.assign", conversation_id: state.current, agent_id: value || null }));
+  onChosen($("presence"), (value) => send({ type: "presence.set", status: value }));
   for (const btn of $("views").querySelectorAll("[data-view]")) {
     btn.addEventListener("click", () => choose(btn.dataset.view, state.status));
   }
@@ -849,9 +857,19 @@ function init() {
     state.current && send({ type: "conversation.release", conversation_id: state.current }));
   $("back").addEventListener("click", () => {
     document.body.classList.remove("viewing");
-    $("list").querySelector(`[data-conversation-id="${CSS.escape(state.current || "")}"]`)?.focus();
+    // Back where it was opened: the list, or a search result or contact (the list is hidden
+    // while they show). The list's buttons are redrawn, so the one clicked may be gone.
+    const id = CSS.escape(state.current || "");
+    const shownNow = (n) => n?.isConnected && n.offsetParent !== null;
+    [state.openedFrom, ...document.querySelectorAll(`.inbox [data-conversation-id="${id}"]`)]
+      .find(shownNow)?.focus();
   });
   initSearch({ api, open: openFound });
+  // Back in the tab: what came into the open conversation meanwhile has now been seen.
+  document.addEventListener("visibilitychange", () => {
+    const conv = state.convs.get(state.current);
+    if (document.visibilityState === "visible" && conv?.unread) { conv.unread = 0; renderList(); }
+  });
   const token = takeToken();
   if (token) signIn(token); else showSignIn();
 }

@@ -157,6 +157,12 @@ function boot() {
     else if (!askRating && ui.rating.state === 'asking') ui.rating.hide();
   }
 
+  // Writing (or sending a file) reopens the conversation: the question goes.
+  function dropRating() {
+    if (askRating || ui.rating.state !== 'hidden') ui.rating.hide();
+    askRating = false;
+  }
+
   function onFrame(f) {
     switch (f.type) {
       case 'welcome':
@@ -183,6 +189,10 @@ function boot() {
       case 'rating.request':
         askRating = true;
         if (ui) ui.rating.ask();
+        break;
+      case 'rating.withdrawn': // an agent reopened it: a rating now would be refused
+        askRating = false;
+        if (ui && ui.rating.state === 'asking') ui.rating.hide();
         break;
       case 'conversation.rated':
         askRating = false;
@@ -226,8 +236,7 @@ function boot() {
         const n = P.textLength(text);
         if (n < 1 || n > P.MAX_TEXT) return false;
         setTyping(false);
-        if (askRating || ui.rating.state !== 'hidden') ui.rating.hide(); // writing reopens it
-        askRating = false;
+        dropRating();
         store.addPending(text);
         flush();
         return true;
@@ -243,6 +252,7 @@ function boot() {
         files.upload(file).then(
           (view) => {
             ui.setUpload(null);
+            dropRating(); // a file reopens the conversation as writing does
             store.addPending('', [view]);
             flush();
           },

@@ -15,8 +15,9 @@ const CSS = `
 `;
 export const MAX_COMMENT = 1000;
 
-/** The rating box inside `el` (a hidden <div> of the panel); `onRate(score, comment)`. */
-export function createRating(el, { onRate }) {
+/** The rating box inside `el` (a hidden <div> of the panel); `onRate(score, comment)`;
+ * `away()` takes the focus when the box hides the control that had it. */
+export function createRating(el, { onRate, away }) {
   el.innerHTML = `<style>${CSS}</style><p class="q" id="rq"></p><div class="sc" role="group" aria-labelledby="rq">${[1, 2, 3, 4, 5].map((n) => `<button type="button" data-score="${n}" aria-pressed="false">${n}★</button>`).join('')}</div><textarea maxlength="${MAX_COMMENT}" rows="2"></textarea><button class="rsend" type="button" disabled></button>`;
   const q = el.querySelector('.q');
   const buttons = [...el.querySelectorAll('[data-score]')];
@@ -37,6 +38,7 @@ export function createRating(el, { onRate }) {
   };
 
   function paint() {
+    const had = el.contains(el.getRootNode().activeElement); // "Send rating", about to hide
     el.hidden = state === 'hidden';
     if (!t) return;
     const asking = state === 'asking';
@@ -51,6 +53,7 @@ export function createRating(el, { onRate }) {
     comment.setAttribute('aria-label', t.comment);
     comment.placeholder = t.comment;
     send.textContent = t.rateSend;
+    if (had && !asking) away();
   }
 
   return {

@@ -50,7 +50,7 @@ textarea{flex:1;resize:none;border:1px solid #c9ced6;border-radius:8px;padding:8
 .file img{display:block;max-width:200px;max-height:160px;border-radius:8px;border:1px solid #e3e6eb;background:#fff}
 .fe{padding:4px 12px;font-size:12px;color:#b3261e;background:#fff}
 .fe[data-kind=busy]{color:#4a5568}
-@media (max-width:480px){.panel{inset:0;width:100%;height:100%;border-radius:0}.launch[aria-expanded=true]{display:none}}
+@media (max-width:480px){.panel,:host([data-pos=left]) .panel{inset:0;width:100%;height:100%;border-radius:0}.launch[aria-expanded=true]{display:none}}
 `;
 
 const HTML = `<style>${CSS}</style>
@@ -60,7 +60,7 @@ const HTML = `<style>${CSS}</style>
 <div class="log" role="log" aria-live="polite"></div>
 <div class="typing" data-typing="" hidden></div>
 <div class="rate" hidden></div>
-<form class="pre" hidden><p class="intro"></p><label><span class="ln"></span><input name="name" autocomplete="name" maxlength="200" required></label><label><span class="le"></span><input name="email" type="email" autocomplete="email" maxlength="320" required></label><button class="send" type="submit"></button></form>
+<form class="pre" hidden><p class="intro"></p><label><span class="ln"></span><input name="name" autocomplete="name" maxlength="200" required></label><label><span class="le"></span><input name="email" type="email" autocomplete="email" maxlength="320" pattern="[^@\\s]+@[^@\\s]+\\.[^@\\s]+" required></label><button class="send" type="submit"></button></form>
 <div class="fe" role="status" hidden></div>
 <form class="compose"><button class="att" type="button"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M21 11l-8.5 8.5a5 5 0 0 1-7-7L14 4a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 7"/></svg></button><input type="file" hidden accept="${ACCEPT}"><textarea maxlength="4000" rows="1"></textarea><button class="send" type="submit"></button></form>
 </div>`;
@@ -101,7 +101,7 @@ export function createUI({ onOpen, onSend, onInput, onProfile, onRate, onFile, f
   const pre = $('.pre');
   const compose = $('.compose');
   const input = $('.compose textarea');
-  const rating = createRating($('.rate'), { onRate });
+  const rating = createRating($('.rate'), { onRate, away: () => input.focus() });
   const attach = $('.att');
   const picker = $('input[type=file]');
   const fileNote = $('.fe');
@@ -162,6 +162,12 @@ export function createUI({ onOpen, onSend, onInput, onProfile, onRate, onFile, f
     if (!name || !pre.reportValidity()) return;
     onProfile(name, email);
   };
+  // The hub refuses an address without a dot after the @, which type=email lets through.
+  const email = pre.elements.email;
+  email.addEventListener('input', () => {
+    email.setCustomValidity('');
+    if (email.validity.patternMismatch) email.setCustomValidity(t.badEmail);
+  });
   input.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
       ev.preventDefault();
