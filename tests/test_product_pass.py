@@ -6,12 +6,14 @@ observe it and to click it (headless Chromium shows no notification to click).""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
 
-from hub.workspace.companies import demo_company
+from hub.workspace.companies import CreatedCompany, demo_company
 from tests.support.browser import (
     ARTIFACTS,
     InboxPage,
@@ -172,20 +174,29 @@ async def resolve_only_conversation(hub: HubServer, token: str) -> str:
     return str(conversation["id"])
 
 
-async def test_sending_a_file_takes_the_rating_question_away(hub: HubServer, browser: Any) -> None:
-    """Writing hides the rating question (the conversation reopens); a file reopens it too but
-    left the question up, and the rating it invited was then refused (`not_pending`)."""
-    company = await hub.company("Acme Solar")
+@asynccontextmanager
+async def asked_to_rate(
+    hub: HubServer, browser: Any, company: CreatedCompany, text: str
+) -> AsyncIterator[tuple[WidgetPage, str]]:
+    """A visitor's widget on a host page says `text`, the agent resolves the conversation,
+    and the widget asks for a rating: yields the widget and the conversation's id."""
     async with (
         host_site(hub.http, company.widget_key) as site,
         new_context(browser, viewport={"width": 1000, "height": 760}) as ctx,
     ):
         widget = WidgetPage(await ctx.new_page())
-        page = widget.page
-        await page.goto(site)
+        await widget.page.goto(site)
         await widget.open()
-        await widget.say("My panel is making a noise")
-        await resolve_only_conversation(hub, company.agent_token)
+        await widget.say(text)
+        yield widget, await resolve_only_conversation(hub, company.agent_token)
+
+
+async def test_sending_a_file_takes_the_rating_question_away(hub: HubServer, browser: Any) -> None:
+    """Writing hides the rating question (the conversation reopens); a file reopens it too but
+    left the question up, and the rating it invited was then refused (`not_pending`)."""
+    company = await hub.company("Acme Solar")
+    async with asked_to_rate(hub, browser, company, "My panel is making a noise") as (widget, _):
+        page = widget.page
         question = page.get_by_text("How was this conversation?")
         await expect(question).to_be_visible()
 
@@ -277,16 +288,9 @@ async def test_an_agent_reopening_takes_the_rating_question_away(
     """An agent resolves, then reopens: the widget stops asking (`rating.withdrawn`). It kept
     asking, and the rating the visitor then sent was refused (`not_pending`) without a word."""
     company = await hub.company("Acme Solar")
-    async with (
-        host_site(hub.http, company.widget_key) as site,
-        new_context(browser, viewport={"width": 1000, "height": 760}) as ctx,
-    ):
-        widget = WidgetPage(await ctx.new_page())
+    asked = asked_to_rate(hub, browser, company, "Is my order on its way?")
+    async with asked as (widget, conversation_id):
         page = widget.page
-        await page.goto(site)
-        await widget.open()
-        await widget.say("Is my order on its way?")
-        conversation_id = await resolve_only_conversation(hub, company.agent_token)
         question = page.get_by_text("How was this conversation?")
         await expect(question).to_be_visible()
 
@@ -548,16 +552,8 @@ async def test_rating_by_keyboard_leaves_the_focus_in_the_message_box(
     """A keyboard user rates with Enter on "Send rating"; the thanks hid that button under
     the focus, which fell out of the widget. It now lands in the message box."""
     company = await hub.company("Acme Solar")
-    async with (
-        host_site(hub.http, company.widget_key) as site,
-        new_context(browser, viewport={"width": 1000, "height": 760}) as ctx,
-    ):
-        widget = WidgetPage(await ctx.new_page())
+    async with asked_to_rate(hub, browser, company, "Thanks for the quote") as (widget, _):
         page = widget.page
-        await page.goto(site)
-        await widget.open()
-        await widget.say("Thanks for the quote")
-        await resolve_only_conversation(hub, company.agent_token)
         score = page.get_by_role("button", name="5 of 5: Great")
         await score.focus()
         await page.keyboard.press("Enter")
