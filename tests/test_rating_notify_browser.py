@@ -232,3 +232,28 @@ async def test_someone_elses_conversation_stays_quiet(hub: HubServer, browser: A
         assert notes == ["First visitor", "Second visitor"]
         await first.close()
         await second.close()
+
+
+async def test_a_contact_without_a_name_is_notified_by_their_email(
+    hub: HubServer, browser: Any
+) -> None:
+    """The list shows a nameless contact by phone or email: so does the notification."""
+    company = await hub.company("Acme Solar")
+    async with new_context(browser, viewport={"width": 1200, "height": 760}) as ctx:
+        await ctx.grant_permissions(["notifications"], origin=hub.http)
+        await ctx.add_init_script(OBSERVE)
+        inbox = InboxPage(await ctx.new_page())
+        page = inbox.page
+        await inbox.goto(hub.http, company.agent_token)
+        await expect(page.get_by_role("checkbox", name="Desktop notifications")).to_be_enabled()
+        await page.evaluate("window.__setHidden(true)")
+
+        visitor = await Widget.open(hub.ws, company.widget_key)
+        await visitor.send({"type": "profile", "name": None, "email": "zara@example.com"})
+        cid = (await visitor.say("First question"))["conversation_id"]
+        await expect(inbox.conversation(cid)).to_contain_text("zara@example.com")
+        await visitor.say("Second question")
+        await page.wait_for_function("window.__notes.length === 2")
+        second = (await page.evaluate("window.__notes"))[1]
+        assert second["title"] == "zara@example.com" and second["body"] == "Second question"
+        await visitor.close()

@@ -3,7 +3,7 @@
 //
 // - While the tab is in the background (hidden, or the window not focused), a new inbound
 //   message (a visitor's or contact's; never an agent's, the AI's or a note) in a conversation
-//   assigned to nobody or to this agent shows a Notification (title: the contact's name, or
+//   assigned to nobody or to this agent shows a Notification (title: the contact's name, phone or email, or
 //   "New conversation"; body: the message; one per conversation, `tag` = its id, so a newer
 //   one replaces it; a click focuses the tab and opens it) and plays a short beep. Someone
 //   else's conversations stay quiet: they are that agent's to answer.
@@ -97,7 +97,8 @@ export function createNotifier({ api, open }) {
     if (!prefs.notifications || window.Notification?.permission !== "granted") return;
     const first = m.attachments?.[0]; // named as in the conversation list's preview
     const text = m.text || (first ? `[${first.name || first.filename || m.type || "attachment"}]` : "");
-    const n = new Notification(conv.contact?.name || "New conversation", {
+    const c = conv.contact; // named as the list names it; unknown yet on a first message
+    const n = new Notification(c?.name || c?.phone || c?.email || "New conversation", {
       body: text.length > PREVIEW ? text.slice(0, PREVIEW - 1) + "…" : text,
       tag: conv.id, // a newer message of the conversation replaces its notification
     });
