@@ -11,7 +11,16 @@ from typing import Any
 import pytest
 
 from hub.ai import prompts
-from hub.ai.local import DECLINED, DONT_KNOW, GREETING, HANDOFF, THANKS, LocalReplier, as_sentence
+from hub.ai.local import (
+    DECLINED,
+    DONT_KNOW,
+    FILE_RECEIVED,
+    GREETING,
+    HANDOFF,
+    THANKS,
+    LocalReplier,
+    as_sentence,
+)
 from hub.ai.retrieval import rank, tokens
 from hub.persistence import repository as repo
 from hub.workspace.companies import DEMO_FACTS, DEMO_PAIRS, CreatedCompany, demo_company
@@ -194,3 +203,17 @@ def test_word_forms_match() -> None:
     assert tokens("installation installs installed") == tokens("install") * 3
     documents = ["Closed on Sundays", "We opened in 2010", "Solar panels"]
     assert [i for i, _ in rank("When do you open?", documents, limit=3)] == [1]
+
+
+async def test_a_file_sent_alone_is_handed_to_a_teammate(
+    demo: tuple[HubServer, CreatedCompany],
+) -> None:
+    """The responder cannot open a file: it says so and hands over, instead of answering
+    an empty question with "I'm not sure"."""
+    server, company = demo
+    photo = {"id": "a1", "name": "roof.png", "content_type": "image/png"}
+    sent = {"text": "", "direction": "inbound", "attachments": [photo]}
+    assert await reply_to(server, company.company_id, [sent]) == (FILE_RECEIVED, True)
+    # With words, the words are answered as ever.
+    asked = {**sent, "text": "When are you open?"}
+    assert await reply_to(server, company.company_id, [asked]) == (SOURCES["hours"], False)

@@ -11,6 +11,7 @@ import re
 from collections.abc import AsyncIterator, Sequence
 
 from hub.ai.base import Piece, Prompt, ToolCall
+from hub.ai.prompts import only_files
 from hub.ai.retrieval import bm25, counted, stem, tokens, words
 
 DONT_KNOW = (
@@ -18,6 +19,9 @@ DONT_KNOW = (
     "Would you like me to connect you with someone from our team?"
 )
 HANDOFF = "Of course, I'm bringing in someone from our team now."
+FILE_RECEIVED = (
+    "Thanks, I've got your file. I can't open files myself, so a teammate will look at it."
+)
 GREETING = "Hello! How can I help you today? Ask me anything, or I can connect you with our team."
 THANKS = "You're welcome! Is there anything else I can help with?"
 DECLINED = "All right. Is there anything else I can help with?"
@@ -53,6 +57,8 @@ class LocalReplier:
     def reply(prompt: Prompt) -> tuple[str, str | None]:
         """The answer to the latest message, and why to hand over (None: no handoff)."""
         said = frozenset(words(prompt.question))
+        if not said and _latest_is_files(prompt.messages):
+            return FILE_RECEIVED, "visitor sent a file"
         if HUMAN_STEMS & {stem(w) for w in said}:
             return HANDOFF, "visitor asked"
         if said and _offered_human(prompt.messages):
@@ -104,6 +110,12 @@ def as_sentence(text: str) -> str:
     if text.split(" ", 1)[0].islower():
         text = text[0].upper() + text[1:]
     return text if _SENTENCE_END.search(text) else text + "."
+
+
+def _latest_is_files(messages: Sequence[dict[str, str]]) -> bool:
+    """Whether the visitor's latest turn is only files (the responder cannot read them)."""
+    latest = next((m for m in reversed(messages) if m["role"] == "user"), None)
+    return latest is not None and only_files(latest["content"])
 
 
 def _offered_human(messages: Sequence[dict[str, str]]) -> bool:

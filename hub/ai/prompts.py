@@ -97,11 +97,20 @@ def recent_history(history: Sequence[dict[str, Any]], budget: int) -> list[dict[
     return list(reversed(turns))
 
 
+FILE_LINE = "[attached file: "  # how a file the model cannot open appears in its history
+
+
+def only_files(content: str) -> bool:
+    """Whether a turn is nothing but files: the visitor sent them with no words."""
+    lines = content.splitlines()
+    return bool(lines) and all(line.startswith(FILE_LINE) for line in lines)
+
+
 def _content(message: dict[str, Any]) -> str:
     """The message's text, with a line naming each uploaded file (the model cannot see them,
     but should know they were sent rather than take the turn for an empty one)."""
     uploads = [a for a in message.get("attachments") or () if a.get("id")]
-    lines = [f"[attached file: {a['name']} ({a['content_type']})]" for a in uploads]
+    lines = [f"{FILE_LINE}{a['name']} ({a['content_type']})]" for a in uploads]
     return "\n".join([message["text"], *lines] if message["text"] else lines)
 
 
@@ -145,6 +154,8 @@ def _system_text(
     lines.append(
         "Be brief and friendly. If you do not know, say so plainly and offer a human; "
         "never invent prices, policies or availability. Call handoff_to_human when the "
-        "visitor asks for a person or is upset."
+        "visitor asks for a person or is upset. You cannot open files: when the visitor "
+        "sends one (a line [attached file: NAME (TYPE)]), say a teammate will look at it "
+        "and call handoff_to_human."
     )
     return "\n".join(lines)
