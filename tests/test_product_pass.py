@@ -561,3 +561,28 @@ async def test_rating_by_keyboard_leaves_the_focus_in_the_message_box(
         await page.keyboard.press("Enter")
         await expect(page.get_by_text("Thanks for your feedback!")).to_be_visible()
         await expect(widget.input).to_be_focused()
+
+
+async def test_a_rating_question_asked_while_closed_shows_on_the_launcher(
+    hub: HubServer, browser: Any
+) -> None:
+    """Resolved while the visitor had the panel closed: the launcher counts the question, as
+    it counts a reply, until the panel is opened."""
+    company = await hub.company("Acme Solar")
+    async with (
+        host_site(hub.http, company.widget_key) as site,
+        new_context(browser, viewport={"width": 1000, "height": 760}) as ctx,
+    ):
+        widget = WidgetPage(await ctx.new_page())
+        page = widget.page
+        await page.goto(site)
+        await widget.open()
+        await widget.say("Can I change my delivery date?")
+        await page.get_by_role("button", name="Hide chat").click()
+        await resolve_only_conversation(hub, company.agent_token)
+        launcher = page.get_by_role("button", name="Open chat (1 unread message)")
+        await expect(launcher).to_be_visible()
+        await launcher.click()
+        await expect(page.get_by_text("How was this conversation?")).to_be_visible()
+        await page.get_by_role("button", name="Hide chat").click()
+        await expect(page.get_by_role("button", name="Open chat", exact=True)).to_be_visible()

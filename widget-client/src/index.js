@@ -48,6 +48,8 @@ function boot() {
   let profileOn = -1; // the generation the profile went out on
   let refused = false; // the hub refused the signed-in user's hash
   let read = null; // {c: conversation id, s: highest seq seen with the panel open}
+  let askRating = false; // the hub awaits the visitor's rating (rating.js)
+  let ratingUnread = false; // asked live while the panel was closed, and not seen yet
 
   const store = createStore((entries) => {
     shown = entries;
@@ -77,7 +79,9 @@ function boot() {
       read.s = store.lastSeq;
       saveJSON('read', key, read);
     }
-    const n = shown.filter((e) => e.seq > read.s && e.sender !== 'visitor').length;
+    if (ui.open) ratingUnread = false;
+    const asked = askRating && ratingUnread ? 1 : 0; // a question asked while it was closed
+    const n = shown.filter((e) => e.seq > read.s && e.sender !== 'visitor').length + asked;
     ui.setUnread(n);
     if (n || TITLE_MARK.test(document.title)) {
       const base = document.title.replace(TITLE_MARK, '');
@@ -151,7 +155,6 @@ function boot() {
   }
 
   // The satisfaction rating (rating.js): asked while the hub says one is pending.
-  let askRating = false;
   function showRating() {
     if (askRating && ui.rating.state !== 'asking') ui.rating.ask();
     else if (!askRating && ui.rating.state === 'asking') ui.rating.hide();
@@ -188,11 +191,14 @@ function boot() {
         break;
       case 'rating.request':
         askRating = true;
+        ratingUnread = true;
         if (ui) ui.rating.ask();
+        updateUnread();
         break;
       case 'rating.withdrawn': // an agent reopened it: a rating now would be refused
         askRating = false;
         if (ui && ui.rating.state === 'asking') ui.rating.hide();
+        updateUnread();
         break;
       case 'conversation.rated':
         askRating = false;
