@@ -13,10 +13,9 @@ from hub.state import hub_of
 
 STATIC = resources.files("hub") / "static"
 TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
-PUBLIC = {"widget.js", "inbox.js", "inbox.css", "inbox-search.js"}
-PUBLIC |= {"inbox-notify.js", "inbox-attachments.js"}  # notifications, files in messages
-PUBLIC |= {"inbox-select.js"}  # selects that wait for Enter when stepped through by keys
-PUBLIC |= {"inbox-settings.js", "inbox-charts.js", "inbox-settings.css"}  # owners' settings
+# Every script and style sheet of the package's static folder (the inbox's modules import
+# each other by name; the pages themselves are served by their own routes).
+PUBLIC = frozenset(f.name for f in STATIC.iterdir() if f.name.endswith(tuple(TYPES)))
 
 
 # The inbox holds agents' tokens: only the hub's own scripts and styles may run in it (no
