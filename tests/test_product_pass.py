@@ -21,6 +21,7 @@ from tests.support.browser import (
     expect,
     host_site,
     new_context,
+    watched_inbox,
 )
 from tests.support.clients import Widget
 from tests.support.seeding import Seeder
@@ -62,45 +63,23 @@ async def test_a_left_widget_fills_a_phone_screen(hub: HubServer, browser: Any) 
         await widget.page.screenshot(path=str(ARTIFACTS / "pass-widget-left-375.png"))
 
 
-# Records each Notification the inbox shows, and lets the test click it; the tab is made to
-# look hidden (headless Chromium has no window to hide).
-CLICKABLE = """
-(() => {
-  window.__shown = [];
-  const Real = window.Notification;
-  function Kept(title, options) {
-    const n = new Real(title, options);
-    window.__shown.push({ title, body: options && options.body, n });
-    return n;
-  }
-  Object.defineProperty(Kept, "permission", { get: () => Real.permission });
-  Kept.requestPermission = (...args) => Real.requestPermission(...args);
-  window.Notification = Kept;
-  Object.defineProperty(document, "visibilityState", { get: () => "hidden" });
-})();
-"""
-
-
 async def test_a_notification_opens_its_conversation_from_settings(
     hub: HubServer, browser: Any
 ) -> None:
     """An owner in the settings view clicks a desktop notification: the settings close and the
     conversation shows. It used to open behind the settings, which hide the inbox."""
     company = await hub.company("Acme Solar")
-    async with new_context(browser, viewport={"width": 1200, "height": 760}) as ctx:
-        await ctx.grant_permissions(["notifications"], origin=hub.http)
-        await ctx.add_init_script(CLICKABLE)
-        inbox = InboxPage(await ctx.new_page())
+    async with watched_inbox(browser, hub.http, company.agent_token) as inbox:
         page = inbox.page
-        await inbox.goto(hub.http, company.agent_token)
         await expect(page.get_by_role("checkbox", name="Desktop notifications")).to_be_checked()
+        await page.evaluate("window.__setHidden(true)")
         await page.get_by_role("button", name="Settings", exact=True).click()
         await expect(page.get_by_role("heading", name="Settings")).to_be_visible()
 
         visitor = await Widget.open(hub.ws, company.widget_key)
         await visitor.say("Do you install on flat roofs?")
-        await page.wait_for_function("window.__shown.length === 1")
-        await page.evaluate("window.__shown[0].n.onclick()")
+        await page.wait_for_function("window.__notes.length === 1")
+        await page.evaluate("window.__notifications[0].onclick()")
 
         await expect(page.get_by_role("heading", name="Settings")).to_be_hidden()
         await expect(inbox.message("Do you install on flat roofs?")).to_be_visible()
@@ -139,19 +118,16 @@ async def test_a_file_alone_is_named_in_notifications_and_contacts(
     """A visitor sends only an image. The notification names it as the list does (it said
     "[file]"), and the Contacts view shows an attachment (it said "No messages yet")."""
     company = await hub.company("Acme Solar")
-    async with new_context(browser, viewport={"width": 1200, "height": 760}) as ctx:
-        await ctx.grant_permissions(["notifications"], origin=hub.http)
-        await ctx.add_init_script(CLICKABLE)
-        inbox = InboxPage(await ctx.new_page())
+    async with watched_inbox(browser, hub.http, company.agent_token) as inbox:
         page = inbox.page
-        await inbox.goto(hub.http, company.agent_token)
         await expect(page.get_by_role("checkbox", name="Desktop notifications")).to_be_checked()
+        await page.evaluate("window.__setHidden(true)")
 
         visitor = await Widget.open(hub.ws, company.widget_key)
         await visitor.say("Here is my roof")
         await send_file(hub, company.widget_key, visitor, "roof.png", PNG)
-        await page.wait_for_function("window.__shown.length === 2")
-        assert await page.evaluate("window.__shown[1].body") == "[roof.png]"
+        await page.wait_for_function("window.__notes.length === 2")
+        assert await page.evaluate("window.__notes[1].body") == "[roof.png]"
         await expect(inbox.conversation().locator(".preview")).to_have_text("[roof.png]")
 
         await page.get_by_role("group", name="Show").get_by_role("button", name="Contacts").click()
@@ -325,19 +301,6 @@ async def test_back_from_settings_returns_focus_to_the_entry(hub: HubServer, bro
         await expect(entry).to_have_attribute("aria-expanded", "false")
 
 
-HIDEABLE = """
-(() => {
-  let hidden = false;
-  const state = () => (hidden ? "hidden" : "visible");
-  Object.defineProperty(document, "visibilityState", { get: state });
-  window.__setHidden = (value) => {
-    hidden = value;
-    document.dispatchEvent(new Event("visibilitychange"));
-  };
-})();
-"""
-
-
 async def test_the_title_counts_the_open_conversation_while_away(
     hub: HubServer, browser: Any
 ) -> None:
@@ -347,11 +310,8 @@ async def test_the_title_counts_the_open_conversation_while_away(
     company = await hub.company("Acme Solar")
     visitor = await Widget.open(hub.ws, company.widget_key)
     await visitor.say("Hello, anyone?")
-    async with new_context(browser, viewport={"width": 1200, "height": 760}) as ctx:
-        await ctx.add_init_script(HIDEABLE)
-        inbox = InboxPage(await ctx.new_page())
+    async with watched_inbox(browser, hub.http, company.agent_token) as inbox:
         page = inbox.page
-        await inbox.goto(hub.http, company.agent_token)
         await inbox.conversation().click()
         await expect(inbox.message("Hello, anyone?")).to_be_visible()
         await expect(page).to_have_title("Inbox — LeadOp Hub")

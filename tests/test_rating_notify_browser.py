@@ -20,45 +20,12 @@ from tests.support.browser import (
     expect,
     host_site,
     new_context,
+    watched_inbox,
 )
 from tests.support.clients import Widget
 from tests.support.server import HubServer
 
 pytestmark = pytest.mark.usefixtures("needs_chromium")
-
-OBSERVE = """
-(() => {
-  window.__notes = [];
-  window.__beeps = 0;
-  const RealNotification = window.Notification;
-  function Recorded(title, options) {
-    window.__notes.push({ title, body: options && options.body, tag: options && options.tag });
-    return new RealNotification(title, options);
-  }
-  Object.defineProperty(Recorded, "permission", { get: () => RealNotification.permission });
-  Recorded.requestPermission = (...args) => RealNotification.requestPermission(...args);
-  window.Notification = Recorded;
-
-  const RealAudio = window.AudioContext;
-  window.AudioContext = class extends RealAudio {
-    createOscillator() {
-      const osc = super.createOscillator();
-      const start = osc.start.bind(osc);
-      osc.start = (...args) => { window.__beeps += 1; return start(...args); };
-      return osc;
-    }
-  };
-
-  let hidden = false;
-  const visibility = () => (hidden ? "hidden" : "visible");
-  Object.defineProperty(document, "visibilityState", { get: visibility });
-  Object.defineProperty(document, "hidden", { get: () => hidden });
-  window.__setHidden = (value) => {
-    hidden = value;
-    document.dispatchEvent(new Event("visibilitychange"));
-  };
-})();
-"""
 
 
 async def test_the_visitor_rates_and_the_inbox_shows_it(hub: HubServer, browser: Any) -> None:
@@ -113,12 +80,8 @@ async def test_the_visitor_rates_and_the_inbox_shows_it(hub: HubServer, browser:
 async def test_background_notifications_sound_and_the_switch(hub: HubServer, browser: Any) -> None:
     """Also saves tests/artifacts/inbox-notify.png."""
     company = await hub.company("Acme Solar")
-    async with new_context(browser, viewport={"width": 1200, "height": 760}) as ctx:
-        await ctx.grant_permissions(["notifications"], origin=hub.http)
-        await ctx.add_init_script(OBSERVE)
-        inbox = InboxPage(await ctx.new_page())
+    async with watched_inbox(browser, hub.http, company.agent_token) as inbox:
         page = inbox.page
-        await inbox.goto(hub.http, company.agent_token)
         toggle = page.get_by_role("checkbox", name="Desktop notifications")
         await expect(toggle).to_be_enabled()
         await expect(toggle).to_be_checked()  # on for a new agent
@@ -206,13 +169,9 @@ async def test_someone_elses_conversation_stays_quiet(hub: HubServer, browser: A
     )
     auth = {"Authorization": f"Bearer {company.agent_token}"}
     async with (
-        new_context(browser) as ctx,
+        watched_inbox(browser, hub.http, company.agent_token) as inbox,
         httpx.AsyncClient(base_url=hub.http, timeout=10, headers=auth) as http,
     ):
-        await ctx.grant_permissions(["notifications"], origin=hub.http)
-        await ctx.add_init_script(OBSERVE)
-        inbox = InboxPage(await ctx.new_page())
-        await inbox.goto(hub.http, company.agent_token)
         await expect(inbox.page.get_by_role("checkbox", name="Sound")).to_be_enabled()
         await inbox.page.evaluate("window.__setHidden(true)")
         first = await Widget.open(hub.ws, company.widget_key)
@@ -239,12 +198,8 @@ async def test_a_contact_without_a_name_is_notified_by_their_email(
 ) -> None:
     """The list shows a nameless contact by phone or email: so does the notification."""
     company = await hub.company("Acme Solar")
-    async with new_context(browser, viewport={"width": 1200, "height": 760}) as ctx:
-        await ctx.grant_permissions(["notifications"], origin=hub.http)
-        await ctx.add_init_script(OBSERVE)
-        inbox = InboxPage(await ctx.new_page())
+    async with watched_inbox(browser, hub.http, company.agent_token) as inbox:
         page = inbox.page
-        await inbox.goto(hub.http, company.agent_token)
         await expect(page.get_by_role("checkbox", name="Desktop notifications")).to_be_enabled()
         await page.evaluate("window.__setHidden(true)")
 

@@ -220,3 +220,59 @@ class InboxPage:
         await self.reply_box.fill(text)
         await self.send_button.click()
         await expect(self.message(text)).to_have_count(1)
+
+
+# Records each Notification the inbox shows ({title, body, tag} in __notes, the objects in
+# __notifications so a test can click one), counts the beeps its sound starts, and lets the
+# test hide the tab (__setHidden): observing the browser's APIs, not replacing the hub's.
+WATCHED = """
+(() => {
+  window.__notes = [];
+  window.__notifications = [];
+  window.__beeps = 0;
+  const RealNotification = window.Notification;
+  function Recorded(title, options) {
+    window.__notes.push({ title, body: options && options.body, tag: options && options.tag });
+    const n = new RealNotification(title, options);
+    window.__notifications.push(n);
+    return n;
+  }
+  Object.defineProperty(Recorded, "permission", { get: () => RealNotification.permission });
+  Recorded.requestPermission = (...args) => RealNotification.requestPermission(...args);
+  window.Notification = Recorded;
+
+  const RealAudio = window.AudioContext;
+  window.AudioContext = class extends RealAudio {
+    createOscillator() {
+      const osc = super.createOscillator();
+      const start = osc.start.bind(osc);
+      osc.start = (...args) => { window.__beeps += 1; return start(...args); };
+      return osc;
+    }
+  };
+
+  let hidden = false;
+  const visibility = () => (hidden ? "hidden" : "visible");
+  Object.defineProperty(document, "visibilityState", { get: visibility });
+  Object.defineProperty(document, "hidden", { get: () => hidden });
+  window.__setHidden = (value) => {
+    hidden = value;
+    document.dispatchEvent(new Event("visibilitychange"));
+  };
+})();
+"""
+
+
+@contextlib.asynccontextmanager
+async def watched_inbox(
+    browser: Browser, hub_http: str, token: str, **options: object
+) -> AsyncIterator[InboxPage]:
+    """The inbox signed in with `token`, notifications allowed and WATCHED, in a fresh
+    profile (1200 x 760 unless `options` say otherwise)."""
+    options.setdefault("viewport", {"width": 1200, "height": 760})
+    async with new_context(browser, **options) as ctx:
+        await ctx.grant_permissions(["notifications"], origin=hub_http)
+        await ctx.add_init_script(WATCHED)
+        inbox = InboxPage(await ctx.new_page())
+        await inbox.goto(hub_http, token)
+        yield inbox
