@@ -16,9 +16,9 @@ from hub.conversations.service import ConversationService
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade
-from hub.persistence.models import new_id
 from hub.workspace.companies import create_company
 from tests.conftest import make_settings
+from tests.support.seeding import widget_conversation
 
 T0 = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 CONVERSATIONS = repo.PAIRS_PER_STATEMENT + 5  # two statements
@@ -38,31 +38,12 @@ async def seed(db: Database, company_id: str) -> dict[str, str]:
     last: dict[str, str] = {}
     async with db.write() as conn:
         for n in range(CONVERSATIONS):
-            contact_id = await repo.insert_contact(conn, company_id=company_id, name=f"c{n}")
-            conversation_id, count = new_id(), 1 + n % 3
-            await repo.insert_conversation(
-                conn,
-                id=conversation_id,
-                company_id=company_id,
-                contact_id=contact_id,
-                channel="widget",
-                last_seq=count,
-                updated_at=T0 + dt.timedelta(minutes=n),
+            texts = [f"conversation {n} message {seq}" for seq in range(1, 2 + n % 3)]
+            start = T0 + dt.timedelta(minutes=n)
+            _, conversation_id = await widget_conversation(
+                conn, company_id, texts, start, dt.timedelta(seconds=1), name=f"c{n}"
             )
-            for seq in range(1, count + 1):
-                await repo.insert_message(
-                    conn,
-                    company_id=company_id,
-                    conversation_id=conversation_id,
-                    seq=seq,
-                    channel="widget",
-                    direction="inbound",
-                    sender="visitor",
-                    text=f"conversation {n} message {seq}",
-                    status="received",
-                    created_at=T0 + dt.timedelta(minutes=n, seconds=seq),
-                )
-            last[conversation_id] = f"conversation {n} message {count}"
+            last[conversation_id] = texts[-1]
     return last
 
 

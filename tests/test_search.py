@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import update
 
 from hub.persistence import repository as repo
-from hub.persistence.models import new_id
 from tests.channel_support import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -29,6 +28,7 @@ from tests.fakes.webhooks import (
     post_kapso,
     post_twilio,
 )
+from tests.support.seeding import widget_conversation
 from tests.support.server import HubServer
 
 T0 = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
@@ -43,35 +43,12 @@ async def ch(database_url: str) -> AsyncIterator[ChannelHub]:
 async def seed(
     server: HubServer, company_id: str, texts: list[str], **contact: Any
 ) -> tuple[str, str]:
-    """A contact with one widget conversation holding `texts`, a minute apart from T0, written
-    through the repository (so through every trigger). Returns (contact id, conversation id)."""
+    """A contact with one widget conversation holding `texts`, a minute apart from T0.
+    Returns (contact id, conversation id)."""
     async with server.hub.db.write() as conn:
-        contact_id = await repo.insert_contact(conn, company_id=company_id, **contact)
-        conversation_id = new_id()
-        last = T0 + dt.timedelta(minutes=len(texts))
-        await repo.insert_conversation(
-            conn,
-            id=conversation_id,
-            company_id=company_id,
-            contact_id=contact_id,
-            channel="widget",
-            last_seq=len(texts),
-            updated_at=last,
+        return await widget_conversation(
+            conn, company_id, texts, T0, dt.timedelta(minutes=1), **contact
         )
-        for seq, body in enumerate(texts, 1):
-            await repo.insert_message(
-                conn,
-                company_id=company_id,
-                conversation_id=conversation_id,
-                seq=seq,
-                channel="widget",
-                direction="inbound",
-                sender="visitor",
-                text=body,
-                status="received",
-                created_at=T0 + dt.timedelta(minutes=seq),
-            )
-    return contact_id, conversation_id
 
 
 async def search(ch: ChannelHub, token: str | None = None, **params: str) -> httpx.Response:

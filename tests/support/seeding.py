@@ -4,9 +4,11 @@ analytics endpoint's answer."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.persistence import repository as repo
 from hub.persistence.models import new_id
@@ -15,6 +17,44 @@ from tests.support.server import HubServer
 
 def utc(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+async def widget_conversation(
+    conn: AsyncConnection,
+    company_id: str,
+    texts: Sequence[str],
+    start: dt.datetime,
+    step: dt.timedelta,
+    **contact: Any,
+) -> tuple[str, str]:
+    """A contact with one widget conversation of the visitor's `texts`, the first at
+    `start + step` and each `step` apart, on `conn` (through every trigger). The conversation
+    was last updated at its last message. Returns (contact id, conversation id)."""
+    contact_id = await repo.insert_contact(conn, company_id=company_id, **contact)
+    conversation_id = new_id()
+    await repo.insert_conversation(
+        conn,
+        id=conversation_id,
+        company_id=company_id,
+        contact_id=contact_id,
+        channel="widget",
+        last_seq=len(texts),
+        updated_at=start + step * len(texts),
+    )
+    for seq, text in enumerate(texts, 1):
+        await repo.insert_message(
+            conn,
+            company_id=company_id,
+            conversation_id=conversation_id,
+            seq=seq,
+            channel="widget",
+            direction="inbound",
+            sender="visitor",
+            text=text,
+            status="received",
+            created_at=start + step * seq,
+        )
+    return contact_id, conversation_id
 
 
 class Seeder:
