@@ -13,7 +13,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, select, tuple_, update
+from sqlalchemy import ColumnElement, Row, Table, delete, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -255,54 +255,24 @@ async def export_contact(db: Database, company_id: str, contact_id: str) -> dict
         contact = await repo.contact(conn, company_id, contact_id)
         if contact is None:
             return None
-        convs = (
-            await conn.execute(
-                select(repo.conversations)
-                .where(
-                    repo.conversations.c.company_id == company_id,
-                    repo.conversations.c.contact_id == contact_id,
-                )
-                .order_by(repo.conversations.c.created_at, repo.conversations.c.id)
-            )
-        ).all()
+        c, m, n = repo.conversations, repo.messages, repo.notes
+        r, a = repo.ratings, repo.appointments
+        convs = await _owned(
+            conn, c, company_id, c.c.contact_id == contact_id, order=(c.c.created_at, c.c.id)
+        )
         ids = [conv.id for conv in convs]
-        msgs = (
-            await conn.execute(
-                select(repo.messages)
-                .where(
-                    repo.messages.c.company_id == company_id,
-                    repo.messages.c.conversation_id.in_(ids),
-                )
-                .order_by(repo.messages.c.conversation_id, repo.messages.c.seq)
-            )
-        ).all()
-        notes = (
-            await conn.execute(
-                select(repo.notes)
-                .where(repo.notes.c.company_id == company_id, repo.notes.c.conversation_id.in_(ids))
-                .order_by(repo.notes.c.created_at, repo.notes.c.id)
-            )
-        ).all()
-        rated = (
-            await conn.execute(
-                select(repo.ratings)
-                .where(
-                    repo.ratings.c.company_id == company_id,
-                    repo.ratings.c.conversation_id.in_(ids),
-                )
-                .order_by(repo.ratings.c.created_at, repo.ratings.c.id)
-            )
-        ).all()
-        appts = (
-            await conn.execute(
-                select(repo.appointments)
-                .where(
-                    repo.appointments.c.company_id == company_id,
-                    repo.appointments.c.contact_id == contact_id,
-                )
-                .order_by(repo.appointments.c.created_at)
-            )
-        ).all()
+        msgs = await _owned(
+            conn, m, company_id, m.c.conversation_id.in_(ids), order=(m.c.conversation_id, m.c.seq)
+        )
+        notes = await _owned(
+            conn, n, company_id, n.c.conversation_id.in_(ids), order=(n.c.created_at, n.c.id)
+        )
+        rated = await _owned(
+            conn, r, company_id, r.c.conversation_id.in_(ids), order=(r.c.created_at, r.c.id)
+        )
+        appts = await _owned(
+            conn, a, company_id, a.c.contact_id == contact_id, order=(a.c.created_at,)
+        )
     return {
         "contact": contact_view(contact),
         "conversations": [_plain(conv) for conv in convs],
@@ -311,6 +281,14 @@ async def export_contact(db: Database, company_id: str, contact_id: str) -> dict
         "ratings": [_plain(rating) for rating in rated],  # what they thought of the help
         "appointments": [_plain(appt) for appt in appts],
     }
+
+
+async def _owned(
+    conn: AsyncConnection, table: Table, company_id: str, *where: Any, order: tuple[Any, ...]
+) -> list[Row[Any]]:
+    """The company's rows of `table` that match `where`, in `order`."""
+    stmt = select(table).where(table.c.company_id == company_id, *where).order_by(*order)
+    return list((await conn.execute(stmt)).all())
 
 
 async def correct_contact(
