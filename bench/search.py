@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import analytics_scale as scale
+from bench.report import write_results
 from hub.bus import MemoryBus
 from hub.conversations.service import ConversationService
 from hub.persistence.db import Database
@@ -308,9 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     doc = asyncio.run(run(args))
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = scale.RESULTS / f"{stamp}-search-{doc['backend']}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(doc, indent=2) + "\n")
+    out = write_results(doc, scale.RESULTS / f"{stamp}-search-{doc['backend']}.json")
     print(format_report(doc))
     print(f"\nwritten: {out}")
     return 0
