@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,6 +22,8 @@ from tests.support.server import HubServer, start_hub
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 SECRET = Secret("test-secret-key-0123456789abcdef")
+# The local attachment store of every test hub that names none (files are kept per company).
+ATTACHMENTS = Path(tempfile.gettempdir()) / f"hub-test-attachments-{os.getpid()}"
 
 
 def unavailable(reason: str) -> None:
@@ -133,6 +136,8 @@ def make_settings(database_url: str, redis_url: str | None = None, **overrides: 
         "redis_url": redis_url,
         "secret_key": SECRET,
         "handshake_timeout": 1.0,
+        # Never the default beside the database: on PostgreSQL that is the working directory.
+        "attachments_dir": str(ATTACHMENTS),
         # Tests open many sockets from one address; test_rate_limits sets its own limits.
         **dict.fromkeys(RATE_LIMIT_FIELDS, UNLIMITED),
     }
