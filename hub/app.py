@@ -25,6 +25,7 @@ from hub.channels.kapso_whatsapp import KapsoSender
 from hub.channels.outbox import Outbox, Sender
 from hub.channels.twilio_sms import TwilioSender
 from hub.connections.registry import Registry
+from hub.connections.repair import SWEEP_INTERVAL, Repair
 from hub.conversations.notes import NoteService
 from hub.conversations.presence import Presence
 from hub.conversations.ratings import Ratings
@@ -65,6 +66,7 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
         Periodic("gc-full-collections", CHECK_INTERVAL, FullCollections().tick),
         Periodic("presence-heartbeat", settings.presence_interval, hub.presence.heartbeat),
         Periodic("snooze-wake", settings.snooze_interval, hub.workflow.wake_snoozed),
+        Periodic("repair-sweep", SWEEP_INTERVAL, hub.repair.sweep),
     ]
     hub.db.start()
     await hub.bus.start()
@@ -77,6 +79,7 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
     finally:
         for schedule in schedules:
             await schedule.close()
+        await hub.repair.close()
         await hub.presence.close()  # this process's agents are no longer here
         await hub.assistant.close()
         await _close_replier(replier)
@@ -116,11 +119,15 @@ def build_hub(settings: Settings) -> Hub:
         settings.widget_sessions_per_ip,
     )
     visitors = VisitorService(conversations)
+    registry = Registry(bus)
+    # One id per process: its rows of agent_sockets, refreshed by its heartbeat.
+    presence = Presence(db, conversations.publisher, new_id(), settings.presence_interval)
     return Hub(
         settings=settings,
         db=db,
         bus=bus,
-        registry=Registry(bus),
+        registry=registry,
+        repair=Repair(db, conversations, visitors, presence, registry),
         conversations=conversations,
         visitors=visitors,
         integrations=integrations,
@@ -133,8 +140,7 @@ def build_hub(settings: Settings) -> Hub:
         widget_limits=limits,
         workflow=workflow,
         ratings=ratings,
-        # One id per process: its rows of agent_sockets, refreshed by its heartbeat.
-        presence=Presence(db, conversations.publisher, new_id(), settings.presence_interval),
+        presence=presence,
         notes=NoteService(conversations),
         canned=CannedResponses(db),
         attachments=AttachmentService(

@@ -17,6 +17,7 @@ from hub.channels.inbound import InboundService
 from hub.channels.integrations import IntegrationService
 from hub.channels.outbox import Outbox
 from hub.connections.registry import Registry
+from hub.connections.repair import Repair
 from hub.conversations.notes import NoteService
 from hub.conversations.presence import Presence
 from hub.conversations.ratings import Ratings
@@ -43,6 +44,7 @@ class Hub:
     db: Database
     bus: Bus
     registry: Registry
+    repair: Repair
     conversations: ConversationService
     visitors: VisitorService
     integrations: IntegrationService

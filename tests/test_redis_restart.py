@@ -295,8 +295,10 @@ async def test_bus_announces_a_lost_publish_on_its_own(own_redis: RedisServer) -
     await listener.start()
     await publisher.start()
     # Set after start: each bus also resyncs on its first connection.
-    listener.on_resync = listener_back.set  # each bus resyncs once it has reconnected
-    publisher.on_resync = publisher_back.set
+    listener.on_resync = lambda _since: (
+        listener_back.set()
+    )  # each bus resyncs once it has reconnected
+    publisher.on_resync = lambda _since: publisher_back.set()
     try:
         await listener.subscribe(company_topic("c1"))
         await publisher.publish(Event.build(TYPING, "c1", {"n": 0}))
@@ -315,7 +317,7 @@ async def test_bus_announces_a_lost_publish_on_its_own(own_redis: RedisServer) -
 
         # From now on the listener hears either the event or that something was lost.
         listener.on_event = lambda _event: news.set()
-        listener.on_resync = news.set
+        listener.on_resync = lambda _since: news.set()
         await publisher.publish(Event.build(TYPING, "c1", {"n": 2}))
         async with asyncio.timeout(WAIT):
             await news.wait()
@@ -347,7 +349,9 @@ async def test_bus_survives_drops_while_resubscribing(
     bus.on_event = lambda _event: heard.set()
     await bus.start()
     await publisher.start()
-    bus.on_resync = back.set  # set after start: a bus also resyncs on its first connection
+    bus.on_resync = lambda _since: (
+        back.set()
+    )  # set after start: a bus also resyncs on its first connection
     try:
         await bus.subscribe(company_topic("c1"))
         drops["left"] = 2 * bus._redis.connection_pool.max_connections
@@ -355,7 +359,9 @@ async def test_bus_survives_drops_while_resubscribing(
         async with asyncio.timeout(WAIT):
             await back.wait()  # reconnected, resubscribed, resynced
         assert drops["left"] == 0 and bus.state() == "ok"
-        bus.on_resync = heard.set  # a resync notice also comes over the subscription
+        bus.on_resync = lambda _since: (
+            heard.set()
+        )  # a resync notice also comes over the subscription
         await publisher.publish(Event.build(TYPING, "c1", {"n": 1}))
         async with asyncio.timeout(WAIT):
             await heard.wait()

@@ -8,22 +8,25 @@ from collections.abc import Callable
 from hub.events import Event
 
 EventHandler = Callable[[Event], None]
-ResyncHandler = Callable[[], None]
+# `since`: epoch seconds, the last moment the bus is known to have lost nothing.
+ResyncHandler = Callable[[float], None]
 
 
 def _ignore_event(_event: Event) -> None:
     return None
 
 
-def _ignore_resync() -> None:
+def _ignore_resync(_since: float) -> None:
     return None
 
 
 class Bus(abc.ABC):
     """Pub/sub between hub processes. At most once: the database is the truth, and after
-    any loss the bus calls `on_resync` so every client catches up from it.
+    any loss the bus calls `on_resync(since)` so every client catches up from it (since: the last
+    moment, in epoch seconds, before which nothing was lost).
 
-    The registry sets `on_event` and `on_resync`, and subscribes once per topic per process.
+    The registry sets `on_event` and subscribes once per topic per process; the repair
+    (hub.connections.repair) sets `on_resync`.
     `publish` also delivers to this process's own subscribers, synchronously.
     """
 

@@ -3,8 +3,9 @@
 One subscriber connection per process (topics are reference-counted by the registry), one
 publisher connection fed by a queue and flushed as pipelines, so a burst costs one round trip.
 A dropped connection is retried with capped, jittered backoff; once the subscriber is back
-and every topic is confirmed again, `on_resync` makes every session catch up from the database.
-A publisher that lost events tells every process to resync through the control topic.
+and every topic is confirmed again, `on_resync(since)` repairs every session from the database
+(`since`: the last moment the subscriber was known to be reading). A publisher that lost events
+tells every process to resync through the control topic, naming when the loss began.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class RedisBus(Bus):
         self._pending: dict[str, asyncio.Future[None]] = {}
         self._outbox: asyncio.Queue[tuple[str, str]] = asyncio.Queue(OUTBOX_SIZE)
         self._lost = False
+        self._lost_at = 0.0  # when the loss still to be announced began
+        self._read_at = time.time()  # the subscriber was last known to be reading
         self._tasks: list[asyncio.Task[None]] = []
         self._redis = self._client()
 
@@ -90,7 +93,7 @@ class RedisBus(Bus):
         try:
             self._outbox.put_nowait((event.topic, event.encode(self.origin)))
         except asyncio.QueueFull:
-            self._lost = True
+            self._mark_lost()
 
     async def subscribe(self, topic: str) -> None:
         self.topics.add(topic)
@@ -103,7 +106,7 @@ class RedisBus(Bus):
             await asyncio.wait_for(asyncio.shield(done), SUBSCRIBE_TIMEOUT)
         except (TimeoutError, ConnectionError, OSError):
             log.warning("subscribe to %s not confirmed; resyncing from the database", topic)
-            self.on_resync()
+            self.on_resync(time.time())
 
     async def unsubscribe(self, topic: str) -> None:
         self.topics.discard(topic)
@@ -124,7 +127,7 @@ class RedisBus(Bus):
                     connected.set_result(None)
                 # Whatever was published while we were away (or before we first got in,
                 # for sockets that joined while Redis was down) comes from the database.
-                self.on_resync()
+                self.on_resync(self._read_at)
                 await self._read(pubsub)
             except asyncio.CancelledError:
                 raise
@@ -159,6 +162,7 @@ class RedisBus(Bus):
     async def _read(self, pubsub: PubSub) -> None:
         while True:
             message = await pubsub.get_message(timeout=1.0)
+            self._read_at = time.time()
             if message is not None:
                 self._handle(message)
 
@@ -171,7 +175,7 @@ class RedisBus(Bus):
             if pending is not None and not pending.done():
                 pending.set_result(None)
         elif kind == "message" and channel == CONTROL_TOPIC:
-            self.on_resync()
+            self.on_resync(_loss_began(message["data"]))
         elif kind == "message":
             try:
                 origin, event = Event.decode(message["data"])
@@ -206,7 +210,7 @@ class RedisBus(Bus):
             except Exception as exc:  # noqa: BLE001 - the publisher must never die
                 if batch:
                     log.warning("redis publish failed (%s); %d events lost", exc, len(batch))
-                self._lost = True
+                self._mark_lost()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, MAX_BACKOFF)
 
@@ -225,9 +229,29 @@ class RedisBus(Bus):
         # Cleared before the round trip: a loss while it is in flight (a full outbox, or
         # this send failing) sets the flag again and is announced by a later send.
         announce, self._lost = self._lost, False
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for topic, payload in batch:
-                pipe.publish(topic, payload)
-            if announce:
-                pipe.publish(CONTROL_TOPIC, self.origin)
-            await pipe.execute()
+        lost_at = self._lost_at
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for topic, payload in batch:
+                    pipe.publish(topic, payload)
+                if announce:
+                    pipe.publish(CONTROL_TOPIC, f"{self.origin} {lost_at}")
+                await pipe.execute()
+        except BaseException:
+            if announce:  # still to be announced, from when it began
+                self._mark_lost(lost_at)
+            raise
+
+    def _mark_lost(self, at: float | None = None) -> None:
+        at = time.time() if at is None else at
+        self._lost_at = min(self._lost_at, at) if self._lost else at
+        self._lost = True
+
+
+def _loss_began(data: str | bytes) -> float:
+    """When the announced loss began (a notice without it, from an older process: now)."""
+    text = data.decode() if isinstance(data, bytes) else data
+    try:
+        return float(text.split()[1])
+    except (IndexError, ValueError):
+        return time.time()

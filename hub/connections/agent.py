@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.websockets import WebSocket
@@ -21,18 +23,19 @@ from hub.connections.protocol import (
     Ping,
     PresenceSet,
     Release,
+    Resume,
     SetStatus,
     Takeover,
     parse,
 )
 from hub.connections.registry import Registry
+from hub.connections.repair import LOOKBACK, MARGIN
 from hub.connections.session import Disconnected, Session
 from hub.connections.widget import refuse_nul, unavailable
-from hub.conversations.counts import read_counts
 from hub.conversations.handoff import Handoff
 from hub.conversations.workflow import snooze_problem
 from hub.errors import HubError
-from hub.events import Event, dumps
+from hub.events import Event
 from hub.identity.tokens import AgentIdentity, AuthError, authenticate
 from hub.persistence.db import database_unavailable
 from hub.persistence.tenancy import enter_tenant
@@ -44,12 +47,13 @@ log = logging.getLogger("hub.agent")
 class AgentSession(Session):
     """An agent after `auth`: the company's conversations and everything that happens in them."""
 
-    __slots__ = ("agent", "hub")
+    __slots__ = ("agent", "hub", "resume")
 
     def __init__(self, ws: WebSocket, hub: Hub) -> None:
         super().__init__(ws, hub.settings, self._fetch)
         self.hub = hub
         self.agent: AgentIdentity | None = None
+        self.resume: Resume | None = None
 
     @property
     def company_id(self) -> str:
@@ -62,8 +66,10 @@ class AgentSession(Session):
         )
         return history
 
-    def resync(self) -> None:
-        self.later(self.snapshot)
+    def refresh(self, frames: Sequence[str]) -> None:
+        """A resync's snapshot frames, read once for the company (hub.connections.repair)."""
+        for frame in frames:
+            self.send_text(frame)
 
     def deliver(self, event: Event) -> None:
         if event.type == events.AGENT_REVOKED:
@@ -75,23 +81,48 @@ class AgentSession(Session):
         super().deliver(event)
 
     async def snapshot(self) -> None:
-        """Send the inbox and today's counters, then any message this socket has not seen
-        in it (after a resync)."""
-        inbox = await self.hub.conversations.inbox(self.company_id)
-        await self.ws.send_text(dumps({"type": "inbox.snapshot", "conversations": inbox}))
-        today = await self.hub.visitors.today(self.company_id)
-        await self.ws.send_text(dumps({"type": "stats.updated", **today}))
-        agents = await self.hub.presence.agents(self.company_id)
-        await self.ws.send_text(dumps({"type": "presence.snapshot", "agents": agents}))
-        counts = await read_counts(self.hub.db, self.company_id)
-        await self.ws.send_text(dumps({"type": events.INBOX_COUNTS, **counts}))
-        first = not self.delivered
+        """The first frames: the inbox, today's counters, presence and counts; with
+        `resume`, every conversation changed since in the inbox, then every message the
+        agent misses."""
+        resume = self.resume
+        since = None if resume is None else resume.since.timestamp() - MARGIN
+        changed = [] if since is None else await self.hub.repair.changed(self.company_id, since)
+        frames = await self.hub.repair.company_frames(self.company_id, [c.id for c in changed])
+        for frame in frames:
+            await self.ws.send_text(frame)
+        inbox = json.loads(frames[0])["conversations"]
         for conversation in inbox:
-            known = self.delivered.get(conversation["id"])
-            if first or known is None:
-                self.delivered[conversation["id"]] = conversation["last_seq"]
-            elif conversation["last_seq"] > known:
-                await self.catch_up(conversation["id"])
+            self.delivered[conversation["id"]] = conversation["last_seq"]
+        if resume is not None and since is not None:
+            await self._resume(resume, changed, since)
+
+    async def _resume(self, resume: Resume, changed: list[Any], since: float) -> None:
+        """Send what the reconnecting agent misses: in the conversations it holds, what is
+        past its seq; in the others changed since, every message since (older ones are
+        history, read when the conversation is opened)."""
+        for conversation in changed:
+            self.delivered[conversation.id] = resume.seqs.get(conversation.id, -1)
+        behind = [c.id for c in changed if c.last_seq > self.delivered[c.id]]
+        stamp = dt.datetime.fromtimestamp(since - LOOKBACK, dt.UTC)
+        found = await self.hub.repair.messages(self.company_id, behind, stamp) if behind else []
+        for message in found:
+            cid = message["conversation_id"]
+            if self.delivered[cid] < 0:  # not held: these messages are its start
+                self.delivered[cid] = message["seq"] - 1
+            await self._write_event(
+                Event.build(
+                    events.MESSAGE_CREATED,
+                    self.company_id,
+                    {"message": message},
+                    conversation_id=cid,
+                )
+            )
+        for conversation in changed:
+            cid = conversation.id
+            if cid in resume.seqs and self.delivered[cid] < conversation.last_seq:
+                await self.catch_up(cid)  # held, and missing more than `since` covered
+            else:  # not held: whatever was older than `since` is history
+                self.delivered[cid] = max(self.delivered[cid], conversation.last_seq)
 
     async def handle(self, raw: str) -> None:
         assert self.agent is not None
@@ -195,6 +226,7 @@ async def _leave(hub: Hub, agent: AgentIdentity) -> None:
 async def _authenticate(session: AgentSession) -> AgentIdentity:
     """The first frame must be `auth` with a valid token, else close 4401."""
     auth = await session.handshake(AGENT_FRAMES, Auth)
+    session.resume = auth.resume
     hub = session.hub
     try:
         return await authenticate(hub.db, hub.settings, auth.token, sign_in=True)

@@ -108,9 +108,18 @@ class Rate(_Frame):
     comment: Annotated[str, Field(max_length=1000)] | None = None
 
 
+class Resume(_Frame):
+    """What a reconnecting agent holds: the newest message's `created_at`, and the last seq
+    of the conversations it follows (the hub then sends every message it misses)."""
+
+    since: dt.datetime
+    seqs: Annotated[dict[Id, Annotated[int, Field(ge=0)]], Field(max_length=1000)] = {}
+
+
 class Auth(_Frame):
     type: Literal["auth"]
     token: Annotated[str, Field(min_length=1, max_length=4096)]
+    resume: Resume | None = None
 
 
 class AgentSend(_Sends):

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
@@ -106,6 +106,25 @@ class Session:
     def send(self, frame: dict[str, Any]) -> None:
         """Queue a frame for this socket alone."""
         self._enqueue(dumps(frame), droppable=False)
+
+    def send_text(self, frame: str) -> None:
+        """Queue a frame already serialised."""
+        self._enqueue(frame, droppable=False)
+
+    def replay(self, events: Sequence[Event]) -> None:
+        """Write repaired events (hub.connections.repair) in one writer step: the socket
+        skips what it holds and fills any gap before them, as for live events."""
+
+        async def write() -> None:
+            for event in events:
+                cid = event.conversation_id
+                if cid is not None and event.seq is not None and cid not in self.delivered:
+                    # New to this socket (an agent's conversation beyond its snapshot): it
+                    # follows from here; older messages are history, read when opened.
+                    self.delivered[cid] = event.seq - 1
+                await self._write_event(event)
+
+        self.later(write)
 
     def later(self, action: Action) -> None:
         """Run `action` in the writer, in order with the frames around it."""

@@ -86,11 +86,6 @@ class WidgetSession(Session):
             self.visitor.company_id, conversation_id, after, limit
         )
 
-    def resync(self) -> None:
-        visitor = self.visitor
-        if visitor is not None:
-            self.later(lambda: self.catch_up(visitor.conversation_id))
-
     async def _send(self, client_id: str, text: str, ids: tuple[str, ...]) -> None:
         assert self.visitor is not None
         appended = await self.attachments.visitor_send(self.visitor, client_id, text, ids)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     or_,
     select,
     tuple_,
@@ -737,3 +738,40 @@ async def company_presence(
 ) -> Sequence[Row[Any]]:
     """The company's active agents with `away`, `version` and `live` (a fresh socket)."""
     return (await conn.execute(_PRESENCE, {"b_company_id": company_id, "b_cutoff": cutoff})).all()
+
+
+async def changed_conversations(
+    conn: AsyncConnection, company_ids: Sequence[str], since: dt.datetime, until: dt.datetime
+) -> Sequence[Row[Any]]:
+    """(id, company_id, last_seq, updated_at) of the companies' conversations changed in
+    [since, until): the repair's look for what a process may have missed (its
+    `(company_id, updated_at)` index answers it)."""
+    columns = conversations.c
+    stmt: Any = select(columns.id, columns.company_id, columns.last_seq, columns.updated_at).where(
+        conversations.c.company_id.in_(list(company_ids)),
+        conversations.c.updated_at >= since,
+        conversations.c.updated_at < until,
+    )
+    return (await conn.execute(stmt)).all()
+
+
+async def messages_since(
+    conn: AsyncConnection,
+    company_ids: Sequence[str],
+    conversation_ids: Sequence[str],
+    since: dt.datetime,
+    after: tuple[dt.datetime, str] | None,
+    limit: int,
+) -> Sequence[Row[Any]]:
+    """A page of the conversations' messages created at or after `since`, in (created_at, id)
+    order after the key `after`: what a repair or a resuming agent may have missed."""
+    stmt = select(messages).where(
+        messages.c.company_id.in_(list(company_ids)),
+        messages.c.conversation_id.in_(list(conversation_ids)),
+        messages.c.created_at >= since,
+    )
+    if after is not None:
+        key = tuple_(literal(after[0], messages.c.created_at.type), literal(after[1]))
+        stmt = stmt.where(tuple_(messages.c.created_at, messages.c.id) > key)
+    stmt = stmt.order_by(messages.c.created_at, messages.c.id).limit(limit)
+    return (await conn.execute(stmt)).all()
