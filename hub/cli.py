@@ -14,6 +14,7 @@ from hub.channels.integrations import rotate_secrets
 from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade
 from hub.runtime.crypto import DecryptionError, Vault
+from hub.runtime.serving import uvicorn_options
 from hub.settings import Settings, SettingsError
 from hub.workspace.companies import agent_token, create_company, demo_company
 from hub.workspace.widget_settings import rotate_widget_secrets
@@ -136,10 +137,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         create_app(settings),
         host=host,
         port=port,
-        proxy_headers=True,
-        forwarded_allow_ips="*",
-        ws_max_size=settings.max_frame_bytes,
-        ws_per_message_deflate=False,  # PERFORMANCE.md: ~150-byte frames gain little from it
+        **uvicorn_options(settings),
         log_level="warning",  # uvicorn logs two lines per socket at info: costly, and noise
         access_log=False,
     )
