@@ -14,7 +14,6 @@ from hub.channels.integrations import rotate_secrets
 from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade
 from hub.runtime.crypto import DecryptionError, Vault
-from hub.runtime.serving import uvicorn_options
 from hub.settings import Settings, SettingsError
 from hub.workspace.companies import agent_token, create_company, demo_company
 from hub.workspace.widget_settings import rotate_widget_secrets
@@ -121,6 +120,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from hub.app import create_app
+    from hub.runtime.serving import uvicorn_options
 
     host = args.host or settings.host
     port = args.port or settings.port

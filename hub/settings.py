@@ -44,6 +44,11 @@ class Settings:
     redis_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    # How long a client may take to send a request head (from connecting, or from the
+    # first byte of the next request) and then its body, before the connection is closed
+    # (hub.runtime.serving); idle keep-alive connections follow uvicorn's own timeout.
+    header_timeout: float = 10.0
+    body_timeout: float = 120.0
     # Peers whose X-Forwarded-For / -Proto uvicorn believes (addresses, CIDR networks, or
     # "*"); anyone else's are ignored and the peer's own address is the client's.
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
@@ -141,6 +146,8 @@ class Settings:
             redis_url=_redis_url(env.get("REDIS_URL", "").strip()),
             host=host,
             port=port,
+            header_timeout=_seconds(env, "HUB_HEADER_TIMEOUT", cls.header_timeout),
+            body_timeout=_seconds(env, "HUB_BODY_TIMEOUT", cls.body_timeout),
             trusted_proxies=_trusted_proxies(env.get("HUB_TRUSTED_PROXIES", "")),
             public_url=env.get("PUBLIC_URL", f"http://{host}:{port}").rstrip("/"),
             secret_key=_secret_key(env.get("HUB_SECRET_KEY"), database_url),
