@@ -120,6 +120,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from hub.app import create_app
+    from hub.runtime.serving import uvicorn_options
 
     host = args.host or settings.host
     port = args.port or settings.port
@@ -136,10 +137,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         create_app(settings),
         host=host,
         port=port,
-        proxy_headers=True,
-        forwarded_allow_ips="*",
-        ws_max_size=settings.max_frame_bytes,
-        ws_per_message_deflate=False,  # PERFORMANCE.md: ~150-byte frames gain little from it
+        **uvicorn_options(settings),
         log_level="warning",  # uvicorn logs two lines per socket at info: costly, and noise
         access_log=False,
     )

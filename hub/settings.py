@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import secrets
@@ -43,6 +44,14 @@ class Settings:
     redis_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    # How long a client may take to send a request head (from connecting, or from the
+    # first byte of the next request) and then its body, before the connection is closed
+    # (hub.runtime.serving); idle keep-alive connections follow uvicorn's own timeout.
+    header_timeout: float = 10.0
+    body_timeout: float = 120.0
+    # Peers whose X-Forwarded-For / -Proto uvicorn believes (addresses, CIDR networks, or
+    # "*"); anyone else's are ignored and the peer's own address is the client's.
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     public_url: str = "http://127.0.0.1:8000"
     secret_key: Secret = field(default_factory=lambda: Secret(secrets.token_urlsafe(32)))
     previous_secret_keys: tuple[Secret, ...] = ()
@@ -137,6 +146,9 @@ class Settings:
             redis_url=_redis_url(env.get("REDIS_URL", "").strip()),
             host=host,
             port=port,
+            header_timeout=_seconds(env, "HUB_HEADER_TIMEOUT", cls.header_timeout),
+            body_timeout=_seconds(env, "HUB_BODY_TIMEOUT", cls.body_timeout),
+            trusted_proxies=_trusted_proxies(env.get("HUB_TRUSTED_PROXIES", "")),
             public_url=env.get("PUBLIC_URL", f"http://{host}:{port}").rstrip("/"),
             secret_key=_secret_key(env.get("HUB_SECRET_KEY"), database_url),
             previous_secret_keys=tuple(
@@ -246,6 +258,27 @@ def _limit(variable: str, raw: str) -> tuple[float, int]:
             f"{variable} must be RATE/BURST (per second/at once, e.g. 20/1000), got {raw!r}"
         )
     return value
+
+
+def _trusted_proxies(raw: str) -> tuple[str, ...]:
+    """HUB_TRUSTED_PROXIES: comma-separated addresses and networks, or `*` alone.
+
+    Checked here because uvicorn takes a malformed entry for a literal that never matches,
+    and would then silently ignore the real proxy's headers."""
+    entries = tuple(entry.strip() for entry in raw.split(",") if entry.strip())
+    if not entries:
+        return Settings.trusted_proxies
+    if entries == ("*",):
+        return entries
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry) if "/" in entry else ipaddress.ip_address(entry)
+        except ValueError:
+            raise SettingsError(
+                "HUB_TRUSTED_PROXIES must be IP addresses or networks (10.0.0.0/8), "
+                f"comma-separated, or * alone; got {entry!r}"
+            ) from None
+    return entries
 
 
 def _redis_url(raw: str) -> str | None:

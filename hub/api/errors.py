@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from hub.errors import HubError
@@ -76,11 +76,19 @@ async def internal_error(_request: Request, exc: Exception) -> Response:
     return error_response(500, "internal", "the hub could not handle this request")
 
 
+async def client_gone(request: Request, _exc: Exception) -> Response:
+    """The client went away, or was cut off for sending too slowly (HUB_BODY_TIMEOUT),
+    before its body arrived: nothing failed here, and nobody is left to answer."""
+    log.info("%s %s: the client left before sending its body", request.method, request.url.path)
+    return Response(status_code=400)
+
+
 # Storage errors get their own handler so that a 503 is not also re-raised to the server
 # (Starlette re-raises whatever reaches the catch-all `Exception` handler).
 HANDLERS = {
     HubError: hub_error,
     HTTPException: http_error,
+    ClientDisconnect: client_gone,
     **dict.fromkeys(STORAGE_ERRORS, storage_error),
     Exception: internal_error,
 }

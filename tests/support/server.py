@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from hub.app import create_app
+from hub.runtime.serving import uvicorn_options
 from hub.settings import Settings
 from hub.state import Hub
 from hub.workspace.companies import CreatedCompany, create_company
@@ -49,9 +50,8 @@ async def start_hub(settings: Settings, port: int = 0) -> AsyncIterator[HubServe
         host="127.0.0.1",
         port=port,
         log_level="warning",
-        ws_max_size=settings.max_frame_bytes,
-        ws_per_message_deflate=False,
         lifespan="on",
+        **uvicorn_options(settings),  # what `hub serve` gives uvicorn, trusted proxies too
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
