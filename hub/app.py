@@ -114,6 +114,7 @@ def build_hub(settings: Settings) -> Hub:
         settings.widget_connects_per_company,
         settings.widget_messages_per_ip,
         settings.widget_sessions_per_ip,
+        settings.widget_messages_per_session,
     )
     visitors = VisitorService(conversations)
     return Hub(

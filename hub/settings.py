@@ -69,11 +69,14 @@ class Settings:
     # Public surfaces, per process (docs/operations.md): (per second, burst). One address
     # can be an office or a carrier-grade NAT with hundreds of visitors behind it, so the
     # per-address buckets let a thousand in at once; a resumed session never needs a token
-    # of widget_sessions_per_ip (new sessions per address and company).
+    # of widget_sessions_per_ip (new sessions per address and company). Messages are limited
+    # per visitor (widget session, over all its tabs); the address's bucket is a backstop
+    # sized for a crowd chatting behind one address.
     widget_connects_per_ip: tuple[float, int] = (100.0, 2000)
     widget_sessions_per_ip: tuple[float, int] = (20.0, 1000)
     widget_connects_per_company: tuple[float, int] = (200.0, 2000)
-    widget_messages_per_ip: tuple[float, int] = (5.0, 50)
+    widget_messages_per_session: tuple[float, int] = (5.0, 50)
+    widget_messages_per_ip: tuple[float, int] = (50.0, 200)
     api_calls_per_ip: tuple[float, int] = (20.0, 100)
     webhooks_per_ip: tuple[float, int] = (100.0, 500)
     token_ttl_days: int = 30
@@ -210,6 +213,7 @@ RATE_LIMIT_FIELDS = (
     "widget_connects_per_ip",
     "widget_sessions_per_ip",
     "widget_connects_per_company",
+    "widget_messages_per_session",
     "widget_messages_per_ip",
     "api_calls_per_ip",
     "webhooks_per_ip",

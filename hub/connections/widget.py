@@ -111,8 +111,11 @@ class WidgetSession(Session):
         refuse_nul(frame)
         match frame:
             case WidgetSend(client_id=client_id, text=text, attachments=ids):
-                if not self.limits.messages_per_ip.allow(client_ip(self.ws.scope)):
-                    raise FrameError("rate_limited", "too many messages from this address")
+                refused = self.limits.message_refused(
+                    self.visitor.session_row_id, client_ip(self.ws.scope)
+                )
+                if refused is not None:
+                    raise FrameError("rate_limited", refused)
                 await self._send(client_id, text, ids)
             case Typing(active=active):
                 await self.conversations.typing(
