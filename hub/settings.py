@@ -83,8 +83,12 @@ class Settings:
     # Supabase Auth: its access tokens are accepted when the project's JWT secret is set.
     supabase_jwt_secret: Secret | None = None
     supabase_url: str | None = None  # set: the token's issuer must be SUPABASE_URL/auth/v1
-    # How often each process purges messages past their company's retention_days.
+    # How often each process purges messages past their company's retention_days, and widget
+    # sessions idle for idle_session_retention seconds that never wrote (with their visits).
     retention_interval: float = 3600.0
+    idle_session_retention: float = 86400.0
+    # A page load within this many seconds of its session's last one continues the visit.
+    visit_window: float = 1800.0
     # Each process refreshes its agents' presence this often; a process silent for three
     # intervals is taken for dead and its agents for offline (hub.conversations.presence).
     presence_interval: float = 10.0
@@ -160,6 +164,8 @@ class Settings:
             supabase_jwt_secret=_optional_secret(env.get("SUPABASE_JWT_SECRET")),
             supabase_url=(env.get("SUPABASE_URL") or "").rstrip("/") or None,
             retention_interval=float(_int(env, "HUB_RETENTION_INTERVAL", 3600)),
+            idle_session_retention=_seconds(env, "HUB_IDLE_SESSION_RETENTION", 86400.0),
+            visit_window=_seconds(env, "HUB_VISIT_WINDOW", 1800.0),
             metrics_token=_optional_secret(env.get("HUB_METRICS_TOKEN")),
             attachments_dir=env.get("HUB_ATTACHMENTS_DIR", "").strip() or None,
             attachment_max_bytes=_int(env, "HUB_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),

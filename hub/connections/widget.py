@@ -173,6 +173,8 @@ async def widget_endpoint(ws: WebSocket) -> None:
     except Disconnected:
         pass
     finally:
+        if session.visitor is not None:
+            hub.visitors.closed(session.visitor)
         if registered and session.visitor is not None:
             await hub.registry.remove_widget(session, company_id, session.visitor.conversation_id)
         await session.close()
@@ -215,6 +217,7 @@ async def _greet(
         session.close_code = Close.TRY_AGAIN
         raise Disconnected from None
     session.visitor = visitor
+    hub.visitors.opened(visitor)  # not idle while open (VisitorService.purge_idle)
     # A resumed session replays after the client's last_seq; a new one from the start. No seq
     # exceeds MAX_SEQ, so a larger last_seq means the same and is never put to the database.
     cursor = min(hello.last_seq, MAX_SEQ) if visitor.resumed else 0
