@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 
@@ -62,6 +63,7 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
     replier = hub.assistant.replier
     schedules = [
         Periodic("retention", settings.retention_interval, lambda: _retention(hub)),
+        Periodic("idle-sessions", settings.retention_interval, lambda: _idle_sessions(hub)),
         Periodic("ai-settings-poll", CONFIG_POLL, hub.knowledge.forget_changed),
         Periodic("gc-full-collections", CHECK_INTERVAL, FullCollections().tick),
         Periodic("presence-heartbeat", settings.presence_interval, hub.presence.heartbeat),
@@ -117,8 +119,13 @@ def build_hub(settings: Settings) -> Hub:
         settings.widget_connects_per_company,
         settings.widget_messages_per_ip,
         settings.widget_sessions_per_ip,
+        settings.widget_messages_per_session,
     )
-    visitors = VisitorService(conversations)
+    visitors = VisitorService(
+        conversations,
+        visit_window=dt.timedelta(seconds=settings.visit_window),
+        idle_retention=dt.timedelta(seconds=settings.idle_session_retention),
+    )
     registry = Registry(bus)
     # One id per process: its rows of agent_sockets, refreshed by its heartbeat.
     presence = Presence(db, conversations.publisher, new_id(), settings.presence_interval)
@@ -153,6 +160,13 @@ def build_hub(settings: Settings) -> Hub:
         search=MessageSearch(db),
         contacts=ContactDirectory(db),
     )
+
+
+async def _idle_sessions(hub: Hub) -> None:
+    """Widget sessions that only loaded pages go after HUB_IDLE_SESSION_RETENTION."""
+    purged = await hub.visitors.purge_idle()
+    if purged:
+        log.info("purged %s idle widget sessions that never wrote", purged)
 
 
 async def _retention(hub: Hub) -> None:

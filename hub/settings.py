@@ -78,19 +78,26 @@ class Settings:
     # Public surfaces, per process (docs/operations.md): (per second, burst). One address
     # can be an office or a carrier-grade NAT with hundreds of visitors behind it, so the
     # per-address buckets let a thousand in at once; a resumed session never needs a token
-    # of widget_sessions_per_ip (new sessions per address and company).
+    # of widget_sessions_per_ip (new sessions per address and company). Messages are limited
+    # per visitor (widget session, over all its tabs); the address's bucket is a backstop
+    # sized for a crowd chatting behind one address.
     widget_connects_per_ip: tuple[float, int] = (100.0, 2000)
     widget_sessions_per_ip: tuple[float, int] = (20.0, 1000)
     widget_connects_per_company: tuple[float, int] = (200.0, 2000)
-    widget_messages_per_ip: tuple[float, int] = (5.0, 50)
+    widget_messages_per_session: tuple[float, int] = (5.0, 50)
+    widget_messages_per_ip: tuple[float, int] = (50.0, 200)
     api_calls_per_ip: tuple[float, int] = (20.0, 100)
     webhooks_per_ip: tuple[float, int] = (100.0, 500)
     token_ttl_days: int = 30
     # Supabase Auth: its access tokens are accepted when the project's JWT secret is set.
     supabase_jwt_secret: Secret | None = None
     supabase_url: str | None = None  # set: the token's issuer must be SUPABASE_URL/auth/v1
-    # How often each process purges messages past their company's retention_days.
+    # How often each process purges messages past their company's retention_days, and widget
+    # sessions idle for idle_session_retention seconds that never wrote (with their visits).
     retention_interval: float = 3600.0
+    idle_session_retention: float = 86400.0
+    # A page load within this many seconds of its session's last one continues the visit.
+    visit_window: float = 1800.0
     # Each process refreshes its agents' presence this often; a process silent for three
     # intervals is taken for dead and its agents for offline (hub.conversations.presence).
     presence_interval: float = 10.0
@@ -169,6 +176,8 @@ class Settings:
             supabase_jwt_secret=_optional_secret(env.get("SUPABASE_JWT_SECRET")),
             supabase_url=(env.get("SUPABASE_URL") or "").rstrip("/") or None,
             retention_interval=float(_int(env, "HUB_RETENTION_INTERVAL", 3600)),
+            idle_session_retention=_seconds(env, "HUB_IDLE_SESSION_RETENTION", 86400.0),
+            visit_window=_seconds(env, "HUB_VISIT_WINDOW", 1800.0),
             metrics_token=_optional_secret(env.get("HUB_METRICS_TOKEN")),
             attachments_dir=env.get("HUB_ATTACHMENTS_DIR", "").strip() or None,
             attachment_max_bytes=_int(env, "HUB_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
@@ -222,6 +231,7 @@ RATE_LIMIT_FIELDS = (
     "widget_connects_per_ip",
     "widget_sessions_per_ip",
     "widget_connects_per_company",
+    "widget_messages_per_session",
     "widget_messages_per_ip",
     "api_calls_per_ip",
     "webhooks_per_ip",

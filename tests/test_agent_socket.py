@@ -141,8 +141,12 @@ async def test_visits_and_engaged_visits_are_counted_once(hub: HubServer) -> Non
     assert (engaged["visits"], engaged["engaged_visits"]) == (1, 1)
     await again.send({"type": "engage"})
     await again.say("a message engages too, but this visit already counted")
-    second = await Widget.open(hub.ws, company.widget_key, session_id=session_id, visit_id="v-2")
-    await second.say("hello from a new page view")
+    # Reloads (new page views of the session, within the visit window) continue the visit.
+    for page in ("v-2", "v-3"):
+        reload = await Widget.open(hub.ws, company.widget_key, session_id=session_id, visit_id=page)
+        await reload.say(f"hello from {page}")
+    other = await Widget.open(hub.ws, company.widget_key, visit_id="someone-else")
+    await other.say("another visitor")
     after = await agent.expect("stats.updated", engaged_visits=2)
     assert after["visits"] == 2
     stats_frames = [f for f in agent.seen if f["type"] == "stats.updated"]

@@ -106,8 +106,11 @@ class WidgetSession(Session):
         refuse_nul(frame)
         match frame:
             case WidgetSend(client_id=client_id, text=text, attachments=ids):
-                if not self.limits.messages_per_ip.allow(client_ip(self.ws.scope)):
-                    raise FrameError("rate_limited", "too many messages from this address")
+                refused = self.limits.message_refused(
+                    self.visitor.session_row_id, client_ip(self.ws.scope)
+                )
+                if refused is not None:
+                    raise FrameError("rate_limited", refused)
                 await self._send(client_id, text, ids)
             case Typing(active=active):
                 await self.conversations.typing(
@@ -165,6 +168,8 @@ async def widget_endpoint(ws: WebSocket) -> None:
     except Disconnected:
         pass
     finally:
+        if session.visitor is not None:
+            hub.visitors.closed(session.visitor)
         if registered and session.visitor is not None:
             await hub.registry.remove_widget(session, company_id, session.visitor.conversation_id)
         await session.close()
@@ -207,6 +212,7 @@ async def _greet(
         session.close_code = Close.TRY_AGAIN
         raise Disconnected from None
     session.visitor = visitor
+    hub.visitors.opened(visitor)  # not idle while open (VisitorService.purge_idle)
     # A resumed session replays after the client's last_seq; a new one from the start. No seq
     # exceeds MAX_SEQ, so a larger last_seq means the same and is never put to the database.
     cursor = min(hello.last_seq, MAX_SEQ) if visitor.resumed else 0

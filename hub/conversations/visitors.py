@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +17,9 @@ from hub.conversations.service import Appended, ConversationService
 from hub.conversations.useragent import describe
 from hub.persistence import repository as repo
 from hub.persistence.group_commit import NewConversation
-from hub.persistence.models import new_id
+from hub.persistence.models import new_id, utcnow
+
+PURGE_BATCH = 500  # sessions per purge transaction: no long write lock
 
 
 @dataclass(frozen=True)
@@ -60,10 +64,24 @@ def token_hash(token: str) -> str:
 class VisitorService:
     """Opens widget sessions, counts visits, and stores what visitors write."""
 
-    def __init__(self, conversations: ConversationService) -> None:
+    def __init__(
+        self,
+        conversations: ConversationService,
+        *,
+        visit_window: dt.timedelta = dt.timedelta(minutes=30),
+        idle_retention: dt.timedelta = dt.timedelta(hours=24),
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
         self.conversations = conversations
         self.db = conversations.db
         self.publisher = conversations.publisher
+        self.visit_window = visit_window
+        self.idle_retention = idle_retention
+        self.clock = clock  # tests pass their own: windows pass without sleeping
+        # This process's widget sockets by session row, and the sessions whose last socket
+        # closed since the last purge: the purge refreshes both before it looks for idle ones.
+        self._open: Counter[str] = Counter()
+        self._left: set[str] = set()
 
     async def session_exists(self, company_id: str, session_token: str) -> bool:
         """Whether the bearer `session_id` names one of the company's widget sessions."""
@@ -102,16 +120,25 @@ class VisitorService:
             "browser": browser,
             "device": device,
         }
+        now = self.clock()
         async with self.db.write() as conn:
             row, user = await self._session(conn, company_id, session_token, user_id)
             was = None if row is None else (user.conversation_id if user else row.conversation_id)
+            fresh = row is None  # a new session has no visit yet
             if row is None:
                 session_token = secrets.token_urlsafe(24)  # 192 random bits
                 row = await repo.insert_widget_session(
-                    conn, company_id=company_id, token_hash=token_hash(session_token), **details
+                    conn,
+                    company_id=company_id,
+                    token_hash=token_hash(session_token),
+                    created_at=now,
+                    last_seen_at=now,
+                    **details,
                 )
             else:
-                await repo.touch_widget_session(conn, row.id, **details)
+                # Locks the session's row (PostgreSQL) until commit: two page loads of one
+                # session at once look for its recent visit one after the other.
+                await repo.touch_widget_session(conn, row.id, last_seen_at=now, **details)
             if user_id is not None:
                 user = await _sign_in(conn, company_id, user_id, row)
                 if user.conversation_id != row.conversation_id:  # what the inbox shows
@@ -120,8 +147,9 @@ class VisitorService:
                     )
             conversation_id = row.conversation_id if user is None else user.conversation_id
             resumed = was == conversation_id
-            stats = await self._count_visit(conn, company_id, visit_id, row.id, ctx.page_url)
-            engaged = stats is None and await repo.visit_engaged(conn, company_id, visit_id)
+            visit_id, engaged, stats = await self._visit(
+                conn, company_id, visit_id, None if fresh else row.id, row.id, ctx.page_url, now
+            )
             # A new session's conversation starts with its first message: nothing to read.
             conv = (
                 await repo.conversation(conn, company_id, conversation_id)
@@ -247,15 +275,28 @@ class VisitorService:
             self.conversations.on_inbound(visitor.company_id, visitor.conversation_id)
         return appended
 
-    async def _count_visit(
+    async def _visit(
         self,
         conn: AsyncConnection,
         company_id: str,
         visit_id: str,
+        resumed: str | None,
         session_row_id: str,
         page_url: str | None,
-    ) -> Any:
-        day = dt.datetime.now(dt.UTC).date()
+        now: dt.datetime,
+    ) -> tuple[str, bool, Any]:
+        """The visit this hello belongs to: (its `visit_id`, whether it is engaged, the day's
+        totals when it was counted now, else None). A page view already counted (a reconnect)
+        continues its visit, and so does a page load of a session whose latest visit was
+        active within the window; otherwise this page view starts one, counted on its day.
+        `resumed`: the session's row id when it existed before this hello."""
+        visit = await repo.visit_by_id(conn, company_id, visit_id)
+        if visit is None and resumed is not None:
+            visit = await repo.recent_visit(conn, resumed, now - self.visit_window)
+        if visit is not None:
+            await repo.touch_visit(conn, visit.id, now)
+            return str(visit.visit_id), bool(visit.engaged), None
+        day = now.astimezone(dt.UTC).date()
         new = await repo.insert_visit(
             conn,
             company_id=company_id,
@@ -263,8 +304,45 @@ class VisitorService:
             session_id=session_row_id,
             day=day,
             page_url=_clip(page_url, 2000),
+            created_at=now,
+            last_seen_at=now,
         )
-        return await repo.bump_daily(conn, company_id, day, visits=1) if new else None
+        if not new:  # the same page view counted at this very moment by another socket
+            return visit_id, await repo.visit_engaged(conn, company_id, visit_id), None
+        return visit_id, False, await repo.bump_daily(conn, company_id, day, visits=1)
+
+    def opened(self, visitor: Visitor) -> None:
+        """A widget socket of this process said hello: its session is not idle while open."""
+        self._open[visitor.session_row_id] += 1
+
+    def closed(self, visitor: Visitor) -> None:
+        """That socket closed: the next purge counts the close as the session's last activity."""
+        key = visitor.session_row_id
+        self._open[key] -= 1
+        if self._open[key] <= 0:
+            del self._open[key]
+            self._left.add(key)
+
+    async def purge_idle(self) -> int:
+        """Delete the widget sessions idle for `idle_retention` that never wrote (their
+        conversation does not exist) and are signed in as no user, with their visits; the
+        count deleted. The day counters (`daily_stats`) are kept as they are. Every process
+        runs it (hub.app): it first refreshes its own open and just-closed sessions, and the
+        deletes repeat their conditions, so purges at once on several processes are safe."""
+        now = self.clock()
+        live, self._left = {*self._open, *self._left}, set()
+        for chunk in _chunks(sorted(live), PURGE_BATCH):
+            async with self.db.write(system=True) as conn:
+                await repo.touch_widget_sessions(conn, chunk, now)
+        total = 0
+        while True:
+            async with self.db.write(system=True) as conn:
+                deleted = await repo.purge_idle_sessions(
+                    conn, now - self.idle_retention, PURGE_BATCH
+                )
+            total += deleted
+            if deleted < PURGE_BATCH:
+                return total
 
     async def today(self, company_id: str) -> dict[str, Any]:
         """Today's (UTC) visit counters: the `stats.updated` an agent gets on connecting."""
@@ -301,6 +379,11 @@ async def _sign_in(conn: AsyncConnection, company_id: str, user_id: str, session
     if session.user_ref != user.id:
         await repo.link_widget_session(conn, session.id, user.id)
     return user
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _clip(value: str | None, limit: int) -> str | None:

@@ -315,6 +315,7 @@ class WidgetSession(Base):
     """A visitor's browser: the bearer `session_id` is stored only as its SHA-256."""
 
     __tablename__ = "widget_sessions"
+    __table_args__ = (Index("ix_widget_sessions_last_seen", "last_seen_at"),)  # the idle purge
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
@@ -373,10 +374,15 @@ class WidgetSettings(Base):
 
 
 class Visit(Base):
-    """One page view that said hello; `engaged` flips once."""
+    """One visit: the page views of a session within the visit window of each other
+    (`visit_id` is its first page view's); `engaged` flips once. Rows of sessions that never
+    wrote are purged with them; `daily_stats` keeps the counts."""
 
     __tablename__ = "visits"
-    __table_args__ = (UniqueConstraint("company_id", "visit_id"),)
+    __table_args__ = (
+        UniqueConstraint("company_id", "visit_id"),
+        Index("ix_visits_session", "session_id", "last_seen_at"),  # the session's latest visit
+    )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
@@ -386,6 +392,9 @@ class Visit(Base):
     engaged: Mapped[bool] = mapped_column(Boolean, default=False)
     page_url: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Its last page load: a hello within the window of it continues the visit. Nullable only
+    # because migration 0014 adds it to existing rows (backfilled from created_at).
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(default=utcnow)
 
 
 class DailyStats(Base):

@@ -13,6 +13,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    delete,
     exists,
     func,
     insert,
@@ -190,10 +191,39 @@ async def insert_widget_session(conn: AsyncConnection, **values: Any) -> Row[Any
 
 
 async def touch_widget_session(conn: AsyncConnection, session_id: str, **values: Any) -> None:
-    values["last_seen_at"] = utcnow()
+    values.setdefault("last_seen_at", utcnow())
     await conn.execute(
         update(widget_sessions).where(widget_sessions.c.id == session_id).values(**values)
     )
+
+
+async def touch_widget_sessions(conn: AsyncConnection, ids: list[str], at: dt.datetime) -> None:
+    """Mark sessions seen at `at` (those with a socket open on this process)."""
+    stmt = update(widget_sessions).where(widget_sessions.c.id.in_(ids))
+    await conn.execute(stmt.values(last_seen_at=at))
+
+
+def _idle(cutoff: dt.datetime) -> Any:
+    """Sessions last seen before `cutoff` that never wrote (no conversation row) and are
+    signed in as no user: what a visitor who only loaded pages leaves behind."""
+    s = widget_sessions
+    wrote = exists().where(conversations.c.id == s.c.conversation_id)
+    return and_(s.c.last_seen_at < cutoff, s.c.user_ref.is_(None), ~wrote)
+
+
+async def purge_idle_sessions(conn: AsyncConnection, cutoff: dt.datetime, limit: int) -> int:
+    """Delete up to `limit` idle sessions (`_idle`) and their visits; how many sessions.
+    The delete repeats the conditions: a session seen or written to since the select stays.
+    `daily_stats` is not touched: the visits stay counted."""
+    s = widget_sessions
+    ids = list((await conn.execute(select(s.c.id).where(_idle(cutoff)).limit(limit))).scalars())
+    if not ids:
+        return 0
+    gone = delete(s).where(s.c.id.in_(ids), _idle(cutoff)).returning(s.c.id)
+    deleted = list((await conn.execute(gone)).scalars())
+    if deleted:
+        await conn.execute(delete(visits).where(visits.c.session_id.in_(deleted)))
+    return len(deleted)
 
 
 async def link_widget_session(conn: AsyncConnection, session_id: str, user_ref: str) -> None:
@@ -252,6 +282,31 @@ async def insert_visit(conn: AsyncConnection, **values: Any) -> bool:
     """Record a visit; False when this `visit_id` was already counted."""
     result = await conn.execute(_insert_visit(conn), {"id": new_id(), **values})
     return bool(result.rowcount)
+
+
+async def visit_by_id(conn: AsyncConnection, company_id: str, visit_id: str) -> Row[Any] | None:
+    """The visit counted for this `visit_id` (the first page view of a visit)."""
+    stmt = select(visits.c.id, visits.c.visit_id, visits.c.engaged).where(
+        visits.c.company_id == company_id, visits.c.visit_id == visit_id
+    )
+    return await one(conn, stmt)
+
+
+async def recent_visit(
+    conn: AsyncConnection, session_row_id: str, since: dt.datetime
+) -> Row[Any] | None:
+    """The session's latest visit when it was active at `since` or later (ix_visits_session)."""
+    stmt = (
+        select(visits.c.id, visits.c.visit_id, visits.c.engaged)
+        .where(visits.c.session_id == session_row_id, visits.c.last_seen_at >= since)
+        .order_by(visits.c.last_seen_at.desc())
+        .limit(1)
+    )
+    return await one(conn, stmt)
+
+
+async def touch_visit(conn: AsyncConnection, row_id: str, at: dt.datetime) -> None:
+    await conn.execute(update(visits).where(visits.c.id == row_id).values(last_seen_at=at))
 
 
 async def visit_engaged(conn: AsyncConnection, company_id: str, visit_id: str) -> bool:

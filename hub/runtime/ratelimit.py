@@ -1,4 +1,5 @@
-"""Rate limits on the public surfaces: token buckets keyed by IP address or company.
+"""Rate limits on the public surfaces: token buckets keyed by IP address, company or widget
+session.
 
 In-process: each hub process keeps its own buckets, so N processes behind a load balancer
 allow up to N times the limit (docs/operations.md). Keys are bounded: the least recently
@@ -48,7 +49,11 @@ class WidgetLimits:
     behind a shared address does not lock out the ones already chatting.
     `connects_per_company`: every socket of a company, after the per-address checks, so that
     sockets refused per address do not spend their company's budget.
-    `messages_per_ip`: `message.send` frames of an address, over all its sockets.
+    `messages_per_session`: `message.send` frames of one visitor (its widget session), over
+    all its sockets (tabs): the limit a visitor meets.
+    `messages_per_ip`: the same frames of an address over all its sessions, a backstop sized
+    for the crowd behind an office or carrier NAT, checked after the visitor's own bucket so
+    that a visitor refused on its own does not spend its neighbours' budget.
     """
 
     def __init__(
@@ -57,11 +62,22 @@ class WidgetLimits:
         connects_per_company: tuple[float, int],
         messages_per_ip: tuple[float, int],
         sessions_per_ip: tuple[float, int],
+        messages_per_session: tuple[float, int],
     ) -> None:
         self.connects_per_ip = Limiter(*connects_per_ip)
         self.sessions_per_ip = Limiter(*sessions_per_ip)
         self.connects_per_company = Limiter(*connects_per_company)
         self.messages_per_ip = Limiter(*messages_per_ip)
+        self.messages_per_session = Limiter(*messages_per_session)
+
+    def message_refused(self, session: str, address: str) -> str | None:
+        """Why a visitor's `message.send` is refused (the `rate_limited` message), or None
+        when both its session's and its address's buckets have a token for it."""
+        if not self.messages_per_session.allow(session):
+            return "too many messages from this visitor; slow down"
+        if not self.messages_per_ip.allow(address):
+            return "too many messages from this address"
+        return None
 
 
 class HttpRateLimit:
