@@ -93,7 +93,7 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
 
 def build_hub(settings: Settings) -> Hub:
     """Every service, and every hook between them, wired here in one place."""
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, timeout=settings.db_timeout)
     bus = make_bus(settings.redis_url)
     conversations = ConversationService(db, bus, presence_ttl=3 * settings.presence_interval)
     vault = Vault(settings.secret_key, settings.previous_secret_keys)

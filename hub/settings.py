@@ -41,6 +41,10 @@ class Settings:
     """Everything the hub needs to know about its surroundings."""
 
     database_url: str = "sqlite+aiosqlite:///hub.db"
+    # The longest a request or a socket waits for PostgreSQL (a connection, a statement, a
+    # transaction) before it is told `unavailable`: a paused or wedged server must not hold
+    # every send for ever (hub.persistence.db).
+    db_timeout: float = 10.0
     redis_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
@@ -150,6 +154,7 @@ class Settings:
         groq = env.get("GROQ_API_KEY")
         settings = cls(
             database_url=database_url,
+            db_timeout=_seconds(env, "HUB_DB_TIMEOUT", cls.db_timeout),
             redis_url=_redis_url(env.get("REDIS_URL", "").strip()),
             host=host,
             port=port,

@@ -604,3 +604,43 @@ async def test_a_client_that_stops_reading_is_dropped_and_nobody_else_waits(
             await reader.close()
         await back.close()
         await agent_back.close()
+
+
+SILENCE_BOUND = 1.0  # HUB_DB_TIMEOUT of the hub below
+
+
+@pytest.mark.postgres
+async def test_a_silent_database_answers_unavailable_and_the_resend_lands_once(
+    pg_url: str,
+) -> None:
+    """PostgreSQL paused (no error, no answer): a send is refused with `unavailable` within
+    the bound instead of waiting for ever, the API answers 503, and once the database speaks
+    again the client's resend (same client_id) is stored once and reaches the agent."""
+    async with (
+        tcp_proxy(pg_url) as proxy,
+        start_hub(make_settings(through(pg_url, proxy), db_timeout=SILENCE_BOUND)) as server,
+    ):
+        company = await server.company()
+        agent = await Agent.open(server.ws, company.agent_token)
+        widget = await Widget.open(server.ws, company.widget_key)
+        await widget.say("before the silence")
+        await agent.message("before the silence")
+
+        proxy.pause()
+        await widget.send({"type": "message.send", "client_id": "silent-1", "text": "silent"})
+        error = await widget.expect("error", timeout=4 * SILENCE_BOUND)
+        assert error["code"] == "unavailable"
+        async with httpx.AsyncClient(base_url=server.http, timeout=4 * SILENCE_BOUND) as http:
+            response = await http.get(
+                "/api/conversations", headers={"Authorization": f"Bearer {company.agent_token}"}
+            )
+        assert response.status_code == 503, response.text
+        assert response.json()["error"]["code"] == "unavailable"
+
+        proxy.resume()
+        said = await widget.say("silent", client_id="silent-1")
+        assert (await agent.message("silent"))["id"] == said["id"]
+        rows = await message_rows(pg_url)
+        assert [row[3] for row in rows].count("silent-1") == 1
+        await widget.close()
+        await agent.close()

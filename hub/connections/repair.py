@@ -47,7 +47,7 @@ log = logging.getLogger("hub.repair")
 
 SWEEP_INTERVAL = 1.0  # seconds between sweeps: how long a lost last message may wait
 GRACE = 1.0  # a committed message is heard within milliseconds; the sweep looks after this
-LOOKBACK = 10.0  # each sweep looks this far back: longer than a commit may take to publish
+LOOKBACK = 30.0  # each sweep looks this far back: longer than a commit may take (HUB_DB_TIMEOUT)
 MARGIN = 30.0  # a resync or resume starts this long before the last moment known good
 PAGE = 1000  # messages read per query
 CHUNK = 500  # companies or conversations named in one query

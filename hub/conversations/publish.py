@@ -22,8 +22,12 @@ class Publisher:
     def __init__(self, bus: Bus) -> None:
         self.bus = bus
 
-    async def message_created(self, company_id: str, message: dict[str, Any]) -> None:
-        metrics.messages.labels(message["channel"], message["sender"]).inc()
+    async def message_created(
+        self, company_id: str, message: dict[str, Any], *, again: bool = False
+    ) -> None:
+        """A stored message (`again`: a resend's, published once more, not counted)."""
+        if not again:
+            metrics.messages.labels(message["channel"], message["sender"]).inc()
         await self._publish(
             events.MESSAGE_CREATED,
             company_id,

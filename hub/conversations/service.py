@@ -109,6 +109,11 @@ class ConversationService:
             moved = {"status", "assignee_id"} & set(changes or ())
             if written.new_conversation is not None or written.reopened or moved:
                 self.recounts.touch(company_id)
+        else:
+            # A resend: the first attempt may have committed after its sender was told
+            # `unavailable` (a silent database), and never been published. Publishing again
+            # costs a frame that every socket holding it skips by seq.
+            await self.publisher.message_created(company_id, written.message, again=True)
         return Appended(written.message, written.created, written.engage_handled, written.engaged)
 
     async def agent_reply(

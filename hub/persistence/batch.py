@@ -18,6 +18,7 @@ processors, so what is stored is exactly what the ORM path would store.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import sqlite3
@@ -38,6 +39,7 @@ from hub.persistence.db import Database, sqlite_pragmas
 Key = tuple[str, str]  # (conversation_id, client_id)
 Counts = dict[tuple[str, str], int]  # (company_id, conversation_id) -> messages in the batch
 
+ROLLBACK_WAIT = 1.0  # seconds a rollback may wait before the connection is dropped instead
 HAS_KEY = "SELECT 1 FROM messages WHERE conversation_id = ? AND client_id = ?"
 PG_HAS_KEYS = (
     "SELECT m.conversation_id, m.client_id FROM messages m "
@@ -297,6 +299,12 @@ class PostgresBatch:
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[BatchStore]:
+        # A silent server: DatabaseTimeout, never a hang.
+        async with self.db.bounded(), self._transaction() as store:
+            yield store
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[BatchStore]:
         if self._conn is None:
             self._conn = await self.db.hold()
         raw = await self._conn.get_raw_connection()
@@ -306,8 +314,10 @@ class PostgresBatch:
             try:
                 yield _PostgresStore(driver, self.convert)
             except BaseException:
+                # Bounded: after a timeout asyncpg waits for the server to confirm the cancel
+                # before the next statement, and a silent server never does.
                 with contextlib.suppress(Exception):  # a broken connection is dropped below
-                    await driver.execute("ROLLBACK")
+                    await asyncio.wait_for(driver.execute("ROLLBACK"), ROLLBACK_WAIT)
                 raise
             await driver.execute("COMMIT")
         except (IntegrityConstraintViolationError, TransactionRollbackError) as exc:

@@ -40,9 +40,16 @@ def database_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, OSError | PoolTimeout):
         return True
     if isinstance(exc, DBAPIError):
+        if isinstance(exc.orig, OSError):  # e.g. a statement timed out (TimeoutError)
+            return True
         sqlstate = getattr(exc.orig, "sqlstate", None)
         return exc.connection_invalidated or str(sqlstate)[:2] in _UNAVAILABLE_CLASSES
     return False
+
+
+class DatabaseTimeout(ConnectionError):
+    """PostgreSQL did not answer within `HUB_DB_TIMEOUT` (paused, wedged, or unreachable
+    without an error): the caller is told `unavailable` and may retry."""
 
 
 class Database:
@@ -50,16 +57,26 @@ class Database:
 
     Under a tenant (hub.persistence.tenancy) a PostgreSQL transaction sees only that
     company's rows; `system=True` is for work that spans companies.
+
+    On PostgreSQL every wait is bounded by `timeout`: connecting, a pooled connection, each
+    statement (asyncpg's `command_timeout`), and each `write()` / `read()` block as a whole
+    (`bounded`), which also covers a rollback that waits on a silent server. Long reads
+    (`offload=True`: exports, analytics) have their own engine with no statement bound.
     """
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, timeout: float = 10.0) -> None:
         self.url = url
+        self.timeout = timeout
         self.is_sqlite = url.startswith("sqlite")
         # On a SQLite file, statements run inline on the loop (hub.persistence.inline_sqlite)
-        # and long reads on aiosqlite's thread; PostgreSQL has one engine for both.
+        # and long reads on aiosqlite's thread; PostgreSQL has a second, small engine for
+        # long reads, whose statements are not cut at `timeout`.
         path = self.sqlite_path
-        self.engine: AsyncEngine = _make_engine(url, echo=echo, inline_path=path)
-        self._offload = _make_engine(url, echo=echo) if path else self.engine
+        self.engine: AsyncEngine = _make_engine(url, echo=echo, inline_path=path, timeout=timeout)
+        if path or self.is_sqlite:
+            self._offload = _make_engine(url, echo=echo) if path else self.engine
+        else:
+            self._offload = _make_engine(url, echo=echo, timeout=timeout, long=True)
         # SQLite allows one writer; queueing writers here avoids SQLITE_BUSY entirely.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._checkpointer = Checkpointer(path, self.writer_lock) if path else None
@@ -74,7 +91,7 @@ class Database:
     async def write(self, *, system: bool = False) -> AsyncIterator[AsyncConnection]:
         """A read-write transaction, committed when the block ends without an exception."""
         if self._write_lock is None:
-            async with self.engine.begin() as conn:
+            async with self.bounded(), self.engine.begin() as conn:
                 await self._scope(conn, system)
                 yield conn
             return
@@ -88,11 +105,31 @@ class Database:
     ) -> AsyncIterator[AsyncConnection]:
         """A read-only unit of work (a transaction that is rolled back). `offload`: a long
         read (analytics, exports), which on SQLite runs off the event loop's thread."""
-        engine = self._offload if offload else self.engine
-        async with engine.connect() as conn:
-            if self._write_lock is None:
-                await self._scope(conn, system)
+        if offload or self._write_lock is not None:
+            engine = self._offload if offload else self.engine
+            async with engine.connect() as conn:
+                if self._write_lock is None:
+                    await self._scope(conn, system)
+                yield conn
+            return
+        async with self.bounded(), self.engine.connect() as conn:
+            await self._scope(conn, system)
             yield conn
+
+    @contextlib.asynccontextmanager
+    async def bounded(self) -> AsyncIterator[None]:
+        """The block must end within `timeout` (PostgreSQL), else `DatabaseTimeout`."""
+        if self.is_sqlite:
+            yield
+            return
+        scope = asyncio.timeout(self.timeout)
+        try:
+            async with scope:
+                yield
+        except TimeoutError:
+            if not scope.expired():
+                raise  # the block's own timeout, not ours
+            raise DatabaseTimeout(f"no answer from the database in {self.timeout:g} s") from None
 
     @staticmethod
     async def _scope(conn: AsyncConnection, system: bool) -> None:
@@ -158,9 +195,25 @@ class Database:
             await self._offload.dispose()
 
 
-def _make_engine(url: str, *, echo: bool, inline_path: str | None = None) -> AsyncEngine:
+def _make_engine(
+    url: str,
+    *,
+    echo: bool,
+    inline_path: str | None = None,
+    timeout: float = 10.0,
+    long: bool = False,
+) -> AsyncEngine:
     if not url.startswith("sqlite"):
-        return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
+        # asyncpg: `timeout` to connect, `command_timeout` per statement (long reads: none).
+        connect_args: dict[str, Any] = {"timeout": timeout}
+        if not long:
+            connect_args["command_timeout"] = timeout
+        pool = (
+            {"pool_size": 2, "max_overflow": 2} if long else {"pool_size": 10, "max_overflow": 10}
+        )
+        return create_async_engine(
+            url, echo=echo, pool_timeout=timeout, connect_args=connect_args, **pool
+        )
     in_memory = url.rstrip("/").endswith(("sqlite+aiosqlite:", ":memory:"))
     kwargs: dict[str, Any] = {"poolclass": StaticPool} if in_memory else {}
     if inline_path is not None:

@@ -37,6 +37,8 @@ class TcpProxy:
         self._server: asyncio.Server | None = None
         self._pairs: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._flowing = asyncio.Event()  # cleared: bytes wait (a server that went silent)
+        self._flowing.set()
 
     @property
     def port(self) -> int:
@@ -56,6 +58,14 @@ class TcpProxy:
 
     def restore(self) -> None:
         self.cut_now = False
+
+    def pause(self) -> None:
+        """Go silent: connections stay open (new ones are accepted) but no byte passes in
+        either direction until `resume()`, as with a paused or wedged server."""
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        self._flowing.set()
 
     async def close(self) -> None:
         self.cut()
@@ -100,10 +110,10 @@ class TcpProxy:
                 for side in pair:
                     side.close()
 
-    @staticmethod
-    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError):
             while data := await reader.read(CHUNK):
+                await self._flowing.wait()
                 writer.write(data)
                 await writer.drain()
 
