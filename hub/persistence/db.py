@@ -134,8 +134,8 @@ class Database:
             # FTS5 (SQLite 3.40 here: no 'secure-delete' option, which needs 3.42) deletes by
             # adding a marker beside the term: the words stay in the old segments, and the
             # marker repeats them, until a merge reaches the oldest segment. 'optimize'
-            # merges every segment into one, dropping the deleted rows (about 0.2 s for
-            # 200,000 messages, under the writer lock: erasures and purges are rare).
+            # merges every segment into one, dropping the deleted rows (0.2 s for 240,000
+            # messages, 3 s for 1.2 million, under the writer lock: docs/operations.md).
             await auto.exec_driver_sql(OPTIMIZE_SEARCH)
             row = (await auto.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()
         if row[0]:  # a reader held the log past busy_timeout: the periodic checkpoint follows
