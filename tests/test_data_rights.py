@@ -3,21 +3,29 @@ and erasure, always within the caller's company, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 import logging
+import sqlite3
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from hub.persistence import repository as repo
+from hub.persistence.migrate import upgrade
 from hub.persistence.models import new_id
 from hub.workspace.companies import CreatedCompany, agent_token
+from hub.workspace.retention import purge_expired
 from tests.conftest import make_settings
 from tests.support.clients import Agent, Client, Widget
+from tests.support.seeding import widget_conversation
 from tests.support.server import HubServer, start_hub
 
 AUTH_TOKEN = "secret-token-123456"
@@ -278,24 +286,114 @@ async def test_erasing_the_company_removes_everything_of_it_only(database_url: s
             assert kept == 1
 
 
-async def test_erased_text_is_gone_from_the_sqlite_files(sqlite_url: str) -> None:
-    """Secure delete zeroes freed pages, and the write-ahead log is folded and truncated, so
-    not even the database files' bytes keep an erased message."""
-    from pathlib import Path
+def _file_bytes(sqlite_url: str) -> bytes:
+    """The raw bytes of the SQLite database file and its write-ahead log, as they are now."""
+    path = Path(sqlite_url.split("///", 1)[1])
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
 
-    secret = "my-card-number-4111-1111-1111-1111"
+
+def _secret_word() -> str:
+    """A word no other text shares a prefix with: the full-text index stores a term after
+    the previous one's shared prefix, so only such a word is sure to appear whole."""
+    return "zq" + uuid.uuid4().hex[:10]
+
+
+async def test_erased_text_is_gone_from_the_sqlite_files(sqlite_url: str) -> None:
+    """Secure delete zeroes freed pages, the full-text index is rewritten without the erased
+    rows, and the write-ahead log is folded and truncated: not even the database files'
+    bytes keep an erased message's words (nor its page URL)."""
+    word, page = _secret_word(), "https://shop.example/" + _secret_word()
     async with start_hub(make_settings(sqlite_url)) as server:
         company = await server.company()
-        widget = await Widget.open(server.ws, company.widget_key)
-        await widget.say(secret)
+        widget = await Widget.open(server.ws, company.widget_key, page_url=page)
+        await widget.say(f"my card is {word} thanks")
+        await widget.close()
+        await Widget.open(server.ws, company.widget_key)  # someone else stays
+        await server.hub.db.forget()  # the control: folded into the file, the word is there
+        before = _file_bytes(sqlite_url)
+        assert word.encode() in before and page.encode() in before
         auth = {"Authorization": f"Bearer {company.agent_token}"}
         async with httpx.AsyncClient(base_url=server.http) as http:
             listed = (await http.get("/api/conversations", headers=auth)).json()
             contact_id = listed["conversations"][0]["contact"]["id"]
             erased = await http.delete(f"/api/contacts/{contact_id}", headers=auth)
             assert erased.status_code == 204
-        path = Path(sqlite_url.split("///", 1)[1])
-        files = [p for p in path.parent.iterdir() if p.name.startswith(path.name)]
-        assert files and path in files
-        for file in files:
-            assert secret.encode() not in file.read_bytes(), file.name
+        after = _file_bytes(sqlite_url)
+        assert word.encode() not in after
+        assert page.encode() not in after
+
+
+async def test_purged_text_is_gone_from_the_sqlite_files(sqlite_url: str) -> None:
+    """A retention purge leaves no word of the purged messages in the database files."""
+    word, kept = _secret_word(), _secret_word()
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=40)
+    async with start_hub(make_settings(sqlite_url)) as server:
+        company = await server.company()
+        async with server.hub.db.write() as conn:
+            await widget_conversation(
+                conn, company.company_id, [f"old {word} text"], long_ago, dt.timedelta(minutes=1)
+            )
+            await conn.execute(update(repo.companies).values(retention_days=30))
+        widget = await Widget.open(server.ws, company.widget_key)
+        await widget.say(f"new {kept} text")
+        await server.hub.db.forget()
+        assert word.encode() in _file_bytes(sqlite_url)  # the control
+
+        assert await purge_expired(server.hub.db) == {company.company_id: 1}
+        after = _file_bytes(sqlite_url)
+        assert word.encode() not in after
+        assert kept.encode() in after  # the index still holds what stays
+
+
+async def test_erasure_clears_the_persons_page_urls(database_url: str) -> None:
+    """The erased contact's visits stay (they are counted) but lose their pages; other
+    visitors' visits keep theirs."""
+    page, other = "https://shop.example/" + _secret_word(), "https://shop.example/other"
+    async with start_hub(make_settings(database_url)) as server, httpx.AsyncClient() as http:
+        company = await server.company()
+        for url in (page, other):
+            widget = await Widget.open(server.ws, company.widget_key, page_url=url)
+            said = await widget.say("hello")
+            await widget.close()
+            if url == page:
+                conversation_id = said["conversation_id"]
+        async with server.hub.db.read() as conn:
+            row = await repo.conversation(conn, company.company_id, conversation_id)
+        assert row is not None
+        v = repo.visits
+        async with server.hub.db.read() as conn:
+            pages = (await conn.execute(select(v.c.page_url).order_by(v.c.page_url))).scalars()
+            assert sorted(pages) == sorted([page, other])  # the control
+        erased = await http.delete(
+            f"{server.http}/api/contacts/{row.contact_id}",
+            headers={"Authorization": f"Bearer {company.agent_token}"},
+        )
+        assert erased.status_code == 204
+        async with server.hub.db.read() as conn:
+            pages = (await conn.execute(select(v.c.page_url))).scalars().all()
+        assert sorted(pages, key=str) == sorted([None, other], key=str)
+
+
+async def test_migration_0015_drops_words_erased_before_it(sqlite_url: str) -> None:
+    """A database whose index still holds words erased before the hub rewrote the index
+    after erasures loses them when it is upgraded."""
+    word = _secret_word()
+    await upgrade(sqlite_url, "0013")
+    path = sqlite_url.split("///", 1)[1]
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        # What 0011's insert and delete triggers do for a message written, then erased.
+        row = (1, "company", f"an old {word} message")
+        conn.execute("INSERT INTO messages_fts (rowid, company_id, text) VALUES (?, ?, ?)", row)
+        conn.execute(
+            "INSERT INTO messages_fts (messages_fts, rowid, company_id, text) "
+            "VALUES ('delete', ?, ?, ?)",
+            row,
+        )
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert word.encode() in _file_bytes(sqlite_url)  # the control
+
+    await upgrade(sqlite_url)
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert word.encode() not in _file_bytes(sqlite_url)

@@ -333,7 +333,8 @@ async def erase_contact(
     """Erase the contact, their conversations, messages, notes, ratings, appointments and
     widget sessions in one transaction; None when the company has no such contact. Daily
     aggregates stay; the contact's visits stay (they feed the analytics) but lose their link
-    to the session."""
+    to the session and their page URL. On SQLite the database file then keeps no byte of
+    what was erased (`Database.forget`)."""
     async with db.write() as conn:
         if await repo.contact(conn, company_id, contact_id) is None:
             return None
@@ -392,7 +393,7 @@ async def _erase(conn: AsyncConnection, company_id: str, contact_id: str) -> dic
     await conn.execute(
         update(t.visits)
         .where(t.visits.c.company_id == company_id, t.visits.c.session_id.in_(session_ids))
-        .values(session_id=None)
+        .values(session_id=None, page_url=None)  # counted still, but no longer where they went
     )
     counts["widget_sessions"] = await run(
         delete(t.widget_sessions).where(t.widget_sessions.c.company_id == company_id, of_contact)
