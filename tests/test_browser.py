@@ -365,3 +365,44 @@ async def test_an_agents_day_claim_canned_note_resolve_and_reopen(
     await settle(visitor)
     assert not [f for f in visitor.seen if "weekends" in json.dumps(f)]
     assert (ARTIFACTS / "inbox-workflow.png").stat().st_size > 0
+
+
+async def test_the_inbox_resumes_after_a_restart_naming_what_it_holds(
+    sqlite_url: str, browser: Any
+) -> None:
+    """The inbox's socket comes back after the hub restarts and names what it holds in
+    `auth.resume`, so whatever was written while it was away reaches it without a reload."""
+    settings = make_settings(sqlite_url)
+    sent: list[dict[str, Any]] = []
+
+    def record(payload: str | bytes) -> None:
+        frame = json.loads(payload)
+        if frame.get("type") == "auth":
+            sent.append(frame)
+
+    async with contextlib.AsyncExitStack() as stack:  # the page outlives both hubs
+        async with start_hub(settings) as first:
+            port = first.port
+            company = await first.company("Resume Co")
+            ctx = await stack.enter_async_context(new_context(browser))
+            page = await ctx.new_page()
+            page.on("websocket", lambda ws: ws.on("framesent", record))
+            inbox = InboxPage(page)
+            await inbox.goto(first.http, company.agent_token)
+            visitor = await Widget.open(first.ws, company.widget_key)
+            await visitor.say("Before the restart")
+            conversation_id = visitor.welcome["conversation_id"]
+            await expect(inbox.conversation(conversation_id)).to_contain_text("Before the restart")
+        await expect(page.locator("#conn")).to_have_attribute("data-state", "offline")
+
+        async with start_hub(settings, port=port) as second:
+            back = await Widget.open(
+                second.ws, company.widget_key, session_id=visitor.welcome["session_id"], last_seq=1
+            )
+            await back.say("While the inbox was away")
+            row = inbox.conversation(conversation_id)
+            await expect(row).to_contain_text("While the inbox was away")
+            await expect(page.locator("#conn")).to_have_attribute("data-state", "online")
+            resume = sent[-1]["resume"]
+            assert resume["seqs"] == {conversation_id: 1}, resume
+            assert resume["since"] >= "2026", resume  # an ISO time from the hub's messages

@@ -49,6 +49,7 @@ const state = {
   openedFrom: null,        // the list item, result or contact the open conversation came from
   typingSent: 0,
   typingStop: null,
+  newest: null,            // created_at of the newest message held: auth.resume's `since`
 };
 
 // ---------- sign in ----------
@@ -101,7 +102,7 @@ function connect() {
   const ws = new WebSocket(url);
   state.ws = ws;
   setConn("connecting", state.attempt ? "Reconnecting…" : "Connecting…");
-  ws.onopen = () => ws.send(JSON.stringify({ type: "auth", token: state.token }));
+  ws.onopen = () => ws.send(JSON.stringify({ type: "auth", token: state.token, resume: resumeFrom() }));
   ws.onmessage = (ev) => {
     let frame;
     try { frame = JSON.parse(ev.data); } catch { return; }
@@ -114,6 +115,18 @@ function connect() {
     if (ev.code === 4401) return showSignIn("Invalid or expired token");
     scheduleReconnect();
   };
+}
+
+// What this inbox holds, so a reconnect is sent every message it missed meanwhile, in
+// every conversation, not only the 200 of the snapshot (docs/protocol.md, resume).
+function resumeFrom() {
+  if (!state.newest) return undefined;
+  const recent = [...state.convs.values()]
+    .sort((a, b) => (b.updated_at || "").localeCompare(a.updated_at || ""))
+    .slice(0, 1000);
+  const seqs = {};
+  for (const c of recent) if (c.last_seq) seqs[c.id] = c.last_seq;
+  return { since: state.newest, seqs };
 }
 
 function scheduleReconnect() {
@@ -149,7 +162,11 @@ function handle(f) {
       loadCanned();
       break;
     case "inbox.snapshot":
-      for (const c of f.conversations || []) upsertConv(c);
+      for (const c of f.conversations || []) {
+        upsertConv(c);
+        const at = c.last_message?.created_at;
+        if (at && at > (state.newest || "")) state.newest = at;
+      }
       setConn("online", "Connected");
       renderList();
       loadFiltered(); // the snapshot is the 200 most recent: fill in the chosen view
@@ -212,6 +229,7 @@ function mergeStatus(old, msg) {
 
 function onMessage(m, created) {
   if (!m) return;
+  if (m.created_at > (state.newest || "")) state.newest = m.created_at;
   let conv = state.convs.get(m.conversation_id);
   if (!conv) {
     if (!created) return;
