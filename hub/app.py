@@ -38,6 +38,7 @@ from hub.persistence.migrate import upgrade
 from hub.persistence.models import new_id
 from hub.runtime.collector import CHECK_INTERVAL, FullCollections, tune_collector
 from hub.runtime.crypto import Vault
+from hub.runtime.mailer import make_mailer
 from hub.runtime.periodic import Periodic
 from hub.runtime.ratelimit import HttpRateLimit, Limiter, WidgetLimits
 from hub.settings import Settings
@@ -159,6 +160,9 @@ def build_hub(settings: Settings) -> Hub:
         ),
         search=MessageSearch(db),
         contacts=ContactDirectory(db),
+        mailer=make_mailer(
+            settings.smtp_url.reveal() if settings.smtp_url else None, settings.mail_from
+        ),
     )
 
 

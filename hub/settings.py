@@ -109,6 +109,9 @@ class Settings:
     snooze_interval: float = 10.0
     # Set: GET /metrics requires `Authorization: Bearer <this>` (else it is open).
     metrics_token: Secret | None = None
+    # Mail (hub.runtime.mailer): SMTP when set (the URL may carry a password), else the log.
+    smtp_url: Secret | None = None
+    mail_from: str = "LeadOp Hub <no-reply@localhost>"
     # Attachments (hub.workspace.attachments): kept in this folder, or in an S3-compatible
     # bucket when s3_bucket is set; None: an `attachments` folder beside the SQLite file.
     attachments_dir: str | None = None
@@ -184,6 +187,8 @@ class Settings:
             idle_session_retention=_seconds(env, "HUB_IDLE_SESSION_RETENTION", 86400.0),
             visit_window=_seconds(env, "HUB_VISIT_WINDOW", 1800.0),
             metrics_token=_optional_secret(env.get("HUB_METRICS_TOKEN")),
+            smtp_url=_smtp_url(env.get("HUB_SMTP_URL", "")),
+            mail_from=env.get("HUB_MAIL_FROM", "").strip() or cls.mail_from,
             attachments_dir=env.get("HUB_ATTACHMENTS_DIR", "").strip() or None,
             attachment_max_bytes=_int(env, "HUB_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
             s3_bucket=env.get("HUB_S3_BUCKET", "").strip() or None,
@@ -193,6 +198,20 @@ class Settings:
             s3_secret_access_key=_optional_secret(env.get("HUB_S3_SECRET_ACCESS_KEY")),
         )
         return replace(settings, **_rate_limits(env))
+
+
+def _smtp_url(raw: str) -> Secret | None:
+    """HUB_SMTP_URL, checked now: a typo must not wait for the first sign-up to show."""
+    from hub.runtime.mailer import SmtpServer
+
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        SmtpServer.from_url(raw)
+    except ValueError as exc:
+        raise SettingsError(f"HUB_SMTP_URL: {exc}") from None
+    return Secret(raw)
 
 
 def _optional_secret(raw: str | None) -> Secret | None:

@@ -25,6 +25,7 @@ from hub.conversations.service import ConversationService
 from hub.conversations.visitors import VisitorService
 from hub.conversations.workflow import Workflow
 from hub.persistence.db import Database
+from hub.runtime.mailer import Mailer
 from hub.runtime.ratelimit import WidgetLimits
 from hub.settings import Settings
 from hub.workspace.agents import AgentService
@@ -63,6 +64,7 @@ class Hub:
     attachments: AttachmentService
     search: MessageSearch
     contacts: ContactDirectory
+    mailer: Mailer
 
     async def demo_widget_key(self) -> str | None:
         """The demo company's widget key, when `hub serve --demo` has seeded it."""
