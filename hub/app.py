@@ -16,6 +16,7 @@ from hub.ai.base import Replier
 from hub.ai.groq import GroqReplier
 from hub.ai.knowledge import CONFIG_POLL, KnowledgeService
 from hub.ai.local import LocalReplier
+from hub.api.bodies import BodyCaps, BodyLimit
 from hub.api.errors import HANDLERS
 from hub.api.routes import ROUTES, SOCKETS
 from hub.bus import make_bus
@@ -187,8 +188,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
         api=Limiter(*resolved.api_calls_per_ip),
         webhooks=Limiter(*resolved.webhooks_per_ip),
     )
+    caps = BodyCaps(
+        webhooks=resolved.webhook_max_bytes,
+        api=resolved.api_max_bytes,
+        attachments=resolved.attachment_max_bytes,
+    )
+    # Rate limits first: a flood is refused before its bodies are looked at.
+    middleware = [limits, Middleware(BodyLimit, caps=caps)]
     return HubApp(
-        routes=ROUTES, lifespan=lifespan, exception_handlers=HANDLERS, middleware=[limits]
+        routes=ROUTES, lifespan=lifespan, exception_handlers=HANDLERS, middleware=middleware
     )
 
 

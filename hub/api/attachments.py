@@ -46,7 +46,7 @@ async def widget_upload(request: Request) -> Response:
     try:
         _rate_limit(request)
         scope = await _visitor(request)
-        data = await _body(request, hub.settings.attachment_max_bytes)
+        data = await request.body()  # capped by hub.api.bodies.BodyLimit
         view = await hub.attachments.upload(
             scope.company_id, scope.conversation_id, data, request.query_params.get("name")
         )
@@ -65,7 +65,7 @@ async def agent_upload(request: Request) -> JSONResponse:
     conv = await hub.conversations.require(agent.company_id, conversation_id)
     if conv.channel != "widget":
         raise ApiError(409, "not_supported", "attachments can be sent on the widget only")
-    data = await _body(request, hub.settings.attachment_max_bytes)
+    data = await request.body()  # capped by hub.api.bodies.BodyLimit
     view = await hub.attachments.upload(
         agent.company_id,
         conversation_id,
@@ -132,18 +132,3 @@ async def _visitor(request: Request) -> VisitorScope:
 def _rate_limit(request: Request) -> None:
     if not hub_of(request).attachments.uploads_per_ip.allow(client_ip(request.scope)):
         raise ApiError(429, "rate_limited", "too many uploads from this address; slow down")
-
-
-async def _body(request: Request, limit: int) -> bytes:
-    """The raw body, refused with 413 as soon as it is over `limit` (never read whole)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, "too_large", f"files may be at most {limit} bytes")
-    chunks: list[bytes] = []
-    total = 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > limit:
-            raise ApiError(413, "too_large", f"files may be at most {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
