@@ -117,6 +117,7 @@ def build_hub(settings: Settings) -> Hub:
         settings.widget_sessions_per_ip,
     )
     visitors = VisitorService(conversations)
+    widget_settings = WidgetSettingsService(db, vault)
     return Hub(
         settings=settings,
         db=db,
@@ -130,7 +131,7 @@ def build_hub(settings: Settings) -> Hub:
         knowledge=knowledge,
         assistant=assistant,
         agents=AgentService(db, conversations.publisher, settings),
-        widget_settings=WidgetSettingsService(db, vault),
+        widget_settings=widget_settings,
         widget_limits=limits,
         workflow=workflow,
         ratings=ratings,
@@ -142,6 +143,7 @@ def build_hub(settings: Settings) -> Hub:
             db,
             make_store(settings),
             visitors,
+            widget_settings,
             settings.attachment_max_bytes,
             settings.attachment_uploads_per_ip,
         ),
