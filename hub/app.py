@@ -17,6 +17,7 @@ from hub.ai.base import Replier
 from hub.ai.groq import GroqReplier
 from hub.ai.knowledge import CONFIG_POLL, KnowledgeService
 from hub.ai.local import LocalReplier
+from hub.api.bodies import BodyCaps, BodyLimit
 from hub.api.errors import HANDLERS
 from hub.api.routes import ROUTES, SOCKETS
 from hub.bus import make_bus
@@ -127,6 +128,7 @@ def build_hub(settings: Settings) -> Hub:
         visit_window=dt.timedelta(seconds=settings.visit_window),
         idle_retention=dt.timedelta(seconds=settings.idle_session_retention),
     )
+    widget_settings = WidgetSettingsService(db, vault)
     registry = Registry(bus)
     # One id per process: its rows of agent_sockets, refreshed by its heartbeat.
     presence = Presence(db, conversations.publisher, new_id(), settings.presence_interval)
@@ -144,7 +146,7 @@ def build_hub(settings: Settings) -> Hub:
         knowledge=knowledge,
         assistant=assistant,
         agents=AgentService(db, conversations.publisher, settings),
-        widget_settings=WidgetSettingsService(db, vault),
+        widget_settings=widget_settings,
         widget_limits=limits,
         workflow=workflow,
         ratings=ratings,
@@ -155,6 +157,7 @@ def build_hub(settings: Settings) -> Hub:
             db,
             make_store(settings),
             visitors,
+            widget_settings,
             settings.attachment_max_bytes,
             settings.attachment_uploads_per_ip,
         ),
@@ -211,8 +214,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
         api=Limiter(*resolved.api_calls_per_ip),
         webhooks=Limiter(*resolved.webhooks_per_ip),
     )
+    caps = BodyCaps(
+        webhooks=resolved.webhook_max_bytes,
+        api=resolved.api_max_bytes,
+        attachments=resolved.attachment_max_bytes,
+    )
+    # Rate limits first: a flood is refused before its bodies are looked at.
+    middleware = [limits, Middleware(BodyLimit, caps=caps)]
     return HubApp(
-        routes=ROUTES, lifespan=lifespan, exception_handlers=HANDLERS, middleware=[limits]
+        routes=ROUTES, lifespan=lifespan, exception_handlers=HANDLERS, middleware=middleware
     )
 
 

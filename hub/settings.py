@@ -116,6 +116,11 @@ class Settings:
     # bucket when s3_bucket is set; None: an `attachments` folder beside the SQLite file.
     attachments_dir: str | None = None
     attachment_max_bytes: int = 10 * 1024 * 1024
+    # The largest request body of a webhook and of any other API call (hub.api.bodies):
+    # larger is 413 before it is read. A Kapso batch has no documented bound; an event is
+    # about 1 KB, one with a 4,096-character text up to 75 KB (three copies, JSON-escaped).
+    webhook_max_bytes: int = 1024 * 1024
+    api_max_bytes: int = 1024 * 1024
     attachment_uploads_per_ip: tuple[float, int] = (1.0, 20)
     s3_bucket: str | None = None
     s3_endpoint_url: str | None = None  # None: AWS itself; set for MinIO, R2, a local fake
@@ -191,6 +196,8 @@ class Settings:
             mail_from=env.get("HUB_MAIL_FROM", "").strip() or cls.mail_from,
             attachments_dir=env.get("HUB_ATTACHMENTS_DIR", "").strip() or None,
             attachment_max_bytes=_int(env, "HUB_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
+            webhook_max_bytes=_int(env, "HUB_WEBHOOK_MAX_BYTES", 1024 * 1024),
+            api_max_bytes=_int(env, "HUB_API_MAX_BYTES", 1024 * 1024),
             s3_bucket=env.get("HUB_S3_BUCKET", "").strip() or None,
             s3_endpoint_url=env.get("HUB_S3_ENDPOINT_URL", "").strip() or None,
             s3_region=env.get("HUB_S3_REGION", "").strip() or None,

@@ -6,12 +6,15 @@ moto's S3 server on 127.0.0.1."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import io
 import uuid
 import zipfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -257,6 +260,67 @@ async def test_other_companies_and_other_visitors_cannot_read_or_send_an_attachm
     assert stranger.messages() == []
     await stranger.close()
     await widget.close()
+
+
+def proof(secret: str, user_id: str) -> dict[str, str]:
+    """The headers that prove a signed-in user over HTTP: the id percent-encoded as UTF-8
+    (as the widget sends it), and its hash, computed as the company's server does."""
+    user_hash = hmac.new(secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()
+    return {"X-Widget-User-Id": quote(user_id, safe=""), "X-Widget-User-Hash": user_hash}
+
+
+async def test_a_signed_in_visitors_files_need_the_user_hash_too(server: HubServer) -> None:
+    """The socket resumes a signed-in session only with its user's hash; so does HTTP: the
+    bare session id opens none of their files, nor takes an upload into their conversation."""
+    company = await server.company()
+    async with httpx.AsyncClient(base_url=server.http, timeout=10) as http:
+        made = await http.post("/api/widget-settings/secret", headers=auth(company.agent_token))
+        secret = made.json()["secret"]
+        user = "José@example.com"
+        widget = await Widget.open(
+            server.ws,
+            company.widget_key,
+            user_id=user,
+            user_hash=proof(secret, user)["X-Widget-User-Hash"],
+        )
+        session = auth(first_session(widget))
+        key = {"key": company.widget_key}
+        up = await http.post(
+            "/api/widget/attachments",
+            params={**key, "name": "a.png"},
+            headers={**session, **proof(secret, user)},
+            content=PNG,
+        )
+        assert up.status_code == 201, up.text
+        url = up.json()["attachment"]["url"]
+        wrong = [
+            {},  # the bare session id
+            {**proof(secret, "someone-else"), "X-Widget-User-Id": quote(user)},
+            proof(secret, "someone-else"),  # a real hash, of another user
+            {"X-Widget-User-Id": quote(user)},
+        ]
+        for headers in wrong:
+            refused = await http.get(url, params=key, headers={**session, **headers})
+            assert refused.status_code == 403, (headers, refused.text)
+            assert refused.json()["error"]["code"] == "identity_refused"
+            assert refused.headers["access-control-allow-origin"] == "*"
+            assert PNG not in refused.content
+        bare_upload = await http.post(
+            "/api/widget/attachments", params=key, headers=session, content=PNG
+        )
+        assert bare_upload.status_code == 403, bare_upload.text
+        assert await rows(server, company.company_id) == 1
+        got = await http.get(url, params=key, headers={**session, **proof(secret, user)})
+        assert got.status_code == 200 and got.content == PNG
+        # An anonymous visitor's session alone still opens their own files.
+        anonymous = await Widget.open(server.ws, company.widget_key)
+        theirs = auth(first_session(anonymous))
+        mine = await http.post("/api/widget/attachments", params=key, headers=theirs, content=PNG)
+        assert mine.status_code == 201, mine.text
+        again = await http.get(mine.json()["attachment"]["url"], params=key, headers=theirs)
+        assert again.status_code == 200 and again.content == PNG
+    await widget.close()
+    await anonymous.close()
 
 
 async def test_an_agent_attaches_a_pdf_and_the_visitor_sees_it_only_once_sent(

@@ -6,11 +6,14 @@ says why. Screenshots go to tests/artifacts/."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import struct
 import zlib
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.support.browser import (
@@ -128,3 +131,32 @@ async def test_images_and_pdfs_go_both_ways_between_widget_and_inbox(
         await inbox.page.screenshot(path=str(ARTIFACTS / "inbox-attachments.png"), full_page=True)
     assert (ARTIFACTS / "widget-attachments.png").stat().st_size > 0
     assert (ARTIFACTS / "inbox-attachments.png").stat().st_size > 0
+
+
+async def test_a_signed_in_visitor_attaches_and_sees_an_image(hub: HubServer, browser: Any) -> None:
+    """The widget proves its signed-in user on every file request (the hub refuses the bare
+    session id of one), with an id that is not ASCII, over CORS."""
+    image = png(48, 30, (35, 120, 245))
+    company = await hub.company("Acme Solar")
+    async with httpx.AsyncClient(base_url=hub.http, timeout=10) as http:
+        made = await http.post(
+            "/api/widget-settings/secret",
+            headers={"Authorization": f"Bearer {company.agent_token}"},
+        )
+    secret = made.json()["secret"]
+    user = "José"
+    user_hash = hmac.new(secret.encode(), user.encode(), hashlib.sha256).hexdigest()
+    attrs = {"data-user-id": user, "data-user-hash": user_hash}
+    async with (
+        host_site(hub.http, company.widget_key, attrs=attrs) as site,
+        new_context(browser, viewport={"width": 1000, "height": 720}) as v,
+    ):
+        widget = WidgetPage(await v.new_page())
+        await widget.page.goto(site)
+        await widget.open()
+        await widget.say("Signed in, with a photo")
+        attach = widget.page.get_by_role("button", name="Attach a file")
+        await choose(widget.page, attach, "roof.png", "image/png", image)
+        shown = widget.messages().nth(1).get_by_role("img", name="roof.png")
+        await expect(shown).to_be_visible()
+        assert await drawn(shown) == 48

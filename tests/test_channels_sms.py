@@ -16,7 +16,7 @@ from tests.channel_support import (
     ChannelHub,
     channel_hub,
 )
-from tests.fakes.webhooks import inbound_sms_params, post_twilio, twilio_sid
+from tests.fakes.webhooks import inbound_sms_params, post_twilio, twilio_form, twilio_sid
 from tests.support.clients import Agent
 
 
@@ -176,3 +176,19 @@ async def test_a_reply_with_no_provider_account_is_refused(ch: ChannelHub) -> No
     await agent.reply(conversation_id, "nowhere to send this")
     assert (await agent.expect("error"))["code"] == "not_configured"
     assert await count_messages(ch) == 1
+
+
+async def test_a_non_ascii_signature_is_a_403(ch: ChannelHub) -> None:
+    params = inbound_sms_params(ACCOUNT_SID, CUSTOMER, TWILIO_NUMBER, "forged")
+    for signature in ("é" * 28, "bm90IGEgc2lnbmF0dXJl✓"):
+        response = await ch.http.post(
+            ch.url("/webhooks/twilio/sms"),
+            content=twilio_form(params),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": signature.encode("utf-8"),  # raw bytes on the wire
+            },
+        )
+        assert response.status_code == 403, response.text
+        assert response.json()["error"]["code"] == "bad_signature"
+    assert await count_messages(ch) == 0

@@ -14,6 +14,7 @@ from tests.fakes.webhooks import (
     KAPSO_STATUS_EVENTS,
     kapso_batch,
     kapso_message_received,
+    kapso_raw,
     kapso_status_event,
     new_wamid,
     post_kapso,
@@ -87,6 +88,24 @@ async def test_bad_signature_and_unknown_number_store_nothing(ch: ChannelHub) ->
     assert await deliver(ch, body, signature="") == 403
     other = kapso_message_received("999", "15551230001", "who?")
     assert await deliver(ch, other) == 404
+    async with ch.server.hub.db.read() as conn:
+        assert await repo.count_rows(conn, repo.messages) == 0
+
+
+async def test_a_non_ascii_signature_is_a_403_and_stores_nothing(ch: ChannelHub) -> None:
+    raw = kapso_raw(kapso_message_received(PHONE_NUMBER_ID, "15551230001", "sneaky"))
+    for signature in ("é" * 64, "sha256=" + "0" * 63 + "✓"):
+        response = await ch.http.post(
+            ch.url("/webhooks/kapso"),
+            content=raw,
+            headers={
+                "Content-Type": "application/json",
+                "X-Webhook-Event": RECEIVED,
+                "X-Webhook-Signature": signature.encode("utf-8"),  # raw bytes on the wire
+            },
+        )
+        assert response.status_code == 403, response.text
+        assert response.json()["error"]["code"] == "bad_signature"
     async with ch.server.hub.db.read() as conn:
         assert await repo.count_rows(conn, repo.messages) == 0
 

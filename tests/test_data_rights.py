@@ -134,6 +134,22 @@ async def test_company_export_is_complete_streamed_and_masked(world: World) -> N
     assert unauthorized.status_code == 401
 
 
+async def test_exports_are_for_owners_only(world: World) -> None:
+    """The company export holds the roster, the audit log and every visitor's address; one
+    contact's export is a data-rights request too: both are an owner's, as erasure is."""
+    member = await agent_token(
+        world.server.hub.db, world.server.settings, world.acme.company_id, "agent", "m@acme.test"
+    )
+    as_member = {"Authorization": f"Bearer {member}"}
+    for path in ("/api/export", f"/api/contacts/{world.alice}/export"):
+        refused = await world.http.get(world.url(path), headers=as_member)
+        assert refused.status_code == 403, (path, refused.text)
+        assert refused.json()["error"]["code"] == "forbidden"
+        assert "alice-hello" not in refused.text
+        owner = await world.http.get(world.url(path), headers=world.auth())
+        assert owner.status_code == 200 and "alice-hello" in owner.text, path
+
+
 async def test_export_pages_through_many_messages(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -212,6 +212,18 @@ async def test_a_wrong_hash_is_refused_and_never_links(server: HubServer) -> Non
     assert await count(server, repo.widget_sessions, company_id=company.company_id) == 0
 
 
+async def test_a_non_ascii_hash_is_refused_like_any_wrong_one(server: HubServer) -> None:
+    company = await server.company()
+    secret = await new_secret(server, company)
+    for claimed in ("é" * 64, sign(secret, "u1")[:-1] + "✓"):
+        widget = await Widget.hello(server.ws, company.widget_key, user_id="u1", user_hash=claimed)
+        error = await widget.expect("error")
+        assert error["code"] == "identity_refused", claimed
+        assert await widget.closed() == Close.FORBIDDEN, claimed
+    assert await count(server, repo.widget_users, company_id=company.company_id) == 0
+    assert await count(server, repo.widget_sessions, company_id=company.company_id) == 0
+
+
 async def test_signing_in_keeps_what_was_said_and_signing_out_hides_it(server: HubServer) -> None:
     company = await server.company()
     secret = await new_secret(server, company)

@@ -1,17 +1,18 @@
 """Attachments over HTTP: uploads by visitors and agents, and downloads that are never run.
 
 The body is the file itself (no multipart), its name in `?name=`. A visitor identifies with
-the widget key in `?key=` and `Authorization: Bearer SESSION_ID` (welcome's session_id);
-an agent with its token. Downloads carry the sniffed type, `nosniff`, a CSP that allows
-nothing and sandboxes the document, and `Content-Disposition: attachment` (inline for images,
-so they show as thumbnails). Widget pages live on other origins: the visitor's routes answer
-CORS (no cookies are involved, so `*` is safe; the Origin is checked against the company's
-allowed origins as the socket checks it).
+the widget key in `?key=` and `Authorization: Bearer SESSION_ID` (welcome's session_id),
+and a signed-in visitor also with `X-Widget-User-Id` and `X-Widget-User-Hash`, the proof
+the socket asks for; an agent with its token. Downloads carry the sniffed type, `nosniff`,
+a CSP that allows nothing and sandboxes the document, and `Content-Disposition: attachment`
+(inline for images, so they show as thumbnails). Widget pages live on other origins: the
+visitor's routes answer CORS (no cookies are involved, so `*` is safe; the Origin is checked
+against the company's allowed origins as the socket checks it).
 """
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -22,12 +23,14 @@ from hub.errors import HubError
 from hub.persistence.tenancy import enter_tenant
 from hub.runtime.ratelimit import client_ip
 from hub.state import hub_of
-from hub.workspace.attachments import VisitorScope, is_image
+from hub.workspace.attachments import UserProof, VisitorScope, is_image
 
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST",
-    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+    "Access-Control-Allow-Headers": (
+        "Authorization, Content-Type, X-Widget-User-Id, X-Widget-User-Hash"
+    ),
     "Access-Control-Max-Age": "600",
 }
 NEVER_RUN = {
@@ -46,7 +49,7 @@ async def widget_upload(request: Request) -> Response:
     try:
         _rate_limit(request)
         scope = await _visitor(request)
-        data = await _body(request, hub.settings.attachment_max_bytes)
+        data = await request.body()  # capped by hub.api.bodies.BodyLimit
         view = await hub.attachments.upload(
             scope.company_id, scope.conversation_id, data, request.query_params.get("name")
         )
@@ -65,7 +68,7 @@ async def agent_upload(request: Request) -> JSONResponse:
     conv = await hub.conversations.require(agent.company_id, conversation_id)
     if conv.channel != "widget":
         raise ApiError(409, "not_supported", "attachments can be sent on the widget only")
-    data = await _body(request, hub.settings.attachment_max_bytes)
+    data = await request.body()  # capped by hub.api.bodies.BodyLimit
     view = await hub.attachments.upload(
         agent.company_id,
         conversation_id,
@@ -118,32 +121,27 @@ def _disposition(kind: str, name: str) -> str:
 
 
 async def _visitor(request: Request) -> VisitorScope:
-    """The widget session of `?key=` and `Authorization: Bearer SESSION_ID`, or 401/403."""
+    """The widget session of `?key=` and `Authorization: Bearer SESSION_ID`, or 401/403; a
+    signed-in session also needs `X-Widget-User-Id` (percent-encoded UTF-8, so any id fits
+    in a header) and `X-Widget-User-Hash`, else 403 `identity_refused`."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized", "send Authorization: Bearer SESSION_ID")
     attachments = hub_of(request).attachments
     key = request.query_params.get("key", "")
-    company_id = await attachments.widget_company(key, request.headers.get("origin"))
-    enter_tenant(company_id)  # the rest of the request sees this company only
-    return await attachments.visitor(company_id, token.strip())
+    caller = await attachments.widget_company(key, request.headers.get("origin"))
+    enter_tenant(caller.company_id)  # the rest of the request sees this company only
+    return await attachments.visitor(caller, token.strip(), _proof(request))
+
+
+def _proof(request: Request) -> UserProof | None:
+    user_id = request.headers.get("x-widget-user-id")
+    user_hash = request.headers.get("x-widget-user-hash")
+    if user_id is None and user_hash is None:
+        return None
+    return UserProof(unquote(user_id or ""), user_hash or "")
 
 
 def _rate_limit(request: Request) -> None:
     if not hub_of(request).attachments.uploads_per_ip.allow(client_ip(request.scope)):
         raise ApiError(429, "rate_limited", "too many uploads from this address; slow down")
-
-
-async def _body(request: Request, limit: int) -> bytes:
-    """The raw body, refused with 413 as soon as it is over `limit` (never read whole)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, "too_large", f"files may be at most {limit} bytes")
-    chunks: list[bytes] = []
-    total = 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > limit:
-            raise ApiError(413, "too_large", f"files may be at most {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -1,4 +1,7 @@
-"""Data rights over HTTP: company export, one contact's export, correction and erasure."""
+"""Data rights over HTTP: company export, one contact's export, correction and erasure.
+
+Exports and erasure are an owner's (403 `forbidden` for an agent); correcting a contact's
+name, email or phone is ordinary contact editing, open to any agent of the company."""
 
 from __future__ import annotations
 
@@ -36,7 +39,9 @@ def _limit(raw: str) -> int:
 
 
 async def export_company(request: Request) -> Response:
-    agent = await agent_of(request)
+    """Owners only: everything of the company (the roster, the audit log, every visitor's
+    address among it), streamed."""
+    agent = await owner_of(request, "export the company")
     hub = hub_of(request)
     if not await data_rights.company_exists(hub.db, agent.company_id):
         raise ApiError(404, "not_found", "no such company")
@@ -49,7 +54,8 @@ async def export_company(request: Request) -> Response:
 
 
 async def export_contact(request: Request) -> Response:
-    agent = await agent_of(request)
+    """Owners only, as erasure: a data-rights request, everything held on one person."""
+    agent = await owner_of(request, "export a contact")
     contact_id = request.path_params["contact_id"]
     data = await data_rights.export_contact(hub_of(request).db, agent.company_id, contact_id)
     if data is None:

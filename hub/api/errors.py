@@ -30,6 +30,7 @@ STATUSES = {
     "wrong_code": 400,
     "unauthorized": 401,
     "forbidden": 403,
+    "identity_refused": 403,
     "not_found": 404,
     "conflict": 409,
     "rate_limited": 429,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hmac
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from hub.api.errors import ApiError
 from hub.runtime import metrics
+from hub.runtime.digests import same_secret
 from hub.state import hub_of
 
 
@@ -34,7 +33,7 @@ async def metrics_page(request: Request) -> Response:
     token = hub_of(request).settings.metrics_token
     if token is not None:
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), token.reveal().encode()):
+        if not same_secret(given, token.reveal()):
             raise ApiError(401, "unauthorized", "send Authorization: Bearer HUB_METRICS_TOKEN")
     body, content_type = metrics.exposition()
     return Response(body, media_type=content_type)

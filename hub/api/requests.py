@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
+from hub.api.bodies import TooDeep, parse_json
 from hub.api.errors import ApiError
 from hub.identity.tokens import AgentIdentity, AuthError, authenticate
 from hub.persistence.tenancy import enter_tenant
@@ -38,9 +38,10 @@ async def owner_of(request: Request, what: str = "change this") -> AgentIdentity
 
 
 async def json_body(request: Request, model: type[BaseModel]) -> Any:
-    """The body validated as `model` (400 `bad_request` naming the first bad field)."""
+    """The body validated as `model` (400 `bad_request` naming the first bad field). The body
+    is at most the route's cap (hub.api.bodies.BodyLimit) and nests at most MAX_DEPTH."""
     try:
-        body = model.model_validate(json.loads(await request.body()))
+        body = model.model_validate(parse_json(await request.body()))
     except (ValueError, ValidationError) as exc:
         raise ApiError(400, "bad_request", _first_error(exc)) from None
     if has_nul(body.model_dump()):  # PostgreSQL cannot store one; refused on SQLite too
@@ -64,4 +65,6 @@ def _first_error(exc: Exception) -> str:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"]) or "body"
         return f"{where}: {error['msg']}"
+    if isinstance(exc, TooDeep):
+        return str(exc)
     return "body is not valid JSON"

@@ -7,13 +7,13 @@ stored. The signed URL is rebuilt from PUBLIC_URL, so it holds behind a proxy.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hub.api.bodies import parse_json
 from hub.api.errors import ApiError
 from hub.api.requests import has_nul
 from hub.channels import kapso_whatsapp as kapso
@@ -103,7 +103,7 @@ async def twilio_status(request: Request) -> Response:
 async def kapso_webhook(request: Request) -> Response:
     raw = await request.body()
     try:
-        events = kapso.events(json.loads(raw), request.headers.get("x-webhook-batch"))
+        events = kapso.events(parse_json(raw), request.headers.get("x-webhook-batch"))
     except ValueError as exc:
         raise ApiError(400, "bad_request", str(exc)) from None
     try:

@@ -11,6 +11,7 @@ from kapso_whatsapp.exceptions import MessageWindowError, RateLimitError, WhatsA
 
 from hub.channels.base import Inbound, SendFailed, StatusUpdate
 from hub.channels.phones import e164
+from hub.runtime.digests import same_secret
 
 STATUS_EVENTS = {
     "whatsapp.message.sent": "sent",
@@ -27,7 +28,7 @@ def signature_ok(secret: str, raw: bytes, header: str | None) -> bool:
         return False
     given = header.strip().removeprefix("sha256=")
     expected = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(given.lower(), expected)
+    return same_secret(given.lower(), expected)
 
 
 def events(body: Any, batch_header: str | None) -> list[dict[str, Any]]:

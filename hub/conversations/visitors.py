@@ -89,15 +89,20 @@ class VisitorService:
             row = await repo.widget_session_by_hash(conn, company_id, token_hash(session_token))
         return row is not None
 
-    async def conversation_of(self, company_id: str, session_token: str) -> str | None:
+    async def session_of(self, company_id: str, session_token: str) -> tuple[str, str | None]:
         """The conversation of the widget session the bearer `session_id` names (a verified
-        user's shared one when the session is signed in), or None."""
+        user's shared one when the session is signed in) and that user's id (None for an
+        anonymous session); KeyError for no such session (or a user since erased)."""
         async with self.db.read() as conn:
             row = await repo.widget_session_by_hash(conn, company_id, token_hash(session_token))
-            if row is None or row.user_ref is None:
-                return None if row is None else str(row.conversation_id)
+            if row is None:
+                raise KeyError(session_token)
+            if row.user_ref is None:
+                return str(row.conversation_id), None
             user = await repo.widget_user_by_ref(conn, company_id, row.user_ref)
-        return None if user is None else str(user.conversation_id)
+        if user is None:
+            raise KeyError(session_token)
+        return str(user.conversation_id), str(user.user_id)
 
     async def hello(
         self,

@@ -6,7 +6,9 @@ conversation. A message then names it by id; `resolve` checks the ids belong to 
 conversation and uploader and are not yet sent, and `claim` ties them to the message.
 
 Who may read one: the company's agents; the visitor of its conversation, once it was sent
-to them (or when they uploaded it themselves). Anyone else is told it does not exist.
+to them (or when they uploaded it themselves): by the session id alone for an anonymous
+visitor, with the user's id and hash too for a signed-in one. Anyone else is told it does
+not exist.
 Erasing a contact or the company deletes the files with the rows; the periodic sweep removes
 files whose message is gone (retention) and uploads never sent within a day.
 """
@@ -32,6 +34,7 @@ from hub.persistence.models import Attachment, utcnow
 from hub.runtime.ratelimit import Limiter
 from hub.workspace.attachment_store import AttachmentStore, Missing
 from hub.workspace.filetypes import IMAGE_TYPES, safe_name, sniff
+from hub.workspace.widget_settings import WidgetSettingsService
 
 log = logging.getLogger("hub.attachments")
 
@@ -57,6 +60,22 @@ def is_image(content_type: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class WidgetCaller:
+    """The company a widget key names, and its sealed identity secret (None: none set)."""
+
+    company_id: str
+    secret: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UserProof:
+    """A signed-in user's id and hash, as the widget's `hello` carries them."""
+
+    user_id: str
+    user_hash: str
+
+
+@dataclass(frozen=True, slots=True)
 class VisitorScope:
     """The widget session an upload or download is made in."""
 
@@ -70,35 +89,57 @@ class AttachmentService:
         db: Database,
         store: AttachmentStore,
         visitors: VisitorService,
+        identity: WidgetSettingsService,
         max_bytes: int,
         uploads_per_ip: tuple[float, int] = (1.0, 20),
     ) -> None:
         self.db = db
         self.store = store
         self.visitors = visitors
+        self.identity = identity  # checks a signed-in visitor's user hash
         self.max_bytes = max_bytes
         self.uploads_per_ip = Limiter(*uploads_per_ip)  # checked by the upload routes
 
     # -- who is asking ---------------------------------------------------------------------
 
-    async def widget_company(self, widget_key: str, origin: str | None) -> str:
-        """The id of the company whose widget key this is. Raises HubError unauthorized, or
-        forbidden for an origin outside the company's allowed origins (as the socket does)."""
+    async def widget_company(self, widget_key: str, origin: str | None) -> WidgetCaller:
+        """The company whose widget key this is. Raises HubError unauthorized, or forbidden
+        for an origin outside the company's allowed origins (as the socket does)."""
         async with self.db.read() as conn:
             company = await repo.widget_company(conn, widget_key) if widget_key else None
         if company is None:
             raise HubError("unauthorized", "unknown widget key")
         if company.allowed_origins and origin not in company.allowed_origins:
             raise HubError("forbidden", "origin not allowed")
-        return str(company.id)
+        return WidgetCaller(str(company.id), company.secret)
 
-    async def visitor(self, company_id: str, session_token: str) -> VisitorScope:
+    async def visitor(
+        self, caller: WidgetCaller, session_token: str, proof: UserProof | None
+    ) -> VisitorScope:
         """The widget session `session_token` (its `welcome.session_id`) names in the
-        company, or HubError unauthorized."""
-        conversation_id = await self.visitors.conversation_of(company_id, session_token)
-        if conversation_id is None:
-            raise HubError("unauthorized", "unknown widget session")
-        return VisitorScope(company_id, conversation_id)
+        company, or HubError unauthorized. A session signed in as a verified user needs
+        that user's `proof` as well, as the socket does to resume it: else HubError
+        identity_refused (the bare session id is not enough to read their files)."""
+        try:
+            conversation_id, user_id = await self.visitors.session_of(
+                caller.company_id, session_token
+            )
+        except KeyError:
+            raise HubError("unauthorized", "unknown widget session") from None
+        if user_id is not None and not self._proves(caller, user_id, proof):
+            raise HubError(
+                "identity_refused",
+                "this session is signed in: send its user's X-Widget-User-Id and "
+                "X-Widget-User-Hash",
+            )
+        return VisitorScope(caller.company_id, conversation_id)
+
+    def _proves(self, caller: WidgetCaller, user_id: str, proof: UserProof | None) -> bool:
+        return (
+            proof is not None
+            and proof.user_id == user_id
+            and self.identity.verified(caller.secret, user_id, proof.user_hash)
+        )
 
     # -- upload, send, read ----------------------------------------------------------------
 

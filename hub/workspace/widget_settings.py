@@ -22,6 +22,7 @@ from hub.persistence import repository as repo
 from hub.persistence.db import Database
 from hub.persistence.models import utcnow
 from hub.runtime.crypto import DecryptionError, Vault
+from hub.runtime.digests import same_secret
 
 DEFAULTS: dict[str, Any] = {
     "greeting": None,  # None: the widget's own greeting, in its language
@@ -91,7 +92,7 @@ class WidgetSettingsService:
             secret = str(self.vault.open(sealed)["secret"])
         except DecryptionError:
             return False
-        return hmac.compare_digest(user_hash(secret, user_id), claimed.lower())
+        return same_secret(claimed.lower(), user_hash(secret, user_id))
 
 
 async def _row(conn: AsyncConnection, company_id: str) -> Any:

@@ -1,14 +1,21 @@
 // Attachments in the widget: uploads over HTTP (the file as the body, docs/protocol.md
 // "Attachments"), then files shown in messages. The hub serves a file only to the visitor's
-// session (Authorization: Bearer SESSION_ID, never in a URL), so files are fetched and shown
-// from blob: URLs; images as thumbnails, other files as links that download on click.
+// session (Authorization: Bearer SESSION_ID, never in a URL), and a signed-in user's session
+// only with the user's id and hash as well (X-Widget-User-Id, percent-encoded, and
+// X-Widget-User-Hash), so files are fetched and shown from blob: URLs; images as
+// thumbnails, other files as links that download on click.
 
 export const MAX_BYTES = 10 * 1024 * 1024; // the hub's default; it checks for itself
 export const ACCEPT = 'image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,.docx,.xlsx';
 
-export function createFiles(base, key, session) {
+// `user`: the page's signed-in user ({id, hash}), as the hello sends it; null when anonymous.
+export function createFiles(base, key, session, user) {
   const blobs = new Map(); // attachment id -> Promise of a blob: URL
-  const auth = () => ({ Authorization: 'Bearer ' + session() });
+  const auth = () => {
+    const h = { Authorization: 'Bearer ' + session() };
+    if (user) Object.assign(h, { 'X-Widget-User-Id': encodeURIComponent(user.id || ''), 'X-Widget-User-Hash': user.hash || '' });
+    return h;
+  };
   const q = (extra) => '?key=' + encodeURIComponent(key) + (extra || '');
 
   // The stored attachment's view, or an Error whose `code` is the hub's (too_large, ...).

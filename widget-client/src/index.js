@@ -28,7 +28,7 @@ function boot() {
 
   const src = new URL(script.src, location.href);
   const url = (src.protocol === 'https:' ? 'wss://' : 'ws://') + src.host + '/ws/widget?key=' + encodeURIComponent(key);
-  const files = createFiles(src.protocol + '//' + src.host, key, () => load('session', key));
+  const files = createFiles(src.protocol + '//' + src.host, key, () => load('session', key), user);
   const visitId = P.randomId(); // one per page view
   let sentSession = null;
   let conversation = null;
