@@ -21,6 +21,7 @@ import json
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -192,6 +193,7 @@ class Visitor(Peer):
         self.outbox: dict[str, None] = {}  # client ids to write, in order, each once
         self.wake = asyncio.Event()
         self.welcomed = asyncio.Event()
+        self.retry: asyncio.TimerHandle | None = None
 
     def offer(self) -> None:
         """A new message, with a new client_id."""
@@ -201,8 +203,18 @@ class Visitor(Peer):
         self.wake.set()
 
     def resend_all(self) -> None:
+        if self.retry is not None:
+            self.retry.cancel()  # a no-op when this is the timer firing
+            self.retry = None
         self.outbox.update(dict.fromkeys(self.pending))
         self.wake.set()
+
+    def resend_later(self) -> None:
+        """One timer for all pending messages, as the widget does: an error per pending
+        message must not multiply the resends."""
+        if self.retry is None:
+            delay = random.uniform(*RESEND_DELAY)
+            self.retry = asyncio.get_running_loop().call_later(delay, self.resend_all)
 
     async def session(self, stop: asyncio.Event) -> bool:
         ws = await self.open(f"/ws/widget?key={self.key}")
@@ -267,9 +279,7 @@ class Visitor(Peer):
             elif kind == "error":
                 self.ledger.error(f"widget {frame.get('code')}")
                 if frame.get("code") in RETRY_ERRORS:
-                    asyncio.get_running_loop().call_later(
-                        random.uniform(*RESEND_DELAY), self.resend_all
-                    )
+                    self.resend_later()
 
     def _created(self, message: dict[str, Any]) -> None:
         self.last_seq = max(self.last_seq, int(message["seq"]))
@@ -407,10 +417,10 @@ class Storm:
         self._check()
 
 
-async def pace(visitors: list[Visitor], rate: float, until: float) -> int:
-    """Offer `rate` messages a second in all, visitor after visitor, until `until`."""
+async def pace(visitors: list[Visitor], rate: float, until: Callable[[], float]) -> int:
+    """Offer `rate` messages a second in all, visitor after visitor, until `until()`."""
     start, made, tick = _now(), 0, 0.02
-    while (now := _now()) < until:
+    while (now := _now()) < until():
         due = int(rate * (now - start)) - made
         for _ in range(due):
             visitors[made % len(visitors)].offer()

@@ -57,12 +57,15 @@ class Config:
     warmup: float = 10.0  # load before the fault
     outage: float = 5.0  # PostgreSQL stopped or paused this long; Redis down 1 s
     drain: float = 30.0  # after the load, at most this long for agents to catch up
+    tail: float = 10.0  # at least this much load after the fault's end
     per_company: int = 10
     storm: int = 300
     resume: bool = True  # send `resume` in the agents' `auth`
 
 
-QUICK = Config(conversations=40, rate=60, duration=12, warmup=4, outage=3, drain=15, storm=100)
+QUICK = Config(
+    conversations=40, rate=60, duration=12, warmup=4, outage=3, drain=15, tail=5, storm=100
+)
 
 
 @dataclass
@@ -204,10 +207,13 @@ async def run_scenario(env: Environment, config: Config, fault: str, tag: str) -
     await env.ready()
     run = await open_clients(env, config, tag)
     await connect_all(run)
-    begin = time.monotonic()
-    pacer = asyncio.create_task(pace(run.visitors, config.rate, begin + config.duration))
+    planned = time.monotonic() + config.duration
+    end = math.inf  # the load goes on while the fault lasts, however long
+    pacer = asyncio.create_task(pace(run.visitors, config.rate, lambda: end))
     await asyncio.sleep(config.warmup)  # the warm-up is part of the load's schedule
     watcher = await inject(run, fault)
+    assert run.ledger.fault_end is not None
+    end = max(planned, run.ledger.fault_end + config.tail)
     offered = await pacer
     drained = await drain(run)
     run.stop.set()
