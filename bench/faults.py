@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import math
 import sys
 import time
@@ -303,7 +304,14 @@ def account(run: Scenario, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "agent_duplicate_deliveries": sum(o.duplicates for o in run.owners),
         "agent_reconnects": sum(max(0, o.connects - 1) for o in run.owners),
         "resends": sum(max(0, s.sends - 1) for s in run.ledger.sent.values()),
+        "ack_gap_max_s": ack_gap(run),
     }
+
+
+def ack_gap(run: Scenario) -> float:
+    """The longest time without any acknowledgement: how long the fault held sends up."""
+    times = sorted(s.acked_at for s in run.ledger.sent.values() if s.acked_at is not None)
+    return max((b - a for a, b in itertools.pairwise(times)), default=0.0)
 
 
 def _codes(closes: list[Any]) -> dict[str, int]:
