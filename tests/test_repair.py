@@ -21,6 +21,7 @@ import pytest
 from hub.bus.memory import MemoryBus
 from hub.conversations.append import Outgoing
 from hub.conversations.service import INBOX_LIMIT, ConversationService
+from hub.events import MESSAGE_CREATED, Event
 from hub.persistence.db import Database
 from hub.workspace.companies import CreatedCompany
 from tests.conftest import SECRET, make_settings, unavailable
@@ -29,6 +30,7 @@ from tests.support.processes import HubProcess, hub_processes, make_company
 from tests.support.redis_server import RedisServer, redis_server
 from tests.support.seeding import widget_conversation
 from tests.support.server import start_hub
+from tests.support.tcp_proxy import tcp_proxy, through
 
 WAIT = 15.0  # a sweep runs every second; a Redis reconnect may wait out its backoff
 BEYOND = INBOX_LIMIT + 5  # more conversations than a snapshot lists
@@ -45,13 +47,15 @@ def visitor_message(text: str) -> Outgoing:
     )
 
 
-async def append_unpublished(database_url: str, company_id: str, cid: str, text: str) -> None:
+async def append_unpublished(
+    database_url: str, company_id: str, cid: str, text: str
+) -> dict[str, Any]:
     """Store a message as another hub process would, and never publish it where the hub
     under test can hear: as if that process died between its commit and its publish."""
     db = Database(database_url)
     elsewhere = ConversationService(db, MemoryBus())
     try:
-        await elsewhere.append(company_id, cid, visitor_message(text))
+        return (await elsewhere.append(company_id, cid, visitor_message(text))).message
     finally:
         await elsewhere.close()
         await db.close()
@@ -208,3 +212,35 @@ async def test_a_redis_outage_over_more_conversations_than_a_snapshot_repairs_th
     await agent.send({"type": "ping"})
     await agent.expect("pong")  # the socket survived the resync
     await agent.close()
+
+
+@pytest.mark.postgres
+async def test_a_gap_fill_without_the_database_costs_no_socket(pg_url: str) -> None:
+    """A live message past a gap arrives while the database is away: the socket cannot
+    read the gap, and stays open; once the database is back it gets both, in order."""
+    async with (
+        tcp_proxy(pg_url) as proxy,
+        start_hub(make_settings(through(pg_url, proxy), db_timeout=1.0)) as server,
+    ):
+        company = await server.company()
+        agent = await Agent.open(server.ws, company.agent_token)
+        widget = await Widget.open(server.ws, company.widget_key)
+        await widget.say("one")
+        await agent.message("one")
+        cid = widget.welcome["conversation_id"]
+        await append_unpublished(pg_url, company.company_id, cid, "two")  # never heard
+        three = await append_unpublished(pg_url, company.company_id, cid, "three")
+
+        proxy.cut()
+        event = Event.build(
+            MESSAGE_CREATED, company.company_id, {"message": three}, conversation_id=cid
+        )
+        await server.hub.bus.publish(event)  # heard, past the gap the socket cannot read
+        await agent.send({"type": "ping"})
+        await agent.expect("pong")  # still open while the database is away
+        proxy.restore()
+
+        got = await texts_arrive(agent, {"two", "three"})
+        assert [m["seq"] for m in got] == [2, 3]
+        await agent.close()
+        await widget.close()

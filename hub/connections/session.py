@@ -35,6 +35,7 @@ Item = Event | str | Action
 F = TypeVar("F", bound=BaseModel)
 
 FETCH_PAGE = PAGE_LIMIT  # one history page per query, as the HTTP API serves it
+READ_RETRY = 1.0  # seconds before a read the database could not answer is tried again
 
 
 class Disconnected(Exception):
@@ -68,6 +69,7 @@ class Session:
     FLOOD_LIMIT = 100  # consecutive over-limit frames before the socket is closed
     # Slots, not a __dict__, on every per-socket object: idle sockets are most sockets.
     __slots__ = (
+        "_deferred",
         "_main",
         "_stopping",
         "_wakeup",
@@ -96,6 +98,7 @@ class Session:
         self.close_code = Close.NORMAL
         self._stopping = False
         self._main: asyncio.Task[Any] | None = None  # the task running `run`
+        self._deferred: set[object] = set()  # reads waiting for the database (`_defer`)
 
     # -- outbound -------------------------------------------------------------------------
 
@@ -156,14 +159,54 @@ class Session:
             while self.queue:
                 items, self.queue = self.queue, []
                 for item in items:
-                    if isinstance(item, str):
-                        await self.ws.send_text(item)
-                    elif isinstance(item, Event):
-                        await self._write_event(item)
-                    else:
-                        await item()
+                    try:
+                        await self._write_item(item)
+                    except Exception as exc:
+                        if not (database_unavailable(exc) and self._connected()):
+                            raise
+                        self._defer(item, exc)
             self._wakeup = loop.create_future()
             await self._wakeup
+
+    async def _write_item(self, item: Item) -> None:
+        if isinstance(item, str):
+            await self.ws.send_text(item)
+        elif isinstance(item, Event):
+            await self._write_event(item)
+        else:
+            await item()
+
+    def _connected(self) -> bool:
+        return self.ws.application_state == WebSocketState.CONNECTED and not self._stopping
+
+    def _defer(self, item: Item, exc: BaseException) -> None:
+        """A read for this socket (a gap fill, a replay, a snapshot) found the database
+        unavailable: down, silent past HUB_DB_TIMEOUT, or its pool spent in a burst. Try
+        again in a second rather than cost the socket; its cursors did not move, so nothing
+        is skipped, and live frames of other conversations go on meanwhile."""
+        action: Action
+        if isinstance(item, Event):
+            cid = item.conversation_id
+            assert cid is not None  # only a message.created reads, to fill its gap
+            key: object = cid
+
+            async def fill() -> None:
+                await self.catch_up(cid)
+
+            action = fill
+        else:
+            assert not isinstance(item, str)
+            key, action = item, item
+        if key in self._deferred:
+            return
+        self._deferred.add(key)
+        log.info("a read for a socket deferred: database unavailable (%r)", exc)
+
+        def retry() -> None:
+            self._deferred.discard(key)
+            self.later(action)
+
+        asyncio.get_running_loop().call_later(READ_RETRY, retry)
 
     async def _write_event(self, event: Event) -> None:
         if event.seq is not None and event.conversation_id is not None:
@@ -283,7 +326,8 @@ class Session:
             return
         exc = task.exception()
         if exc is not None and database_unavailable(exc):
-            # A replay or gap fill could not read: the client reconnects and resumes by seq.
+            # Reads are deferred (`_defer`), so this is a socket that broke meanwhile: the
+            # client reconnects and resumes by seq.
             log.warning("session closed: database unavailable (%r)", exc)
             self.stop(Close.TRY_AGAIN)
             return
