@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.workspace.companies import CreatedCompany
+from hub.workspace.companies import CreatedCompany, demo_company
+from hub.workspace.onboarding import checklist
 from tests.channel_support import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -230,3 +231,12 @@ async def test_the_preview_works_when_the_company_limits_origins(owner: Owner) -
     await own.close()
     with pytest.raises(Exception, match=r"4403|origin not allowed"):
         await _visit(owner, origin="https://evil.test", page="/")
+
+
+async def test_the_seeded_demo_company_opens_on_its_conversations(owner: Owner) -> None:
+    """`hub serve --demo`'s company is not a new owner's: its walkthrough starts dismissed."""
+    hub = owner.server.hub
+    demo = await demo_company(hub.db, owner.server.settings)
+    got = await checklist(hub.db, owner.server.settings.public_url, demo.company_id)
+    assert got["dismissed"] is True
+    assert {i["id"] for i in got["items"] if i["done"]} == {"profile", "knowledge"}
