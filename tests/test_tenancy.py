@@ -66,6 +66,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/static/{name}"): PUBLIC,
     ("GET", "/inbox"): PUBLIC,
     ("GET", "/demo"): PUBLIC,
+    ("GET", "/preview"): PUBLIC,  # the widget key is public: test_onboarding
     ("POST", "/webhooks/twilio/sms"): PUBLIC,  # provider-signed: test_webhooks_...
     ("POST", "/webhooks/twilio/status"): PUBLIC,
     ("POST", "/webhooks/kapso"): PUBLIC,
@@ -103,6 +104,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/contacts"): OWN,
     ("GET", "/api/search"): OWN,  # needs ?q= (400 without it): walled in tests/test_search.py
     ("PUT", "/api/inbox-settings"): OWN,
+    ("GET", "/api/onboarding"): OWN,
+    ("PUT", "/api/onboarding"): OWN,
     ("GET", "/api/conversations/{conversation_id}"): FOREIGN,
     ("GET", "/api/conversations/{conversation_id}/messages"): FOREIGN,
     ("POST", "/api/conversations/{conversation_id}/messages"): FOREIGN,
@@ -189,6 +192,7 @@ BODIES: dict[tuple[str, str], Body] = {
     },
     ("PUT", "/api/agents/me/presence"): lambda _c, _t, _p: {"status": "online"},
     ("PUT", "/api/inbox-settings"): lambda _c, _t, _p: {"auto_assign": True, "assign_cap": 5},
+    ("PUT", "/api/onboarding"): lambda _c, _t, _p: {"dismissed": True},
     ("PUT", "/api/company"): lambda caller, _t, _p: caller.spec.profile,
     ("POST", "/api/qa"): lambda caller, _t, _p: {"question": f"{caller.tag} q", "answer": "a!"},
     ("PUT", "/api/qa/{pair_id}"): lambda caller, _t, _p: {

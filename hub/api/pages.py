@@ -19,11 +19,13 @@ PUBLIC = frozenset(f.name for f in STATIC.iterdir() if f.name.endswith(tuple(TYP
 
 
 # The inbox holds agents' tokens: only the hub's own scripts and styles may run in it (no
-# inline code, no other origin), images from the hub and the attachments' blob: URLs, and
-# no other site may frame it.
+# inline code, no other origin), images from the hub and the attachments' blob: URLs, only
+# the hub's own pages in a frame (the walkthrough's widget preview), and no other site may
+# frame it.
 INBOX_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "connect-src 'self' ws: wss:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "connect-src 'self' ws: wss:; frame-src 'self'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
 )
 INBOX_HEADERS = {
     "Content-Security-Policy": INBOX_CSP,

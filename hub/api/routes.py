@@ -17,6 +17,7 @@ from hub.api import (
     inbox,
     integrations,
     knowledge,
+    onboarding,
     pages,
     search,
     verify,
@@ -100,6 +101,10 @@ ROUTES: list[BaseRoute] = [
     Route("/webhooks/twilio/sms", webhooks.twilio_sms, methods=POST),
     Route("/webhooks/twilio/status", webhooks.twilio_status, methods=POST),
     Route("/webhooks/kapso", webhooks.kapso_webhook, methods=POST),
+    # onboarding: the owners' walkthrough's checklist, and the widget's preview page
+    Route("/api/onboarding", onboarding.get_onboarding, methods=GET),
+    Route("/api/onboarding", onboarding.put_onboarding, methods=PUT),
+    Route("/preview", onboarding.preview, methods=GET),
     # pages
     Route("/widget.js", pages.asset, methods=GET, name="widget"),
     Route("/static/{name}", pages.asset, methods=GET),

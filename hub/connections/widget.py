@@ -6,6 +6,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 from starlette.websockets import WebSocket
@@ -195,7 +196,7 @@ async def _greet(
     try:
         await _admit(hub, ws, company_id, hello)
         visitor: Visitor = await hub.visitors.hello(
-            company_id, hello.visit_id, hello.session_id, _ctx(ws, hello), user_id
+            company_id, hello.visit_id, hello.session_id, _ctx(hub.settings, ws, hello), user_id
         )
         # Every message from the visitor asks for the AI settings: load them (once a process,
         # for each company) at the handshake, not in the burst of a busy moment's first messages.
@@ -317,16 +318,37 @@ async def _company(hub: Hub, ws: WebSocket) -> WidgetCompany | None:
         await ws.close(Close.UNAUTHORIZED, reason="unknown widget key")
         return None
     origin = ws.headers.get("origin")
-    if company.allowed_origins and origin not in company.allowed_origins:
+    allowed = company.allowed_origins
+    if allowed and origin not in allowed and not _own_origin(hub.settings, ws, origin):
         await ws.close(Close.FORBIDDEN, reason="origin not allowed")
         return None
     # Not the row: its metadata would outlive the handshake.
     return WidgetCompany(str(company.id), widget_config(company), company.secret)
 
 
-def _ctx(ws: WebSocket, hello: Hello) -> VisitorContext:
+def _own_origin(settings: Settings, ws: WebSocket, origin: str | None) -> bool:
+    """The page is one of the hub's own (its demo, the walkthrough's preview): served from the
+    host this socket was opened on, or from PUBLIC_URL's."""
+    if not origin:
+        return False
+    host = urlsplit(origin).netloc
+    return bool(host) and host in (ws.headers.get("host"), urlsplit(settings.public_url).netloc)
+
+
+def _preview(settings: Settings, ws: WebSocket, page_url: str | None) -> bool:
+    """The walkthrough's preview (`/preview` of the hub itself): its visits are not counted,
+    so an owner looking at it never ticks the checklist's "widget installed"."""
+    origin = ws.headers.get("origin")
+    if not page_url or not _own_origin(settings, ws, origin):
+        return False
+    page = urlsplit(page_url)
+    return page.path == "/preview" and page.netloc == urlsplit(origin).netloc
+
+
+def _ctx(settings: Settings, ws: WebSocket, hello: Hello) -> VisitorContext:
     return VisitorContext(
         page_url=hello.page_url or ws.headers.get("origin"),
         ip_address=ws.client.host if ws.client else None,
         user_agent=ws.headers.get("user-agent"),
+        preview=_preview(settings, ws, hello.page_url),
     )

@@ -29,6 +29,8 @@ class VisitorContext:
     page_url: str | None = None
     ip_address: str | None = None
     user_agent: str | None = None
+    # The hub's own preview page (the onboarding walkthrough's): no visit is counted.
+    preview: bool = False
 
 
 @dataclass(slots=True)
@@ -152,9 +154,12 @@ class VisitorService:
                     )
             conversation_id = row.conversation_id if user is None else user.conversation_id
             resumed = was == conversation_id
-            visit_id, engaged, stats = await self._visit(
-                conn, company_id, visit_id, None if fresh else row.id, row.id, ctx.page_url, now
-            )
+            if ctx.preview:  # engaged: nothing to count later either
+                engaged, stats = True, None
+            else:
+                visit_id, engaged, stats = await self._visit(
+                    conn, company_id, visit_id, None if fresh else row.id, row.id, ctx.page_url, now
+                )
             # A new session's conversation starts with its first message: nothing to read.
             conv = (
                 await repo.conversation(conn, company_id, conversation_id)

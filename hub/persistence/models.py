@@ -81,6 +81,8 @@ class Company(Base):
     # Messages older than this many days are purged on a schedule (None keeps everything).
     retention_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When an owner dismissed the onboarding walkthrough (hub.workspace.onboarding).
+    onboarding_dismissed_at: Mapped[dt.datetime | None]
 
 
 class Agent(Base):

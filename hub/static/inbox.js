@@ -2,6 +2,7 @@
 import { createNotifier } from "./inbox-notify.js";
 import { attachmentNode, setupAttach } from "./inbox-attachments.js";
 import { closeSettings, mountSettings } from "./inbox-settings.js";
+import { closeOnboarding, mountOnboarding, onboardingFrame } from "./inbox-onboarding.js";
 import { contactLabel, initSearch, timeNode } from "./inbox-search.js";
 import { onChosen } from "./inbox-select.js";
 
@@ -73,6 +74,7 @@ function showSignIn(message = "") {
   $("signout").hidden = true;
   $("settings-open").hidden = true;
   closeSettings();
+  mountOnboarding({ owner: false });
   $("signin").hidden = false;
   $("signin-error").textContent = message;
   setConn("offline", "Signed out");
@@ -152,6 +154,7 @@ function send(frame) {
 }
 
 function handle(f) {
+  onboardingFrame(f); // a test SMS or a first visit ticks the walkthrough's checklist
   switch (f.type) {
     case "welcome":
       state.attempt = 0;
@@ -432,6 +435,7 @@ function convButton(c) {
 
 async function openConv(id) {
   closeSettings(); // a notification's click opens a conversation from the settings view too
+  closeOnboarding();
   state.openedFrom = document.activeElement?.closest?.("[data-conversation-id]") || null;
   state.current = id;
   const conv = state.convs.get(id);
@@ -483,6 +487,7 @@ async function loadProfile() {
   notifier.profile(me);
   $("canned-admin").hidden = state.role !== "owner";
   mountSettings({ owner: state.role === "owner", me: me?.id, token: () => state.token, signOut: showSignIn });
+  mountOnboarding({ owner: state.role === "owner" });
 }
 
 async function loadCanned() {

@@ -12,6 +12,7 @@ from hub.persistence import repository as repo
 from hub.persistence.db import Database
 from hub.persistence.models import new_id
 from hub.settings import Settings
+from hub.workspace.onboarding import set_dismissed
 
 DEMO_SLUG = "demo"
 
@@ -104,6 +105,9 @@ async def demo_company(db: Database, settings: Settings) -> CreatedCompany:
             slug=DEMO_SLUG,
         )
         await _seed_demo_knowledge(db, created.company_id)
+        # A seeded company, not a new owner's: its inbox opens on the conversations (the
+        # walkthrough stays one click away, behind "Get started").
+        await set_dismissed(db, created.company_id, True)
         return created
     token = await agent_token(db, settings, row.id, role="owner", email="demo@example.com")
     return CreatedCompany(row.id, row.widget_key, token)

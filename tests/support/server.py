@@ -14,6 +14,7 @@ from hub.runtime.serving import uvicorn_options
 from hub.settings import Settings
 from hub.state import Hub
 from hub.workspace.companies import CreatedCompany, create_company
+from hub.workspace.onboarding import set_dismissed
 
 
 @dataclass
@@ -34,11 +35,17 @@ class HubServer:
     def ws(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    async def company(self, name: str = "Acme", *, ai: bool = False) -> CreatedCompany:
-        """A new company; its AI stays quiet unless `ai` (socket tests want only humans)."""
+    async def company(
+        self, name: str = "Acme", *, ai: bool = False, onboarding: bool = False
+    ) -> CreatedCompany:
+        """A new company; its AI stays quiet unless `ai` (socket tests want only humans), and
+        its owner's onboarding walkthrough is dismissed unless `onboarding` (it would open by
+        itself over the inbox the browser tests drive)."""
         created = await create_company(self.hub.db, self.settings, name)
         if not ai:
             await self.hub.knowledge.update_ai_config(created.company_id, {"enabled": False})
+        if not onboarding:
+            await set_dismissed(self.hub.db, created.company_id, True)
         return created
 
 
