@@ -16,6 +16,7 @@ from hub.bus import Bus
 from hub.channels.inbound import InboundService
 from hub.channels.integrations import IntegrationService
 from hub.channels.outbox import Outbox
+from hub.connections.availability import Availability
 from hub.connections.registry import Registry
 from hub.connections.repair import Repair
 from hub.conversations.notes import NoteService
@@ -30,6 +31,7 @@ from hub.runtime.ratelimit import WidgetLimits
 from hub.settings import Settings
 from hub.workspace.agents import AgentService
 from hub.workspace.attachments import AttachmentService
+from hub.workspace.business_hours import BusinessHoursService
 from hub.workspace.canned import CannedResponses
 from hub.workspace.companies import demo_widget_key
 from hub.workspace.contacts import ContactDirectory
@@ -65,6 +67,8 @@ class Hub:
     search: MessageSearch
     contacts: ContactDirectory
     mailer: Mailer
+    business_hours: BusinessHoursService
+    availability: Availability
 
     async def demo_widget_key(self) -> str | None:
         """The demo company's widget key, when `hub serve --demo` has seeded it."""

@@ -200,6 +200,7 @@ async def _greet(
         # Every message from the visitor asks for the AI settings: load them (once a process,
         # for each company) at the handshake, not in the burst of a busy moment's first messages.
         await hub.knowledge.ai_config(company_id)
+        availability = await hub.availability.current(company_id)
         # A visitor who reloads, or was away when the agent resolved it, is still asked.
         rating_pending = bool(
             visitor.last_seq
@@ -227,6 +228,7 @@ async def _greet(
             "contact": {"name": visitor.name, "email": visitor.email},
             "user_id": visitor.user_id,
             "rating_pending": rating_pending,
+            "availability": availability,
         }
     )
     # A new session has no conversation yet, so nothing to replay (nor can anything be sent to
