@@ -51,6 +51,7 @@ from hub.workspace.attachments import AttachmentService
 from hub.workspace.business_hours import BusinessHoursService
 from hub.workspace.canned import CannedResponses
 from hub.workspace.contacts import ContactDirectory
+from hub.workspace.followups import Followups
 from hub.workspace.search import MessageSearch
 from hub.workspace.widget_settings import WidgetSettingsService
 
@@ -70,6 +71,8 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
         Periodic("ai-settings-poll", CONFIG_POLL, hub.knowledge.forget_changed),
         Periodic("business-hours-poll", CONFIG_POLL, hub.business_hours.forget_changed),
         Periodic("availability", settings.presence_interval, hub.availability.tick),
+        Periodic("visitors-seen", settings.presence_interval, hub.visitors.refresh_seen),
+        Periodic("mail-followups", settings.followup_interval, hub.followups.run),
         Periodic("gc-full-collections", CHECK_INTERVAL, FullCollections().tick),
         Periodic("presence-heartbeat", settings.presence_interval, hub.presence.heartbeat),
         Periodic("snooze-wake", settings.snooze_interval, hub.workflow.wake_snoozed),
@@ -139,6 +142,12 @@ def build_hub(settings: Settings) -> Hub:
     repair = Repair(db, conversations, visitors, presence, registry)
     availability = Availability(registry, presence, hours, knowledge)
     repair.on_loss = availability.lost  # the bus lost presence frames: read them again
+    mailer = make_mailer(
+        settings.smtp_url.reveal() if settings.smtp_url else None, settings.mail_from
+    )
+    followups = Followups(conversations, visitors, mailer, settings.followup_delay)
+    conversations.on_answered = followups.answered  # a visitor who left may get it by mail
+    followups.connected_here = lambda conversation_id: conversation_id in registry.widgets
     return Hub(
         settings=settings,
         db=db,
@@ -169,11 +178,10 @@ def build_hub(settings: Settings) -> Hub:
         ),
         search=MessageSearch(db),
         contacts=ContactDirectory(db),
-        mailer=make_mailer(
-            settings.smtp_url.reveal() if settings.smtp_url else None, settings.mail_from
-        ),
+        mailer=mailer,
         business_hours=hours,
         availability=availability,
+        followups=followups,
     )
 
 

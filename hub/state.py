@@ -35,6 +35,7 @@ from hub.workspace.business_hours import BusinessHoursService
 from hub.workspace.canned import CannedResponses
 from hub.workspace.companies import demo_widget_key
 from hub.workspace.contacts import ContactDirectory
+from hub.workspace.followups import Followups
 from hub.workspace.search import MessageSearch
 from hub.workspace.widget_settings import WidgetSettingsService
 
@@ -69,6 +70,7 @@ class Hub:
     mailer: Mailer
     business_hours: BusinessHoursService
     availability: Availability
+    followups: Followups
 
     async def demo_widget_key(self) -> str | None:
         """The demo company's widget key, when `hub serve --demo` has seeded it."""

@@ -122,8 +122,8 @@ class WidgetSession(Session):
                 )
             case Engage():
                 await self.visitors.engage(self.visitor)
-            case Profile(name=name, email=email):
-                await self.visitors.profile(self.visitor, name, email)
+            case Profile(name=name, email=email, typed=typed):
+                await self.visitors.profile(self.visitor, name, email, typed)
             case Rate(score=score, comment=comment):
                 # Acknowledged by `conversation.rated`, to every tab of the conversation.
                 await self.ratings.rate(
