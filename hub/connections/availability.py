@@ -142,9 +142,9 @@ class Availability:
         """The hours' own edges, AI-settings changes, and the reads after a bus loss."""
         for company_id, state in list(self._companies.items()):
             if state.stale:
-                state.stale = False
                 for agent in await self.presence.agents(company_id):
                     state.merge(agent["id"], agent["status"], agent["version"])
+                state.stale = False  # only once read: a failed read is tried next tick
             state.hours = await self.hours.get(company_id)
             self._push(company_id, state)
 
