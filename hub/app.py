@@ -26,6 +26,7 @@ from hub.channels.integrations import IntegrationService
 from hub.channels.kapso_whatsapp import KapsoSender
 from hub.channels.outbox import Outbox, Sender
 from hub.channels.twilio_sms import TwilioSender
+from hub.connections.availability import Availability
 from hub.connections.registry import Registry
 from hub.connections.repair import SWEEP_INTERVAL, Repair
 from hub.conversations.notes import NoteService
@@ -48,8 +49,10 @@ from hub.workspace import retention
 from hub.workspace.agents import AgentService
 from hub.workspace.attachment_store import make_store
 from hub.workspace.attachments import AttachmentService
+from hub.workspace.business_hours import BusinessHoursService
 from hub.workspace.canned import CannedResponses
 from hub.workspace.contacts import ContactDirectory
+from hub.workspace.followups import Followups
 from hub.workspace.search import MessageSearch
 from hub.workspace.widget_settings import WidgetSettingsService
 
@@ -67,6 +70,10 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
         Periodic("retention", settings.retention_interval, lambda: _retention(hub)),
         Periodic("idle-sessions", settings.retention_interval, lambda: _idle_sessions(hub)),
         Periodic("ai-settings-poll", CONFIG_POLL, hub.knowledge.forget_changed),
+        Periodic("business-hours-poll", CONFIG_POLL, hub.business_hours.forget_changed),
+        Periodic("availability", settings.presence_interval, hub.availability.tick),
+        Periodic("visitors-seen", settings.presence_interval, hub.visitors.refresh_seen),
+        Periodic("mail-followups", settings.followup_interval, hub.followups.run),
         Periodic("gc-full-collections", CHECK_INTERVAL, FullCollections().tick),
         Periodic("presence-heartbeat", settings.presence_interval, hub.presence.heartbeat),
         Periodic("snooze-wake", settings.snooze_interval, hub.workflow.wake_snoozed),
@@ -107,11 +114,13 @@ def build_hub(settings: Settings) -> Hub:
     callback = settings.public_url + "/webhooks/twilio/status"
     outbox = Outbox(conversations, integrations, senders, status_callback=callback)
     knowledge = KnowledgeService(db)
+    hours = BusinessHoursService(db, conversations.publisher)
     assistant = Assistant(conversations, knowledge, make_replier(settings))
     # The hooks: conversations call out through these, so nothing below imports what is above.
     conversations.on_queued = outbox.notify  # an SMS or WhatsApp reply waits to be sent
     conversations.can_send = outbox.can_send  # the company has the provider account
     conversations.on_inbound = assistant.on_inbound  # a visitor or contact wrote: AI's turn
+    assistant.is_open = hours.open_now  # off hours, the AI answers if its settings say so
     ratings = Ratings(conversations)
     workflow = Workflow(conversations)
     workflow.on_resolved = ratings.request  # an agent resolved it: ask the visitor to rate
@@ -132,12 +141,21 @@ def build_hub(settings: Settings) -> Hub:
     registry = Registry(bus)
     # One id per process: its rows of agent_sockets, refreshed by its heartbeat.
     presence = Presence(db, conversations.publisher, new_id(), settings.presence_interval)
+    repair = Repair(db, conversations, visitors, presence, registry)
+    availability = Availability(registry, presence, hours, knowledge)
+    repair.on_loss = availability.lost  # the bus lost presence frames: read them again
+    mailer = make_mailer(
+        settings.smtp_url.reveal() if settings.smtp_url else None, settings.mail_from
+    )
+    followups = Followups(conversations, visitors, mailer, settings.followup_delay)
+    conversations.on_answered = followups.answered  # a visitor who left may get it by mail
+    followups.connected_here = lambda conversation_id: conversation_id in registry.widgets
     return Hub(
         settings=settings,
         db=db,
         bus=bus,
         registry=registry,
-        repair=Repair(db, conversations, visitors, presence, registry),
+        repair=repair,
         conversations=conversations,
         visitors=visitors,
         integrations=integrations,
@@ -163,9 +181,10 @@ def build_hub(settings: Settings) -> Hub:
         ),
         search=MessageSearch(db),
         contacts=ContactDirectory(db),
-        mailer=make_mailer(
-            settings.smtp_url.reveal() if settings.smtp_url else None, settings.mail_from
-        ),
+        mailer=mailer,
+        business_hours=hours,
+        availability=availability,
+        followups=followups,
     )
 
 

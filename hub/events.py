@@ -25,6 +25,9 @@ NOTE_CREATED = "note.created"  # agents only, ever: a private note never reaches
 RATING_REQUEST = "rating.request"  # a resolved widget conversation asks for a rating
 CONVERSATION_RATED = "conversation.rated"  # the visitor rated it (agents and the widget)
 RATING_WITHDRAWN = "rating.withdrawn"  # an agent reopened it: the widget stops asking
+BUSINESS_HOURS_UPDATED = "business_hours.updated"  # an owner changed them (agents, and the
+# processes' availability: hub.connections.availability)
+AVAILABILITY_UPDATED = "availability.updated"  # to widgets, built by each process for its own
 
 # Frames a slow socket may lose without losing anything that matters.
 DROPPABLE = frozenset({TYPING})

@@ -112,6 +112,10 @@ class Settings:
     # Mail (hub.runtime.mailer): SMTP when set (the URL may carry a password), else the log.
     smtp_url: Secret | None = None
     mail_from: str = "LeadOp Hub <no-reply@localhost>"
+    # An agent's answer to a visitor who is not there is mailed after this many seconds
+    # without the visitor seeing it (hub.workspace.followups); the worker looks this often.
+    followup_delay: float = 120.0
+    followup_interval: float = 15.0
     # Attachments (hub.workspace.attachments): kept in this folder, or in an S3-compatible
     # bucket when s3_bucket is set; None: an `attachments` folder beside the SQLite file.
     attachments_dir: str | None = None
@@ -194,6 +198,8 @@ class Settings:
             metrics_token=_optional_secret(env.get("HUB_METRICS_TOKEN")),
             smtp_url=_smtp_url(env.get("HUB_SMTP_URL", "")),
             mail_from=env.get("HUB_MAIL_FROM", "").strip() or cls.mail_from,
+            followup_delay=_seconds(env, "HUB_FOLLOWUP_DELAY", 120.0),
+            followup_interval=_seconds(env, "HUB_FOLLOWUP_INTERVAL", 15.0),
             attachments_dir=env.get("HUB_ATTACHMENTS_DIR", "").strip() or None,
             attachment_max_bytes=_int(env, "HUB_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
             webhook_max_bytes=_int(env, "HUB_WEBHOOK_MAX_BYTES", 1024 * 1024),

@@ -16,6 +16,7 @@ from hub.bus import Bus
 from hub.channels.inbound import InboundService
 from hub.channels.integrations import IntegrationService
 from hub.channels.outbox import Outbox
+from hub.connections.availability import Availability
 from hub.connections.registry import Registry
 from hub.connections.repair import Repair
 from hub.conversations.notes import NoteService
@@ -30,9 +31,11 @@ from hub.runtime.ratelimit import WidgetLimits
 from hub.settings import Settings
 from hub.workspace.agents import AgentService
 from hub.workspace.attachments import AttachmentService
+from hub.workspace.business_hours import BusinessHoursService
 from hub.workspace.canned import CannedResponses
 from hub.workspace.companies import demo_widget_key
 from hub.workspace.contacts import ContactDirectory
+from hub.workspace.followups import Followups
 from hub.workspace.search import MessageSearch
 from hub.workspace.widget_settings import WidgetSettingsService
 
@@ -65,6 +68,9 @@ class Hub:
     search: MessageSearch
     contacts: ContactDirectory
     mailer: Mailer
+    business_hours: BusinessHoursService
+    availability: Availability
+    followups: Followups
 
     async def demo_widget_key(self) -> str | None:
         """The demo company's widget key, when `hub serve --demo` has seeded it."""

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,10 @@ HANDOFF_TEXT = "I'm bringing in someone from our team; they will reply here shor
 NOTED = "Thanks, I've noted that."
 # Column sizes, so a long tool argument can never fail a write.
 LIMITS = {"name": 200, "email": 320, "phone": 32, "requested_slot": 200}
+
+
+async def _always_open(_company_id: str) -> bool:
+    return True
 
 
 class Stopped(Exception):
@@ -72,6 +77,9 @@ class Assistant:
         self._running: dict[str, asyncio.Task[None]] = {}
         self._again: set[str] = set()
         self._closing = False
+        # Asked (company_id) whether the company is within its business hours: off hours the
+        # AI answers only when its settings say so (wired by hub.app.build_hub).
+        self.is_open: Callable[[str], Awaitable[bool]] = _always_open
 
     def on_inbound(self, company_id: str, conversation_id: str) -> None:
         """A visitor or contact wrote: reply, or reply again after the current reply."""
@@ -113,6 +121,8 @@ class Assistant:
         config = await self.knowledge.ai_config(company_id)
         if not config.enabled:
             return
+        if not config.answer_off_hours and not await self.is_open(company_id):
+            return  # off hours, and told to leave the visitor to the team (and its mail)
         conv = await self.conversations.require(company_id, conversation_id)
         if not ai_answers(State.of(conv)):
             return

@@ -21,6 +21,7 @@ AI_DEFAULTS: dict[str, Any] = {
     "instructions": "",
     "temperature": 0.3,
     "max_tokens": 400,
+    "answer_off_hours": True,  # outside business hours (hub.workspace.business_hours)
 }
 
 
@@ -32,6 +33,7 @@ class AiConfig:
     instructions: str
     temperature: float
     max_tokens: int
+    answer_off_hours: bool = True
 
 
 CONFIG_POLL = 5.0  # seconds another process's change to AI settings may take to apply here

@@ -42,6 +42,7 @@ class AiBody(BaseModel):
     instructions: str = Field(default="", max_length=5000)
     temperature: float = Field(default=0.3, ge=0.0, le=2.0)
     max_tokens: int = Field(default=400, ge=16, le=4096)
+    answer_off_hours: bool = True  # the AI answers outside business hours
 
 
 async def company(request: Request) -> JSONResponse:

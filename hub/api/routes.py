@@ -11,6 +11,7 @@ from hub.api import (
     agents,
     analytics,
     attachments,
+    business_hours,
     conversations,
     data_rights,
     health,
@@ -77,6 +78,8 @@ ROUTES: list[BaseRoute] = [
     Route("/api/widget-settings", widget_settings.widget_settings, methods=["GET", "PUT"]),
     Route("/api/widget-settings/secret", widget_settings.new_widget_secret, methods=POST),
     Route("/api/analytics", analytics.get_analytics, methods=GET),
+    # availability (issue 19): business hours; the widget's online / away follows them
+    Route("/api/business-hours", business_hours.business_hours, methods=["GET", "PUT"]),
     # agents (`/api/agents/me` before `/api/agents/{agent_id}`)
     Route("/api/agents/me", verify.me, methods=GET),
     Route("/api/agents/me", verify.rename_me, methods=PATCH),

@@ -65,6 +65,9 @@ class Profile(_Frame):
     email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = (
         None
     )
+    # The visitor typed the email in the widget (its pre-chat form or its away ask), not the
+    # page: an agent's later answer may be mailed to it.
+    typed: bool = False
 
 
 # Uploads a message carries (hub.workspace.attachments): with any, the text may be empty.

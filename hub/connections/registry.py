@@ -15,11 +15,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
 from hub.bus import Bus
-from hub.events import Event, company_topic
+from hub.events import BUSINESS_HOURS_UPDATED, PRESENCE_UPDATED, Event, company_topic
 from hub.runtime import metrics
 
 
@@ -38,6 +38,7 @@ class Agents(Listener, Protocol):
 
 
 L = TypeVar("L", bound=Listener)
+WATCHED = frozenset({PRESENCE_UPDATED, BUSINESS_HOURS_UPDATED})  # availability's inputs
 
 
 class Heard:
@@ -69,6 +70,12 @@ class Registry:
         self.bus = bus
         self.agents: dict[str, set[Agents]] = defaultdict(set)
         self.widgets: dict[str, set[Listener]] = defaultdict(set)
+        # The same widget sessions by company: availability.updated goes to all of them.
+        self.company_widgets: dict[str, set[Listener]] = defaultdict(set)
+        # Set by hub.connections.availability: told of the events that change a company's
+        # availability, and of a company this process no longer holds.
+        self.on_company_event: Callable[[Event], None] = lambda _event: None
+        self.on_released: Callable[[str], None] = lambda _company_id: None
         self.heard: dict[str, Heard] = {}  # per company held: see hub.connections.repair
         self.held_since: dict[str, float] = {}  # when each company's subscription was ready
         self._refs: dict[str, int] = defaultdict(int)
@@ -85,6 +92,8 @@ class Registry:
         if event.to_widget and event.conversation_id is not None:
             for widget in tuple(self.widgets.get(event.conversation_id, ())):
                 widget.deliver(event)
+        if event.type in WATCHED:
+            self.on_company_event(event)
 
     def replay(self, company_id: str, events: Sequence[Event]) -> None:
         """Hand repaired `message.created` events (in seq order per conversation) to the
@@ -119,6 +128,7 @@ class Registry:
 
     async def add_widget(self, session: Listener, company_id: str, conversation_id: str) -> None:
         self.widgets[conversation_id].add(session)
+        self.company_widgets[company_id].add(session)
         _opened("widget")
         await self._hold(company_id)
 
@@ -129,6 +139,7 @@ class Registry:
 
     async def remove_widget(self, session: Listener, company_id: str, conversation_id: str) -> None:
         _discard(self.widgets, conversation_id, session)
+        _discard(self.company_widgets, company_id, session)
         metrics.connections.labels("widget").dec()
         await self._release(company_id)
 
@@ -159,6 +170,7 @@ class Registry:
         self._ready.pop(company_id, None)
         self.heard.pop(company_id, None)
         self.held_since.pop(company_id, None)
+        self.on_released(company_id)
         await self.bus.unsubscribe(company_topic(company_id))
 
 

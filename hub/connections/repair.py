@@ -27,7 +27,7 @@ import datetime as dt
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Row
@@ -86,6 +86,8 @@ class Repair:
         self._since: float | None = None  # the earliest resync asked for and not yet run
         self._task: asyncio.Task[None] | None = None
         registry.bus.on_resync = self.resync
+        # Told of every bus loss (hub.connections.availability reads presence again).
+        self.on_loss: Callable[[], None] = lambda: None
 
     # -- the sweep: a publish that never happened ---------------------------------------
 
@@ -109,6 +111,7 @@ class Repair:
         """Repair everything changed since `since` (epoch seconds), in the background;
         resyncs asked for while one runs are folded into the next run."""
         self._since = since if self._since is None else min(self._since, since)
+        self.on_loss()
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._resync_loop(), name="resync")
 

@@ -123,8 +123,8 @@ class WidgetSession(Session):
                 )
             case Engage():
                 await self.visitors.engage(self.visitor)
-            case Profile(name=name, email=email):
-                await self.visitors.profile(self.visitor, name, email)
+            case Profile(name=name, email=email, typed=typed):
+                await self.visitors.profile(self.visitor, name, email, typed)
             case Rate(score=score, comment=comment):
                 # Acknowledged by `conversation.rated`, to every tab of the conversation.
                 await self.ratings.rate(
@@ -201,6 +201,7 @@ async def _greet(
         # Every message from the visitor asks for the AI settings: load them (once a process,
         # for each company) at the handshake, not in the burst of a busy moment's first messages.
         await hub.knowledge.ai_config(company_id)
+        availability = await hub.availability.current(company_id)
         # A visitor who reloads, or was away when the agent resolved it, is still asked.
         rating_pending = bool(
             visitor.last_seq
@@ -228,6 +229,7 @@ async def _greet(
             "contact": {"name": visitor.name, "email": visitor.email},
             "user_id": visitor.user_id,
             "rating_pending": rating_pending,
+            "availability": availability,
         }
     )
     # A new session has no conversation yet, so nothing to replay (nor can anything be sent to

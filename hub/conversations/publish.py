@@ -113,6 +113,11 @@ class Publisher:
             events.CONVERSATION_RATED, company_id, data, conversation_id, to_widget=True
         )
 
+    async def business_hours_updated(self, company_id: str, hours: dict[str, Any]) -> None:
+        """An owner changed the company's business hours (agents; every process's
+        availability recomputes its widgets' state from it)."""
+        await self._publish(events.BUSINESS_HOURS_UPDATED, company_id, {"hours": hours})
+
     async def agent_revoked(self, company_id: str, agent_id: str) -> None:
         """Ends that agent's sockets on every process ("*": every agent of the company)."""
         await self._publish(events.AGENT_REVOKED, company_id, {"agent_id": agent_id})

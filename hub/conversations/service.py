@@ -7,6 +7,7 @@ any client can catch up from it by `seq`.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,8 +34,14 @@ MAX_TEXT = 4000  # characters in one message, on every surface
 INBOX_LIMIT = 200
 PAGE_LIMIT = 500
 
+log = logging.getLogger("hub.conversations")
+
 
 WHATSAPP_WINDOW = dt.timedelta(hours=24)
+
+
+async def _nothing(_company_id: str, _conversation_id: str) -> None:
+    return None
 
 
 async def _always(_company_id: str, _channel: str) -> bool:
@@ -73,6 +80,9 @@ class ConversationService:
         self.can_send: Callable[[str, str], Awaitable[bool]] = _always
         # Told (company_id, conversation_id) of every new message from a visitor or contact.
         self.on_inbound: Callable[[str, str], None] = lambda _company, _conversation: None
+        # Told (company_id, conversation_id) of every new agent answer in a widget
+        # conversation (hub.workspace.followups: a visitor who left may get it by mail).
+        self.on_answered: Callable[[str, str], Awaitable[None]] = _nothing
 
     async def close(self) -> None:
         """Release the group commit's own database connection."""
@@ -157,6 +167,11 @@ class ConversationService:
         appended = await self.append(agent.company_id, conversation_id, out, changes=handoff)
         if appended.created and status == "queued":
             self.on_queued(appended.message["id"])
+        if appended.created and conv.channel == "widget":
+            try:
+                await self.on_answered(agent.company_id, conversation_id)
+            except Exception:  # the reply is stored and sent: a lost follow-up is no failure
+                log.warning("mail follow-up of %s not noted", conversation_id, exc_info=True)
         return appended
 
     async def check_can_send(self, company_id: str, conv: Row[Any]) -> None:

@@ -83,7 +83,7 @@ class VisitorService:
         # This process's widget sockets by session row, and the sessions whose last socket
         # closed since the last purge: the purge refreshes both before it looks for idle ones.
         self._open: Counter[str] = Counter()
-        self._left: set[str] = set()
+        self._left: dict[str, dt.datetime] = {}  # session row id -> when its last socket closed
 
     async def session_exists(self, company_id: str, session_token: str) -> bool:
         """Whether the bearer `session_id` names one of the company's widget sessions."""
@@ -203,14 +203,20 @@ class VisitorService:
             return None, None  # signed out, or someone else: never their history
         return row, user
 
-    async def profile(self, visitor: Visitor, name: str | None, email: str | None) -> None:
+    async def profile(
+        self, visitor: Visitor, name: str | None, email: str | None, typed: bool = False
+    ) -> None:
         """What the visitor says of themselves (the pre-chat form, or the page's signed-in
         user): onto the conversation's contact, or kept on the session until the first
-        message creates it. Agents get `conversation.updated` when a contact changed."""
+        message creates it. Agents get `conversation.updated` when a contact changed.
+        `typed`: the visitor typed the email in the widget themselves, so an agent's later
+        answer may be mailed to it (hub.workspace.followups); kept on the session."""
         values = {k: v for k, v in (("name", name), ("email", email)) if v is not None}
         if not values:
             return
         async with self.db.write() as conn:
+            if typed and email is not None:
+                await repo.touch_widget_session(conn, visitor.session_row_id, reply_email=email)
             conv = await repo.conversation(conn, visitor.company_id, visitor.conversation_id)
             if conv is not None:
                 await repo.update_contact(conn, visitor.company_id, conv.contact_id, **values)
@@ -331,7 +337,7 @@ class VisitorService:
         self._open[key] -= 1
         if self._open[key] <= 0:
             del self._open[key]
-            self._left.add(key)
+            self._left[key] = self.clock()  # stamped as it was: the mail follow-up asks
 
     async def purge_idle(self) -> int:
         """Delete the widget sessions idle for `idle_retention` that never wrote (their
@@ -340,10 +346,7 @@ class VisitorService:
         runs it (hub.app): it first refreshes its own open and just-closed sessions, and the
         deletes repeat their conditions, so purges at once on several processes are safe."""
         now = self.clock()
-        live, self._left = {*self._open, *self._left}, set()
-        for chunk in _chunks(sorted(live), PURGE_BATCH):
-            async with self.db.write(system=True) as conn:
-                await repo.touch_widget_sessions(conn, chunk, now)
+        await self.refresh_seen()
         total = 0
         while True:
             async with self.db.write(system=True) as conn:
@@ -353,6 +356,22 @@ class VisitorService:
             total += deleted
             if deleted < PURGE_BATCH:
                 return total
+
+    async def refresh_seen(self) -> None:
+        """Stamp `last_seen_at` of this process's sessions: now for those with a socket
+        open, the moment of the close for those whose last socket closed since. Every
+        process runs it each presence interval (hub.app), so whether a visitor was there
+        after some moment is known across processes (hub.workspace.followups)."""
+        now = self.clock()
+        left, self._left = self._left, {}
+        for chunk in _chunks(sorted(self._open), PURGE_BATCH):
+            async with self.db.write(system=True) as conn:
+                await repo.touch_widget_sessions(conn, chunk, now)
+        gone = sorted((s, at) for s, at in left.items() if s not in self._open)
+        for start in range(0, len(gone), PURGE_BATCH):
+            async with self.db.write(system=True) as conn:
+                for session_id, closed_at in gone[start : start + PURGE_BATCH]:
+                    await repo.touch_widget_sessions(conn, [session_id], closed_at)
 
     async def today(self, company_id: str) -> dict[str, Any]:
         """Today's (UTC) visit counters: the `stats.updated` an agent gets on connecting."""

@@ -288,6 +288,9 @@ class AiSettings(Base):
     instructions: Mapped[str] = mapped_column(Text, default="")
     temperature: Mapped[float] = mapped_column(Float, default=0.3)
     max_tokens: Mapped[int] = mapped_column(Integer, default=400)
+    # Outside the company's business hours (hub.workspace.business_hours) the AI answers
+    # only when this is set.
+    answer_off_hours: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Read by every process's cache of these settings (hub.ai.knowledge.KnowledgeService).
     updated_at: Mapped[dt.datetime] = mapped_column(
         default=utcnow, server_default=func.current_timestamp()
@@ -334,7 +337,11 @@ class WidgetSession(Base):
     # The pre-chat form's answers while the conversation (and its contact) does not exist.
     name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
+    # An address the visitor typed in this widget themselves (a `profile` frame with
+    # `typed`): the only kind an agent's later answer is mailed to (hub.workspace.followups).
+    reply_email: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Refreshed while a socket of the session is open, and stamped when its last one closes.
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -618,3 +625,39 @@ class Attachment(Base):
     size: Mapped[int] = mapped_column(Integer)
     storage_key: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class BusinessHours(Base):
+    """A company's opening hours (hub.workspace.business_hours): absent, always open.
+    `schedule`: weekday ("mon".."sun") -> [["HH:MM", "HH:MM"], ...] in `timezone`;
+    `holidays`: ["YYYY-MM-DD", ...], closed all day."""
+
+    __tablename__ = "business_hours"
+
+    company_id: Mapped[str] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True
+    )
+    timezone: Mapped[str] = mapped_column(String(64))
+    schedule: Mapped[dict[str, Any]] = mapped_column(JSON)
+    holidays: Mapped[list[str]] = mapped_column(JSON)
+    reply_minutes: Mapped[int | None] = mapped_column(Integer)
+    reply_text: Mapped[str | None] = mapped_column(String(200))
+    away_message: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class MailFollowup(Base):
+    """An agent's answer in a widget conversation that may have to reach the visitor by
+    mail (hub.workspace.followups): one row per conversation while answers are pending, so
+    a burst of answers makes one mail. `first_at`: the burst's first answer; `due_at`: when
+    the worker looks whether the visitor has seen it."""
+
+    __tablename__ = "mail_followups"
+
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    first_at: Mapped[dt.datetime]
+    due_at: Mapped[dt.datetime] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

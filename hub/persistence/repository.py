@@ -34,6 +34,7 @@ from hub.persistence.models import (
     Appointment,
     Attachment,
     AuditRecord,
+    BusinessHours,
     CannedResponse,
     Company,
     Contact,
@@ -42,6 +43,7 @@ from hub.persistence.models import (
     DailyStats,
     InboxSettings,
     Integration,
+    MailFollowup,
     Message,
     MessageCount,
     Note,
@@ -78,6 +80,8 @@ agent_presence = cast(Table, AgentPresence.__table__)
 agent_sockets = cast(Table, AgentSocket.__table__)
 ratings = cast(Table, Rating.__table__)
 attachments = cast(Table, Attachment.__table__)
+business_hours = cast(Table, BusinessHours.__table__)  # availability (issue 19)
+mail_followups = cast(Table, MailFollowup.__table__)
 # The analytics counters (kept by the database's triggers; models.py).
 message_counts = cast(Table, MessageCount.__table__)
 conversation_counts = cast(Table, ConversationCount.__table__)

@@ -1,6 +1,7 @@
 // The owners' settings view of the inbox: one tab per part of the company's settings, each a
 // form over the HTTP API (docs/protocol.md). ES module, no framework, no inline script/style.
 import { mountAnalytics } from "./inbox-charts.js";
+import { mountHours } from "./inbox-hours.js";
 
 const ERRORS = {
   bad_request: "Check the fields: ",
@@ -12,6 +13,7 @@ const ERRORS = {
 const TABS = [
   ["profile", "Profile & facts"], ["qa", "Q&A pairs"], ["ai", "AI"], ["widget", "Widget"],
   ["inbox", "Inbox"], ["team", "Team"], ["integrations", "Integrations"], ["analytics", "Analytics"],
+  ["hours", "Business hours"],
 ];
 const USE_CASES = [["customer_support", "Customer support"], ["lead_qualification", "Lead qualification"],
   ["faq", "FAQ"], ["appointment_scheduling", "Appointment scheduling"]];
@@ -182,7 +184,8 @@ function onTabKey(e) {
 }
 
 const LOADERS = { profile: loadProfile, qa: loadQa, ai: loadAi, widget: loadWidget, inbox: loadInbox,
-  team: loadTeam, integrations: loadIntegrations, analytics: (panel) => mountAnalytics(panel, request) };
+  team: loadTeam, integrations: loadIntegrations, analytics: (panel) => mountAnalytics(panel, request),
+  hours: mountHours };
 
 /** Show one section, (re)reading it from the API: what another owner changed shows up. */
 async function selectTab(key, keepFocus = false) {
@@ -303,6 +306,7 @@ async function loadAi(panel) {
     () => request("PUT", "/api/ai-settings", {
       enabled: enabled.input.checked, use_case: useCase.input.value, instructions: instructions.input.value,
       model: model.input.value.trim(), temperature: Number(temperature.input.value), max_tokens: Number(maxTokens.input.value),
+      answer_off_hours: s.answer_off_hours, // set under Business hours
     }));
   panel.replaceChildren(...section("AI"), f.node);
 }

@@ -50,6 +50,8 @@ function boot() {
   let read = null; // {c: conversation id, s: highest seq seen with the panel open}
   let askRating = false; // the hub awaits the visitor's rating (rating.js)
   let ratingUnread = false; // asked live while the panel was closed, and not seen yet
+  let avail = null; // welcome.availability, then availability.updated: online or away
+  let asked = null; // the address the visitor typed in the away ask
 
   const store = createStore((entries) => {
     shown = entries;
@@ -97,12 +99,28 @@ function boot() {
     ui.setPreChat(!!(config && config.pre_chat_form && contact && !known && !profile && !shown.length));
   }
 
+  // Away and nobody (not even the AI) answers now: once the visitor has written, ask for an
+  // email (unless the hub has one), so an agent's later answer can reach them.
+  function updateAsk() {
+    if (!ui) return;
+    const has = (contact && contact.email) || (profile && profile.email);
+    const wrote = shown.some((e) => e.sender === 'visitor');
+    const away = avail && avail.ask_email;
+    ui.setAsk(asked && avail && avail.status === 'away' ? asked : away && wrote && !has ? 'ask' : null, avail && avail.away_message);
+  }
+
+  function showAvail() {
+    if (!ui) return;
+    ui.setAvailability(avail);
+    updateAsk();
+  }
+
   function applyConfig() {
     if (ui && config) ui.configure(config, pickLanguage(config.language));
   }
 
   function flush() {
-    if (profile && profileOn !== generation && transport.send(P.profile(profile.name, profile.email))) profileOn = generation;
+    if (profile && profileOn !== generation && transport.send(P.profile(profile.name, profile.email, profile.typed))) profileOn = generation;
     if (engageWanted && !engaged && transport.send(P.engage())) engaged = true;
     for (const e of store.pending()) {
       if (e.sentOn === generation) continue;
@@ -152,6 +170,8 @@ function boot() {
     updateUnread();
     askRating = !!f.rating_pending;
     if (ui) showRating();
+    avail = f.availability || null;
+    showAvail();
   }
 
   // The satisfaction rating (rating.js): asked while the hub says one is pending.
@@ -185,9 +205,14 @@ function boot() {
         store.created(f.message);
         if (f.message && f.message.sender !== 'visitor' && ui) ui.setTyping(null);
         updatePreChat();
+        updateAsk();
         break;
       case 'ai.delta':
         store.delta(f);
+        break;
+      case 'availability.updated':
+        avail = f.availability;
+        showAvail();
         break;
       case 'rating.request':
         askRating = true;
@@ -266,9 +291,16 @@ function boot() {
         );
       },
       onProfile(name, email) {
-        profile = { name, email };
+        profile = { name, email, typed: true }; // typed by the visitor: answers may be mailed
         contact = { name, email };
         updatePreChat();
+        flush();
+      },
+      onEmail(email) {
+        asked = email;
+        profile = { name: (contact && contact.name) || null, email, typed: true };
+        contact = { ...(contact || {}), email };
+        updateAsk();
         flush();
       },
     });
@@ -278,6 +310,7 @@ function boot() {
     updatePreChat();
     updateUnread();
     showRating();
+    showAvail();
   };
   // Show the widget once the page has a body and the company's look is known (from an earlier
   // visit, or the first welcome), or after CONFIG_WAIT with the defaults.

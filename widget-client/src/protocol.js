@@ -14,7 +14,7 @@ export const hello = (visitId, sessionId, lastSeq, user) => {
   if (user) Object.assign(f, { user_id: user.id, user_hash: user.hash });
   return f;
 };
-export const profile = (name, email) => ({ type: 'profile', name: name || null, email: email || null });
+export const profile = (name, email, typed) => ({ type: 'profile', name: name || null, email: email || null, typed: !!typed });
 // `ids`: uploads the message carries (their text may then be empty).
 export const sendMessage = (clientId, text, ids) =>
   ids && ids.length ? { type: 'message.send', client_id: clientId, text, attachments: ids } : { type: 'message.send', client_id: clientId, text };

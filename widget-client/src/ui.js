@@ -37,9 +37,9 @@ button:focus-visible,textarea:focus-visible,input:focus-visible{outline:2px soli
 .m[data-streaming=true] .tx::after{content:"\\2026"}
 .typing{padding:2px 14px 6px;font-size:12px;color:#4a5568;background:#f6f7f9}
 form{display:flex;gap:8px;padding:10px;border-top:1px solid #e3e6eb}
-.pre{flex-direction:column;border:0;padding:14px}
-.pre label{display:flex;flex-direction:column;gap:3px;font-weight:600;font-size:13px}
-.pre input{font-weight:400;border:1px solid #c9ced6;border-radius:8px;padding:8px;color:#1d2433;background:#fff}
+.pre,.ask{flex-direction:column;border:0;padding:14px}
+.pre label,.ask label{display:flex;flex-direction:column;gap:3px;font-weight:600;font-size:13px}
+.pre input,.ask input{font-weight:400;border:1px solid #c9ced6;border-radius:8px;padding:8px;color:#1d2433;background:#fff}
 textarea{flex:1;resize:none;border:1px solid #c9ced6;border-radius:8px;padding:8px;height:40px;max-height:120px;color:#1d2433;background:#fff}
 .send{background:var(--c);color:var(--t);border-radius:8px;padding:8px 14px;font-weight:600}
 .att{width:36px;flex:none;border-radius:8px;color:#4a5568;display:flex;align-items:center;justify-content:center}
@@ -50,6 +50,8 @@ textarea{flex:1;resize:none;border:1px solid #c9ced6;border-radius:8px;padding:8
 .file img{display:block;max-width:200px;max-height:160px;border-radius:8px;border:1px solid #e3e6eb;background:#fff}
 .fe{padding:4px 12px;font-size:12px;color:#b3261e;background:#fff}
 .fe[data-kind=busy]{color:#4a5568}
+.ask{background:#fff8e6;border-top:1px solid #e3e6eb;gap:6px}
+.note{padding:8px 12px;font-size:13px;background:#eef7ee;color:#1e5b2b}
 @media (max-width:480px){.panel,:host([data-pos=left]) .panel{inset:0;width:100%;height:100%;border-radius:0}.launch[aria-expanded=true]{display:none}}
 `;
 
@@ -60,6 +62,8 @@ const HTML = `<style>${CSS}</style>
 <div class="log" role="log" aria-live="polite"></div>
 <div class="typing" data-typing="" hidden></div>
 <div class="rate" hidden></div>
+<form class="ask" hidden><p class="am"></p><label><span class="le"></span><input name="email" type="email" autocomplete="email" maxlength="320" pattern="[^@\\s]+@[^@\\s]+\\.[^@\\s]+" required></label><button class="send" type="submit"></button></form>
+<p class="note" role="status" hidden></p>
 <form class="pre" hidden><p class="intro"></p><label><span class="ln"></span><input name="name" autocomplete="name" maxlength="200" required></label><label><span class="le"></span><input name="email" type="email" autocomplete="email" maxlength="320" pattern="[^@\\s]+@[^@\\s]+\\.[^@\\s]+" required></label><button class="send" type="submit"></button></form>
 <div class="fe" role="status" hidden></div>
 <form class="compose"><button class="att" type="button"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M21 11l-8.5 8.5a5 5 0 0 1-7-7L14 4a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 7"/></svg></button><input type="file" hidden accept="${ACCEPT}"><textarea maxlength="4000" rows="1"></textarea><button class="send" type="submit"></button></form>
@@ -83,7 +87,7 @@ const HOST_STYLE = {
   'pointer-events': 'auto',
 };
 
-export function createUI({ onOpen, onSend, onInput, onProfile, onRate, onFile, files }) {
+export function createUI({ onOpen, onSend, onInput, onProfile, onEmail, onRate, onFile, files }) {
   const host = document.createElement('div');
   host.id = 'leadop-widget-host';
   for (const k in HOST_STYLE) host.style.setProperty(k, HOST_STYLE[k], 'important');
@@ -99,6 +103,8 @@ export function createUI({ onOpen, onSend, onInput, onProfile, onRate, onFile, f
   const status = $('.status');
   const typingEl = $('.typing');
   const pre = $('.pre');
+  const ask = $('.ask');
+  const note = $('.note');
   const compose = $('.compose');
   const input = $('.compose textarea');
   const rating = createRating($('.rate'), { onRate, away: () => input.focus() });
@@ -113,6 +119,9 @@ export function createUI({ onOpen, onSend, onInput, onProfile, onRate, onFile, f
   let unread = 0;
   let state = 'connecting';
   let entries = [];
+  let avail = null; // welcome.availability: the team online or away
+  let askState = null; // the email ask: null, 'ask', or the address given
+  let awayText = '';
 
   const label = (el, text) => el.setAttribute('aria-label', text);
 
@@ -162,12 +171,17 @@ export function createUI({ onOpen, onSend, onInput, onProfile, onRate, onFile, f
     if (!name || !pre.reportValidity()) return;
     onProfile(name, email);
   };
+  ask.onsubmit = (ev) => {
+    ev.preventDefault();
+    const email = ask.elements.email.value.trim();
+    if (ask.reportValidity()) onEmail(email);
+  };
   // The hub refuses an address without a dot after the @, which type=email lets through.
-  const email = pre.elements.email;
-  email.addEventListener('input', () => {
-    email.setCustomValidity('');
-    if (email.validity.patternMismatch) email.setCustomValidity(t.badEmail);
-  });
+  for (const email of [pre.elements.email, ask.elements.email])
+    email.addEventListener('input', () => {
+      email.setCustomValidity('');
+      if (email.validity.patternMismatch) email.setCustomValidity(t.badEmail);
+    });
   input.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
       ev.preventDefault();
@@ -267,12 +281,12 @@ export function createUI({ onOpen, onSend, onInput, onProfile, onRate, onFile, f
       label(input, t.message);
       label(attach, t.attach);
       input.placeholder = t.placeholder;
-      const [sendPre, send] = root.querySelectorAll('.send');
-      send.textContent = t.send;
-      sendPre.textContent = t.start;
+      $('.compose .send').textContent = t.send;
+      $('.pre .send').textContent = t.start;
+      $('.ask .send').textContent = t.notify;
       $('.intro').textContent = t.intro;
       $('.ln').textContent = t.name;
-      $('.le').textContent = t.email;
+      for (const el of root.querySelectorAll('.le')) el.textContent = t.email;
       typingEl.textContent = t.typing;
       rating.configure(t);
       labelLauncher();
@@ -282,7 +296,30 @@ export function createUI({ onOpen, onSend, onInput, onProfile, onRate, onFile, f
     setState(s) {
       state = s;
       status.dataset.state = s;
-      status.textContent = t[s] || s;
+      status.dataset.avail = (s === 'online' && avail && avail.status) || '';
+      // Connected is not "Online": the team is, within its hours and present (the hub says).
+      let text = t[s] || s;
+      if (s === 'online') {
+        if (!avail) text = t.connected;
+        else if (avail.status === 'online') text = avail.reply_time ? t.replyIn(avail.reply_time) : t.online;
+        else text = avail.ai ? t.aiNow : t.away;
+      }
+      status.textContent = text;
+      ui.setAsk(askState, awayText);
+    },
+    /** The team's availability (welcome.availability, availability.updated). */
+    setAvailability(a) {
+      avail = a;
+      ui.setState(state);
+    },
+    /** The email ask when nobody is there: null hides it, 'ask' asks, else the address given. */
+    setAsk(s, text) {
+      askState = s;
+      awayText = text || '';
+      ask.hidden = s !== 'ask';
+      $('.am').textContent = awayText || t.awayAsk;
+      note.hidden = !s || s === 'ask';
+      note.textContent = note.hidden ? '' : t.willEmail(s);
     },
     /** The unread count on the launcher (its badge and accessible name). */
     setUnread(n) {
