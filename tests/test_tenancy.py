@@ -120,6 +120,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/conversations/{conversation_id}/attachments"): FOREIGN,
     ("GET", "/api/attachments/{attachment_id}"): FOREIGN,
     ("DELETE", "/api/agents/{agent_id}"): FOREIGN,
+    ("GET", "/api/api-keys"): OWN,
+    ("POST", "/api/api-keys"): OWN,
+    ("DELETE", "/api/api-keys/{key_id}"): FOREIGN,
     # The token's own agent, and the phone it proves through the platform's Twilio Verify.
     ("GET", "/api/agents/me"): OWN,
     ("PATCH", "/api/agents/me"): OWN,
@@ -139,6 +142,7 @@ ID_PARAMS = frozenset(
         "appointment_id",
         "response_id",
         "attachment_id",
+        "key_id",
     }
 )
 # Agent frame types that name nothing of a company's (every other one names an id).
@@ -200,6 +204,7 @@ BODIES: dict[tuple[str, str], Body] = {
         "instructions": f"{caller.tag}: be brief",
     },
     ("POST", "/api/agents"): lambda caller, _t, _p: {"email": f"{new_id()}@{caller.tag}.example"},
+    ("POST", "/api/api-keys"): lambda caller, _t, _p: {"name": f"{caller.tag} script"},
     ("PUT", "/api/widget-settings"): lambda caller, _t, _p: {"greeting": f"{caller.tag} hi"},
     ("PATCH", "/api/agents/me"): lambda caller, _t, _p: {"name": f"{caller.tag} agent"},
     # Claiming the target's number or phone_number_id (its webhooks would come to the caller).
@@ -382,6 +387,7 @@ class Tenant:
     message_ids: list[str] = field(default_factory=list)
     provider_ids: dict[str, str] = field(default_factory=dict)  # channel -> a reply's id
     attachment_ids: list[str] = field(default_factory=list)  # a file sent in the widget chat
+    key_ids: list[str] = field(default_factory=list)  # an API key
 
     @property
     def tag(self) -> str:
@@ -405,6 +411,7 @@ class Tenant:
             "appointment_id": [self.appointment_id],
             "response_id": self.response_ids,
             "attachment_id": self.attachment_ids,
+            "key_id": self.key_ids,
         }[name]
 
 
@@ -529,6 +536,8 @@ async def onboard(
     await ok("POST", f"/api/conversations/{conversations['widget']}/messages", with_file, 201)
     await widget.message(with_file["text"])
 
+    key_ids = [(await ok("POST", "/api/api-keys", {"name": f"{tag} sync"}, 201))["api_key"]["id"]]
+
     # Someone asks to be forgotten: an audit record naming the erased contact.
     leaving = await Widget.open(server.ws, company.widget_key, headers=origin)
     gone = (await leaving.say(f"{tag} forget me"))["conversation_id"]
@@ -557,6 +566,7 @@ async def onboard(
         response_ids=response_ids,
         note_client_ids=note_client_ids,
         attachment_ids=attachment_ids,
+        key_ids=key_ids,
     )
 
 

@@ -486,6 +486,25 @@ class Rating(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class ApiKey(Base):
+    """A named API key an owner made for scripts (hub.identity.api_keys): only its SHA-256 is
+    kept. It acts as `agent_id` (the owner who made it) with `role`, while that agent is
+    active; revoking deletes the row."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (Index("ix_api_keys_company_created", "company_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    prefix: Mapped[str] = mapped_column(String(16))  # the key's first characters, shown
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # hex SHA-256 of the key
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[dt.datetime | None]  # written at most once a minute
+
+
 class InboxSettings(Base):
     """How a company's conversations are handed to agents (absent: the defaults)."""
 

@@ -31,6 +31,7 @@ from hub.persistence.models import (
     AgentPresence,
     AgentSocket,
     AiSettings,
+    ApiKey,
     Appointment,
     Attachment,
     AuditRecord,
@@ -78,6 +79,7 @@ agent_presence = cast(Table, AgentPresence.__table__)
 agent_sockets = cast(Table, AgentSocket.__table__)
 ratings = cast(Table, Rating.__table__)
 attachments = cast(Table, Attachment.__table__)
+api_keys = cast(Table, ApiKey.__table__)
 # The analytics counters (kept by the database's triggers; models.py).
 message_counts = cast(Table, MessageCount.__table__)
 conversation_counts = cast(Table, ConversationCount.__table__)

@@ -1,4 +1,7 @@
-"""invitations that expire (Supabase links only through one)
+"""API keys; invitations that expire (Supabase links only through one)
+
+New table `api_keys` (an owner's named keys for scripts: the SHA-256 of each, never the key;
+behind the tenant wall of 0005).
 
 `agents.invitation_expires_at`: until when a Supabase sign-in with a confirmed email may
 accept the invitation an owner made (`POST /api/agents`). Agents added any other way (the
@@ -24,12 +27,41 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 WHEN = sa.DateTime(timezone=True)
+ID = sa.String(length=32)
 INVITATION_DAYS = 7
+ROLE = "hub_tenant"
+KEY = "current_setting('app.company_id', true)"
 
 
 def upgrade() -> None:
     op.add_column("agents", sa.Column("invitation_expires_at", WHEN, nullable=True))
     _keep_pending_invitations()
+    _create_api_keys()
+
+
+def _create_api_keys() -> None:
+    op.create_table(
+        "api_keys",
+        sa.Column("id", ID, primary_key=True),
+        sa.Column(
+            "company_id", ID, sa.ForeignKey("companies.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column("agent_id", ID, sa.ForeignKey("agents.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("prefix", sa.String(length=16), nullable=False),
+        sa.Column("key_hash", sa.String(length=64), nullable=False, unique=True),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.Column("last_used_at", WHEN, nullable=True),
+    )
+    op.create_index("ix_api_keys_company_created", "api_keys", ["company_id", "created_at"])
+    if op.get_context().dialect.name == "postgresql":
+        op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON api_keys TO {ROLE}")
+        op.execute("ALTER TABLE api_keys ENABLE ROW LEVEL SECURITY")
+        op.execute(
+            f"CREATE POLICY tenant_wall ON api_keys TO {ROLE} "
+            f"USING (company_id = {KEY}) WITH CHECK (company_id = {KEY})"
+        )
 
 
 def _keep_pending_invitations() -> None:
@@ -63,4 +95,6 @@ def _keep_pending_invitations() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_api_keys_company_created", table_name="api_keys")
+    op.drop_table("api_keys")  # its policy and grants go with it
     op.drop_column("agents", "invitation_expires_at")
