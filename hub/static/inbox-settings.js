@@ -1,6 +1,7 @@
 // The owners' settings view of the inbox: one tab per part of the company's settings, each a
 // form over the HTTP API (docs/protocol.md). ES module, no framework, no inline script/style.
 import { mountAnalytics } from "./inbox-charts.js";
+import { loadApiKeys } from "./inbox-apikeys.js";
 
 const ERRORS = {
   bad_request: "Check the fields: ",
@@ -12,6 +13,7 @@ const ERRORS = {
 const TABS = [
   ["profile", "Profile & facts"], ["qa", "Q&A pairs"], ["ai", "AI"], ["widget", "Widget"],
   ["inbox", "Inbox"], ["team", "Team"], ["integrations", "Integrations"], ["analytics", "Analytics"],
+  ["apikeys", "API keys"],
 ];
 const USE_CASES = [["customer_support", "Customer support"], ["lead_qualification", "Lead qualification"],
   ["faq", "FAQ"], ["appointment_scheduling", "Appointment scheduling"]];
@@ -182,7 +184,8 @@ function onTabKey(e) {
 }
 
 const LOADERS = { profile: loadProfile, qa: loadQa, ai: loadAi, widget: loadWidget, inbox: loadInbox,
-  team: loadTeam, integrations: loadIntegrations, analytics: (panel) => mountAnalytics(panel, request) };
+  team: loadTeam, integrations: loadIntegrations, analytics: (panel) => mountAnalytics(panel, request),
+  apikeys: loadApiKeys };
 
 /** Show one section, (re)reading it from the API: what another owner changed shows up. */
 async function selectTab(key, keepFocus = false) {
