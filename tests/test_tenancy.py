@@ -1055,7 +1055,9 @@ async def test_erasing_a_company_leaves_the_other_untouched(world: World) -> Non
         assert erased.status_code == 204
     assert await a.agent.closed() == Close.UNAUTHORIZED
     gone = await world.snapshot(a)
-    assert not any(gone[name] for name in ("companies", "agents", "contacts", "messages"))
+    assert not any(
+        gone[name] for name in ("companies", "agents", "contacts", "messages", "api_keys")
+    )
     assert await world.snapshot(b) == before
     await heard_nothing(b, marks)  # B's sockets are open, and heard nothing of it
     listed = await http.get("/api/conversations", headers=bearer(b.token("owner")))
