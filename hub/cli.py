@@ -66,7 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="issue an agent token")
     token.add_argument("--company", required=True, help="company id")
     token.add_argument("--role", choices=("owner", "agent"), default="agent")
-    token.add_argument("--email")
+    token.add_argument("--email", help="the agent's email (added if new); default: the owner")
+    token.add_argument("--name", help="the display name of an agent added by --email")
     token.set_defaults(func=_token)
     return parser
 
@@ -98,9 +99,10 @@ def _company_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _token(settings: Settings, args: argparse.Namespace) -> int:
-    token = _with_db(
-        settings, lambda db: agent_token(db, settings, args.company, args.role, args.email)
-    )
+    def issue(db: Database) -> Awaitable[str]:
+        return agent_token(db, settings, args.company, args.role, args.email, args.name)
+
+    token = _with_db(settings, issue)
     print(json.dumps({"agent_token": token}))
     return 0
 

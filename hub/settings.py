@@ -96,6 +96,12 @@ class Settings:
     # Supabase Auth: its access tokens are accepted when the project's JWT secret is set.
     supabase_jwt_secret: Secret | None = None
     supabase_url: str | None = None  # set: the token's issuer must be SUPABASE_URL/auth/v1
+    # The project's anon (publishable) key: the hub asks SUPABASE_URL/auth/v1/user whether a
+    # user's email is confirmed before it links them to an invitation (hub.identity.supabase).
+    supabase_anon_key: Secret | None = None
+    supabase_auth_url: str | None = None  # default SUPABASE_URL/auth/v1 (a fake in tests)
+    # An invitation (POST /api/agents) can be accepted by a Supabase sign-in for this long.
+    invitation_ttl_days: int = 7
     # How often each process purges messages past their company's retention_days, and widget
     # sessions idle for idle_session_retention seconds that never wrote (with their visits).
     retention_interval: float = 3600.0
@@ -192,6 +198,9 @@ class Settings:
             kapso_api_url=env.get("KAPSO_API_URL", cls.kapso_api_url).rstrip("/"),
             supabase_jwt_secret=_optional_secret(env.get("SUPABASE_JWT_SECRET")),
             supabase_url=(env.get("SUPABASE_URL") or "").rstrip("/") or None,
+            supabase_anon_key=_optional_secret(env.get("SUPABASE_ANON_KEY")),
+            supabase_auth_url=(env.get("SUPABASE_AUTH_URL") or "").rstrip("/") or None,
+            invitation_ttl_days=_int(env, "HUB_INVITATION_TTL_DAYS", cls.invitation_ttl_days),
             retention_interval=float(_int(env, "HUB_RETENTION_INTERVAL", 3600)),
             idle_session_retention=_seconds(env, "HUB_IDLE_SESSION_RETENTION", 86400.0),
             visit_window=_seconds(env, "HUB_VISIT_WINDOW", 1800.0),

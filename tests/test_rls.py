@@ -12,6 +12,8 @@ from sqlalchemy.exc import DBAPIError
 from hub.bus import MemoryBus
 from hub.conversations.service import ConversationService
 from hub.conversations.visitors import VisitorContext, VisitorService
+from hub.identity.api_keys import create_key
+from hub.identity.tokens import decode_token
 from hub.persistence.db import Database
 from hub.persistence.tenancy import tenant
 from hub.workspace.companies import CreatedCompany, create_company
@@ -26,6 +28,7 @@ TABLES = (
     "widget_sessions",
     "message_counts",
     "conversation_counts",
+    "api_keys",
 )
 
 
@@ -39,6 +42,8 @@ async def world(pg_url: str) -> AsyncIterator[tuple[Database, CreatedCompany, Cr
         company = await create_company(db, settings, name)
         visitor = await visitors.hello(company.company_id, f"visit-{name}", None, VisitorContext())
         await visitors.send(visitor, f"c-{name}", f"hello from {name}")
+        owner = decode_token(settings.secret_key, company.agent_token)
+        await create_key(db, company.company_id, owner.agent_id, f"{name} key", "agent")
         companies.append(company)
     yield db, companies[0], companies[1]
     await db.close()

@@ -153,3 +153,33 @@ def test_serve_demo_is_idempotent(tmp_path: Path, unused_tcp_port: int) -> None:
     assert first["demo company"] == second["demo company"]
     assert first["widget key"] == second["widget key"]
     assert first["agent token"] and first["agent inbox"].startswith("http://127.0.0.1:")
+
+
+async def test_hub_token_without_email_adds_no_nameless_agent(hub: object) -> None:
+    """Issue 19: `hub token --company ID` used to insert a new agent with no name or email
+    every time; now it answers for the company's owner, and `--email` names whom to add."""
+    from sqlalchemy import select
+
+    from hub.identity.tokens import decode_token
+    from hub.persistence import repository as repo
+    from hub.workspace.companies import agent_token
+    from tests.support.server import HubServer
+
+    assert isinstance(hub, HubServer)
+    db, settings = hub.hub.db, hub.settings
+    company = await hub.company("Acme")
+    owner = decode_token(settings.secret_key, company.agent_token)
+    for role in ("owner", "agent", "agent"):
+        token = await agent_token(db, settings, company.company_id, role, None)
+        issued = decode_token(settings.secret_key, token)
+        assert (issued.agent_id, issued.role) == (owner.agent_id, role)
+    added = await agent_token(db, settings, company.company_id, "agent", "a@x.example", "Ann")
+    async with db.read() as conn:
+        rows = (await conn.execute(select(repo.agents.c.email, repo.agents.c.name))).all()
+    assert sorted(rows, key=str) == sorted([(None, None), ("a@x.example", "Ann")], key=str)
+    assert decode_token(settings.secret_key, added).agent_id != owner.agent_id
+    # A company whose owners are all revoked gets no token without --email.
+    async with db.write() as conn:
+        await conn.execute(repo.agents.update().values(revoked=True))
+    with pytest.raises(LookupError, match="--email"):
+        await agent_token(db, settings, company.company_id, "owner", None)

@@ -106,6 +106,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("PUT", "/api/inbox-settings"): OWN,
     ("GET", "/api/onboarding"): OWN,
     ("PUT", "/api/onboarding"): OWN,
+    ("GET", "/api/business-hours"): OWN,
+    ("PUT", "/api/business-hours"): OWN,
     ("GET", "/api/conversations/{conversation_id}"): FOREIGN,
     ("GET", "/api/conversations/{conversation_id}/messages"): FOREIGN,
     ("POST", "/api/conversations/{conversation_id}/messages"): FOREIGN,
@@ -123,6 +125,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/conversations/{conversation_id}/attachments"): FOREIGN,
     ("GET", "/api/attachments/{attachment_id}"): FOREIGN,
     ("DELETE", "/api/agents/{agent_id}"): FOREIGN,
+    ("GET", "/api/api-keys"): OWN,
+    ("POST", "/api/api-keys"): OWN,
+    ("DELETE", "/api/api-keys/{key_id}"): FOREIGN,
     # The token's own agent, and the phone it proves through the platform's Twilio Verify.
     ("GET", "/api/agents/me"): OWN,
     ("PATCH", "/api/agents/me"): OWN,
@@ -142,6 +147,7 @@ ID_PARAMS = frozenset(
         "appointment_id",
         "response_id",
         "attachment_id",
+        "key_id",
     }
 )
 # Agent frame types that name nothing of a company's (every other one names an id).
@@ -193,6 +199,10 @@ BODIES: dict[tuple[str, str], Body] = {
     ("PUT", "/api/agents/me/presence"): lambda _c, _t, _p: {"status": "online"},
     ("PUT", "/api/inbox-settings"): lambda _c, _t, _p: {"auto_assign": True, "assign_cap": 5},
     ("PUT", "/api/onboarding"): lambda _c, _t, _p: {"dismissed": True},
+    ("PUT", "/api/business-hours"): lambda _c, _t, _p: {
+        "timezone": "Europe/Madrid",
+        "schedule": {"mon": [["09:00", "17:00"]]},
+    },
     ("PUT", "/api/company"): lambda caller, _t, _p: caller.spec.profile,
     ("POST", "/api/qa"): lambda caller, _t, _p: {"question": f"{caller.tag} q", "answer": "a!"},
     ("PUT", "/api/qa/{pair_id}"): lambda caller, _t, _p: {
@@ -204,6 +214,7 @@ BODIES: dict[tuple[str, str], Body] = {
         "instructions": f"{caller.tag}: be brief",
     },
     ("POST", "/api/agents"): lambda caller, _t, _p: {"email": f"{new_id()}@{caller.tag}.example"},
+    ("POST", "/api/api-keys"): lambda caller, _t, _p: {"name": f"{caller.tag} script"},
     ("PUT", "/api/widget-settings"): lambda caller, _t, _p: {"greeting": f"{caller.tag} hi"},
     ("PATCH", "/api/agents/me"): lambda caller, _t, _p: {"name": f"{caller.tag} agent"},
     # Claiming the target's number or phone_number_id (its webhooks would come to the caller).
@@ -386,6 +397,7 @@ class Tenant:
     message_ids: list[str] = field(default_factory=list)
     provider_ids: dict[str, str] = field(default_factory=dict)  # channel -> a reply's id
     attachment_ids: list[str] = field(default_factory=list)  # a file sent in the widget chat
+    key_ids: list[str] = field(default_factory=list)  # an API key
 
     @property
     def tag(self) -> str:
@@ -409,6 +421,7 @@ class Tenant:
             "appointment_id": [self.appointment_id],
             "response_id": self.response_ids,
             "attachment_id": self.attachment_ids,
+            "key_id": self.key_ids,
         }[name]
 
 
@@ -533,6 +546,8 @@ async def onboard(
     await ok("POST", f"/api/conversations/{conversations['widget']}/messages", with_file, 201)
     await widget.message(with_file["text"])
 
+    key_ids = [(await ok("POST", "/api/api-keys", {"name": f"{tag} sync"}, 201))["api_key"]["id"]]
+
     # Someone asks to be forgotten: an audit record naming the erased contact.
     leaving = await Widget.open(server.ws, company.widget_key, headers=origin)
     gone = (await leaving.say(f"{tag} forget me"))["conversation_id"]
@@ -561,6 +576,7 @@ async def onboard(
         response_ids=response_ids,
         note_client_ids=note_client_ids,
         attachment_ids=attachment_ids,
+        key_ids=key_ids,
     )
 
 
@@ -1049,7 +1065,9 @@ async def test_erasing_a_company_leaves_the_other_untouched(world: World) -> Non
         assert erased.status_code == 204
     assert await a.agent.closed() == Close.UNAUTHORIZED
     gone = await world.snapshot(a)
-    assert not any(gone[name] for name in ("companies", "agents", "contacts", "messages"))
+    assert not any(
+        gone[name] for name in ("companies", "agents", "contacts", "messages", "api_keys")
+    )
     assert await world.snapshot(b) == before
     await heard_nothing(b, marks)  # B's sockets are open, and heard nothing of it
     listed = await http.get("/api/conversations", headers=bearer(b.token("owner")))

@@ -16,11 +16,14 @@ from hub.persistence import repository as repo
 from hub.settings import Secret
 from hub.workspace.retention import purge_expired
 from tests.conftest import make_settings
+from tests.fakes.serve import serve
+from tests.fakes.supabase import FakeSupabaseAuth
 from tests.support.clients import Agent, Widget
 from tests.support.server import HubServer, start_hub
 
 SUPABASE_SECRET = "super-secret-jwt-token-with-at-least-32-characters"
 SUPABASE_URL = "https://abcdefgh.supabase.co"
+SUPABASE_ANON_KEY = "sb_publishable_test_anon_key"
 
 
 def supabase_token(
@@ -34,6 +37,7 @@ def supabase_token(
         "sub": sub,
         "email": email,
         "role": "authenticated",
+        "is_anonymous": False,
         "iat": now,
         "exp": now + dt.timedelta(hours=1),
         **claims,
@@ -42,12 +46,22 @@ def supabase_token(
 
 
 @pytest.fixture
-async def server(database_url: str) -> AsyncIterator[HubServer]:
-    settings = make_settings(
-        database_url, supabase_jwt_secret=Secret(SUPABASE_SECRET), supabase_url=SUPABASE_URL
-    )
-    async with start_hub(settings) as hub:
-        yield hub
+def supabase_auth() -> FakeSupabaseAuth:
+    return FakeSupabaseAuth(SUPABASE_SECRET, SUPABASE_ANON_KEY)
+
+
+@pytest.fixture
+async def server(database_url: str, supabase_auth: FakeSupabaseAuth) -> AsyncIterator[HubServer]:
+    async with serve(supabase_auth.app) as auth_url:
+        settings = make_settings(
+            database_url,
+            supabase_jwt_secret=Secret(SUPABASE_SECRET),
+            supabase_url=SUPABASE_URL,
+            supabase_anon_key=Secret(SUPABASE_ANON_KEY),
+            supabase_auth_url=auth_url,
+        )
+        async with start_hub(settings) as hub:
+            yield hub
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -123,16 +137,17 @@ async def test_an_email_invited_by_two_companies_is_not_guessed(server: HubServe
     acme, globex = await server.company("Acme"), await server.company("Globex")
     user = str(uuid.uuid4())
     async with httpx.AsyncClient(base_url=server.http) as http:
+        invited = []
         for company in (acme, globex):
             invite = {"email": "sam@example.com"}
-            await http.post("/api/agents", json=invite, headers=bearer(company.agent_token))
+            made = await http.post("/api/agents", json=invite, headers=bearer(company.agent_token))
+            invited.append(made.json()["agent"]["id"])
         token = supabase_token(user, "sam@example.com")
         refused = await http.get("/api/conversations", headers=bearer(token))
         assert refused.status_code == 401 and "several companies" in refused.text
-        # An owner links the account explicitly instead.
-        explicit = {"email": "sam2@example.com", "supabase_user_id": user}
-        made = await http.post("/api/agents", json=explicit, headers=bearer(globex.agent_token))
-        assert made.status_code == 201
+        # Acme withdraws its invitation: Globex's is the one left to accept.
+        withdrawn = await http.delete(f"/api/agents/{invited[0]}", headers=bearer(acme.agent_token))
+        assert withdrawn.status_code == 204
         socket = await Agent.open(server.ws, token)
         assert socket.welcome["company_id"] == globex.company_id
         await socket.close()
@@ -163,17 +178,94 @@ async def test_a_revoked_supabase_agent_is_refused_and_their_socket_closes(
     user = str(uuid.uuid4())
     async with httpx.AsyncClient(base_url=server.http) as http:
         owner = bearer(company.agent_token)
-        made = await http.post(
-            "/api/agents",
-            json={"email": "sam@example.com", "supabase_user_id": user},
-            headers=owner,
-        )
+        made = await http.post("/api/agents", json={"email": "sam@example.com"}, headers=owner)
         token = supabase_token(user, "sam@example.com")
         socket = await Agent.open(server.ws, token)
         revoked = await http.delete(f"/api/agents/{made.json()['agent']['id']}", headers=owner)
         assert revoked.status_code == 204
         assert await socket.closed() == 4401
         assert (await http.get("/api/conversations", headers=bearer(token))).status_code == 401
+
+
+async def linked_count(server: HubServer) -> int:
+    async with server.hub.db.read() as conn:
+        linked = select(func.count()).where(repo.agents.c.supabase_user_id.is_not(None))
+        return int((await conn.execute(linked)).scalar_one())
+
+
+async def test_only_a_confirmed_non_anonymous_email_accepts_an_invitation(
+    server: HubServer, supabase_auth: FakeSupabaseAuth
+) -> None:
+    """Issue 19: any Supabase session whose email matched was linked, verified or not."""
+    company = await server.company("Acme")
+    unconfirmed, anonymous = str(uuid.uuid4()), str(uuid.uuid4())
+    supabase_auth.users[unconfirmed] = {"email_confirmed_at": None}
+    supabase_auth.users[anonymous] = {"is_anonymous": True}
+    async with httpx.AsyncClient(base_url=server.http) as http:
+        invite = {"email": "sam@example.com"}
+        await http.post("/api/agents", json=invite, headers=bearer(company.agent_token))
+        for token in (
+            supabase_token(unconfirmed, "sam@example.com"),
+            supabase_token(anonymous, "sam@example.com"),  # the record says anonymous
+            supabase_token(str(uuid.uuid4()), "sam@example.com", is_anonymous=True),
+            supabase_token(str(uuid.uuid4()), "sam@example.com", is_anonymous=None),
+        ):
+            refused = await http.get("/api/conversations", headers=bearer(token))
+            assert refused.status_code == 401, refused.text
+        assert await linked_count(server) == 0
+        # The invitation is still open: the confirmed account accepts it.
+        accepted = supabase_token(str(uuid.uuid4()), "sam@example.com")
+        assert (await http.get("/api/conversations", headers=bearer(accepted))).status_code == 200
+    assert await linked_count(server) == 1
+
+
+async def test_only_an_open_invitation_is_linked(server: HubServer) -> None:
+    """Issue 19: owners, active agents and old invitations were linked by email alone."""
+    from hub.workspace.companies import agent_token
+
+    company = await server.company("Acme")
+    db, settings = server.hub.db, server.settings
+    await agent_token(db, settings, company.company_id, "owner", "boss@example.com")
+    async with httpx.AsyncClient(base_url=server.http) as http:
+        owner = bearer(company.agent_token)
+        for email in ("active@example.com", "late@example.com"):
+            await http.post("/api/agents", json={"email": email}, headers=owner)
+        agents = repo.agents
+        long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+        async with db.write() as conn:
+            await conn.execute(
+                update(agents)
+                .where(agents.c.email == "active@example.com")
+                .values(last_sign_in_at=long_ago)
+            )
+            await conn.execute(
+                update(agents)
+                .where(agents.c.email == "late@example.com")
+                .values(invitation_expires_at=long_ago)
+            )
+        for email in ("boss@example.com", "active@example.com", "late@example.com"):
+            token = supabase_token(str(uuid.uuid4()), email)
+            refused = await http.get("/api/conversations", headers=bearer(token))
+            assert refused.status_code == 401 and "no open invitation" in refused.text
+    assert await linked_count(server) == 0
+
+
+async def test_an_owner_cannot_bind_a_supabase_user_id(server: HubServer) -> None:
+    """Issue 19: an owner could bind any (another company's) Supabase user to their company."""
+    acme, globex = await server.company("Acme"), await server.company("Globex")
+    user = str(uuid.uuid4())
+    async with httpx.AsyncClient(base_url=server.http) as http:
+        invite = {"email": "sam@example.com"}
+        await http.post("/api/agents", json=invite, headers=bearer(acme.agent_token))
+        claim = {"email": "sam2@example.com", "supabase_user_id": user}
+        refused = await http.post("/api/agents", json=claim, headers=bearer(globex.agent_token))
+        assert refused.status_code == 400 and "supabase_user_id" in refused.text
+        socket = await Agent.open(server.ws, supabase_token(user, "sam@example.com"))
+        assert socket.welcome["company_id"] == acme.company_id
+        await socket.close()
+    async with server.hub.db.read() as conn:
+        count = select(func.count()).where(repo.agents.c.company_id == globex.company_id)
+        assert (await conn.execute(count)).scalar() == 1  # its owner only
 
 
 async def test_retention_purges_older_messages_only(server: HubServer) -> None:
@@ -208,3 +300,50 @@ async def test_retention_purges_older_messages_only(server: HubServer) -> None:
         [record] = (await http.get("/api/audit", headers=owner)).json()["records"]
         assert record["action"] == "retention.purged" and record["actor_agent_id"] is None
         assert record["detail"]["messages"] == 2
+
+
+async def test_migration_0018_keeps_recent_pending_invitations_open(
+    empty_database_url: str,
+) -> None:
+    """Invitations made before expiry existed stay open for their first seven days; agents
+    already linked, signed in, or invited long ago get none."""
+    from hub.persistence.db import Database
+    from hub.persistence.migrate import upgrade
+
+    await upgrade(empty_database_url, "0017")
+    now = dt.datetime.now(dt.UTC)
+    db = Database(empty_database_url)
+    try:
+        async with db.write(system=True) as conn:
+            await conn.execute(
+                repo.companies.insert().values(
+                    id="c1", name="Acme", widget_key="wk", allowed_origins=[], facts=[]
+                )
+            )
+            base = {"company_id": "c1", "role": "agent", "revoked": False}
+            rows = [
+                {"id": "pending", "email": "p@x.example", "created_at": now},
+                {"id": "old", "email": "o@x.example", "created_at": now - dt.timedelta(days=9)},
+                {"id": "active", "email": "a@x.example", "created_at": now, "last_sign_in_at": now},
+                {"id": "nameless", "email": None, "created_at": now},
+            ]
+            for row in rows:
+                await conn.execute(
+                    repo.agents.insert().values(
+                        **base, **{"last_sign_in_at": None, **row}, notifications=True, sound=True
+                    )
+                )
+    finally:
+        await db.close()
+    await upgrade(empty_database_url)
+    db = Database(empty_database_url)
+    try:
+        async with db.read(system=True) as conn:
+            a = repo.agents
+            found = dict((await conn.execute(select(a.c.id, a.c.invitation_expires_at))).all())
+    finally:
+        await db.close()
+    assert found["pending"] is not None
+    assert found["pending"] - now < dt.timedelta(days=7, seconds=5)
+    assert found["pending"] > now + dt.timedelta(days=6)
+    assert found["old"] is None and found["active"] is None and found["nameless"] is None

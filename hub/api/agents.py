@@ -17,7 +17,9 @@ class InviteBody(BaseModel):
     email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
     name: str | None = Field(default=None, max_length=200)
     role: Literal["owner", "agent"] = "agent"
-    supabase_user_id: str | None = Field(default=None, min_length=1, max_length=64)
+    # No longer settable (issue 19): a Supabase account is linked only by accepting the
+    # invitation, so an owner cannot bind someone else's account to their company.
+    supabase_user_id: object = None
 
 
 async def list_agents(request: Request) -> JSONResponse:
@@ -27,11 +29,19 @@ async def list_agents(request: Request) -> JSONResponse:
 
 async def invite_agent(request: Request) -> JSONResponse:
     """An owner adds an agent: the answer carries a hub token for them, and with Supabase
-    configured their Supabase account signs in as this agent (linked by email at first
-    sign-in, or at once by `supabase_user_id`)."""
+    configured their Supabase account accepts the invitation at its first sign-in (with the
+    email confirmed, within HUB_INVITATION_TTL_DAYS)."""
     owner = await owner_of(request)
     body: InviteBody = await json_body(request, InviteBody)
-    agent, token = await hub_of(request).agents.invite(owner.company_id, body.model_dump())
+    if body.supabase_user_id is not None:
+        raise ApiError(
+            400,
+            "bad_request",
+            "supabase_user_id cannot be set: the person signs in with Supabase, with the "
+            "invited email confirmed, to accept the invitation",
+        )
+    values = body.model_dump(exclude={"supabase_user_id"})
+    agent, token = await hub_of(request).agents.invite(owner.company_id, values)
     return JSONResponse({"agent": agent, "agent_token": token}, status_code=201)
 
 

@@ -10,6 +10,7 @@ from starlette.websockets import WebSocket
 from hub.api import (
     agents,
     analytics,
+    api_keys,
     attachments,
     business_hours,
     conversations,
@@ -89,6 +90,10 @@ ROUTES: list[BaseRoute] = [
     Route("/api/agents", agents.list_agents, methods=GET),
     Route("/api/agents", agents.invite_agent, methods=POST),
     Route("/api/agents/{agent_id}", agents.revoke_agent, methods=DELETE),
+    # API keys (issue 19): an owner's named keys for scripts, shown once (hub.api.api_keys)
+    Route("/api/api-keys", api_keys.list_api_keys, methods=GET),
+    Route("/api/api-keys", api_keys.create_api_key, methods=POST),
+    Route("/api/api-keys/{key_id}", api_keys.revoke_api_key, methods=DELETE),
     # provider accounts
     Route("/api/integrations/{provider}", integrations.get_integration, methods=GET),
     Route("/api/integrations/{provider}", integrations.put_integration, methods=PUT),

@@ -74,8 +74,13 @@ class AgentSession(Session):
     def deliver(self, event: Event) -> None:
         if event.type == events.AGENT_REVOKED:
             # Rare, so parsing the frame here costs nothing worth caching.
-            revoked = json.loads(event.frame)["agent_id"]  # "*": the company was erased
-            if self.agent is not None and revoked in ("*", self.agent.agent_id):
+            frame = json.loads(event.frame)
+            revoked = frame["agent_id"]  # "*": the company was erased
+            key = frame.get("api_key_id")  # an API key revoked: the sockets it opened
+            if self.agent is not None and (
+                revoked in ("*", self.agent.agent_id)
+                or (key is not None and key == self.agent.api_key_id)
+            ):
                 self.stop(Close.UNAUTHORIZED)
             return
         super().deliver(event)

@@ -122,6 +122,11 @@ class Publisher:
         """Ends that agent's sockets on every process ("*": every agent of the company)."""
         await self._publish(events.AGENT_REVOKED, company_id, {"agent_id": agent_id})
 
+    async def api_key_revoked(self, company_id: str, key_id: str) -> None:
+        """Ends the sockets that API key opened, on every process."""
+        data = {"agent_id": None, "api_key_id": key_id}
+        await self._publish(events.AGENT_REVOKED, company_id, data)
+
     async def _publish(
         self,
         type_: str,

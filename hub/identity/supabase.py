@@ -1,25 +1,38 @@
 """Supabase Auth access tokens: verified with the project's JWT secret, mapped to an agent.
 
-An agent row is linked to one Supabase user (`agents.supabase_user_id`, the token's `sub`).
-The link is made by an owner (`POST /api/agents` with `supabase_user_id`) or, at the user's
-first sign-in, by the one open invitation for the token's `email` (Supabase confirms email
-addresses before it issues sessions). Roles come from the agent row, never from the token.
+An agent row is linked to one Supabase user (`agents.supabase_user_id`, the token's `sub`,
+unique across companies) in one way only: the user accepts an invitation. At the user's
+first sign-in, the one open invitation for the token's `email` is linked when
+
+- an owner made it (`POST /api/agents`: `agents.invitation_expires_at`) and it has not
+  expired, been accepted, or been used to sign in (owners and agents added any other way,
+  and agents already active, are never linked by their email);
+- the session is not anonymous (the token's `is_anonymous` is false), and
+- Supabase confirmed the address: the access token does not say so (`email_verified` in
+  `user_metadata` is the user's own to edit), so the hub asks `SUPABASE_AUTH_URL/user` for
+  the user's record, once, and requires its `email_confirmed_at`.
+
+Roles come from the agent row, never from the token.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import jwt
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
+from hub.persistence.models import utcnow
 from hub.settings import Settings
 
 AUDIENCE = "authenticated"
+USER_TIMEOUT = 5.0  # seconds for Supabase's user record, asked once per invitation accepted
 
 
 class SupabaseTokenError(Exception):
@@ -45,15 +58,58 @@ def supabase_claims(settings: Settings, token: str) -> dict[str, Any]:
 
 
 async def supabase_agent_row(db: Database, settings: Settings, token: str) -> Row[Any]:
-    """The active agent the token's user is linked to, linking an invitation if need be."""
+    """The active agent the token's user is linked to, accepting an invitation if need be."""
     claims = supabase_claims(settings, token)
     user_id = str(claims["sub"])
     agent = await _linked(db, user_id)
     if agent is None:
-        agent = await _link_invitation(db, user_id, claims.get("email"))
+        email = await confirmed_email(settings, token, claims)
+        agent = await _accept_invitation(db, user_id, email)
     if agent.revoked:
         raise SupabaseTokenError("revoked agent")
     return agent
+
+
+async def confirmed_email(settings: Settings, token: str, claims: dict[str, Any]) -> str:
+    """The token's email, once the session is known not anonymous and Supabase's record of
+    the user says the address is confirmed. Raises SupabaseTokenError otherwise."""
+    email = claims.get("email")
+    if not isinstance(email, str) or not email:
+        raise SupabaseTokenError("no agent is linked to this Supabase user")
+    if claims.get("is_anonymous") is not False:
+        raise SupabaseTokenError("an anonymous Supabase session cannot accept an invitation")
+    user = await _user_record(settings, token)
+    if user.get("is_anonymous"):
+        raise SupabaseTokenError("an anonymous Supabase user cannot accept an invitation")
+    if not user.get("email_confirmed_at"):
+        raise SupabaseTokenError("confirm your email address with Supabase first")
+    if str(user.get("email", "")).lower() != email.lower():
+        raise SupabaseTokenError("the token's email is not the Supabase user's")
+    return email
+
+
+async def _user_record(settings: Settings, token: str) -> dict[str, Any]:
+    """Supabase Auth's record of the token's user (`GET /auth/v1/user`)."""
+    base = settings.supabase_auth_url or (
+        f"{settings.supabase_url}/auth/v1" if settings.supabase_url else None
+    )
+    if base is None or settings.supabase_anon_key is None:
+        raise SupabaseTokenError(
+            "accepting an invitation needs SUPABASE_URL and SUPABASE_ANON_KEY "
+            "(the hub asks Supabase whether the email is confirmed)"
+        )
+    headers = {"Authorization": f"Bearer {token}", "apikey": settings.supabase_anon_key.reveal()}
+    try:
+        async with httpx.AsyncClient(timeout=USER_TIMEOUT) as client:
+            answer = await client.get(f"{base}/user", headers=headers)
+    except httpx.HTTPError as exc:
+        raise SupabaseTokenError(f"Supabase Auth could not be asked: {exc!r}") from None
+    if answer.status_code != 200:
+        raise SupabaseTokenError(f"Supabase Auth refused the token ({answer.status_code})")
+    record = answer.json()
+    if not isinstance(record, dict):
+        raise SupabaseTokenError("Supabase Auth answered no user")
+    return record
 
 
 async def _linked(db: Database, user_id: str) -> Row[Any] | None:
@@ -63,28 +119,33 @@ async def _linked(db: Database, user_id: str) -> Row[Any] | None:
         )
 
 
-async def _link_invitation(db: Database, user_id: str, email: object) -> Row[Any]:
-    if not isinstance(email, str) or not email:
-        raise SupabaseTokenError("no agent is linked to this Supabase user")
+def _open_invitations(email: str) -> list[ColumnElement[bool]]:
+    """Agent rows an owner invited with this email, still waiting to be accepted."""
     table = repo.agents
-    open_invitations = select(table).where(
+    return [
         func.lower(table.c.email) == email.lower(),
         table.c.supabase_user_id.is_(None),
         table.c.revoked.is_(False),
-    )
+        table.c.last_sign_in_at.is_(None),
+        table.c.invitation_expires_at > utcnow(),
+    ]
+
+
+async def _accept_invitation(db: Database, user_id: str, email: str) -> Row[Any]:
+    table = repo.agents
     async with db.write(system=True) as conn:
-        rows = (await conn.execute(open_invitations)).all()
+        rows = (await conn.execute(select(table.c.id).where(*_open_invitations(email)))).all()
         if len(rows) != 1:
             raise SupabaseTokenError(
-                "no invitation for this email"
+                "no open invitation for this email"
                 if not rows
-                else "several companies invited this email: an owner must link the account"
+                else "several companies invited this email: all but one must withdraw"
             )
         try:
             await conn.execute(
                 update(table)
-                .where(table.c.id == rows[0].id, table.c.supabase_user_id.is_(None))
-                .values(supabase_user_id=user_id)
+                .where(table.c.id == rows[0].id, *_open_invitations(email))
+                .values(supabase_user_id=user_id, invitation_expires_at=None)
             )
         except IntegrityError:
             raise SupabaseTokenError("this Supabase user is already linked") from None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import jwt
 
+from hub.identity.api_keys import ApiKeyError, authenticate_key, is_api_key
 from hub.identity.supabase import SupabaseTokenError, supabase_agent_row
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
@@ -25,6 +26,9 @@ class AgentIdentity:
     agent_id: str
     company_id: str
     role: str
+    # Set when an API key (hub.identity.api_keys) authenticated the caller: revoking that
+    # key ends the sockets it opened.
+    api_key_id: str | None = None
 
     @property
     def is_owner(self) -> bool:
@@ -63,13 +67,16 @@ def decode_token(secret: Secret, token: str) -> AgentIdentity:
 async def authenticate(
     db: Database, settings: Settings, token: object, *, sign_in: bool = False
 ) -> AgentIdentity:
-    """Check the token (the hub's own, or Supabase's when configured) and that its agent
-    still exists and is not revoked.
+    """Check the token (an API key, the hub's own, or Supabase's when configured) and that
+    its agent still exists and is not revoked.
 
-    `sign_in` (a socket opening) also records the agent's last sign-in time.
+    `sign_in` (a socket opening) also records the agent's last sign-in time (an API key
+    records its own use instead).
     """
     if not isinstance(token, str) or not token:
         raise AuthError("missing token")
+    if is_api_key(token):
+        return await _key_identity(db, token)
     if settings.supabase_jwt_secret is not None and _issuer(token) != ISSUER:
         identity = await _supabase_identity(db, settings, token)
         if sign_in:
@@ -91,6 +98,14 @@ async def _signed_in(db: Database, identity: AgentIdentity) -> bool:
     """Record the sign-in of an active agent; False when there is none."""
     async with db.write(system=True) as conn:
         return await repo.sign_in_agent(conn, identity.agent_id, identity.company_id)
+
+
+async def _key_identity(db: Database, key: str) -> AgentIdentity:
+    try:
+        holder = await authenticate_key(db, key)
+    except ApiKeyError as exc:
+        raise AuthError(str(exc)) from None
+    return AgentIdentity(holder.agent_id, holder.company_id, holder.role, holder.key_id)
 
 
 async def _supabase_identity(db: Database, settings: Settings, token: str) -> AgentIdentity:

@@ -98,6 +98,9 @@ class Agent(Base):
     last_sign_in_at: Mapped[dt.datetime | None]
     # The Supabase Auth user this agent signs in as (the access token's `sub`).
     supabase_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Until when a Supabase sign-in with this email (confirmed) may accept the invitation
+    # (POST /api/agents); None for agents that were never invited, or once it is accepted.
+    invitation_expires_at: Mapped[dt.datetime | None]
     # A phone number proven through Twilio Verify (None until checked).
     phone: Mapped[str | None] = mapped_column(String(32))
     phone_verified_at: Mapped[dt.datetime | None]
@@ -490,6 +493,25 @@ class Rating(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     resolved_at: Mapped[dt.datetime]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    """A named API key an owner made for scripts (hub.identity.api_keys): only its SHA-256 is
+    kept. It acts as `agent_id` (the owner who made it) with `role`, while that agent is
+    active; revoking deletes the row."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (Index("ix_api_keys_company_created", "company_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    prefix: Mapped[str] = mapped_column(String(16))  # the key's first characters, shown
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # hex SHA-256 of the key
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[dt.datetime | None]  # written at most once a minute
 
 
 class InboxSettings(Base):

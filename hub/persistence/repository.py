@@ -31,6 +31,7 @@ from hub.persistence.models import (
     AgentPresence,
     AgentSocket,
     AiSettings,
+    ApiKey,
     Appointment,
     Attachment,
     AuditRecord,
@@ -82,6 +83,7 @@ ratings = cast(Table, Rating.__table__)
 attachments = cast(Table, Attachment.__table__)
 business_hours = cast(Table, BusinessHours.__table__)  # availability (issue 19)
 mail_followups = cast(Table, MailFollowup.__table__)
+api_keys = cast(Table, ApiKey.__table__)
 # The analytics counters (kept by the database's triggers; models.py).
 message_counts = cast(Table, MessageCount.__table__)
 conversation_counts = cast(Table, ConversationCount.__table__)

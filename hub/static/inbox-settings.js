@@ -2,6 +2,7 @@
 // form over the HTTP API (docs/protocol.md). ES module, no framework, no inline script/style.
 import { mountAnalytics } from "./inbox-charts.js";
 import { mountHours } from "./inbox-hours.js";
+import { loadApiKeys } from "./inbox-apikeys.js";
 
 const ERRORS = {
   bad_request: "Check the fields: ",
@@ -14,6 +15,7 @@ const TABS = [
   ["profile", "Profile & facts"], ["qa", "Q&A pairs"], ["ai", "AI"], ["widget", "Widget"],
   ["inbox", "Inbox"], ["team", "Team"], ["integrations", "Integrations"], ["analytics", "Analytics"],
   ["hours", "Business hours"],
+  ["apikeys", "API keys"],
 ];
 const USE_CASES = [["customer_support", "Customer support"], ["lead_qualification", "Lead qualification"],
   ["faq", "FAQ"], ["appointment_scheduling", "Appointment scheduling"]];
@@ -185,7 +187,8 @@ function onTabKey(e) {
 
 const LOADERS = { profile: loadProfile, qa: loadQa, ai: loadAi, widget: loadWidget, inbox: loadInbox,
   team: loadTeam, integrations: loadIntegrations, analytics: (panel) => mountAnalytics(panel, request),
-  hours: mountHours };
+  hours: mountHours,
+  apikeys: loadApiKeys };
 
 /** Show one section, (re)reading it from the API: what another owner changed shows up. */
 async function selectTab(key, keepFocus = false) {

@@ -18,7 +18,7 @@ from hub.errors import HubError, NotFound
 from hub.identity.tokens import AgentIdentity, issue_token
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
-from hub.persistence.models import new_id
+from hub.persistence.models import new_id, utcnow
 from hub.settings import Settings
 
 
@@ -55,18 +55,19 @@ class AgentService:
         return [agent_view(r) for r in rows]
 
     async def invite(self, company_id: str, values: dict[str, Any]) -> tuple[dict[str, Any], str]:
-        """Add an agent (`email`, `name`, `role`, `supabase_user_id`): its view and a hub token.
+        """Add an agent (`email`, `name`, `role`): its view and a hub token. The invitation
+        stays open to a Supabase sign-in for `invitation_ttl_days` (hub.identity.supabase).
 
-        Raises HubError `conflict` when the email or Supabase user is already an agent."""
+        Raises HubError `conflict` when the email is already an agent of the company."""
         agent_id = new_id()
+        expires = utcnow() + dt.timedelta(days=self.settings.invitation_ttl_days)
+        new = {**values, "id": agent_id, "company_id": company_id}
         try:
             async with self.db.write() as conn:
-                await conn.execute(
-                    insert(repo.agents).values(**values, id=agent_id, company_id=company_id)
-                )
+                await conn.execute(insert(repo.agents).values(**new, invitation_expires_at=expires))
                 row = await repo.one(conn, select(repo.agents).where(repo.agents.c.id == agent_id))
         except IntegrityError:
-            raise HubError("conflict", "that email or Supabase user is already an agent") from None
+            raise HubError("conflict", "that email is already an agent") from None
         identity = AgentIdentity(agent_id, company_id, values["role"])
         token = issue_token(self.settings.secret_key, identity, self.settings.token_ttl_days)
         return agent_view(row), token

@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.identity.tokens import AgentIdentity, issue_token
 from hub.persistence import repository as repo
@@ -48,39 +49,74 @@ async def create_company(
                 slug=slug,
             )
         )
-    token = await agent_token(db, settings, company_id, role="owner", email=None)
+        owner_id = await _add_agent(conn, company_id, "owner", None, None)
+    owner = AgentIdentity(owner_id, company_id, "owner")
+    token = issue_token(settings.secret_key, owner, settings.token_ttl_days)
     return CreatedCompany(company_id, widget_key, token)
 
 
 async def agent_token(
-    db: Database, settings: Settings, company_id: str, role: str, email: str | None
+    db: Database,
+    settings: Settings,
+    company_id: str,
+    role: str,
+    email: str | None,
+    name: str | None = None,
 ) -> str:
-    """A token for the agent with `email` in the company (created if new)."""
+    """A token acting with `role` for an agent of the company (`hub token`).
+
+    With `email`: that agent, added (named `name`) if new, its role set to `role`. Without:
+    the company's first active owner; never a new agent with no name or email (issue 19).
+    Raises LookupError for an unknown company, or one with no active owner and no `email`."""
     async with db.write() as conn:
         if await repo.company_by_id(conn, company_id) is None:
             raise LookupError(f"no company {company_id}")
-        agent_id = None
-        if email is not None:
-            agent_id = (
-                await conn.execute(
-                    select(repo.agents.c.id).where(
-                        repo.agents.c.company_id == company_id, repo.agents.c.email == email
-                    )
-                )
-            ).scalar()
-        if agent_id is None:
-            agent_id = new_id()
-            await conn.execute(
-                insert(repo.agents).values(
-                    id=agent_id, company_id=company_id, email=email, role=role
-                )
-            )
+        if email is None:
+            agent_id = await _first_owner(conn, company_id)
         else:
-            await conn.execute(
-                repo.agents.update().where(repo.agents.c.id == agent_id).values(role=role)
-            )
+            agent_id = await _agent_by_email(conn, company_id, email, role, name)
     identity = AgentIdentity(agent_id, company_id, role)
     return issue_token(settings.secret_key, identity, settings.token_ttl_days)
+
+
+async def _first_owner(conn: AsyncConnection, company_id: str) -> str:
+    a = repo.agents
+    stmt = (
+        select(a.c.id)
+        .where(a.c.company_id == company_id, a.c.role == "owner", a.c.revoked.is_(False))
+        .order_by(a.c.created_at, a.c.id)
+        .limit(1)
+    )
+    agent_id = (await conn.execute(stmt)).scalar()
+    if agent_id is None:
+        raise LookupError(f"company {company_id} has no active owner: pass --email to add one")
+    return str(agent_id)
+
+
+async def _agent_by_email(
+    conn: AsyncConnection, company_id: str, email: str, role: str, name: str | None
+) -> str:
+    """The company's agent with `email`, its role set to `role`; added if new."""
+    a = repo.agents
+    found = (
+        await conn.execute(select(a.c.id).where(a.c.company_id == company_id, a.c.email == email))
+    ).scalar()
+    if found is None:
+        return await _add_agent(conn, company_id, role, email, name)
+    await conn.execute(a.update().where(a.c.id == found).values(role=role))
+    return str(found)
+
+
+async def _add_agent(
+    conn: AsyncConnection, company_id: str, role: str, email: str | None, name: str | None
+) -> str:
+    agent_id = new_id()
+    await conn.execute(
+        insert(repo.agents).values(
+            id=agent_id, company_id=company_id, email=email, name=name, role=role
+        )
+    )
+    return agent_id
 
 
 async def demo_widget_key(db: Database) -> str | None:
@@ -109,7 +145,7 @@ async def demo_company(db: Database, settings: Settings) -> CreatedCompany:
         # walkthrough stays one click away, behind "Get started").
         await set_dismissed(db, created.company_id, True)
         return created
-    token = await agent_token(db, settings, row.id, role="owner", email="demo@example.com")
+    token = await agent_token(db, settings, row.id, role="owner", email=None)  # its owner
     return CreatedCompany(row.id, row.widget_key, token)
 
 

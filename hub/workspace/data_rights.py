@@ -440,6 +440,7 @@ COMPANY_TABLES = (
     "inbox_settings",
     "agent_sockets",
     "agent_presence",
+    "api_keys",
     "agents",
     "companies",
 )
