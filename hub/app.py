@@ -130,6 +130,7 @@ def build_hub(settings: Settings) -> Hub:
     registry = Registry(bus)
     # One id per process: its rows of agent_sockets, refreshed by its heartbeat.
     presence = Presence(db, conversations.publisher, new_id(), settings.presence_interval)
+    store = make_store(settings)  # attachments, and agents' avatars
     return Hub(
         settings=settings,
         db=db,
@@ -143,7 +144,7 @@ def build_hub(settings: Settings) -> Hub:
         outbox=outbox,
         knowledge=knowledge,
         assistant=assistant,
-        agents=AgentService(db, conversations.publisher, settings),
+        agents=AgentService(db, conversations.publisher, settings, store),
         widget_settings=WidgetSettingsService(db, vault),
         widget_limits=limits,
         workflow=workflow,
@@ -153,7 +154,7 @@ def build_hub(settings: Settings) -> Hub:
         canned=CannedResponses(db),
         attachments=AttachmentService(
             db,
-            make_store(settings),
+            store,
             visitors,
             settings.attachment_max_bytes,
             settings.attachment_uploads_per_ip,

@@ -18,6 +18,7 @@ from hub.api import (
     integrations,
     knowledge,
     pages,
+    profiles,
     search,
     verify,
     webhooks,
@@ -85,6 +86,10 @@ ROUTES: list[BaseRoute] = [
     Route("/api/agents", agents.list_agents, methods=GET),
     Route("/api/agents", agents.invite_agent, methods=POST),
     Route("/api/agents/{agent_id}", agents.revoke_agent, methods=DELETE),
+    # profiles: an agent's own avatar, and every avatar served publicly (hub.api.profiles)
+    Route("/api/agents/me/avatar", profiles.put_avatar, methods=PUT),
+    Route("/api/agents/me/avatar", profiles.delete_avatar, methods=DELETE),
+    Route("/avatars/{agent_id}", profiles.get_avatar, methods=GET),
     # provider accounts
     Route("/api/integrations/{provider}", integrations.get_integration, methods=GET),
     Route("/api/integrations/{provider}", integrations.put_integration, methods=PUT),
