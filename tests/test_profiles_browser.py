@@ -66,7 +66,7 @@ async def test_the_inbox_names_a_teammate_who_joined_later_live(
         await expect(reply.locator(".who")).to_have_text("Ana")
         avatar = reply.locator("img.avatar")
         await expect(avatar).to_have_attribute("src", put.json()["avatar_url"])
-        assert await avatar.evaluate("img => img.complete && img.naturalWidth") == 8
+        assert await avatar.evaluate("img => img.decode().then(() => img.naturalWidth)") == 8
 
         # She renames herself: her reply and the team follow without a reload.
         await http.patch("/api/agents/me", json={"name": "Ana Lima"}, headers=bearer(ana))
@@ -166,7 +166,7 @@ async def test_the_widget_shows_the_agents_name_and_picture(hub: HubServer, brow
         picture = reply.locator("[data-part=avatar]")
         await expect(picture).to_be_visible()
         await expect(picture).to_have_attribute("src", hub.http + put.json()["avatar_url"])
-        assert await picture.evaluate("img => img.complete && img.naturalWidth") == 8
+        assert await picture.evaluate("img => img.decode().then(() => img.naturalWidth)") == 8
         question = widget.message("Do you install batteries?")
         await expect(question.locator("[data-part=avatar]")).to_be_hidden()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

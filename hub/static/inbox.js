@@ -177,6 +177,7 @@ function handle(f) {
     case "presence.snapshot":
       state.agents = new Map((f.agents || []).map((a) => [a.id, a]));
       renderTeam();
+      if (state.current) renderAllMessages(); // authors renamed while this socket was away
       break;
     case "presence.updated": onPresence(f); break;
     case "agent.updated": onAgent(f.agent); break;
