@@ -150,6 +150,7 @@ def build_hub(settings: Settings) -> Hub:
     followups = Followups(conversations, visitors, mailer, settings.followup_delay)
     conversations.on_answered = followups.answered  # a visitor who left may get it by mail
     followups.connected_here = lambda conversation_id: conversation_id in registry.widgets
+    store = make_store(settings)  # attachments, and agents' avatars
     return Hub(
         settings=settings,
         db=db,
@@ -163,7 +164,7 @@ def build_hub(settings: Settings) -> Hub:
         outbox=outbox,
         knowledge=knowledge,
         assistant=assistant,
-        agents=AgentService(db, conversations.publisher, settings),
+        agents=AgentService(db, conversations.publisher, settings, store),
         widget_settings=widget_settings,
         widget_limits=limits,
         workflow=workflow,
@@ -173,7 +174,7 @@ def build_hub(settings: Settings) -> Hub:
         canned=CannedResponses(db),
         attachments=AttachmentService(
             db,
-            make_store(settings),
+            store,
             visitors,
             widget_settings,
             settings.attachment_max_bytes,

@@ -20,6 +20,7 @@ CONVERSATION_UPDATED = "conversation.updated"
 STATS_UPDATED = "stats.updated"
 AGENT_REVOKED = "agent.revoked"  # ends that agent's sockets on every process
 PRESENCE_UPDATED = "presence.updated"
+AGENT_UPDATED = "agent.updated"  # an agent's profile (name, avatar) is new or changed
 INBOX_COUNTS = "inbox.counts"
 NOTE_CREATED = "note.created"  # agents only, ever: a private note never reaches a widget
 RATING_REQUEST = "rating.request"  # a resolved widget conversation asks for a rating

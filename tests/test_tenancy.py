@@ -76,6 +76,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/widget/attachments"): PUBLIC,
     ("OPTIONS", "/api/widget/attachments"): PUBLIC,  # CORS preflights: no data
     ("OPTIONS", "/api/attachments/{attachment_id}"): PUBLIC,
+    # An avatar is public by design, like the name shown beside it (tests/test_profiles.py).
+    ("GET", "/avatars/{agent_id}"): PUBLIC,
     ("GET", "/api/conversations"): OWN,
     ("GET", "/api/company"): OWN,
     ("PUT", "/api/company"): OWN,
@@ -133,6 +135,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("PATCH", "/api/agents/me"): OWN,
     ("POST", "/api/agents/me/phone"): OWN,
     ("POST", "/api/agents/me/phone/check"): OWN,
+    ("PUT", "/api/agents/me/avatar"): OWN,  # the body is the image (tests/test_profiles.py)
+    ("DELETE", "/api/agents/me/avatar"): OWN,
 }
 # Path parameters of OWN routes that name no object (the same values for every company).
 OWN_PARAMS: dict[str, tuple[str, ...]] = {"provider": ("twilio", "kapso")}
@@ -233,6 +237,7 @@ STATUSES: dict[tuple[str, str], dict[str, set[int]]] = {
     ("PUT", "/api/integrations/{provider}"): {"owner": {409}, "agent": {403}},
     ("POST", "/api/agents/me/phone/check"): {"owner": {400}, "agent": {400}},
     ("GET", "/api/search"): {"owner": {400}, "agent": {400}},
+    ("PUT", "/api/agents/me/avatar"): {"owner": {400}, "agent": {400}},  # no image sent
 }
 
 

@@ -21,6 +21,7 @@ from hub.api import (
     knowledge,
     onboarding,
     pages,
+    profiles,
     search,
     verify,
     webhooks,
@@ -94,6 +95,10 @@ ROUTES: list[BaseRoute] = [
     Route("/api/api-keys", api_keys.list_api_keys, methods=GET),
     Route("/api/api-keys", api_keys.create_api_key, methods=POST),
     Route("/api/api-keys/{key_id}", api_keys.revoke_api_key, methods=DELETE),
+    # profiles: an agent's own avatar, and every avatar served publicly (hub.api.profiles)
+    Route("/api/agents/me/avatar", profiles.put_avatar, methods=PUT),
+    Route("/api/agents/me/avatar", profiles.delete_avatar, methods=DELETE),
+    Route("/avatars/{agent_id}", profiles.get_avatar, methods=GET),
     # provider accounts
     Route("/api/integrations/{provider}", integrations.get_integration, methods=GET),
     Route("/api/integrations/{provider}", integrations.put_integration, methods=PUT),

@@ -5,8 +5,9 @@ Twilio Verify, as the product's sign-up does, and the hub keeps it with the time
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import BaseModel, Field, StrictBool, StringConstraints, field_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -16,13 +17,28 @@ from hub.channels.verify import PhoneVerifier
 from hub.conversations.views import iso
 from hub.state import hub_of
 
+# The name teammates and visitors see: trimmed, never empty, one line.
+DisplayName = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$"
+    ),
+]
+
 
 class MeBody(BaseModel):
     """What an agent changes of itself: any of these, each only when given."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)  # null: no name
+    name: DisplayName | None = None  # given, it is a name: never null or blank
     notifications: StrictBool = True  # the inbox's desktop notifications
     sound: StrictBool = True  # and their sound
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _named(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("a display name is required (it cannot be removed)")
+        return value
 
 
 class PhoneBody(BaseModel):

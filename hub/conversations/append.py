@@ -41,6 +41,7 @@ class Outgoing:
     provider_id: str | None = None
     agent_id: str | None = None
     sender_name: str | None = None  # an agent reply: the agent's name, for the visitor
+    sender_avatar: str | None = None  # and its avatar (the agent's avatar_id then)
     type: str = "text"
     attachments: list[dict[str, Any]] | None = None
     id: str | None = None  # chosen by the caller: an AI reply's id is its reply_id

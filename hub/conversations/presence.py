@@ -36,6 +36,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError
 
 from hub.conversations.publish import Publisher
+from hub.conversations.views import avatar_url
 from hub.identity.tokens import AgentIdentity
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
@@ -231,6 +232,7 @@ def _agent_view(row: Any) -> dict[str, Any]:
         "name": row.name,
         "email": row.email,
         "role": row.role,
+        "avatar_url": avatar_url(row.id, row.avatar_id),
         "status": _status(bool(row.live), bool(row.away)),
         "version": row.version or 0,
     }

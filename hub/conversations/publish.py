@@ -127,6 +127,12 @@ class Publisher:
         data = {"agent_id": None, "api_key_id": key_id}
         await self._publish(events.AGENT_REVOKED, company_id, data)
 
+    async def agent_updated(self, company_id: str, agent: dict[str, Any]) -> None:
+        """An agent joined the company or changed its name or avatar: every agent of the
+        company (never a widget) updates its team and the author of that agent's replies.
+        `agent`: {id, name, email, role, avatar_url}."""
+        await self._publish(events.AGENT_UPDATED, company_id, {"agent": agent})
+
     async def _publish(
         self,
         type_: str,

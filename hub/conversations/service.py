@@ -141,7 +141,7 @@ class ConversationService:
         """
         async with self.db.read() as conn:
             conv = await repo.conversation(conn, agent.company_id, conversation_id)
-            name = await repo.agent_name(conn, agent.company_id, agent.agent_id)
+            author = await repo.agent_author(conn, agent.company_id, agent.agent_id)
         if conv is None:
             raise NotFound()
         await self.check_can_send(agent.company_id, conv)
@@ -157,7 +157,8 @@ class ConversationService:
             status,
             client_id,
             agent_id=agent.agent_id,
-            sender_name=name,
+            sender_name=None if author is None else author.name,
+            sender_avatar=None if author is None else author.avatar_id,
             type="file" if attachments else "text",
             attachments=attachments,
         )

@@ -20,8 +20,15 @@ def iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def avatar_url(agent_id: str, avatar_id: str | None) -> str | None:
+    """The public URL of an agent's avatar (`GET /avatars/{agent_id}`), relative to the hub,
+    with its version: a new avatar is a new URL, so each may be cached for good."""
+    return None if avatar_id is None else f"/avatars/{agent_id}?v={avatar_id}"
+
+
 def message_view(row: Any) -> dict[str, Any]:
     """`row`: a messages row, or anything with its columns as attributes."""
+    author = row.agent_id if row.sender == "agent" else None
     return {
         "id": row.id,
         "conversation_id": row.conversation_id,
@@ -30,6 +37,9 @@ def message_view(row: Any) -> dict[str, Any]:
         "direction": row.direction,
         "sender": row.sender,
         "sender_name": row.sender_name,  # the agent's name on agent replies, else None
+        # Agent replies: who wrote it, and the avatar it was sent with (else both None).
+        "agent_id": author,
+        "avatar_url": None if author is None else avatar_url(author, row.sender_avatar),
         "text": row.text,
         "client_id": row.client_id,
         "status": row.status,

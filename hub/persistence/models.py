@@ -109,6 +109,10 @@ class Agent(Base):
     # only, so code inserting agents names no column an older schema lacks.
     notifications: Mapped[bool] = mapped_column(Boolean, server_default=true())
     sound: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    # The agent's avatar (hub.workspace.avatars): its key in the attachment store under the
+    # company, and the version in its public URL; and its sniffed image type.
+    avatar_id: Mapped[str | None] = mapped_column(String(32))
+    avatar_type: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -243,6 +247,8 @@ class Message(Base):
     # An agent reply's author as the visitor sees it: the agent's name when it was sent
     # (kept like an e-mail's From line, so a later rename does not rewrite history).
     sender_name: Mapped[str | None] = mapped_column(String(200))
+    # And the avatar it was sent with (the agent's `avatar_id` then), for the same reason.
+    sender_avatar: Mapped[str | None] = mapped_column(String(32))
     # AI replies: the model's token usage.
     prompt_tokens: Mapped[int | None] = mapped_column(Integer)
     completion_tokens: Mapped[int | None] = mapped_column(Integer)

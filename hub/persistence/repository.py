@@ -407,6 +407,14 @@ async def agent_name(conn: AsyncConnection, company_id: str, agent_id: str) -> s
     return cast("str | None", (await conn.execute(stmt)).scalar())
 
 
+async def agent_author(conn: AsyncConnection, company_id: str, agent_id: str) -> Row[Any] | None:
+    """(name, avatar_id) of the agent: what its replies carry as their author."""
+    stmt = select(agents.c.name, agents.c.avatar_id).where(
+        agents.c.id == agent_id, agents.c.company_id == company_id
+    )
+    return await one(conn, stmt)
+
+
 async def message_by_client_id(
     conn: AsyncConnection, conversation_id: str, client_id: str
 ) -> Row[Any] | None:
@@ -784,6 +792,7 @@ _PRESENCE: Any = (
         agents.c.name,
         agents.c.email,
         agents.c.role,
+        agents.c.avatar_id,
         agent_presence.c.away,
         agent_presence.c.version,
         live_socket(agents.c.id, bindparam("b_cutoff")).label("live"),

@@ -81,11 +81,12 @@ class WidgetLimits:
 
 
 class HttpRateLimit:
-    """ASGI middleware: 429 for an IP calling /api or /webhooks faster than allowed."""
+    """ASGI middleware: 429 for an IP calling /api (or loading /avatars, which reads the
+    database too) or /webhooks faster than allowed."""
 
     def __init__(self, app: ASGIApp, api: Limiter, webhooks: Limiter) -> None:
         self.app = app
-        self.limits = {"/api/": api, "/webhooks/": webhooks}
+        self.limits = {"/api/": api, "/avatars/": api, "/webhooks/": webhooks}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

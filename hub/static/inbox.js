@@ -5,6 +5,7 @@ import { closeSettings, mountSettings } from "./inbox-settings.js";
 import { closeOnboarding, mountOnboarding, onboardingFrame } from "./inbox-onboarding.js";
 import { contactLabel, initSearch, timeNode } from "./inbox-search.js";
 import { onChosen } from "./inbox-select.js";
+import { avatarNode, mountProfile, profileUpdated } from "./inbox-profile.js";
 
 const TOKEN_KEY = "leadop.agentToken";
 const PING_MS = 25_000;
@@ -73,6 +74,7 @@ function showSignIn(message = "") {
   $("app").hidden = true;
   $("signout").hidden = true;
   $("settings-open").hidden = true;
+  $("profile-open").hidden = true;
   closeSettings();
   mountOnboarding({ owner: false });
   $("signin").hidden = false;
@@ -178,8 +180,10 @@ function handle(f) {
     case "presence.snapshot":
       state.agents = new Map((f.agents || []).map((a) => [a.id, a]));
       renderTeam();
+      if (state.current) renderAllMessages(); // authors renamed while this socket was away
       break;
     case "presence.updated": onPresence(f); break;
+    case "agent.updated": onAgent(f.agent); break;
     case "inbox.counts":
       state.counts = f;
       renderCounts();
@@ -263,6 +267,7 @@ function onMessage(m, created) {
     }
   }
   renderList();
+  if (m.agent_id && !state.agents.has(m.agent_id)) learnTeam(m.agent_id);
   if (m.conversation_id === state.current) renderMessage(msgs?.get(m.id) ?? m);
 }
 
@@ -277,7 +282,40 @@ function onPresence(f) {
   const held = state.agents.get(f.agent_id);
   if (held && (held.version ?? 0) >= f.version) return; // an older change, arriving late
   state.agents.set(f.agent_id, { ...(held || { id: f.agent_id }), status: f.status, version: f.version });
+  if (!held?.name && !held?.email) learnTeam(f.agent_id); // joined after this page loaded
   renderTeam();
+}
+
+// A teammate joined or changed name or avatar: the team, and every reply of theirs shown.
+function onAgent(a) {
+  if (!a?.id) return;
+  state.agents.set(a.id, { status: "offline", version: 0, ...state.agents.get(a.id), ...a });
+  profileUpdated(a);
+  renderTeam();
+  for (const m of state.messages.get(state.current)?.values() || []) if (m.agent_id === a.id) renderMessage(m);
+}
+
+// An agent this inbox has not heard of (made where no agent.updated was sent, e.g. `hub
+// token`): ask once who the team is.
+const asked = new Set();
+function learnTeam(id) {
+  if (asked.has(id)) return;
+  asked.add(id);
+  api("/api/presence").then((page) => {
+    for (const a of page?.agents || []) {
+      const held = state.agents.get(a.id);
+      const newer = held && (held.version ?? 0) > (a.version ?? 0);
+      onAgent(newer ? { ...a, status: held.status, version: held.version } : a);
+    }
+  });
+}
+
+// Who wrote an agent reply: the teammate as the team knows them now, else the reply's own
+// From line (an agent since removed), else "Agent".
+function authorOf(m) {
+  const a = m.agent_id ? state.agents.get(m.agent_id) : null;
+  const name = a?.name || m.sender_name || a?.email || SENDER_LABEL.agent;
+  return { name, avatar: a ? a.avatar_url : m.avatar_url };
 }
 
 function onNote(n) {
@@ -394,7 +432,7 @@ function renderTeam() {
   const items = [...state.agents.values()].map((a) => {
     const named = a.name || a.email;
     const label = a.id === state.me ? (named ? `${named} (you)` : "You") : named || "An agent";
-    const li = el("li", { textContent: label },
+    const li = el("li", {}, a.avatar_url ? avatarNode(a.avatar_url, named) : null, label,
       el("span", { className: "sr-only", textContent: `: ${PRESENCE_LABEL[a.status] || a.status}` }));
     li.dataset.agentId = a.id;
     li.dataset.presence = a.status;
@@ -488,6 +526,7 @@ async function loadProfile() {
   $("canned-admin").hidden = state.role !== "owner";
   mountSettings({ owner: state.role === "owner", me: me?.id, token: () => state.token, signOut: showSignIn });
   mountOnboarding({ owner: state.role === "owner" });
+  mountProfile({ token: () => state.token, me, onChange: onAgent });
 }
 
 async function loadCanned() {
@@ -581,8 +620,10 @@ function renderAllMessages() {
 
 function messageNode(m) {
   const time = m.created_at ? new Date(m.created_at) : null;
+  const author = m.sender === "agent" ? authorOf(m) : null;
+  const who = el("span", { className: "who", textContent: author ? author.name : SENDER_LABEL[m.sender] || m.sender });
   const node = el("div", { className: `msg ${m.direction || ""} from-${m.sender}` },
-    el("span", { className: "who", textContent: SENDER_LABEL[m.sender] || m.sender }),
+    author ? el("span", { className: "author" }, avatarNode(author.avatar, author.name), who) : who,
     m.text ? el("p", { className: "text", textContent: m.text }) : null);
   for (const a of m.attachments || []) {
     const upload = attachmentNode(a, state.token);
@@ -604,7 +645,7 @@ function messageNode(m) {
   }
   node.append(meta);
   Object.assign(node.dataset, { messageId: m.id, seq: String(m.seq), sender: m.sender, status: m.status,
-    createdAt: m.created_at || "" });
+    createdAt: m.created_at || "", agentId: m.agent_id || "" });
   return node;
 }
 

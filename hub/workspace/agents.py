@@ -1,25 +1,42 @@
-"""`AgentService`: a company's agents — listed, invited, revoked, and their verified phones.
+"""`AgentService`: a company's agents — listed, invited, revoked, their profiles (display
+name and avatar) and their verified phones.
 
 The only writer of the `agents` table besides sign-in (hub.identity); revoking an agent ends
-its open sockets on every process (`agent.revoked`).
+its open sockets on every process (`agent.revoked`). A new agent, or a new name or avatar, is
+announced to every agent of the company (`agent.updated`, `announce`), so inboxes name the
+author of every reply without a reload.
+
+An avatar is an image (PNG, JPEG, WebP or GIF by its magic bytes, at most AVATAR_MAX_BYTES)
+kept in the attachment store under the company (`company_id/avatar_id`); `avatar_id` is
+random per upload and is the version in its public URL (`hub.conversations.views.avatar_url`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
+import secrets
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.conversations.publish import Publisher
-from hub.conversations.views import iso
+from hub.conversations.views import avatar_url, iso
 from hub.errors import HubError, NotFound
 from hub.identity.tokens import AgentIdentity, issue_token
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
 from hub.persistence.models import new_id, utcnow
 from hub.settings import Settings
+from hub.workspace.attachment_store import AttachmentStore, Missing
+from hub.workspace.filetypes import IMAGE_TYPES, sniff
+
+log = logging.getLogger("hub.agents")
+
+AVATAR_MAX_BYTES = 1024 * 1024
+AGENT_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 def agent_view(r: Any) -> dict[str, Any]:
@@ -29,6 +46,7 @@ def agent_view(r: Any) -> dict[str, Any]:
         "email": r.email,
         "name": r.name,
         "role": r.role,
+        "avatar_url": avatar_url(r.id, r.avatar_id),
         "revoked": r.revoked,
         "supabase_linked": r.supabase_user_id is not None,
         "last_sign_in_at": iso(r.last_sign_in_at) if r.last_sign_in_at else None,
@@ -41,11 +59,39 @@ def agent_view(r: Any) -> dict[str, Any]:
     }
 
 
+def profile_view(r: Any) -> dict[str, Any]:
+    """What teammates see of an agent (`agent.updated`): a row, or an `agent_view`."""
+    if isinstance(r, dict):
+        return {k: r[k] for k in ("id", "name", "email", "role", "avatar_url")}
+    return {
+        "id": r.id,
+        "name": r.name,
+        "email": r.email,
+        "role": r.role,
+        "avatar_url": avatar_url(r.id, r.avatar_id),
+    }
+
+
+def _avatar_type(data: bytes) -> str:
+    """The image type of an avatar's bytes, or HubError (empty, too large, not an image)."""
+    if not data:
+        raise HubError("bad_attachment", "the image is empty")
+    if len(data) > AVATAR_MAX_BYTES:
+        raise HubError("too_large", f"an avatar may be at most {AVATAR_MAX_BYTES} bytes")
+    content_type = sniff(data)
+    if content_type not in IMAGE_TYPES:
+        raise HubError("unsupported_type", "an avatar is a PNG, JPEG, WebP or GIF image")
+    return content_type
+
+
 class AgentService:
-    def __init__(self, db: Database, publisher: Publisher, settings: Settings) -> None:
+    def __init__(
+        self, db: Database, publisher: Publisher, settings: Settings, store: AttachmentStore
+    ) -> None:
         self.db = db
         self.publisher = publisher
         self.settings = settings
+        self.store = store  # avatars, beside the company's attachments
 
     async def list(self, company_id: str) -> list[dict[str, Any]]:
         table = repo.agents
@@ -70,7 +116,19 @@ class AgentService:
             raise HubError("conflict", "that email is already an agent") from None
         identity = AgentIdentity(agent_id, company_id, values["role"])
         token = issue_token(self.settings.secret_key, identity, self.settings.token_ttl_days)
+        await self.publisher.agent_updated(company_id, profile_view(row))
         return agent_view(row), token
+
+    async def announce(self, company_id: str, agent_id: str) -> None:
+        """Tell every agent of the company this agent's profile (`agent.updated`): call it
+        after committing an agent that is new (created, invited, linked at first sign-in)
+        or whose name or avatar changed. Nothing is sent for no such agent."""
+        table = repo.agents
+        stmt = select(table).where(table.c.id == agent_id, table.c.company_id == company_id)
+        async with self.db.read() as conn:
+            row = await repo.one(conn, stmt)
+        if row is not None and not row.revoked:
+            await self.publisher.agent_updated(company_id, profile_view(row))
 
     async def revoke(self, company_id: str, agent_id: str) -> None:
         """Its tokens stop working and its open sockets close (4401). Raises NotFound."""
@@ -113,7 +171,73 @@ class AgentService:
         )
         async with self.db.write() as conn:
             await conn.execute(stmt)
-        return await self.me(agent)
+        view = await self.me(agent)
+        if view is not None and "name" in changes:
+            await self.publisher.agent_updated(agent.company_id, profile_view(view))
+        return view
+
+    # -- the avatar ----------------------------------------------------------------------------
+
+    async def set_avatar(self, agent: AgentIdentity, data: bytes) -> dict[str, Any] | None:
+        """Replace the agent's avatar with `data` (checked: HubError bad_attachment when
+        empty, too_large, unsupported_type; nothing changes then). The agent's view, None
+        once revoked or erased."""
+        content_type = _avatar_type(data)
+        avatar_id = secrets.token_hex(16)
+        key = f"{agent.company_id}/{avatar_id}"
+        await self.store.put(key, data, content_type)
+        try:
+            old = await self._swap_avatar(agent, avatar_id, content_type)
+        except BaseException:
+            await self.store.delete(key)  # no file without its row
+            raise
+        return await self._avatar_changed(agent, old)
+
+    async def remove_avatar(self, agent: AgentIdentity) -> dict[str, Any] | None:
+        """The agent has no avatar any more (none already: nothing changes)."""
+        old = await self._swap_avatar(agent, None, None)
+        return await self._avatar_changed(agent, old)
+
+    async def avatar(self, agent_id: str) -> tuple[str, str, bytes]:
+        """(avatar_id, content type, bytes) of any agent's avatar: public, like the name
+        shown beside it. NotFound for no such agent or avatar."""
+        table = repo.agents
+        if not AGENT_ID.match(agent_id):
+            raise NotFound("no such avatar")
+        stmt = select(table.c.company_id, table.c.avatar_id, table.c.avatar_type)
+        async with self.db.read(system=True) as conn:  # no tenant: anyone may load it
+            row = await repo.one(conn, stmt.where(table.c.id == agent_id))
+        if row is None or row.avatar_id is None:
+            raise NotFound("no such avatar")
+        try:
+            data = await self.store.get(f"{row.company_id}/{row.avatar_id}")
+        except Missing:
+            raise NotFound("no such avatar") from None
+        return row.avatar_id, row.avatar_type, data
+
+    async def _swap_avatar(
+        self, agent: AgentIdentity, avatar_id: str | None, content_type: str | None
+    ) -> str | None:
+        """Set the agent's avatar columns; the avatar_id they held before."""
+        table = repo.agents
+        mine = (table.c.id == agent.agent_id) & (table.c.company_id == agent.company_id)
+        async with self.db.write() as conn:
+            old = (await conn.execute(select(table.c.avatar_id).where(mine))).scalar()
+            await conn.execute(
+                update(table).where(mine).values(avatar_id=avatar_id, avatar_type=content_type)
+            )
+        return old
+
+    async def _avatar_changed(self, agent: AgentIdentity, old: str | None) -> dict[str, Any] | None:
+        if old is not None:  # replies sent with it show the new one (or none), uncached
+            try:
+                await self.store.delete(f"{agent.company_id}/{old}")
+            except Exception:  # an orphan file costs only space
+                log.warning("old avatar %s of %s not deleted", old, agent.agent_id, exc_info=True)
+        view = await self.me(agent)
+        if view is not None:
+            await self.publisher.agent_updated(agent.company_id, profile_view(view))
+        return view
 
     async def store_phone(self, agent: AgentIdentity, phone: str, verified_at: dt.datetime) -> None:
         """A number proven through Twilio Verify replaces any earlier one."""

@@ -258,6 +258,7 @@ function boot() {
   const mount = () => {
     if (ui) return;
     ui = createUI({
+      hub: src.protocol + '//' + src.host,
       onOpen() {
         engageWanted = true;
         flush();

@@ -64,6 +64,7 @@ export function createStore(onChange) {
         attachments: m.attachments || [],
         at: m.created_at,
         name: m.sender_name || null, // the agent's name on an agent reply
+        avatar: m.avatar_url || null, // and the avatar it was sent with (a path on the hub)
         client_id: m.client_id || null,
         pending: false,
         streaming: false,

@@ -29,6 +29,7 @@ button:focus-visible,textarea:focus-visible,input:focus-visible{outline:2px soli
 .m[data-sender=visitor]{align-self:flex-end;align-items:flex-end}
 .meta{font-size:12px;color:#4a5568;display:flex;gap:6px;align-items:center}
 .who{font-weight:600}
+.av{width:22px;height:22px;border-radius:50%;object-fit:cover;flex:none}
 .who[data-ai]{background:#ece6fb;color:#4b2a9b;border-radius:4px;padding:0 5px}
 .tx{padding:8px 11px;border-radius:12px;background:#fff;border:1px solid #e3e6eb;white-space:pre-wrap;overflow-wrap:anywhere}
 .m[data-sender=visitor] .tx{background:var(--c);color:var(--t);border-color:var(--c)}
@@ -87,7 +88,7 @@ const HOST_STYLE = {
   'pointer-events': 'auto',
 };
 
-export function createUI({ onOpen, onSend, onInput, onProfile, onEmail, onRate, onFile, files }) {
+export function createUI({ hub, onOpen, onSend, onInput, onProfile, onEmail, onRate, onFile, files }) {
   const host = document.createElement('div');
   host.id = 'leadop-widget-host';
   for (const k in HOST_STYLE) host.style.setProperty(k, HOST_STYLE[k], 'important');
@@ -204,12 +205,20 @@ export function createUI({ onOpen, onSend, onInput, onProfile, onEmail, onRate, 
     return d.toLocaleString(lang, opts);
   };
 
-  // One message: its sender (the agent's name, "AI assistant" marked as such, or "You"), its
-  // time, and its text; the element is created once and updated in place.
+  // One message: its sender (the agent's name and avatar, "AI assistant" marked as such, or
+  // "You"), its time, and its text; the element is created once and updated in place.
   function paint(el, e) {
-    if (!el.firstChild) el.innerHTML = '<div class="meta"><span class="who" data-part="sender"></span><time></time></div><div class="tx" data-part="text"></div><div class="at" data-part="attachments"></div>';
-    const who = el.firstChild.firstChild;
+    if (!el.firstChild) {
+      el.innerHTML = '<div class="meta"><img class="av" alt="" data-part="avatar" hidden><span class="who" data-part="sender"></span><time></time></div><div class="tx" data-part="text"></div><div class="at" data-part="attachments"></div>';
+      const img = el.firstChild.firstChild;
+      img.onerror = () => ((img.dataset.bad = img.getAttribute('src')), (img.hidden = true)); // removed since
+    }
+    const av = el.firstChild.firstChild;
+    const who = av.nextSibling;
     const when = who.nextSibling;
+    const pic = e.sender === 'agent' && /^\/avatars\//.test(e.avatar || '') ? hub + e.avatar : '';
+    if (pic && av.getAttribute('src') !== pic) av.src = pic;
+    av.hidden = !pic || av.dataset.bad === pic;
     const name = e.sender === 'visitor' ? t.you : e.sender === 'ai' ? t.ai : e.name || t.agent;
     if (who.textContent !== name) who.textContent = name;
     who.toggleAttribute('data-ai', e.sender === 'ai');
