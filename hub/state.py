@@ -24,6 +24,8 @@ from hub.conversations.ratings import Ratings
 from hub.conversations.service import ConversationService
 from hub.conversations.visitors import VisitorService
 from hub.conversations.workflow import Workflow
+from hub.identity.accounts import Accounts
+from hub.identity.sessions import Sessions
 from hub.persistence.db import Database
 from hub.runtime.mailer import Mailer
 from hub.runtime.ratelimit import WidgetLimits
@@ -33,6 +35,7 @@ from hub.workspace.attachments import AttachmentService
 from hub.workspace.canned import CannedResponses
 from hub.workspace.companies import demo_widget_key
 from hub.workspace.contacts import ContactDirectory
+from hub.workspace.invitations import Invitations
 from hub.workspace.search import MessageSearch
 from hub.workspace.widget_settings import WidgetSettingsService
 
@@ -65,6 +68,10 @@ class Hub:
     search: MessageSearch
     contacts: ContactDirectory
     mailer: Mailer
+    # accounts & teammates (issue 19)
+    sessions: Sessions
+    accounts: Accounts
+    invitations: Invitations
 
     async def demo_widget_key(self) -> str | None:
         """The demo company's widget key, when `hub serve --demo` has seeded it."""

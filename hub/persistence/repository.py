@@ -27,8 +27,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.persistence.models import (
+    AccountToken,
     Agent,
     AgentPresence,
+    AgentSession,
     AgentSocket,
     AiSettings,
     Appointment,
@@ -42,6 +44,7 @@ from hub.persistence.models import (
     DailyStats,
     InboxSettings,
     Integration,
+    Invitation,
     Message,
     MessageCount,
     Note,
@@ -78,6 +81,10 @@ agent_presence = cast(Table, AgentPresence.__table__)
 agent_sockets = cast(Table, AgentSocket.__table__)
 ratings = cast(Table, Rating.__table__)
 attachments = cast(Table, Attachment.__table__)
+# Accounts (hub.identity, hub.workspace.invitations).
+agent_sessions = cast(Table, AgentSession.__table__)
+account_tokens = cast(Table, AccountToken.__table__)
+invitations = cast(Table, Invitation.__table__)
 # The analytics counters (kept by the database's triggers; models.py).
 message_counts = cast(Table, MessageCount.__table__)
 conversation_counts = cast(Table, ConversationCount.__table__)
