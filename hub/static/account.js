@@ -6,6 +6,7 @@
 const page = document.body.dataset.page;
 const root = document.querySelector(`[data-for="${page}"]`);
 const status = root.querySelector(".account-status");
+for (const other of document.querySelectorAll("[data-for]")) if (other !== root) other.remove(); // one form a page
 
 // A link's secret arrives in the fragment (never sent to a server, never in a Referer);
 // it is taken out of the address bar at once.
