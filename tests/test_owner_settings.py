@@ -270,9 +270,13 @@ async def test_team_invite_resend_cancel_roles_and_deactivation(owner: Owner, br
     await row.get_by_role("button", name="Reactivate Eve").click()
     await expect(panel.get_by_role("status").first).to_have_text("Eve is back.")
     await row.get_by_role("button", name="Transfer ownership to Eve").click()
-    await expect(row).to_contain_text("owner")
+    assert owner.dialogs[-1].startswith("Make Eve the owner?")
+    # The old owner is an agent now: the inbox reloads and its settings show only Account.
+    await expect(owner.page.locator("#settings-open")).to_have_attribute("data-for", "agent")
+    await owner.page.get_by_role("button", name="Settings").click()
+    await expect(owner.page.get_by_role("tab")).to_have_text(["Account"])
     me = (await owner.api("GET", "/api/agents/me")).json()
-    assert me["role"] == "agent"  # the old owner is an agent now
+    assert me["role"] == "agent"
 
 
 async def test_twilio_credentials_are_saved_and_never_shown_back(owner: Owner) -> None:

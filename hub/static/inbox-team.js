@@ -5,6 +5,7 @@
 let api; // { request, explain, field, form, el, me } from inbox-settings.js
 
 const enc = encodeURIComponent;
+const RELOAD = Symbol("reload");
 
 /** Fill the Team panel; every change re-reads it, so the table always shows the hub's truth. */
 export async function mountTeam(panel, helpers) {
@@ -44,6 +45,7 @@ function action(panel, text, label, call, done, ask) {
     button.disabled = true;
     const result = await call();
     if (!result.ok) { button.disabled = false; say(panel, api.explain(result)); return; }
+    if (done === RELOAD) { location.reload(); return; } // no longer an owner: the inbox re-reads the role
     await mountTeam(panel, api);
     say(panel, typeof done === "function" ? done(result) : done);
   });
@@ -63,7 +65,7 @@ function teamTable(agents, online, panel) {
       buttons.push(action(panel, other === "owner" ? "Make owner" : "Make agent", `Make ${who} an ${other}`,
         () => request("PUT", `${path}/role`, { role: other }), `${who} is now an ${other}.`));
       buttons.push(action(panel, "Transfer ownership", `Transfer ownership to ${who}`,
-        () => request("POST", `${path}/transfer-ownership`), `${who} now owns the company; you are an agent.`,
+        () => request("POST", `${path}/transfer-ownership`), RELOAD,
         `Make ${who} the owner? You become an agent.`));
       buttons.push(action(panel, "Deactivate", `Deactivate ${who}`, () => request("POST", `${path}/deactivate`),
         `Deactivated ${who}.`, `Deactivate ${who}? They are signed out everywhere at once.`));
