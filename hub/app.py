@@ -35,6 +35,8 @@ from hub.conversations.ratings import Ratings
 from hub.conversations.service import ConversationService
 from hub.conversations.visitors import VisitorService
 from hub.conversations.workflow import Workflow
+from hub.identity.accounts import Accounts
+from hub.identity.sessions import Sessions
 from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade
 from hub.persistence.models import new_id
@@ -42,7 +44,7 @@ from hub.runtime.collector import CHECK_INTERVAL, FullCollections, tune_collecto
 from hub.runtime.crypto import Vault
 from hub.runtime.mailer import make_mailer
 from hub.runtime.periodic import Periodic
-from hub.runtime.ratelimit import HttpRateLimit, Limiter, WidgetLimits
+from hub.runtime.ratelimit import AccountLimits, HttpRateLimit, Limiter, WidgetLimits
 from hub.settings import Settings
 from hub.state import Hub
 from hub.workspace import retention
@@ -51,8 +53,10 @@ from hub.workspace.attachment_store import make_store
 from hub.workspace.attachments import AttachmentService
 from hub.workspace.business_hours import BusinessHoursService
 from hub.workspace.canned import CannedResponses
+from hub.workspace.companies import new_company
 from hub.workspace.contacts import ContactDirectory
 from hub.workspace.followups import Followups
+from hub.workspace.invitations import Invitations
 from hub.workspace.search import MessageSearch
 from hub.workspace.widget_settings import WidgetSettingsService
 
@@ -95,6 +99,7 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
         await hub.assistant.close()
         await _close_replier(replier)
         await hub.outbox.close()
+        await hub.accounts.drain()
         await hub.conversations.close()
         await hub.bus.close()
         await hub.db.close()
@@ -139,6 +144,17 @@ def build_hub(settings: Settings) -> Hub:
     )
     widget_settings = WidgetSettingsService(db, vault)
     registry = Registry(bus)
+    mailer = make_mailer(
+        settings.smtp_url.reveal() if settings.smtp_url else None, settings.mail_from
+    )
+    account_limits = AccountLimits(
+        settings.sign_in_per_ip,
+        settings.sign_in_per_account,
+        settings.account_mail_per_ip,
+        settings.account_mail_per_account,
+    )
+    accounts = Accounts(db, settings, mailer, account_limits)
+    accounts.new_company = new_company  # a sign-up's company, in its own transaction
     # One id per process: its rows of agent_sockets, refreshed by its heartbeat.
     presence = Presence(db, conversations.publisher, new_id(), settings.presence_interval)
     repair = Repair(db, conversations, visitors, presence, registry)
@@ -186,6 +202,9 @@ def build_hub(settings: Settings) -> Hub:
         business_hours=hours,
         availability=availability,
         followups=followups,
+        sessions=Sessions(db, settings),
+        accounts=accounts,
+        invitations=Invitations(db, settings, mailer),
     )
 
 

@@ -133,6 +133,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         print(f"demo company: {demo.company_id}")
         print(f"widget key:   {demo.widget_key}")
         print(f"agent token:  {demo.agent_token}")
+        print(f"owner sign-in: {base}/login as {demo.owner_email} / {demo.owner_password}")
         print(f"demo page:    {base}/demo")
         print(f"agent inbox:  {base}/inbox#token={demo.agent_token}", flush=True)
     uvicorn.run(

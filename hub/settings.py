@@ -93,6 +93,16 @@ class Settings:
     api_calls_per_ip: tuple[float, int] = (20.0, 100)
     webhooks_per_ip: tuple[float, int] = (100.0, 500)
     token_ttl_days: int = 30
+    # Accounts (hub.identity): a browser session ends after this many seconds without a
+    # request (idle) and, at the latest, this long after its sign-in (absolute).
+    session_idle_timeout: float = 86400.0
+    session_lifetime: float = 14 * 86400.0
+    # Sign-in attempts per address and per account (email), and mails asked for (sign-up,
+    # password reset, verification) per address and per account: (per second, burst).
+    sign_in_per_ip: tuple[float, int] = (0.5, 20)
+    sign_in_per_account: tuple[float, int] = (1 / 60, 5)
+    account_mail_per_ip: tuple[float, int] = (0.1, 10)
+    account_mail_per_account: tuple[float, int] = (1 / 300, 3)
     # Supabase Auth: its access tokens are accepted when the project's JWT secret is set.
     supabase_jwt_secret: Secret | None = None
     supabase_url: str | None = None  # set: the token's issuer must be SUPABASE_URL/auth/v1
@@ -201,6 +211,8 @@ class Settings:
             supabase_anon_key=_optional_secret(env.get("SUPABASE_ANON_KEY")),
             supabase_auth_url=(env.get("SUPABASE_AUTH_URL") or "").rstrip("/") or None,
             invitation_ttl_days=_int(env, "HUB_INVITATION_TTL_DAYS", cls.invitation_ttl_days),
+            session_idle_timeout=_seconds(env, "HUB_SESSION_IDLE_TIMEOUT", 86400.0),
+            session_lifetime=_seconds(env, "HUB_SESSION_LIFETIME", 14 * 86400.0),
             retention_interval=float(_int(env, "HUB_RETENTION_INTERVAL", 3600)),
             idle_session_retention=_seconds(env, "HUB_IDLE_SESSION_RETENTION", 86400.0),
             visit_window=_seconds(env, "HUB_VISIT_WINDOW", 1800.0),
@@ -282,6 +294,10 @@ RATE_LIMIT_FIELDS = (
     "api_calls_per_ip",
     "webhooks_per_ip",
     "attachment_uploads_per_ip",
+    "sign_in_per_ip",
+    "sign_in_per_account",
+    "account_mail_per_ip",
+    "account_mail_per_account",
 )
 
 

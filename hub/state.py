@@ -25,6 +25,8 @@ from hub.conversations.ratings import Ratings
 from hub.conversations.service import ConversationService
 from hub.conversations.visitors import VisitorService
 from hub.conversations.workflow import Workflow
+from hub.identity.accounts import Accounts
+from hub.identity.sessions import Sessions
 from hub.persistence.db import Database
 from hub.runtime.mailer import Mailer
 from hub.runtime.ratelimit import WidgetLimits
@@ -36,6 +38,7 @@ from hub.workspace.canned import CannedResponses
 from hub.workspace.companies import demo_widget_key
 from hub.workspace.contacts import ContactDirectory
 from hub.workspace.followups import Followups
+from hub.workspace.invitations import Invitations
 from hub.workspace.search import MessageSearch
 from hub.workspace.widget_settings import WidgetSettingsService
 
@@ -71,6 +74,10 @@ class Hub:
     business_hours: BusinessHoursService
     availability: Availability
     followups: Followups
+    # accounts & teammates (issue 19)
+    sessions: Sessions
+    accounts: Accounts
+    invitations: Invitations
 
     async def demo_widget_key(self) -> str | None:
         """The demo company's widget key, when `hub serve --demo` has seeded it."""

@@ -53,3 +53,79 @@ async def revoke_agent(request: Request) -> Response:
         raise ApiError(400, "bad_request", "an owner cannot revoke themselves")
     await hub_of(request).agents.revoke(owner.company_id, agent_id)
     return Response(status_code=204)
+
+
+# -- teammates: roles, deactivation, ownership, invitations by email (issue 19) ---------------
+
+
+class RoleBody(BaseModel):
+    role: Literal["owner", "agent"]
+
+
+class InvitationBody(BaseModel):
+    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    role: Literal["owner", "agent"] = "agent"
+
+
+async def set_role(request: Request) -> JSONResponse:
+    owner = await owner_of(request, "change roles")
+    body: RoleBody = await json_body(request, RoleBody)
+    agent_id = request.path_params["agent_id"]
+    if agent_id == owner.agent_id:
+        raise ApiError(400, "bad_request", "hand ownership on with transfer-ownership instead")
+    agent = await hub_of(request).agents.set_role(owner, agent_id, body.role)
+    return JSONResponse({"agent": agent})
+
+
+async def deactivate_agent(request: Request) -> Response:
+    """The same as DELETE: the agent's tokens, sessions and sockets end; it can come back."""
+    return await revoke_agent(request)
+
+
+async def reactivate_agent(request: Request) -> JSONResponse:
+    owner = await owner_of(request, "reactivate agents")
+    agent = await hub_of(request).agents.reactivate(
+        owner.company_id, request.path_params["agent_id"]
+    )
+    return JSONResponse({"agent": agent})
+
+
+async def transfer_ownership(request: Request) -> JSONResponse:
+    """The teammate becomes the owner; the caller becomes an agent."""
+    owner = await owner_of(request, "hand ownership on")
+    agent = await hub_of(request).agents.transfer_ownership(owner, request.path_params["agent_id"])
+    return JSONResponse({"agent": agent})
+
+
+async def list_invitations(request: Request) -> JSONResponse:
+    owner = await owner_of(request)
+    hub = hub_of(request)
+    return JSONResponse(
+        {
+            "invitations": await hub.invitations.list(owner.company_id),
+            "mail_configured": not hub.invitations.shows_links,
+        }
+    )
+
+
+async def create_invitation(request: Request) -> JSONResponse:
+    """Invite an email: mailed when SMTP is configured, else its link in `invite_url`."""
+    owner = await owner_of(request, "invite teammates")
+    body: InvitationBody = await json_body(request, InvitationBody)
+    view, url = await hub_of(request).invitations.invite(owner, body.email, body.role)
+    return JSONResponse({"invitation": view, "invite_url": url}, status_code=201)
+
+
+async def resend_invitation(request: Request) -> JSONResponse:
+    """A new link (the old one stops working), valid another 7 days, sent again."""
+    owner = await owner_of(request, "invite teammates")
+    view, url = await hub_of(request).invitations.resend(
+        owner, request.path_params["invitation_id"]
+    )
+    return JSONResponse({"invitation": view, "invite_url": url})
+
+
+async def cancel_invitation(request: Request) -> Response:
+    owner = await owner_of(request, "invite teammates")
+    await hub_of(request).invitations.cancel(owner, request.path_params["invitation_id"])
+    return Response(status_code=204)

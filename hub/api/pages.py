@@ -58,3 +58,22 @@ async def demo(request: Request) -> HTMLResponse:
         raise ApiError(404, "not_found", "start the hub with --demo to seed the demo company")
     page = _read("demo.html").replace("{{WIDGET_KEY}}", html.escape(key, quote=True))
     return HTMLResponse(page)
+
+
+# The account pages (issue 19): one document, one script (account.js); the path picks the
+# form shown. `/` is the landing page with Sign up and Sign in.
+ACCOUNT_PAGES = {
+    "/": ("landing", "LeadOp Hub"),
+    "/signup": ("signup", "Sign up"),
+    "/login": ("login", "Sign in"),
+    "/forgot": ("forgot", "Forgot your password"),
+    "/reset": ("reset", "Choose a new password"),
+    "/verify": ("verify", "Confirm your email"),
+    "/invite": ("invite", "Join your team"),
+}
+
+
+async def account(request: Request) -> HTMLResponse:
+    page, title = ACCOUNT_PAGES[request.url.path]
+    text = _read("account.html").replace("{{PAGE}}", page).replace("{{TITLE}}", title)
+    return HTMLResponse(text, headers=INBOX_HEADERS)

@@ -9,14 +9,22 @@ from starlette.requests import Request
 
 from hub.api.bodies import TooDeep, parse_json
 from hub.api.errors import ApiError
+from hub.identity import csrf
+from hub.identity.csrf import SAFE_METHODS
+from hub.identity.sessions import COOKIE, SECURE_COOKIE, BrowserSession
 from hub.identity.tokens import AgentIdentity, AuthError, authenticate
 from hub.persistence.tenancy import enter_tenant
 from hub.state import hub_of
 
 
 async def agent_of(request: Request) -> AgentIdentity:
-    """The agent named by `Authorization: Bearer TOKEN`, or 401."""
+    """The agent named by `Authorization: Bearer TOKEN`, or else by the session cookie (with
+    the CSRF checks on a state-changing method: hub.identity.csrf); 401 with neither."""
     header = request.headers.get("authorization", "")
+    if not header:
+        agent = (await session_of(request)).agent
+        enter_tenant(agent.company_id)
+        return agent
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise ApiError(401, "unauthorized", "send Authorization: Bearer AGENT_TOKEN")
@@ -27,6 +35,47 @@ async def agent_of(request: Request) -> AgentIdentity:
         raise ApiError(401, "unauthorized", f"invalid or expired token: {exc}") from None
     enter_tenant(agent.company_id)  # every transaction of this request sees this company only
     return agent
+
+
+def secure(request: Request) -> bool:
+    """Served over HTTPS, as uvicorn reports it (X-Forwarded-Proto from a trusted proxy)."""
+    return request.url.scheme == "https"
+
+
+def cookie_name(request: Request) -> str:
+    """`__Host-` prefixed over HTTPS (Secure, Path=/, this host only), plain otherwise."""
+    return SECURE_COOKIE if secure(request) else COOKIE
+
+
+def own_origin(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+async def session_of(request: Request) -> BrowserSession:
+    """The browser session of the request's cookie (401 without a live one); a
+    state-changing request must also pass the CSRF checks (403 `csrf`)."""
+    cached = getattr(request.state, "browser_session", None)
+    if isinstance(cached, BrowserSession):
+        return cached
+    raw = request.cookies.get(cookie_name(request))
+    hub = hub_of(request)
+    found = await hub.sessions.lookup(raw) if raw else None
+    if found is None:
+        raise ApiError(401, "unauthorized", "sign in, or send Authorization: Bearer AGENT_TOKEN")
+    if request.method not in SAFE_METHODS:
+        try:
+            csrf.check(
+                hub.settings.secret_key,
+                found.raw,
+                request.headers.get(csrf.HEADER),
+                request.headers.get("origin"),
+                own_origin(request),
+                request.headers.get("sec-fetch-site"),
+            )
+        except csrf.CsrfRefused as exc:
+            raise ApiError(403, "csrf", str(exc)) from None
+    request.state.browser_session = found
+    return found
 
 
 async def owner_of(request: Request, what: str = "change this") -> AgentIdentity:

@@ -8,6 +8,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from hub.api import (
+    accounts,
     agents,
     analytics,
     api_keys,
@@ -99,6 +100,30 @@ ROUTES: list[BaseRoute] = [
     Route("/api/agents/me/avatar", profiles.put_avatar, methods=PUT),
     Route("/api/agents/me/avatar", profiles.delete_avatar, methods=DELETE),
     Route("/avatars/{agent_id}", profiles.get_avatar, methods=GET),
+    # accounts & teammates (issue 19): sign-up, sign-in, sessions, invitations, roles
+    Route("/api/account/signup", accounts.sign_up, methods=POST),
+    Route("/api/account/verify", accounts.verify, methods=POST),
+    Route("/api/account/signin", accounts.sign_in, methods=POST),
+    Route("/api/account/forgot", accounts.forgot, methods=POST),
+    Route("/api/account/reset", accounts.reset, methods=POST),
+    Route("/api/account/invitation", accounts.invitation, methods=POST),
+    Route("/api/account/accept", accounts.accept, methods=POST),
+    Route("/api/session", accounts.current_session, methods=GET),
+    Route("/api/session", accounts.token_session, methods=POST),
+    Route("/api/session", accounts.sign_out, methods=DELETE),
+    Route("/api/session/socket-token", accounts.socket_token, methods=GET),
+    Route("/api/sessions", accounts.list_sessions, methods=GET),
+    Route("/api/sessions/others", accounts.revoke_other_sessions, methods=DELETE),
+    Route("/api/sessions/{session_id}", accounts.revoke_session, methods=DELETE),
+    Route("/api/agents/{agent_id}/role", agents.set_role, methods=PUT),
+    Route("/api/agents/{agent_id}/deactivate", agents.deactivate_agent, methods=POST),
+    Route("/api/agents/{agent_id}/reactivate", agents.reactivate_agent, methods=POST),
+    Route("/api/agents/{agent_id}/transfer-ownership", agents.transfer_ownership, methods=POST),
+    Route("/api/invitations", agents.list_invitations, methods=GET),
+    Route("/api/invitations", agents.create_invitation, methods=POST),
+    Route("/api/invitations/{invitation_id}/resend", agents.resend_invitation, methods=POST),
+    Route("/api/invitations/{invitation_id}", agents.cancel_invitation, methods=DELETE),
+    *(Route(path, pages.account, methods=GET) for path in pages.ACCOUNT_PAGES),
     # provider accounts
     Route("/api/integrations/{provider}", integrations.get_integration, methods=GET),
     Route("/api/integrations/{provider}", integrations.put_integration, methods=PUT),

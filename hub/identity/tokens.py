@@ -91,7 +91,9 @@ async def authenticate(
         agent = await repo.active_agent(conn, identity.agent_id, identity.company_id)
     if agent is None:
         raise AuthError("unknown or revoked agent")
-    return identity
+    # The role as it is now, not as it was when the token was issued (an owner may have
+    # changed it, or handed ownership on).
+    return AgentIdentity(identity.agent_id, identity.company_id, agent.role)
 
 
 async def _signed_in(db: Database, identity: AgentIdentity) -> bool:

@@ -113,6 +113,10 @@ class Agent(Base):
     # company, and the version in its public URL; and its sniffed image type.
     avatar_id: Mapped[str | None] = mapped_column(String(32))
     avatar_type: Mapped[str | None] = mapped_column(String(32))
+    # Accounts (hub.identity.accounts): an argon2id hash (None: the agent signs in with tokens
+    # only) and when the agent proved its email (a verification or invitation link).
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    email_verified_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -689,3 +693,54 @@ class MailFollowup(Base):
     first_at: Mapped[dt.datetime]
     due_at: Mapped[dt.datetime] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AgentSession(Base):
+    """A browser's sign-in (hub.identity.sessions): the cookie holds 256 random bits, this
+    row only their SHA-256, so a copy of the database signs nobody in. Ends at `expires_at`
+    (absolute) or after the idle lifetime since `last_seen_at`."""
+
+    __tablename__ = "agent_sessions"
+    __table_args__ = (Index("ix_agent_sessions_agent", "agent_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 hex of the cookie
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+
+
+class AccountToken(Base):
+    """A single-use link's secret (email verification, password reset), SHA-256 at rest."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (Index("ix_account_tokens_agent", "agent_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 hex of the secret
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(16))  # verify | reset
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Invitation(Base):
+    """An owner's invitation of an email to the company (hub.workspace.invitations): its
+    link's secret SHA-256 at rest, single-use, expiring; a resend replaces the secret."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (Index("ix_invitations_company_email", "company_id", "email"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[str | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    expires_at: Mapped[dt.datetime]
+    accepted_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -27,8 +27,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.persistence.models import (
+    AccountToken,
     Agent,
     AgentPresence,
+    AgentSession,
     AgentSocket,
     AiSettings,
     ApiKey,
@@ -44,6 +46,7 @@ from hub.persistence.models import (
     DailyStats,
     InboxSettings,
     Integration,
+    Invitation,
     MailFollowup,
     Message,
     MessageCount,
@@ -84,6 +87,10 @@ attachments = cast(Table, Attachment.__table__)
 business_hours = cast(Table, BusinessHours.__table__)  # availability (issue 19)
 mail_followups = cast(Table, MailFollowup.__table__)
 api_keys = cast(Table, ApiKey.__table__)
+# Accounts (hub.identity, hub.workspace.invitations).
+agent_sessions = cast(Table, AgentSession.__table__)
+account_tokens = cast(Table, AccountToken.__table__)
+invitations = cast(Table, Invitation.__table__)
 # The analytics counters (kept by the database's triggers; models.py).
 message_counts = cast(Table, MessageCount.__table__)
 conversation_counts = cast(Table, ConversationCount.__table__)

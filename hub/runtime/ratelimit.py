@@ -114,3 +114,35 @@ async def _too_many(send: Send, retry_after: int) -> None:
     ]
     await send({"type": "http.response.start", "status": 429, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+class AccountLimits:
+    """Sign-in attempts, and mails asked for (sign-up, reset, verification), each per address
+    and per account (the email, known or not: the same answer either way)."""
+
+    def __init__(
+        self,
+        sign_in_per_ip: tuple[float, int],
+        sign_in_per_account: tuple[float, int],
+        mail_per_ip: tuple[float, int],
+        mail_per_account: tuple[float, int],
+    ) -> None:
+        self.sign_in = (Limiter(*sign_in_per_ip), Limiter(*sign_in_per_account))
+        self.mail = (Limiter(*mail_per_ip), Limiter(*mail_per_account))
+
+    def sign_in_refused(self, address: str, email: str) -> int | None:
+        """Seconds to wait before another sign-in attempt, or None when it may go ahead."""
+        return _refused(self.sign_in, address, email)
+
+    def mail_refused(self, address: str, email: str) -> int | None:
+        """Seconds to wait before asking for another mail, or None when it may go ahead."""
+        return _refused(self.mail, address, email)
+
+
+def _refused(limits: tuple[Limiter, Limiter], address: str, email: str) -> int | None:
+    per_ip, per_account = limits
+    if not per_ip.allow(address):
+        return per_ip.retry_after()
+    if not per_account.allow(email):
+        return per_account.retry_after()
+    return None

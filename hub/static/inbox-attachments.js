@@ -2,6 +2,7 @@
 // and size) and the reply form's attach button. The hub serves files only with the agent's
 // token in a header (never in a URL), so they are fetched and shown from blob: URLs.
 // Protocol: docs/protocol.md, "Attachments".
+import { authHeaders } from "./inbox-auth.js";
 
 const blobs = new Map(); // attachment id -> Promise of a blob: URL
 
@@ -13,7 +14,7 @@ export function sizeText(n) {
 
 function load(a, token) {
   if (!blobs.has(a.id)) {
-    const p = fetch(a.url, { headers: { Authorization: `Bearer ${token}` } })
+    const p = fetch(a.url, { headers: authHeaders() })
       .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(`HTTP ${r.status}`))))
       .then((b) => URL.createObjectURL(b));
     p.catch(() => blobs.delete(a.id));
@@ -79,7 +80,7 @@ export function setupAttach(form, ctx) {
     note.textContent = `Uploading ${file.name}…`;
     try {
       const url = `/api/conversations/${encodeURIComponent(conversation)}/attachments?name=${encodeURIComponent(file.name)}`;
-      const res = await fetch(url, { method: "POST", headers: { Authorization: `Bearer ${ctx.token()}` }, body: file });
+      const res = await fetch(url, { method: "POST", headers: authHeaders(), body: file });
       const body = await res.json().catch(() => ({}));
       if (!res.ok) return ctx.alert(ERRORS[body.error?.code] || body.error?.message || `HTTP ${res.status}`, body.error?.code || "");
       const frame = { type: "message.send", conversation_id: conversation, client_id: ctx.clientId(), text: "", attachments: [body.attachment.id] };

@@ -2,6 +2,8 @@
 // modal dialog opened from the header. Also the avatar every author is drawn with. ES module,
 // no framework, no inline script or style.
 
+import { authHeaders } from "./inbox-auth.js";
+
 const TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif"];
 const MAX_BYTES = 1024 * 1024; // the hub's limit; it checks for itself
 const ERRORS = {
@@ -107,7 +109,7 @@ function say(text, kind = "ok") {
 }
 
 async function call(method, path, body, type) {
-  const headers = { Authorization: `Bearer ${ctx.token()}` };
+  const headers = authHeaders(); // the session's CSRF token (the cookie signs the request in)
   if (type) headers["Content-Type"] = type;
   try {
     const res = await fetch(path, { method, headers, body });

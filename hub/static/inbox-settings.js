@@ -3,6 +3,9 @@
 import { mountAnalytics } from "./inbox-charts.js";
 import { mountHours } from "./inbox-hours.js";
 import { loadApiKeys } from "./inbox-apikeys.js";
+import { authHeaders } from "./inbox-auth.js";
+import { mountAccount } from "./inbox-account.js";
+import { mountTeam } from "./inbox-team.js";
 
 const ERRORS = {
   bad_request: "Check the fields: ",
@@ -16,7 +19,10 @@ const TABS = [
   ["inbox", "Inbox"], ["team", "Team"], ["integrations", "Integrations"], ["analytics", "Analytics"],
   ["hours", "Business hours"],
   ["apikeys", "API keys"],
+  ["account", "Account"],
 ];
+// What an agent who is not an owner sees of the settings: its own account only.
+const tabsFor = (owner) => (owner ? TABS : TABS.filter(([key]) => key === "account"));
 const USE_CASES = [["customer_support", "Customer support"], ["lead_qualification", "Lead qualification"],
   ["faq", "FAQ"], ["appointment_scheduling", "Appointment scheduling"]];
 
@@ -31,11 +37,11 @@ export const el = (tag, props = {}, ...children) => {
 
 /** Show the Settings entry to owners only (the server refuses everyone else anyway). */
 export function mountSettings({ owner, token, signOut, me }) {
-  Object.assign(ctx, { token, signOut, me });
+  if (ctx.built && ctx.owner !== owner) { closeSettings(); ctx.built = false; } // the role changed
+  Object.assign(ctx, { token, signOut, me, owner });
   const button = document.getElementById("settings-open");
-  button.hidden = !owner;
+  button.hidden = false; // everyone has an Account tab
   button.dataset.for = owner ? "owner" : "agent";
-  if (!owner) { closeSettings(); return; }
   if (!button.dataset.wired) {
     button.dataset.wired = "1";
     button.addEventListener("click", () => (ctx.open ? closeSettings() : openSettings()));
@@ -61,14 +67,14 @@ function openSettings() {
   root.hidden = false;
   document.body.classList.add("settings-open");
   document.getElementById("settings-open").setAttribute("aria-expanded", "true");
-  selectTab(root.querySelector('[role=tab][aria-selected="true"]')?.dataset.tab || "profile", true);
+  selectTab(root.querySelector('[role=tab][aria-selected="true"]')?.dataset.tab || tabsFor(ctx.owner)[0][0], true);
 }
 
 // ---------- the HTTP API ----------
 
 /** One API call: {ok, status, body, code, message}; a 401 signs out. */
 export async function request(method, path, body) {
-  const headers = { Authorization: `Bearer ${ctx.token()}` };
+  const headers = { ...authHeaders() };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let res;
   try {
@@ -149,13 +155,14 @@ function build(root) {
   list.setAttribute("aria-label", "Settings sections");
   list.setAttribute("aria-orientation", "vertical");
   const panels = el("div", { className: "set-panels" });
-  for (const [key, label] of TABS) {
+  const first = tabsFor(ctx.owner)[0][0];
+  for (const [key, label] of tabsFor(ctx.owner)) {
     const tab = el("button", { type: "button", id: `set-tab-${key}`, role: "tab", textContent: label });
     tab.dataset.tab = key;
     tab.setAttribute("role", "tab");
     tab.setAttribute("aria-controls", `set-panel-${key}`);
-    tab.setAttribute("aria-selected", key === "profile" ? "true" : "false");
-    tab.tabIndex = key === "profile" ? 0 : -1;
+    tab.setAttribute("aria-selected", key === first ? "true" : "false");
+    tab.tabIndex = key === first ? 0 : -1;
     tab.addEventListener("click", () => selectTab(key));
     list.append(tab);
     const panel = el("section", { id: `set-panel-${key}`, className: "set-panel", hidden: true });
@@ -186,7 +193,9 @@ function onTabKey(e) {
 }
 
 const LOADERS = { profile: loadProfile, qa: loadQa, ai: loadAi, widget: loadWidget, inbox: loadInbox,
-  team: loadTeam, integrations: loadIntegrations, analytics: (panel) => mountAnalytics(panel, request),
+  team: (panel) => mountTeam(panel, { request, explain, field, form, el, me: ctx.me }),
+  integrations: loadIntegrations, analytics: (panel) => mountAnalytics(panel, request),
+  account: (panel) => mountAccount(panel, { request, explain, el }),
   hours: mountHours,
   apikeys: loadApiKeys };
 
@@ -372,68 +381,6 @@ async function loadInbox(panel) {
   const f = form("Inbox settings", [auto.wrap, cap.wrap], () =>
     request("PUT", "/api/inbox-settings", { auto_assign: auto.input.checked, assign_cap: Number(cap.input.value) }));
   panel.replaceChildren(...section("Inbox"), f.node);
-}
-
-// ---------- Team ----------
-
-async function loadTeam(panel) {
-  const [got, presence] = await Promise.all([request("GET", "/api/agents"), request("GET", "/api/presence")]);
-  if (!got.ok) return failed(panel, got);
-  const online = new Map((presence.body?.agents || []).map((a) => [a.id, a.status]));
-  const status = el("p", { className: "set-status", role: "status" });
-  const table = el("table", { className: "set-table" }, el("caption", { className: "sr-only", textContent: "Agents" }),
-    el("thead", {}, el("tr", {}, ...["Name", "Email", "Role", "Presence", ""].map((t) => el("th", { scope: "col", textContent: t })))));
-  const body = el("tbody");
-  for (const agent of got.body.agents) body.append(agentRow(agent, online.get(agent.id), panel));
-  table.append(body);
-  const once = el("div", { className: "set-once", hidden: true });
-  once.setAttribute("aria-live", "polite");
-  const email = field("Email", "email", { required: true, maxLength: 320 });
-  const name = field("Name", "text", { maxLength: 200 });
-  const role = field("Role", "select", {}, [["agent", "Agent"], ["owner", "Owner"]]);
-  const invite = form("Invite an agent", [email.wrap, name.wrap, role.wrap], async () => {
-    const result = await request("POST", "/api/agents",
-      { email: email.input.value.trim(), name: name.input.value.trim() || null, role: role.input.value });
-    if (result.ok) {
-      await loadTeam(panel);
-      showInvitation(panel.querySelector(".set-once"), result.body);
-      say(panel, `Invited ${result.body.agent.email}.`);
-    }
-    return result;
-  }, { submit: "Invite", done: (r) => `Invited ${r.body.agent.email}.` });
-  panel.replaceChildren(...section("Team"), status, table, el("h4", { textContent: "Invite an agent" }), invite.node, once);
-}
-
-function agentRow(agent, presence, panel) {
-  const row = el("tr");
-  row.dataset.agentId = agent.id;
-  const presenceText = agent.revoked ? "revoked" : presence || "offline";
-  let action = null;
-  if (!agent.revoked && agent.id !== ctx.me) {
-    action = el("button", { type: "button", textContent: "Revoke", className: "set-danger" });
-    action.setAttribute("aria-label", `Revoke ${agent.email}`);
-    action.addEventListener("click", async () => {
-      if (!confirm(`Revoke ${agent.email}? Their tokens stop working and their inbox closes.`)) return;
-      action.disabled = true;
-      const result = await request("DELETE", `/api/agents/${encodeURIComponent(agent.id)}`);
-      if (!result.ok) { action.disabled = false; say(panel, explain(result)); return; }
-      await loadTeam(panel);
-      say(panel, `Revoked ${agent.email}.`);
-    });
-  }
-  const name = `${agent.name || "—"}${agent.id === ctx.me ? " (you)" : ""}`;
-  row.append(el("td", { textContent: name }), el("td", { textContent: agent.email || "—" }),
-    el("td", { textContent: agent.role }), el("td", { textContent: presenceText }), el("td", {}, action));
-  return row;
-}
-
-/** The invitation's token and sign-in link, shown this once (the hub keeps no copy to show). */
-function showInvitation(box, body) {
-  const link = `${location.origin}/inbox#token=${encodeURIComponent(body.agent_token)}`;
-  box.hidden = false;
-  box.replaceChildren(el("p", { textContent: `Send ${body.agent.email} this sign-in link. It is shown only once.` }),
-    el("code", { className: "set-secret", textContent: link }));
-  box.dataset.agentId = body.agent.id;
 }
 
 // ---------- Integrations ----------

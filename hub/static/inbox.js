@@ -6,6 +6,7 @@ import { closeOnboarding, mountOnboarding, onboardingFrame } from "./inbox-onboa
 import { contactLabel, initSearch, timeNode } from "./inbox-search.js";
 import { onChosen } from "./inbox-select.js";
 import { avatarNode, mountProfile, profileUpdated } from "./inbox-profile.js";
+import { authHeaders, signOut, socketToken, startSession } from "./inbox-auth.js";
 
 const TOKEN_KEY = "leadop.agentToken";
 const PING_MS = 25_000;
@@ -56,17 +57,6 @@ const state = {
 
 // ---------- sign in ----------
 
-function takeToken() {
-  const params = new URLSearchParams(location.hash.slice(1));
-  const fromHash = params.get("token");
-  if (fromHash) {
-    sessionStorage.setItem(TOKEN_KEY, fromHash);
-    history.replaceState(null, "", location.pathname + location.search);
-    return fromHash;
-  }
-  return sessionStorage.getItem(TOKEN_KEY);
-}
-
 function showSignIn(message = "") {
   disconnect();
   state.token = null;
@@ -77,15 +67,12 @@ function showSignIn(message = "") {
   $("profile-open").hidden = true;
   closeSettings();
   mountOnboarding({ owner: false });
-  $("signin").hidden = false;
-  $("signin-error").textContent = message;
   setConn("offline", "Signed out");
-  $("token").focus();
+  location.assign("/login"); // accounts: the sign-in page (the message no longer applies)
 }
 
 function signIn(token) {
   state.token = token;
-  sessionStorage.setItem(TOKEN_KEY, token);
   $("signin").hidden = true;
   $("signin-error").textContent = "";
   $("app").hidden = false;
@@ -106,7 +93,7 @@ function connect() {
   const ws = new WebSocket(url);
   state.ws = ws;
   setConn("connecting", state.attempt ? "Reconnecting…" : "Connecting…");
-  ws.onopen = () => ws.send(JSON.stringify({ type: "auth", token: state.token, resume: resumeFrom() }));
+  ws.onopen = async () => ws.send(JSON.stringify({ type: "auth", token: await socketToken(), resume: resumeFrom() }));
   ws.onmessage = (ev) => {
     let frame;
     try { frame = JSON.parse(ev.data); } catch { return; }
@@ -496,7 +483,7 @@ async function openConv(id) {
 
 async function api(path, options = {}) {
   try {
-    const res = await fetch(path, { ...options, headers: { Authorization: `Bearer ${state.token}`,
+    const res = await fetch(path, { ...options, headers: { ...authHeaders(),
       ...(options.body ? { "Content-Type": "application/json" } : {}) } });
     if (res.status === 401) { showSignIn("Invalid or expired token"); return null; }
     if (res.status === 204) return {};
@@ -511,7 +498,7 @@ async function api(path, options = {}) {
 
 async function loadNotes(id) {
   const res = await fetch(`/api/conversations/${encodeURIComponent(id)}/notes`, {
-    headers: { Authorization: `Bearer ${state.token}` } }).catch(() => null);
+    headers: authHeaders() }).catch(() => null);
   if (!res || !res.ok) return; // 404: a widget conversation not stored yet
   const notes = state.notes.get(id) || new Map();
   state.notes.set(id, notes);
@@ -542,7 +529,7 @@ async function loadHistory(id) {
     let after = 0;
     for (;;) {
       const res = await fetch(`/api/conversations/${encodeURIComponent(id)}/messages?after_seq=${after}`, {
-        headers: { Authorization: `Bearer ${state.token}` },
+        headers: authHeaders(),
       });
       if (res.status === 401) return showSignIn("Invalid or expired token");
       if (res.status === 404) return; // a widget conversation not stored yet
@@ -886,7 +873,7 @@ function init() {
     const token = $("token").value.trim();
     if (token) { $("token").value = ""; signIn(token); }
   });
-  $("signout").addEventListener("click", () => showSignIn(""));
+  $("signout").addEventListener("click", () => { disconnect(); signOut(); });
   $("alert-close").addEventListener("click", () => { $("alert").hidden = true; });
   $("reply").addEventListener("submit", (e) => { e.preventDefault(); sendReply(); });
   setupAttach($("reply"), { token: () => state.token, conversation: () => state.current, send, clientId,
@@ -934,8 +921,7 @@ function init() {
     const conv = state.convs.get(state.current);
     if (document.visibilityState === "visible" && conv?.unread) { conv.unread = 0; renderList(); }
   });
-  const token = takeToken();
-  if (token) signIn(token); else showSignIn();
+  startSession().then((ok) => (ok ? signIn(null) : showSignIn()));
 }
 
 // A search result or contact may name a conversation outside the loaded list.

@@ -1,10 +1,12 @@
-"""`AgentService`: a company's agents — listed, invited, revoked, their profiles (display
-name and avatar) and their verified phones.
+"""`AgentService`: a company's agents — listed, invited, deactivated and reactivated, their
+roles and the company's ownership, their profiles (display name and avatar) and their
+verified phones.
 
-The only writer of the `agents` table besides sign-in (hub.identity); revoking an agent ends
-its open sockets on every process (`agent.revoked`). A new agent, or a new name or avatar, is
-announced to every agent of the company (`agent.updated`, `announce`), so inboxes name the
-author of every reply without a reload.
+The only writer of the `agents` table besides accounts and sign-in (hub.identity) and
+invitations; deactivating an agent ends its browser sessions and its open sockets on every
+process (`agent.revoked`). A company always keeps an active, named owner. A new agent, or a
+new name or avatar, is announced to every agent of the company (`agent.updated`,
+`announce`), so inboxes name the author of every reply without a reload.
 
 An avatar is an image (PNG, JPEG, WebP or GIF by its magic bytes, at most AVATAR_MAX_BYTES)
 kept in the attachment store under the company (`company_id/avatar_id`); `avatar_id` is
@@ -19,8 +21,9 @@ import re
 import secrets
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.conversations.publish import Publisher
 from hub.conversations.views import avatar_url, iso
@@ -56,6 +59,9 @@ def agent_view(r: Any) -> dict[str, Any]:
         # The agent's own inbox switches (desktop notifications and their sound).
         "notifications": r.notifications,
         "sound": r.sound,
+        # Accounts: whether the agent can sign in with a password, and proved its email.
+        "has_password": r.password_hash is not None,
+        "email_verified": r.email_verified_at is not None,
     }
 
 
@@ -131,17 +137,64 @@ class AgentService:
             await self.publisher.agent_updated(company_id, profile_view(row))
 
     async def revoke(self, company_id: str, agent_id: str) -> None:
-        """Its tokens stop working and its open sockets close (4401). Raises NotFound."""
+        """Deactivate: its tokens and browser sessions stop working and its open sockets
+        close (4401). Raises NotFound, and HubError `conflict` for the last owner."""
         table = repo.agents
         stmt = (
             update(table)
             .where(table.c.id == agent_id, table.c.company_id == company_id)
             .values(revoked=True)
         )
+        sessions = repo.agent_sessions
         async with self.db.write() as conn:
             if not (await conn.execute(stmt)).rowcount:
                 raise NotFound("no such agent")
+            await _keep_an_owner(conn, company_id)
+            await conn.execute(delete(sessions).where(sessions.c.agent_id == agent_id))
         await self.publisher.agent_revoked(company_id, agent_id)
+
+    async def reactivate(self, company_id: str, agent_id: str) -> dict[str, Any]:
+        """The same agent back (its history, name and password kept). Raises NotFound."""
+        table = repo.agents
+        mine = (table.c.id == agent_id, table.c.company_id == company_id)
+        async with self.db.write() as conn:
+            if not (await conn.execute(update(table).where(*mine).values(revoked=False))).rowcount:
+                raise NotFound("no such agent")
+            row = await repo.one(conn, select(table).where(*mine))
+        return agent_view(row)
+
+    async def set_role(self, owner: AgentIdentity, agent_id: str, role: str) -> dict[str, Any]:
+        """Make a teammate an owner or an agent. Raises NotFound, HubError `conflict` (the
+        last owner, or a nameless or inactive agent made owner)."""
+        table = repo.agents
+        mine = (table.c.id == agent_id, table.c.company_id == owner.company_id)
+        async with self.db.write() as conn:
+            row = await repo.one(conn, select(table).where(*mine))
+            if row is None:
+                raise NotFound("no such agent")
+            if role == "owner":
+                _may_own(row)
+            await conn.execute(update(table).where(*mine).values(role=role))
+            await _keep_an_owner(conn, owner.company_id)
+            row = await repo.one(conn, select(table).where(*mine))
+        return agent_view(row)
+
+    async def transfer_ownership(self, owner: AgentIdentity, agent_id: str) -> dict[str, Any]:
+        """The teammate becomes owner and the caller an agent, in one transaction. Raises
+        NotFound, HubError `conflict` (a nameless or inactive teammate, or oneself)."""
+        if agent_id == owner.agent_id:
+            raise HubError("conflict", "you already own the company")
+        table = repo.agents
+        company = table.c.company_id == owner.company_id
+        async with self.db.write() as conn:
+            row = await repo.one(conn, select(table).where(table.c.id == agent_id, company))
+            if row is None:
+                raise NotFound("no such agent")
+            _may_own(row)
+            await conn.execute(update(table).where(table.c.id == agent_id).values(role="owner"))
+            mine = update(table).where(table.c.id == owner.agent_id, company)
+            await conn.execute(mine.values(role="agent"))
+        return agent_view(row) | {"role": "owner"}
 
     async def me(self, agent: AgentIdentity) -> dict[str, Any] | None:
         """The agent as `list` shows it, plus its company; None once revoked or erased."""
@@ -249,3 +302,21 @@ class AgentService:
         )
         async with self.db.write() as conn:
             await conn.execute(stmt)
+
+
+def _may_own(row: Any) -> None:
+    """Never a nameless owner, nor one who cannot sign in."""
+    if row.revoked:
+        raise HubError("conflict", "reactivate that agent before making them an owner")
+    if not (row.name or "").strip():
+        raise HubError("conflict", "an owner needs a name: that agent has none yet")
+
+
+async def _keep_an_owner(conn: AsyncConnection, company_id: str) -> None:
+    """Refuse (rolling the change back) to leave the company with no active owner."""
+    table = repo.agents
+    owners = select(func.count()).where(
+        table.c.company_id == company_id, table.c.role == "owner", table.c.revoked.is_(False)
+    )
+    if not (await conn.execute(owners)).scalar():
+        raise HubError("conflict", "the company must keep an active owner")

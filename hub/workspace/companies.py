@@ -1,4 +1,4 @@
-"""Companies and their agents: creation (CLI, demo) and token issuing."""
+"""Companies and their agents: creation (CLI, demo, sign-up) and token issuing."""
 
 from __future__ import annotations
 
@@ -8,14 +8,17 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.identity.passwords import hash_password
 from hub.identity.tokens import AgentIdentity, issue_token
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
-from hub.persistence.models import new_id
+from hub.persistence.models import new_id, utcnow
 from hub.settings import Settings
 from hub.workspace.onboarding import set_dismissed
 
 DEMO_SLUG = "demo"
+DEMO_OWNER_EMAIL = "demo@example.com"
+DEMO_OWNER_NAME = "Demo Owner"
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,39 @@ class CreatedCompany:
     company_id: str
     widget_key: str
     agent_token: str
+
+
+@dataclass(frozen=True)
+class DemoCompany(CreatedCompany):
+    """The demo company, with its owner's sign-in (`hub serve --demo` prints them once): a
+    fresh password each start, since only its hash is kept."""
+
+    owner_email: str = ""
+    owner_password: str = ""
+
+
+async def new_company(
+    conn: AsyncConnection,
+    name: str,
+    website: str | None = None,
+    description: str | None = None,
+    slug: str | None = None,
+) -> str:
+    """Insert a company with its public widget key in the caller's transaction; its id."""
+    company_id = new_id()
+    await conn.execute(
+        insert(repo.companies).values(
+            id=company_id,
+            name=name,
+            website=website,
+            description=description,
+            widget_key="wk_" + secrets.token_urlsafe(18),
+            allowed_origins=[],
+            facts=[],
+            slug=slug,
+        )
+    )
+    return company_id
 
 
 async def create_company(
@@ -34,21 +70,13 @@ async def create_company(
     slug: str | None = None,
 ) -> CreatedCompany:
     """A company, its public widget key, and an owner with a token."""
-    company_id = new_id()
-    widget_key = "wk_" + secrets.token_urlsafe(18)
     async with db.write() as conn:
-        await conn.execute(
-            insert(repo.companies).values(
-                id=company_id,
-                name=name,
-                website=website,
-                description=description,
-                widget_key=widget_key,
-                allowed_origins=[],
-                facts=[],
-                slug=slug,
+        company_id = await new_company(conn, name, website, description, slug)
+        widget_key = (
+            await conn.execute(
+                select(repo.companies.c.widget_key).where(repo.companies.c.id == company_id)
             )
-        )
+        ).scalar_one()
         owner_id = await _add_agent(conn, company_id, "owner", None, None)
     owner = AgentIdentity(owner_id, company_id, "owner")
     token = issue_token(settings.secret_key, owner, settings.token_ttl_days)
@@ -125,8 +153,9 @@ async def demo_widget_key(db: Database) -> str | None:
         return (await conn.execute(stmt)).scalar()
 
 
-async def demo_company(db: Database, settings: Settings) -> CreatedCompany:
-    """The demo company, created once; a fresh owner token each time."""
+async def demo_company(db: Database, settings: Settings) -> DemoCompany:
+    """The demo company, created once; its owner (demo@example.com, named) gets a fresh token
+    and a fresh password each time, to sign in with at /login."""
     async with db.read() as conn:
         row = (
             await conn.execute(select(repo.companies).where(repo.companies.c.slug == DEMO_SLUG))
@@ -144,9 +173,40 @@ async def demo_company(db: Database, settings: Settings) -> CreatedCompany:
         # A seeded company, not a new owner's: its inbox opens on the conversations (the
         # walkthrough stays one click away, behind "Get started").
         await set_dismissed(db, created.company_id, True)
-        return created
-    token = await agent_token(db, settings, row.id, role="owner", email=None)  # its owner
-    return CreatedCompany(row.id, row.widget_key, token)
+        company_id, widget_key = created.company_id, created.widget_key
+    else:
+        company_id, widget_key = row.id, row.widget_key
+    password = secrets.token_urlsafe(12)
+    await _demo_owner_account(db, company_id, password)
+    token = await agent_token(db, settings, company_id, role="owner", email=DEMO_OWNER_EMAIL)
+    return DemoCompany(company_id, widget_key, token, DEMO_OWNER_EMAIL, password)
+
+
+async def _demo_owner_account(db: Database, company_id: str, password: str) -> None:
+    """The demo owner: named, verified, this password (the company's first, nameless owner
+    becomes it, or it is added)."""
+    hashed = await hash_password(password)
+    agents = repo.agents
+    mine = agents.c.company_id == company_id
+    account = {"name": DEMO_OWNER_NAME, "password_hash": hashed, "email_verified_at": utcnow()}
+    async with db.write() as conn:
+        found = select(agents.c.id).where(mine, agents.c.email == DEMO_OWNER_EMAIL)
+        if (await conn.execute(found)).first() is None:
+            nameless = select(agents.c.id).where(
+                mine, agents.c.email.is_(None), agents.c.role == "owner"
+            )
+            first = (await conn.execute(nameless.limit(1))).scalar()
+            if first is None:
+                await conn.execute(
+                    insert(agents).values(
+                        id=new_id(), company_id=company_id, email=DEMO_OWNER_EMAIL, role="owner"
+                    )
+                )
+            else:
+                stmt = agents.update().where(agents.c.id == first)
+                await conn.execute(stmt.values(email=DEMO_OWNER_EMAIL))
+        stmt = agents.update().where(mine, agents.c.email == DEMO_OWNER_EMAIL)
+        await conn.execute(stmt.values(role="owner", revoked=False, **account))
 
 
 # What a visitor of a solar installer asks first. Facts are stored as the company typed them
