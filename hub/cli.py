@@ -15,7 +15,13 @@ from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade
 from hub.runtime.crypto import DecryptionError, Vault
 from hub.settings import Settings, SettingsError
-from hub.workspace.companies import agent_token, create_company, demo_company
+from hub.workspace.companies import (
+    DEMO_EMAIL,
+    CreatedCompany,
+    agent_token,
+    create_company,
+    demo_company,
+)
 from hub.workspace.widget_settings import rotate_widget_secrets
 
 
@@ -84,8 +90,9 @@ def _with_db(settings: Settings, work: Callable[[Database], Awaitable[Any]]) -> 
 
 
 def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
-    asyncio.run(upgrade(settings.database_url))
-    print("database schema is at head", file=sys.stderr)
+    before, after = asyncio.run(upgrade(settings.database_url))
+    done = "already" if before == after else f"upgraded from {before or 'empty'}, now"
+    print(f"database schema {done} at {after} (head)", file=sys.stderr)
     return 0
 
 
@@ -125,14 +132,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    base = f"http://{host}:{port}"
+    lines = [("Listening on", base)]
     if args.demo:
         demo = _with_db(settings, lambda db: demo_company(db, settings))
-        base = f"http://{host}:{port}"
-        print(f"demo company: {demo.company_id}")
-        print(f"widget key:   {demo.widget_key}")
-        print(f"agent token:  {demo.agent_token}")
-        print(f"demo page:    {base}/demo")
-        print(f"agent inbox:  {base}/inbox#token={demo.agent_token}", flush=True)
+        lines += demo_lines(base, demo)
+    print(banner(lines), flush=True)
     uvicorn.run(
         create_app(settings),
         host=host,
@@ -142,3 +147,23 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         access_log=False,
     )
     return 0
+
+
+def demo_lines(base: str, demo: CreatedCompany) -> list[tuple[str, str]]:
+    """What a first-time user needs of the demo: its two pages and how to sign in. The
+    owner token appears once, in the sign-in link (until accounts have a password: then
+    that line becomes the password)."""
+    return [
+        ("Demo page", f"{base}/demo"),
+        ("Inbox", f"{base}/inbox"),
+        ("Owner email", DEMO_EMAIL),
+        ("Sign in", f"{base}/inbox#token={demo.agent_token}"),
+    ]
+
+
+def banner(lines: list[tuple[str, str]]) -> str:
+    """`LeadOp Hub` and one aligned `Label:  value` line each."""
+    width = max(len(label) for label, _ in lines) + 1
+    return "\n".join(
+        ["LeadOp Hub", *(f"  {label + ':':<{width}}  {value}" for label, value in lines)]
+    )

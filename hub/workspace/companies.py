@@ -14,6 +14,7 @@ from hub.persistence.models import new_id
 from hub.settings import Settings
 
 DEMO_SLUG = "demo"
+DEMO_EMAIL = "demo@example.com"  # the demo company's owner
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,9 @@ async def create_company(
     website: str | None = None,
     description: str | None = None,
     slug: str | None = None,
+    owner_email: str | None = None,
 ) -> CreatedCompany:
-    """A company, its public widget key, and an owner with a token."""
+    """A company, its public widget key, and an owner (`owner_email`) with a token."""
     company_id = new_id()
     widget_key = "wk_" + secrets.token_urlsafe(18)
     async with db.write() as conn:
@@ -47,7 +49,7 @@ async def create_company(
                 slug=slug,
             )
         )
-    token = await agent_token(db, settings, company_id, role="owner", email=None)
+    token = await agent_token(db, settings, company_id, role="owner", email=owner_email)
     return CreatedCompany(company_id, widget_key, token)
 
 
@@ -102,10 +104,11 @@ async def demo_company(db: Database, settings: Settings) -> CreatedCompany:
             website="https://example.com",
             description="A sample company that sells solar panels, for trying LeadOp Hub.",
             slug=DEMO_SLUG,
+            owner_email=DEMO_EMAIL,
         )
         await _seed_demo_knowledge(db, created.company_id)
         return created
-    token = await agent_token(db, settings, row.id, role="owner", email="demo@example.com")
+    token = await agent_token(db, settings, row.id, role="owner", email=DEMO_EMAIL)
     return CreatedCompany(row.id, row.widget_key, token)
 
 
