@@ -4,6 +4,7 @@ import { attachmentNode, setupAttach } from "./inbox-attachments.js";
 import { closeSettings, mountSettings } from "./inbox-settings.js";
 import { contactLabel, initSearch, timeNode } from "./inbox-search.js";
 import { onChosen } from "./inbox-select.js";
+import { followLog } from "./inbox-follow.js";
 
 const TOKEN_KEY = "leadop.agentToken";
 const PING_MS = 25_000;
@@ -389,13 +390,13 @@ function agentName(id) {
 
 function renderTeam() {
   const items = [...state.agents.values()].map((a) => {
-    const named = a.name || a.email;
+    const named = a.name || a.email?.split("@")[0]; // short: the header keeps to one line
     const label = a.id === state.me ? (named ? `${named} (you)` : "You") : named || "An agent";
     const li = el("li", { textContent: label },
       el("span", { className: "sr-only", textContent: `: ${PRESENCE_LABEL[a.status] || a.status}` }));
     li.dataset.agentId = a.id;
     li.dataset.presence = a.status;
-    li.title = PRESENCE_LABEL[a.status] || a.status;
+    li.title = `${a.name || a.email || label}: ${PRESENCE_LABEL[a.status] || a.status}`;
     return li;
   });
   $("team").replaceChildren(...items);
@@ -883,6 +884,7 @@ function init() {
       .find(shownNow)?.focus();
   });
   initSearch({ api, open: openFound });
+  followLog($("log")); // at the end while there, whatever loads late (images)
   // Back in the tab: what came into the open conversation meanwhile has now been seen.
   document.addEventListener("visibilitychange", () => {
     const conv = state.convs.get(state.current);
