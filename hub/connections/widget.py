@@ -27,7 +27,7 @@ from hub.connections.protocol import WidgetTyping as Typing
 from hub.connections.session import Disconnected, Session
 from hub.conversations.ratings import Ratings
 from hub.conversations.service import ConversationService
-from hub.conversations.visitors import Visitor, VisitorContext, VisitorService
+from hub.conversations.visitors import Visitor, VisitorContext, VisitorService, known_zone
 from hub.events import dumps
 from hub.persistence import repository as repo
 from hub.persistence.db import database_unavailable
@@ -329,4 +329,5 @@ def _ctx(ws: WebSocket, hello: Hello) -> VisitorContext:
         page_url=hello.page_url or ws.headers.get("origin"),
         ip_address=ws.client.host if ws.client else None,
         user_agent=ws.headers.get("user-agent"),
+        timezone=known_zone(hello.timezone),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import zoneinfo
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,6 +30,18 @@ class VisitorContext:
     page_url: str | None = None
     ip_address: str | None = None
     user_agent: str | None = None
+    timezone: str | None = None  # IANA, checked against the zone database (known_zone)
+
+
+def known_zone(name: str | None) -> str | None:
+    """`name` when the zone database knows it, else None: an unknown zone is not shown."""
+    if not name:
+        return None
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
 
 
 @dataclass(slots=True)
@@ -54,7 +67,7 @@ class Visitor:
     user_id: str | None = None  # the company's id of the verified user, else None
 
 
-VISITOR_FIELDS = ("page_url", "ip_address", "browser", "device")
+VISITOR_FIELDS = ("page_url", "ip_address", "browser", "device", "timezone")
 
 
 def token_hash(token: str) -> str:
@@ -119,6 +132,7 @@ class VisitorService:
             "user_agent": _clip(ctx.user_agent, 500),
             "browser": browser,
             "device": device,
+            "timezone": ctx.timezone,
         }
         now = self.clock()
         async with self.db.write() as conn:
