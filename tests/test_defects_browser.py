@@ -160,3 +160,78 @@ async def test_the_header_fits_at_1280_and_375(hub: HubServer, browser: Any) -> 
         height = await header_height(inbox)
         await inbox.page.screenshot(path=str(ARTIFACTS / "inbox-header-375.png"))
         assert height <= 64, height
+
+
+async def test_anonymous_visitors_are_told_apart_and_have_a_contact_page(
+    hub: HubServer, browser: Any
+) -> None:
+    """Every anonymous visitor was "Visitor". Now each has a friendly name stable for its
+    contact, their place and local time (from the widget's time zone) in the list and the
+    conversation's header. The contact details start closed (remembered when opened), so an
+    800 px laptop shows the messages; the contact page edits the contact and lists their
+    conversations, opening one from there."""
+    company = await hub.company("Acme Solar")
+    async with (
+        host_site(hub.http, company.widget_key) as site,
+        new_context(
+            browser, viewport={"width": 1000, "height": 720}, timezone_id="Europe/Madrid"
+        ) as v,
+        new_context(browser, viewport=LAPTOP) as a,
+    ):
+        widget = WidgetPage(await v.new_page())
+        await widget.page.goto(site)
+        await widget.open()
+        for i in range(10):
+            await widget.say(f"Hello number {i}")
+        other = await Widget.open(hub.ws, company.widget_key, timezone="Asia/Tokyo")
+        await other.say("Konnichiwa")
+
+        inbox = InboxPage(await a.new_page())
+        await inbox.goto(hub.http, company.agent_token)
+        items = inbox.list.locator(".conv")
+        await expect(items).to_have_count(2)
+        item = items.filter(has_text="Madrid")
+        await expect(item.locator(".place")).to_contain_text("local time")
+        name = await item.locator(".name").text_content()
+        tokyo = await items.filter(has_text="Tokyo").locator(".name").text_content()
+        assert name and tokyo and "Visitor" not in (name + tokyo), (name, tokyo)
+        assert name != tokyo
+        await item.click()
+        await expect(inbox.message("Hello number 9")).to_be_visible()
+        await expect(inbox.page.locator("#view-title")).to_have_text(f"{name} · widget")
+        await expect(inbox.page.locator("#view-place")).to_contain_text("Madrid")
+
+        # The details are closed: the messages have the room.
+        details = inbox.page.locator("#context")
+        assert await details.evaluate("d => d.open") is False
+        log_box = await inbox.log.bounding_box()
+        assert log_box is not None and log_box["height"] >= 450, log_box
+        await inbox.page.screenshot(path=str(ARTIFACTS / "inbox-visitor-name.png"))
+        await details.locator("summary").click()
+        await inbox.page.reload()
+        await inbox.list.locator(".conv").filter(has_text="Madrid").click()
+        await expect(inbox.message("Hello number 9")).to_be_visible()
+        assert await details.evaluate("d => d.open") is True  # remembered
+        await details.locator("summary").click()
+
+        # The contact page: edit, then open the conversation from its list.
+        await inbox.button("Contact page").click()
+        page = inbox.page.locator("#contact-page")
+        await expect(page.get_by_role("heading", name=name)).to_be_focused()
+        await expect(page).to_contain_text("Madrid")
+        past = page.get_by_role("list", name="Conversations (1)").get_by_role("button")
+        await expect(past).to_have_count(1)
+        await expect(past).to_contain_text("Hello number 9")
+        await page.get_by_label("Name").fill("Dana Scully")
+        await page.get_by_label("Email").fill("dana@fbi.example")
+        await page.get_by_role("button", name="Save contact").click()
+        await expect(page.get_by_role("status")).to_have_text("Saved.")
+        await expect(page.get_by_role("heading", name="Dana Scully")).to_be_visible()
+        await inbox.page.screenshot(path=str(ARTIFACTS / "inbox-contact-page.png"))
+        await past.click()
+        await expect(page).to_be_hidden()
+        await expect(inbox.page.locator("#view-title")).to_have_text("Dana Scully · widget")
+        await expect(
+            inbox.list.locator(".conv .name").filter(has_text="Dana Scully")
+        ).to_have_count(1)
+        await other.close()

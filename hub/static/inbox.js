@@ -5,6 +5,8 @@ import { closeSettings, mountSettings } from "./inbox-settings.js";
 import { contactLabel, initSearch, timeNode } from "./inbox-search.js";
 import { onChosen } from "./inbox-select.js";
 import { followLog } from "./inbox-follow.js";
+import { closeContact, contextOpen, initContact } from "./inbox-contact.js";
+import { whereAndWhen } from "./inbox-visitor.js";
 
 const TOKEN_KEY = "leadop.agentToken";
 const PING_MS = 25_000;
@@ -413,7 +415,8 @@ function convButton(c) {
     el("span", { className: `channel ch-${c.channel}`, textContent: c.channel }),
     c.needs_human ? el("span", { className: "badge", textContent: "Needs human" }) : null,
     el("span", { className: "preview", textContent: preview(c.last_message) }),
-    el("span", { className: "owner", textContent: c.assignee_id ? agentName(c.assignee_id) : "Unassigned" }),
+    el("span", { className: "owner", textContent: c.assignee_id ? agentName(c.assignee_id) : "Unassigned" },
+      c.visitor?.timezone ? el("span", { className: "place", textContent: ` · ${whereAndWhen(c.visitor.timezone)}` }) : null),
     timeNode(c.last_message?.created_at || c.updated_at),
   );
   const count = el("span", { className: "unread", textContent: String(unread), hidden: unread === 0 });
@@ -442,7 +445,8 @@ async function openConv(id) {
   $("conversation").hidden = false;
   document.body.classList.add("viewing");
   $("log").replaceChildren();
-  $("context").open = matchMedia("(min-width: 721px)").matches;
+  closeContact();
+  $("context").open = contextOpen(); // closed unless the agent opened it (remembered)
   renderHead();
   renderAllMessages();
   renderTyping();
@@ -519,6 +523,7 @@ function renderHead() {
   const c = state.convs.get(state.current);
   if (!c) return;
   $("view-title").textContent = `${contactName(c)} · ${c.channel}`;
+  $("view-place").textContent = whereAndWhen(c.visitor?.timezone);
   const handoff = c.handoff || c.handled_by;
   $("handled-by").textContent = handoff === "human" ? (agentName(c.assignee_id) || "Human")
     : handoff === "waiting" ? "Waiting for an agent" : "AI";
@@ -885,6 +890,12 @@ function init() {
   });
   initSearch({ api, open: openFound });
   followLog($("log")); // at the end while there, whatever loads late (images)
+  initContact({ api, open: openFound, current: () => state.convs.get(state.current), label: contactName,
+    edited: (contact) => { // the list and the header name them as the page now does
+      for (const c of state.convs.values()) if (c.contact?.id === contact.id) Object.assign(c.contact, contact);
+      renderList();
+      renderHead();
+    } });
   // Back in the tab: what came into the open conversation meanwhile has now been seen.
   document.addEventListener("visibilitychange", () => {
     const conv = state.convs.get(state.current);
