@@ -25,6 +25,7 @@ NOTE_CREATED = "note.created"  # agents only, ever: a private note never reaches
 RATING_REQUEST = "rating.request"  # a resolved widget conversation asks for a rating
 CONVERSATION_RATED = "conversation.rated"  # the visitor rated it (agents and the widget)
 RATING_WITHDRAWN = "rating.withdrawn"  # an agent reopened it: the widget stops asking
+CONVERSATION_RESOLVED = "conversation.resolved"  # the widget says "This conversation was resolved"
 
 # Frames a slow socket may lose without losing anything that matters.
 DROPPABLE = frozenset({TYPING})

@@ -86,3 +86,33 @@ async def test_a_contact_page_with_past_conversations_and_edit(server: HubServer
         foreign = await http.get(f"/api/contacts/{contact_id}")
         assert foreign.status_code == 404
     await visitor.close()
+
+
+async def test_the_widget_is_told_the_conversation_was_resolved(server: HubServer) -> None:
+    """The widget never said the conversation was resolved: `conversation.resolved` live
+    (with `rating.request` when a rating is wanted), `welcome.resolved` to a visitor who comes
+    back later, with the question still pending while unrated."""
+    company = await server.company()
+    agent = await Agent.open(server.ws, company.agent_token)
+    visitor = await Widget.open(server.ws, company.widget_key)
+    said = await visitor.say("Is my order shipped?")
+    cid = said["conversation_id"]
+    assert visitor.welcome["resolved"] is False
+    resolve = {"type": "conversation.status", "conversation_id": cid, "status": "resolved"}
+    await agent.send(resolve)
+    resolved = await visitor.expect("conversation.resolved")
+    assert resolved == {"type": "conversation.resolved", "conversation_id": cid}
+    await visitor.expect("rating.request")
+    session = visitor.welcome["session_id"]
+    await visitor.close()
+
+    back = await Widget.open(server.ws, company.widget_key, session_id=session, last_seq=1)
+    assert (back.welcome["resolved"], back.welcome["rating_pending"]) == (True, True)
+    reopen = {"type": "conversation.status", "conversation_id": cid, "status": "open"}
+    await agent.send(reopen)
+    await back.expect("rating.withdrawn")
+    await back.close()
+    again = await Widget.open(server.ws, company.widget_key, session_id=session, last_seq=1)
+    assert (again.welcome["resolved"], again.welcome["rating_pending"]) == (False, False)
+    await again.close()
+    await agent.close()

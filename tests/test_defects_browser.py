@@ -6,6 +6,7 @@ failed before its fix. Screenshots go to tests/artifacts/."""
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import httpx
@@ -13,7 +14,7 @@ import pytest
 
 from hub.workspace.companies import agent_token
 from tests.support.browser import ARTIFACTS, InboxPage, WidgetPage, expect, host_site, new_context
-from tests.support.clients import Widget
+from tests.support.clients import Agent, Widget
 from tests.support.server import HubServer
 from tests.test_attachments_browser import choose, drawn, png
 
@@ -235,3 +236,42 @@ async def test_anonymous_visitors_are_told_apart_and_have_a_contact_page(
             inbox.list.locator(".conv .name").filter(has_text="Dana Scully")
         ).to_have_count(1)
         await other.close()
+
+
+async def test_a_visitor_who_comes_back_is_asked_and_a_star_alone_rates(
+    hub: HubServer, browser: Any
+) -> None:
+    """Resolved while the visitor was away: coming back, the launcher counts the question,
+    the panel says the conversation was resolved and asks; a star alone sends the rating (it
+    waited for "Send rating", so a star alone was never sent)."""
+    company = await hub.company("Acme Solar")
+    agent = await Agent.open(hub.ws, company.agent_token)
+    async with (
+        host_site(hub.http, company.widget_key) as site,
+        new_context(browser, viewport={"width": 1000, "height": 720}) as ctx,
+    ):
+        widget = WidgetPage(await ctx.new_page())
+        await widget.page.goto(site)
+        await widget.open()
+        await widget.say("Please cancel my order")
+        await widget.page.close()  # the visitor leaves
+        updated = await agent.expect("conversation.updated")
+        cid = updated["conversation"]["id"]
+        await agent.send(
+            {"type": "conversation.status", "conversation_id": cid, "status": "resolved"}
+        )
+        await agent.expect("conversation.resolved")
+
+        widget = WidgetPage(await ctx.new_page())  # days later: the same browser
+        await widget.page.goto(site)
+        await expect(widget.launcher).to_have_attribute("aria-label", re.compile(r"1 unread"))
+        await widget.open()
+        page = widget.page
+        await expect(page.get_by_text("This conversation was resolved.")).to_be_visible()
+        await expect(page.get_by_text("How was this conversation?")).to_be_visible()
+        await page.screenshot(path=str(ARTIFACTS / "widget-resolved-rating.png"))
+        await page.get_by_role("button", name="5 of 5: Great").click()
+        await expect(page.get_by_text("Thanks for your feedback!")).to_be_visible()
+        rated = await agent.expect("conversation.rated")
+        assert rated["rating"]["score"] == 5 and rated["rating"]["comment"] is None
+    await agent.close()

@@ -206,6 +206,9 @@ async def _greet(
             and company.config["rating_enabled"]
             and await hub.ratings.pending(company_id, visitor.conversation_id)
         )
+        resolved = bool(
+            visitor.last_seq and await hub.ratings.resolved(company_id, visitor.conversation_id)
+        )
     except Exception as exc:
         if not database_unavailable(exc):
             raise
@@ -227,6 +230,7 @@ async def _greet(
             "contact": {"name": visitor.name, "email": visitor.email},
             "user_id": visitor.user_id,
             "rating_pending": rating_pending,
+            "resolved": resolved,  # the widget says "This conversation was resolved"
         }
     )
     # A new session has no conversation yet, so nothing to replay (nor can anything be sent to

@@ -50,6 +50,7 @@ function boot() {
   let read = null; // {c: conversation id, s: highest seq seen with the panel open}
   let askRating = false; // the hub awaits the visitor's rating (rating.js)
   let ratingUnread = false; // asked live while the panel was closed, and not seen yet
+  let resolved = false; // an agent resolved the conversation (the widget says so)
 
   const store = createStore((entries) => {
     shown = entries;
@@ -150,12 +151,18 @@ function boot() {
     saveJSON('read', key, read);
     updatePreChat();
     updateUnread();
+    // A visitor who comes back (reload, or days later) to a resolved, unrated conversation is
+    // asked again: the launcher counts the question until the panel is opened.
+    if (f.rating_pending && !askRating && !(ui && ui.open)) ratingUnread = true;
     askRating = !!f.rating_pending;
+    resolved = !!f.resolved;
     if (ui) showRating();
+    updateUnread();
   }
 
   // The satisfaction rating (rating.js): asked while the hub says one is pending.
   function showRating() {
+    ui.rating.setResolved(resolved);
     if (askRating && ui.rating.state !== 'asking') ui.rating.ask();
     else if (!askRating && ui.rating.state === 'asking') ui.rating.hide();
   }
@@ -164,6 +171,8 @@ function boot() {
   function dropRating() {
     if (askRating || ui.rating.state !== 'hidden') ui.rating.hide();
     askRating = false;
+    resolved = false;
+    ui.rating.setResolved(false);
   }
 
   function onFrame(f) {
@@ -189,6 +198,10 @@ function boot() {
       case 'ai.delta':
         store.delta(f);
         break;
+      case 'conversation.resolved':
+        resolved = true;
+        if (ui) ui.rating.setResolved(true);
+        break;
       case 'rating.request':
         askRating = true;
         ratingUnread = true;
@@ -197,6 +210,8 @@ function boot() {
         break;
       case 'rating.withdrawn': // an agent reopened it: a rating now would be refused
         askRating = false;
+        resolved = false;
+        if (ui) ui.rating.setResolved(false);
         if (ui && ui.rating.state === 'asking') ui.rating.hide();
         updateUnread();
         break;
