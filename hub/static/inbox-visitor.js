@@ -25,7 +25,7 @@ export function visitorName(id) {
 
 /** "Madrid" from "Europe/Madrid", "Buenos Aires" from "America/Argentina/Buenos_Aires". */
 export function placeOf(timezone) {
-  if (!timezone || !timezone.includes("/")) return "";
+  if (!timezone || !timezone.includes("/") || timezone.startsWith("Etc/")) return ""; // UTC: no place
   return timezone.slice(timezone.lastIndexOf("/") + 1).replaceAll("_", " ");
 }
 

@@ -416,7 +416,7 @@ function convButton(c) {
     c.needs_human ? el("span", { className: "badge", textContent: "Needs human" }) : null,
     el("span", { className: "preview", textContent: preview(c.last_message) }),
     el("span", { className: "owner", textContent: c.assignee_id ? agentName(c.assignee_id) : "Unassigned" },
-      c.visitor?.timezone ? el("span", { className: "place", textContent: ` · ${whereAndWhen(c.visitor.timezone)}` }) : null),
+      whereAndWhen(c.visitor?.timezone) ? el("span", { className: "place", textContent: ` · ${whereAndWhen(c.visitor.timezone)}` }) : null),
     timeNode(c.last_message?.created_at || c.updated_at),
   );
   const count = el("span", { className: "unread", textContent: String(unread), hidden: unread === 0 });
