@@ -161,6 +161,8 @@ async def test_the_header_fits_at_1280_and_375(hub: HubServer, browser: Any) -> 
         height = await header_height(inbox)
         await inbox.page.screenshot(path=str(ARTIFACTS / "inbox-header-375.png"))
         assert height <= 64, height
+        # What scrolls sideways is the header, never the page.
+        assert await inbox.page.evaluate("document.documentElement.scrollWidth") <= 375
 
 
 async def test_anonymous_visitors_are_told_apart_and_have_a_contact_page(
