@@ -15,7 +15,12 @@ from hub.persistence.db import Database
 from hub.persistence.migrate import upgrade
 from hub.runtime.crypto import DecryptionError, Vault
 from hub.settings import Settings, SettingsError
-from hub.workspace.companies import agent_token, create_company, demo_company
+from hub.workspace.companies import (
+    DemoCompany,
+    agent_token,
+    create_company,
+    demo_company,
+)
 from hub.workspace.widget_settings import rotate_widget_secrets
 
 
@@ -85,8 +90,9 @@ def _with_db(settings: Settings, work: Callable[[Database], Awaitable[Any]]) -> 
 
 
 def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
-    asyncio.run(upgrade(settings.database_url))
-    print("database schema is at head", file=sys.stderr)
+    before, after = asyncio.run(upgrade(settings.database_url))
+    done = "already" if before == after else f"upgraded from {before or 'empty'}, now"
+    print(f"database schema {done} at {after} (head)", file=sys.stderr)
     return 0
 
 
@@ -127,15 +133,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    base = f"http://{host}:{port}"
+    lines = [("Listening on", base)]
     if args.demo:
         demo = _with_db(settings, lambda db: demo_company(db, settings))
-        base = f"http://{host}:{port}"
-        print(f"demo company: {demo.company_id}")
-        print(f"widget key:   {demo.widget_key}")
-        print(f"agent token:  {demo.agent_token}")
-        print(f"owner sign-in: {base}/login as {demo.owner_email} / {demo.owner_password}")
-        print(f"demo page:    {base}/demo")
-        print(f"agent inbox:  {base}/inbox#token={demo.agent_token}", flush=True)
+        lines += demo_lines(base, demo)
+    print(banner(lines), flush=True)
     uvicorn.run(
         create_app(settings),
         host=host,
@@ -145,3 +148,22 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         access_log=False,
     )
     return 0
+
+
+def demo_lines(base: str, demo: DemoCompany) -> list[tuple[str, str]]:
+    """What a first-time user needs of the demo: its two pages and how to sign in (the
+    owner's email and this run's password; the raw token is never printed)."""
+    return [
+        ("Demo page", f"{base}/demo"),
+        ("Inbox", f"{base}/inbox"),
+        ("Owner email", demo.owner_email),
+        ("Password", demo.owner_password),
+    ]
+
+
+def banner(lines: list[tuple[str, str]]) -> str:
+    """`LeadOp Hub` and one aligned `Label:  value` line each."""
+    width = max(len(label) for label, _ in lines) + 1
+    return "\n".join(
+        ["LeadOp Hub", *(f"  {label + ':':<{width}}  {value}" for label, value in lines)]
+    )

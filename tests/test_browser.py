@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from typing import Any
 
 import httpx
@@ -82,9 +83,10 @@ async def test_a_visitor_and_an_agent_talk_through_widget_and_inbox(
         await widget.open()
         await widget.say("Hi! Do you install solar panels in Springfield?")
 
-        # live: the conversation shows up in the already open inbox, as "Visitor"
+        # live: the conversation shows up in the already open inbox, under a friendly name
+        # from its contact id ("Amber Otter"), not "Visitor"
         item = inbox.conversation()
-        await expect(item).to_contain_text("Visitor")
+        await expect(item.locator(".name")).to_have_text(re.compile(r"^[A-Z][a-z]+ [A-Z][a-z]+"))
         await expect(item).to_contain_text("Do you install solar panels")
         await item.click()
         question = inbox.message("Do you install solar panels in Springfield?")

@@ -160,7 +160,9 @@ async def test_widget_session_keeps_context_and_hashes_its_token(db: Database) -
         "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
         "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
     )
-    ctx = VisitorContext("https://shop.example/pricing", "203.0.113.9", ua)
+    ctx = VisitorContext(
+        "https://shop.example/pricing", "203.0.113.9", ua, timezone="Europe/Lisbon"
+    )
     async with db.read() as conn:
         company = (await conn.execute(repo.companies.select())).first()
     assert company is not None
@@ -172,6 +174,7 @@ async def test_widget_session_keeps_context_and_hashes_its_token(db: Database) -
         "ip_address": "203.0.113.9",
         "browser": "Safari",
         "device": "mobile",
+        "timezone": "Europe/Lisbon",
     }
     async with db.read() as conn:
         rows = (await conn.execute(repo.widget_sessions.select())).all()

@@ -53,17 +53,15 @@ async def test_the_visitor_rates_and_the_inbox_shows_it(hub: HubServer, browser:
         names = [f"{n} of 5" for n in range(1, 6)]
         for name in names:
             await expect(page.get_by_role("button", name=name)).to_be_visible()
-        send = page.get_by_role("button", name="Send rating")
-        await expect(send).to_be_disabled()  # a score first
-        good = page.get_by_role("button", name="4 of 5: Good")
-        await good.click()
-        await expect(good).to_have_attribute("aria-pressed", "true")
+        await expect(page.get_by_text("This conversation was resolved.")).to_be_visible()
+        # The comment first (optional): the star sends at once, with it.
         await page.get_by_role("textbox", name="Comment (optional)").fill("Fast and friendly")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / "rating-widget.png"))
-        await send.click()
+        good = page.get_by_role("button", name="4 of 5: Good")
+        await good.click()
         await expect(page.get_by_text("Thanks for your feedback!")).to_be_visible()
-        await expect(send).to_be_hidden()
+        await expect(good).to_be_hidden()
 
         context = inbox.page.locator("#context-list")
         await expect(context).to_contain_text("4/5")
@@ -153,9 +151,9 @@ async def test_the_rating_speaks_spanish(hub: HubServer, browser: Any) -> None:
             assert done.status_code == 200
             page = widget.page
             await expect(page.get_by_text("¿Qué tal fue esta conversación?")).to_be_visible()
-            await page.get_by_role("button", name="5 de 5: Excelente").click()
+            await expect(page.get_by_text("Esta conversación se ha resuelto.")).to_be_visible()
             await expect(page.get_by_role("textbox", name="Comentario (opcional)")).to_be_visible()
-            await page.get_by_role("button", name="Enviar valoración").click()
+            await page.get_by_role("button", name="5 de 5: Excelente").click()  # sends at once
             await expect(page.get_by_text("¡Gracias por tu opinión!")).to_be_visible()
         listed = (await http.get("/api/conversations")).json()["conversations"]
         assert listed[0]["rating"]["score"] == 5 and listed[0]["rating"]["comment"] is None

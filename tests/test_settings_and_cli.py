@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -119,40 +121,57 @@ def wait_healthy(url: str, proc: subprocess.Popen[str], timeout: float = 20) -> 
 
 
 def serve_demo(cwd: Path, port: int) -> dict[str, str]:
-    """Start `hub serve --demo`, read what it prints, check it answers, stop it."""
+    """Start `hub serve --demo`, read what it prints, check it answers, stop it; the banner's
+    lines by label, and everything printed under "output"."""
     hub = Path(sys.executable).with_name("hub")
     env = {**os.environ, "DATABASE_URL": "", "PORT": str(port)}
     proc = subprocess.Popen(
-        [str(hub), "serve", "--demo"], cwd=cwd, env=env, stdout=subprocess.PIPE, text=True
+        [str(hub), "serve", "--demo"],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         printed: dict[str, str] = {}
+        lines: list[str] = []
         assert proc.stdout is not None
-        for line in proc.stdout:
+        read: queue.Queue[str] = queue.Queue()
+        reader = threading.Thread(target=lambda: [read.put(x) for x in proc.stdout or ()])
+        reader.start()
+        while True:
+            line = read.get(timeout=30)  # a banner without "Password" fails, never hangs
+            lines.append(line)
             key, _, value = line.partition(":")
             printed[key.strip()] = value.strip()
-            if key == "agent inbox":
+            if key.strip() == "Password":
                 break
         assert wait_healthy(f"http://127.0.0.1:{port}/healthz", proc)
-        demo = httpx.get(f"http://127.0.0.1:{port}/demo", timeout=5)
-        assert demo.status_code == 200 and printed["widget key"] in demo.text
+        demo = httpx.get(printed["Demo page"], timeout=5)
+        assert demo.status_code == 200 and "data-key=" in demo.text
         assert 'src="/widget.js"' in demo.text
-        inbox = httpx.get(f"http://127.0.0.1:{port}/inbox", timeout=5)
+        printed["widget key"] = demo.text.split('data-key="')[1].split('"')[0]
+        inbox = httpx.get(printed["Inbox"], timeout=5)
         assert inbox.status_code == 200 and "inbox.js" in inbox.text
         widget = httpx.get(f"http://127.0.0.1:{port}/widget.js", timeout=5)
         assert widget.headers["content-type"].startswith("text/javascript")
-        return printed
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        reader.join(timeout=10)  # to the end of what it printed
+    while not read.empty():
+        lines.append(read.get_nowait())
+    printed["output"] = "".join(lines)
+    return printed
 
 
 def test_serve_demo_is_idempotent(tmp_path: Path, unused_tcp_port: int) -> None:
     first = serve_demo(tmp_path, unused_tcp_port)
     second = serve_demo(tmp_path, unused_tcp_port)
-    assert first["demo company"] == second["demo company"]
     assert first["widget key"] == second["widget key"]
-    assert first["agent token"] and first["agent inbox"].startswith("http://127.0.0.1:")
+    assert first["Owner email"] == second["Owner email"] == "demo@example.com"
+    assert first["Password"] != second["Password"]  # a fresh password each start
 
 
 async def test_hub_token_without_email_adds_no_nameless_agent(hub: object) -> None:
@@ -183,3 +202,40 @@ async def test_hub_token_without_email_adds_no_nameless_agent(hub: object) -> No
         await conn.execute(repo.agents.update().values(revoked=True))
     with pytest.raises(LookupError, match="--email"):
         await agent_token(db, settings, company.company_id, "owner", None)
+
+
+def test_serve_demo_prints_a_short_banner(tmp_path: Path, unused_tcp_port: int) -> None:
+    """A first run printed 15 Alembic lines around the addresses, and the raw owner token
+    twice. Now: where it listens, the demo page, the inbox, the owner's email and password;
+    no token and no migration line, on the first run (migrating) or the next."""
+    base = f"http://127.0.0.1:{unused_tcp_port}"
+    for _run in range(2):
+        printed = serve_demo(tmp_path, unused_tcp_port)
+        output = printed["output"]
+        assert "alembic" not in output.lower(), output
+        assert output.splitlines()[0] == "LeadOp Hub", output
+        assert printed["Listening on"] == base
+        assert printed["Demo page"] == f"{base}/demo"
+        assert printed["Inbox"] == f"{base}/inbox"
+        assert printed["Owner email"] == "demo@example.com" and printed["Password"]
+        assert "token" not in output.lower(), output
+        assert len(output.strip().splitlines()) == 6, output
+
+
+def test_migrate_says_what_it_did_in_one_line(tmp_path: Path) -> None:
+    first = run_hub("migrate", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == "" and len(first.stderr.strip().splitlines()) == 1, first.stderr
+    assert "upgraded from empty" in first.stderr
+    again = run_hub("migrate", cwd=tmp_path)
+    assert "already at" in again.stderr and len(again.stderr.strip().splitlines()) == 1
+
+
+def test_readme_run_command_installs_only_what_running_needs() -> None:
+    """The README's first command (run the hub) installed `.[test]`: about three minutes of
+    test tools before a first look. The test command keeps them."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    blocks = [b.split("```")[0].strip() for b in readme.split("```sh\n")[1:]]
+    run = next(b for b in blocks if "hub serve --demo" in b)
+    assert "pip install -e . " in run and "[test]" not in run, run
+    assert any("[test]" in b and "pytest" in b for b in blocks)

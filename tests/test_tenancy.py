@@ -131,6 +131,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("PUT", "/api/canned-responses/{response_id}"): FOREIGN,
     ("DELETE", "/api/canned-responses/{response_id}"): FOREIGN,
     ("GET", "/api/contacts/{contact_id}/export"): FOREIGN,
+    ("GET", "/api/contacts/{contact_id}"): FOREIGN,
     ("PATCH", "/api/contacts/{contact_id}"): FOREIGN,
     ("DELETE", "/api/contacts/{contact_id}"): FOREIGN,
     ("PUT", "/api/qa/{pair_id}"): FOREIGN,

@@ -135,6 +135,9 @@ ROUTES: list[BaseRoute] = [
     Route("/api/contacts/{contact_id}/export", data_rights.export_contact, methods=GET),
     Route("/api/contacts/{contact_id}", data_rights.correct_contact, methods=PATCH),
     Route("/api/contacts/{contact_id}", data_rights.erase_contact, methods=DELETE),
+    # issue 19, the contact page: the contact and their past conversations (edited with the
+    # data rights' PATCH above)
+    Route("/api/contacts/{contact_id}", search.contact, methods=GET),
     # provider webhooks
     Route("/webhooks/twilio/sms", webhooks.twilio_sms, methods=POST),
     Route("/webhooks/twilio/status", webhooks.twilio_status, methods=POST),

@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse
 from hub.api.errors import ApiError
 from hub.api.requests import agent_of
 from hub.state import hub_of
+from hub.workspace.contacts import contact_profile
 
 MAX_QUERY = 200  # characters of `q`
 MAX_LIMIT = 100
@@ -56,3 +57,16 @@ async def contacts(request: Request) -> JSONResponse:
     before = request.query_params.get("before") or None
     page = await hub_of(request).contacts.page(agent.company_id, q, before, limit)
     return JSONResponse(page)
+
+
+async def contact(request: Request) -> JSONResponse:
+    """A contact's page: `{"contact": {...}, "conversations": [Conversation, ...]}`, their
+    newest 100 conversations first (404 for another company's or an unknown id)."""
+    agent = await agent_of(request)
+    hub = hub_of(request)
+    found = await contact_profile(hub.db, agent.company_id, request.path_params["contact_id"])
+    if found is None:
+        raise ApiError(404, "not_found", "no such contact")
+    ids = found.conversation_ids
+    views = await hub.conversations.inbox(agent.company_id, len(ids), ids) if ids else []
+    return JSONResponse({"contact": found.contact, "conversations": views})

@@ -46,12 +46,17 @@ Id = Annotated[str, Field(min_length=1, max_length=128)]
 Text = Annotated[str, Field(min_length=1)]
 
 
+Zone = Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_+\-/]*$")]
+
+
 class Hello(_Frame):
     type: Literal["hello"]
     visit_id: Id
     session_id: Annotated[str, Field(max_length=256)] | None = None
     last_seq: Annotated[int, Field(ge=0)] = 0
     page_url: Annotated[str, Field(max_length=2000)] | None = None
+    # The browser's IANA time zone (Intl): the inbox shows the visitor's place and local time.
+    timezone: Zone | None = None
     # A signed-in user of the company's site: their id and its HMAC (docs/protocol.md).
     user_id: Id | None = None
     user_hash: Annotated[str, Field(max_length=128)] | None = None

@@ -28,7 +28,7 @@ from hub.connections.protocol import WidgetTyping as Typing
 from hub.connections.session import Disconnected, Session
 from hub.conversations.ratings import Ratings
 from hub.conversations.service import ConversationService
-from hub.conversations.visitors import Visitor, VisitorContext, VisitorService
+from hub.conversations.visitors import Visitor, VisitorContext, VisitorService, known_zone
 from hub.events import dumps
 from hub.persistence import repository as repo
 from hub.persistence.db import database_unavailable
@@ -208,6 +208,9 @@ async def _greet(
             and company.config["rating_enabled"]
             and await hub.ratings.pending(company_id, visitor.conversation_id)
         )
+        resolved = bool(
+            visitor.last_seq and await hub.ratings.resolved(company_id, visitor.conversation_id)
+        )
     except Exception as exc:
         if not database_unavailable(exc):
             raise
@@ -230,6 +233,7 @@ async def _greet(
             "user_id": visitor.user_id,
             "rating_pending": rating_pending,
             "availability": availability,
+            "resolved": resolved,  # the widget says "This conversation was resolved"
         }
     )
     # A new session has no conversation yet, so nothing to replay (nor can anything be sent to
@@ -353,4 +357,5 @@ def _ctx(settings: Settings, ws: WebSocket, hello: Hello) -> VisitorContext:
         ip_address=ws.client.host if ws.client else None,
         user_agent=ws.headers.get("user-agent"),
         preview=_preview(settings, ws, hello.page_url),
+        timezone=known_zone(hello.timezone),
     )

@@ -97,6 +97,13 @@ class Publisher:
             events.RATING_REQUEST, company_id, data, conversation_id, to_widget=True
         )
 
+    async def conversation_resolved(self, company_id: str, conversation_id: str) -> None:
+        """An agent resolved it: its widget says so (with or without a rating question)."""
+        data = {"conversation_id": conversation_id}
+        await self._publish(
+            events.CONVERSATION_RESOLVED, company_id, data, conversation_id, to_widget=True
+        )
+
     async def rating_withdrawn(self, company_id: str, conversation_id: str) -> None:
         """An agent moved it out of `resolved`: its widget stops asking for a rating."""
         data = {"conversation_id": conversation_id}

@@ -84,8 +84,16 @@ class Ratings:
         async with self.db.read() as conn:
             return await _pending_resolution(conn, company_id, conversation_id) is not None
 
+    async def resolved(self, company_id: str, conversation_id: str) -> bool:
+        """Whether the conversation is resolved now (`welcome.resolved`)."""
+        async with self.db.read() as conn:
+            conv = await repo.conversation(conn, company_id, conversation_id)
+        return conv is not None and conv.status == "resolved"
+
     async def request(self, company_id: str, conversation_id: str) -> None:
-        """After a resolution: `rating.request` to the conversation's widget, when wanted."""
+        """After a resolution: `conversation.resolved` to the conversation's widget, and
+        `rating.request` when a rating is wanted."""
+        await self.publisher.conversation_resolved(company_id, conversation_id)
         if await self.pending(company_id, conversation_id):
             await self.publisher.rating_request(company_id, conversation_id)
 

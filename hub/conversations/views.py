@@ -99,6 +99,7 @@ def conversation_view(
             "ip_address": row.ip_address,
             "browser": row.browser,
             "device": row.device,
+            "timezone": row.timezone,  # IANA, from the widget's hello (place, local time)
         }
     return view
 

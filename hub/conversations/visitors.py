@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import zoneinfo
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,6 +32,18 @@ class VisitorContext:
     user_agent: str | None = None
     # The hub's own preview page (the onboarding walkthrough's): no visit is counted.
     preview: bool = False
+    timezone: str | None = None  # IANA, checked against the zone database (known_zone)
+
+
+def known_zone(name: str | None) -> str | None:
+    """`name` when the zone database knows it, else None: an unknown zone is not shown."""
+    if not name:
+        return None
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
 
 
 @dataclass(slots=True)
@@ -56,7 +69,7 @@ class Visitor:
     user_id: str | None = None  # the company's id of the verified user, else None
 
 
-VISITOR_FIELDS = ("page_url", "ip_address", "browser", "device")
+VISITOR_FIELDS = ("page_url", "ip_address", "browser", "device", "timezone")
 
 
 def token_hash(token: str) -> str:
@@ -126,6 +139,7 @@ class VisitorService:
             "user_agent": _clip(ctx.user_agent, 500),
             "browser": browser,
             "device": device,
+            "timezone": ctx.timezone,
         }
         now = self.clock()
         async with self.db.write() as conn:

@@ -345,6 +345,8 @@ class WidgetSession(Base):
     user_agent: Mapped[str | None] = mapped_column(String(500))
     browser: Mapped[str | None] = mapped_column(String(64))
     device: Mapped[str | None] = mapped_column(String(32))
+    # The browser's IANA time zone (hello): where an anonymous visitor is, their local time.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     # The verified user (widget_users) this browser is signed in as, else None.
     user_ref: Mapped[str | None] = mapped_column(ID, index=True)
     # The pre-chat form's answers while the conversation (and its contact) does not exist.

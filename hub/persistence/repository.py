@@ -555,6 +555,7 @@ _RECENT: Any = (
         widget_sessions.c.ip_address,
         widget_sessions.c.browser,
         widget_sessions.c.device,
+        widget_sessions.c.timezone,
     )
     .join(contacts, contacts.c.id == conversations.c.contact_id)
     .outerjoin(widget_sessions, widget_sessions.c.conversation_id == conversations.c.id)

@@ -44,7 +44,7 @@ export function createNotifier({ api, open }) {
     status.setAttribute("role", "status");
     // On, but this browser has not been asked yet: asking needs a click (a user gesture).
     const allow = Object.assign(document.createElement("button"), { type: "button", id: "notify-allow",
-      textContent: "Allow in this browser", hidden: true });
+      textContent: "Allow", title: "Allow notifications in this browser", hidden: true });
     allow.addEventListener("click", async () => {
       await Notification.requestPermission().catch(() => "denied");
       paint();

@@ -3,6 +3,8 @@
 // Everything from the hub is set with textContent, never as markup: a snippet's matches come
 // as offsets and become <mark> elements here.
 
+import { visitorName } from "./inbox-visitor.js";
+
 const DEBOUNCE_MS = 250;
 const CLOCK_MS = 30_000;
 const CHANNEL_LABEL = { widget: "Chat", sms: "SMS", whatsapp: "WhatsApp" };
@@ -14,9 +16,10 @@ const el = (tag, props = {}, ...children) => {
   return node;
 };
 
-/** What to call a contact: the name, else the phone, else the email, else "Visitor". */
+/** What to call a contact: the name, else the phone, else the email, else a friendly name
+ * from its id ("Amber Otter", inbox-visitor.js), the same for everyone. */
 export function contactLabel(contact) {
-  return contact?.name || contact?.phone || contact?.email || "Visitor";
+  return contact?.name || contact?.phone || contact?.email || visitorName(contact?.id);
 }
 
 /** "just now", "5 min ago", "3 h ago", "yesterday", "4 days ago", else the date. */

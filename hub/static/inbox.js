@@ -7,6 +7,9 @@ import { contactLabel, initSearch, timeNode } from "./inbox-search.js";
 import { onChosen } from "./inbox-select.js";
 import { avatarNode, mountProfile, profileUpdated } from "./inbox-profile.js";
 import { authHeaders, signOut, socketToken, startSession } from "./inbox-auth.js";
+import { followLog } from "./inbox-follow.js";
+import { closeContact, contextOpen, initContact } from "./inbox-contact.js";
+import { whereAndWhen } from "./inbox-visitor.js";
 
 const TOKEN_KEY = "leadop.agentToken";
 const PING_MS = 25_000;
@@ -417,13 +420,13 @@ function agentName(id) {
 
 function renderTeam() {
   const items = [...state.agents.values()].map((a) => {
-    const named = a.name || a.email;
+    const named = a.name || a.email?.split("@")[0]; // short: the header keeps to one line
     const label = a.id === state.me ? (named ? `${named} (you)` : "You") : named || "An agent";
     const li = el("li", {}, a.avatar_url ? avatarNode(a.avatar_url, named) : null, label,
       el("span", { className: "sr-only", textContent: `: ${PRESENCE_LABEL[a.status] || a.status}` }));
     li.dataset.agentId = a.id;
     li.dataset.presence = a.status;
-    li.title = PRESENCE_LABEL[a.status] || a.status;
+    li.title = `${a.name || a.email || label}: ${PRESENCE_LABEL[a.status] || a.status}`;
     return li;
   });
   $("team").replaceChildren(...items);
@@ -440,7 +443,8 @@ function convButton(c) {
     el("span", { className: `channel ch-${c.channel}`, textContent: c.channel }),
     c.needs_human ? el("span", { className: "badge", textContent: "Needs human" }) : null,
     el("span", { className: "preview", textContent: preview(c.last_message) }),
-    el("span", { className: "owner", textContent: c.assignee_id ? agentName(c.assignee_id) : "Unassigned" }),
+    el("span", { className: "owner", textContent: c.assignee_id ? agentName(c.assignee_id) : "Unassigned" },
+      whereAndWhen(c.visitor?.timezone) ? el("span", { className: "place", textContent: ` · ${whereAndWhen(c.visitor.timezone)}` }) : null),
     timeNode(c.last_message?.created_at || c.updated_at),
   );
   const count = el("span", { className: "unread", textContent: String(unread), hidden: unread === 0 });
@@ -470,7 +474,8 @@ async function openConv(id) {
   $("conversation").hidden = false;
   document.body.classList.add("viewing");
   $("log").replaceChildren();
-  $("context").open = matchMedia("(min-width: 721px)").matches;
+  closeContact();
+  $("context").open = contextOpen(); // closed unless the agent opened it (remembered)
   renderHead();
   renderAllMessages();
   renderTyping();
@@ -549,6 +554,7 @@ function renderHead() {
   const c = state.convs.get(state.current);
   if (!c) return;
   $("view-title").textContent = `${contactName(c)} · ${c.channel}`;
+  $("view-place").textContent = whereAndWhen(c.visitor?.timezone);
   const handoff = c.handoff || c.handled_by;
   $("handled-by").textContent = handoff === "human" ? (agentName(c.assignee_id) || "Human")
     : handoff === "waiting" ? "Waiting for an agent" : "AI";
@@ -916,6 +922,13 @@ function init() {
       .find(shownNow)?.focus();
   });
   initSearch({ api, open: openFound });
+  followLog($("log")); // at the end while there, whatever loads late (images)
+  initContact({ api, open: openFound, current: () => state.convs.get(state.current), label: contactName,
+    edited: (contact) => { // the list and the header name them as the page now does
+      for (const c of state.convs.values()) if (c.contact?.id === contact.id) Object.assign(c.contact, contact);
+      renderList();
+      renderHead();
+    } });
   // Back in the tab: what came into the open conversation meanwhile has now been seen.
   document.addEventListener("visibilitychange", () => {
     const conv = state.convs.get(state.current);

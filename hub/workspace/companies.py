@@ -68,8 +68,9 @@ async def create_company(
     website: str | None = None,
     description: str | None = None,
     slug: str | None = None,
+    owner_email: str | None = None,
 ) -> CreatedCompany:
-    """A company, its public widget key, and an owner with a token."""
+    """A company, its public widget key, and an owner (`owner_email`) with a token."""
     async with db.write() as conn:
         company_id = await new_company(conn, name, website, description, slug)
         widget_key = (
@@ -77,7 +78,7 @@ async def create_company(
                 select(repo.companies.c.widget_key).where(repo.companies.c.id == company_id)
             )
         ).scalar_one()
-        owner_id = await _add_agent(conn, company_id, "owner", None, None)
+        owner_id = await _add_agent(conn, company_id, "owner", owner_email, None)
     owner = AgentIdentity(owner_id, company_id, "owner")
     token = issue_token(settings.secret_key, owner, settings.token_ttl_days)
     return CreatedCompany(company_id, widget_key, token)
@@ -168,6 +169,7 @@ async def demo_company(db: Database, settings: Settings) -> DemoCompany:
             website="https://example.com",
             description="A sample company that sells solar panels, for trying LeadOp Hub.",
             slug=DEMO_SLUG,
+            owner_email=DEMO_OWNER_EMAIL,
         )
         await _seed_demo_knowledge(db, created.company_id)
         # A seeded company, not a new owner's: its inbox opens on the conversations (the

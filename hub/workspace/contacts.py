@@ -19,6 +19,7 @@ from hub.conversations.views import iso
 from hub.errors import HubError
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
+from hub.workspace import data_rights
 
 PREVIEW = 140  # characters of the last message shown in the list
 
@@ -204,3 +205,32 @@ class ContactDirectory:
         stmt = stmt.where(or_(*(and_(m.c.conversation_id == c, m.c.seq == s) for c, s in keys)))
         rows = (await conn.execute(stmt)).all()
         return {keys[(r.conversation_id, r.seq)]: r for r in rows}
+
+
+PAST = 100  # conversations shown on a contact's page, newest first
+
+
+@dataclass(frozen=True)
+class ContactProfile:
+    """A contact's page: the contact, their latest time zone, their conversations' ids."""
+
+    contact: dict[str, Any]
+    conversation_ids: tuple[str, ...]
+
+
+async def contact_profile(db: Database, company_id: str, contact_id: str) -> ContactProfile | None:
+    """The contact with the time zone their widget last told (`timezone`, else None) and
+    their newest `PAST` conversations' ids; None when the company has no such contact."""
+    conv, ws = repo.conversations, repo.widget_sessions
+    async with db.read() as conn:
+        row = await repo.contact(conn, company_id, contact_id)
+        if row is None:
+            return None
+        stmt = select(conv.c.id).where(conv.c.company_id == company_id)
+        stmt = stmt.where(conv.c.contact_id == contact_id)
+        stmt = stmt.order_by(conv.c.updated_at.desc(), conv.c.id.desc()).limit(PAST)
+        ids = tuple(str(i) for i in (await conn.execute(stmt)).scalars())
+        zone = select(ws.c.timezone).where(ws.c.company_id == company_id)
+        zone = zone.where(ws.c.conversation_id.in_(ids), ws.c.timezone.is_not(None))
+        timezone = (await conn.execute(zone.order_by(ws.c.last_seen_at.desc()).limit(1))).scalar()
+    return ContactProfile({**data_rights.contact_view(row), "timezone": timezone}, ids)

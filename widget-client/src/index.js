@@ -52,6 +52,7 @@ function boot() {
   let ratingUnread = false; // asked live while the panel was closed, and not seen yet
   let avail = null; // welcome.availability, then availability.updated: online or away
   let asked = null; // the address the visitor typed in the away ask
+  let resolved = false; // an agent resolved the conversation (the widget says so)
 
   const store = createStore((entries) => {
     shown = entries;
@@ -168,14 +169,20 @@ function boot() {
     saveJSON('read', key, read);
     updatePreChat();
     updateUnread();
+    // A visitor who comes back (reload, or days later) to a resolved, unrated conversation is
+    // asked again: the launcher counts the question until the panel is opened.
+    if (f.rating_pending && !askRating && !(ui && ui.open)) ratingUnread = true;
     askRating = !!f.rating_pending;
+    resolved = !!f.resolved;
     if (ui) showRating();
     avail = f.availability || null;
     showAvail();
+    updateUnread();
   }
 
   // The satisfaction rating (rating.js): asked while the hub says one is pending.
   function showRating() {
+    ui.rating.setResolved(resolved);
     if (askRating && ui.rating.state !== 'asking') ui.rating.ask();
     else if (!askRating && ui.rating.state === 'asking') ui.rating.hide();
   }
@@ -184,6 +191,8 @@ function boot() {
   function dropRating() {
     if (askRating || ui.rating.state !== 'hidden') ui.rating.hide();
     askRating = false;
+    resolved = false;
+    ui.rating.setResolved(false);
   }
 
   function onFrame(f) {
@@ -213,6 +222,9 @@ function boot() {
       case 'availability.updated':
         avail = f.availability;
         showAvail();
+      case 'conversation.resolved':
+        resolved = true;
+        if (ui) ui.rating.setResolved(true);
         break;
       case 'rating.request':
         askRating = true;
@@ -222,6 +234,8 @@ function boot() {
         break;
       case 'rating.withdrawn': // an agent reopened it: a rating now would be refused
         askRating = false;
+        resolved = false;
+        if (ui) ui.rating.setResolved(false);
         if (ui && ui.rating.state === 'asking') ui.rating.hide();
         updateUnread();
         break;

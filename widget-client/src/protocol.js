@@ -2,6 +2,15 @@
 
 export const MAX_TEXT = 4000;
 
+function timeZone() {
+  try {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    return /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone || '') && zone.length <= 64 ? zone : null;
+  } catch {
+    return null;
+  }
+}
+
 // `user`: the page's signed-in user ({id, hash}), verified by the hub; omitted when anonymous.
 export const hello = (visitId, sessionId, lastSeq, user) => {
   const f = {
@@ -12,6 +21,8 @@ export const hello = (visitId, sessionId, lastSeq, user) => {
     page_url: String(location.href).slice(0, 2000),
   };
   if (user) Object.assign(f, { user_id: user.id, user_hash: user.hash });
+  const zone = timeZone(); // where the visitor is, for the inbox (no GeoIP offline)
+  if (zone) f.timezone = zone;
   return f;
 };
 export const profile = (name, email, typed) => ({ type: 'profile', name: name || null, email: email || null, typed: !!typed });

@@ -126,6 +126,23 @@ export function createUI({ hub, onOpen, onSend, onInput, onProfile, onEmail, onR
 
   const label = (el, text) => el.setAttribute('aria-label', text);
 
+  // At the end while there: what grows after the scroll (an image drawn once loaded) or
+  // shrinks the log (the rating box) scrolls it again; a reader who scrolled up stays put.
+  let pinned = true;
+  let top = 0;
+  const pin = () => {
+    if (pinned) log.scrollTop = log.scrollHeight;
+  };
+  // Only a move up lets go (a scroll event may come after an image grew the log below).
+  log.addEventListener('scroll', () => {
+    if (log.scrollHeight - log.scrollTop - log.clientHeight < 60) pinned = true;
+    else if (log.scrollTop < top) pinned = false;
+    top = log.scrollTop;
+  });
+  log.addEventListener('load', pin, true);
+  const sizes = window.ResizeObserver ? new ResizeObserver(pin) : null;
+  if (sizes) sizes.observe(log);
+
   function labelLauncher() {
     const name = isOpen ? t.hide : t.open;
     label(launch, unread && !isOpen ? name + ' (' + t.unread(unread) + ')' : name);
@@ -246,6 +263,7 @@ export function createUI({ hub, onOpen, onSend, onInput, onProfile, onEmail, onR
           el = document.createElement('div');
           el.className = 'm';
           els.set(e.key, el);
+          if (sizes) sizes.observe(el);
         }
         seen.add(e.key);
         const attrs = {
