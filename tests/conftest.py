@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -17,6 +18,8 @@ from typing import Any
 import pytest
 
 from hub.settings import RATE_LIMIT_FIELDS, UNLIMITED, Secret, Settings
+from tests.support.processes import HubProcess, hub_processes
+from tests.support.redis_server import RedisServer, redis_server
 from tests.support.server import HubServer, start_hub
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/postgres")
@@ -169,3 +172,24 @@ async def browser() -> AsyncIterator[Any]:
 
     async with chromium() as launched:
         yield launched
+
+
+@pytest.fixture
+async def own_redis() -> AsyncIterator[RedisServer]:
+    """A Redis of this test's own, on another port, that it may stop and start."""
+    if shutil.which("redis-server") is None:
+        unavailable("redis-server is not on PATH")
+    async with redis_server() as server:
+        yield server
+
+
+@pytest.fixture
+async def hubs(pg_url: str, own_redis: RedisServer) -> AsyncIterator[list[HubProcess]]:
+    """Two `hub serve` processes on one PostgreSQL and this test's own Redis; neither may
+    have logged an error by the end."""
+    async with hub_processes(
+        2, database_url=pg_url, redis_url=own_redis.url, secret_key=SECRET.reveal()
+    ) as processes:
+        yield processes
+    for process in processes:
+        assert process.log_errors() == [], process.output()

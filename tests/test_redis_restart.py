@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import Awaitable
 from typing import Any
 
 import httpx
@@ -25,32 +24,13 @@ from hub.bus.redis import RedisBus
 from hub.events import TYPING, Event, company_topic
 from hub.persistence.db import Database
 from hub.workspace.companies import CreatedCompany
-from tests.conftest import SECRET, unavailable
 from tests.support.clients import Agent, Client, Widget
-from tests.support.processes import HubProcess, hub_processes, make_company, settle
-from tests.support.redis_server import RedisServer, redis_server
+from tests.support.processes import HubProcess, make_company, settle
+from tests.support.redis_server import RedisServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 WAIT = 15.0  # a reconnect may wait out the bus's capped backoff
-
-
-@pytest.fixture
-async def own_redis() -> AsyncIterator[RedisServer]:
-    if shutil.which("redis-server") is None:
-        unavailable("redis-server is not on PATH")
-    async with redis_server() as server:
-        yield server
-
-
-@pytest.fixture
-async def hubs(pg_url: str, own_redis: RedisServer) -> AsyncIterator[list[HubProcess]]:
-    async with hub_processes(
-        2, database_url=pg_url, redis_url=own_redis.url, secret_key=SECRET.reveal()
-    ) as processes:
-        yield processes
-    for process in processes:
-        assert process.log_errors() == [], process.output()
 
 
 def bus_ok(status: int, body: dict[str, Any]) -> bool:

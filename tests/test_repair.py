@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import shutil
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -24,10 +22,10 @@ from hub.conversations.service import INBOX_LIMIT, ConversationService
 from hub.events import MESSAGE_CREATED, Event
 from hub.persistence.db import Database
 from hub.workspace.companies import CreatedCompany
-from tests.conftest import SECRET, make_settings, unavailable
+from tests.conftest import make_settings
 from tests.support.clients import Agent, Client, Widget
-from tests.support.processes import HubProcess, hub_processes, make_company
-from tests.support.redis_server import RedisServer, redis_server
+from tests.support.processes import HubProcess, make_company
+from tests.support.redis_server import RedisServer
 from tests.support.seeding import widget_conversation
 from tests.support.server import start_hub
 from tests.support.tcp_proxy import tcp_proxy, through
@@ -149,24 +147,6 @@ async def resume(base: str, token: str, since: str, seqs: dict[str, int]) -> Age
     client.welcome = await client.expect("welcome")
     client.snapshot = await client.expect("inbox.snapshot")
     return client
-
-
-@pytest.fixture
-async def own_redis() -> AsyncIterator[RedisServer]:
-    if shutil.which("redis-server") is None:
-        unavailable("redis-server is not on PATH")
-    async with redis_server() as server:
-        yield server
-
-
-@pytest.fixture
-async def hubs(pg_url: str, own_redis: RedisServer) -> AsyncIterator[list[HubProcess]]:
-    async with hub_processes(
-        2, database_url=pg_url, redis_url=own_redis.url, secret_key=SECRET.reveal()
-    ) as processes:
-        yield processes
-    for process in processes:
-        assert process.log_errors() == [], process.output()
 
 
 def bus_state(ok: bool) -> Any:
