@@ -100,7 +100,8 @@ async def test_a_new_owner_walks_through_every_step(walk: Walk) -> None:
     team = await walk.pick("Invite your team")
     await team.get_by_label("Email").fill("sam@acme.test")
     await team.get_by_role("button", name="Invite").click()
-    await expect(team.get_by_text("Send sam@acme.test this sign-in link")).to_be_visible()
+    await expect(team.get_by_text("Send sam@acme.test this invitation link")).to_be_visible()
+    await expect(team.locator("code")).to_contain_text("/invite#")
     await expect(walk.item("team")).to_have_attribute("data-done", "true")
     await expect(page.locator(".ob-progress")).to_have_text("4 of 4 steps done: you are all set.")
     await expect(page.locator("#onboarding-left")).to_be_hidden()
@@ -203,7 +204,6 @@ async def test_an_agent_gets_no_walkthrough(walk: Walk) -> None:
     async with new_context(walk.page.context.browser) as ctx:  # type: ignore[arg-type]
         page = await ctx.new_page()
         await InboxPage(page).goto(walk.server.http, token)
-        await expect(page.get_by_role("button", name="Settings")).to_be_hidden()
         await expect(page.get_by_role("button", name="Get started")).to_be_hidden()
         await expect(page.locator("#app")).to_be_visible()
         await expect(page.locator("#onboarding")).to_be_hidden()

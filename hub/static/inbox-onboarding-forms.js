@@ -64,30 +64,34 @@ export function knowledgeStep(ctx) {
 
 export function teamStep(ctx) {
   const email = field("Email", "email", { required: true, maxLength: 320 });
-  const name = field("Name", "text", { maxLength: 200 });
   const role = field("Role", "select", {}, [["agent", "Agent"], ["owner", "Owner"]]);
   const once = el("div", { className: "set-once", hidden: true });
   once.setAttribute("aria-live", "polite");
-  const f = form("Invite a teammate", [email.wrap, name.wrap, role.wrap], async () => {
-    const result = await request("POST", "/api/agents",
-      { email: email.input.value.trim(), name: name.input.value.trim() || null, role: role.input.value });
+  // The Team tab's invitations (single-use, expiring; mailed, or the link shown once).
+  const f = form("Invite a teammate", [email.wrap, role.wrap], async () => {
+    const result = await request("POST", "/api/invitations",
+      { email: email.input.value.trim(), role: role.input.value });
     if (result.ok) {
       showLink(once, result.body);
-      email.input.value = ""; name.input.value = "";
+      email.input.value = "";
       await ctx.refresh();
     }
     return result;
-  }, { submit: "Invite", done: (r) => `Invited ${r.body.agent.email}.` });
+  }, { submit: "Invite", done: (r) => `Invited ${r.body.invitation.email}.` });
   return {
     node: el("div", {}, el("p", { textContent: "Invite the people who answer customers with you." }), f.node, once),
     update() {},
   };
 }
 
-/** The invitation's sign-in link, shown this once (the hub keeps no copy to show). */
+/** The invitation's link when no mail is configured, shown this once (only its hash is kept). */
 function showLink(box, body) {
-  const link = `${location.origin}/inbox#token=${encodeURIComponent(body.agent_token)}`;
+  const { email } = body.invitation;
   box.hidden = false;
-  box.replaceChildren(el("p", { textContent: `Send ${body.agent.email} this sign-in link. It is shown only once.` }),
-    el("code", { className: "set-secret", textContent: link }));
+  if (!body.invite_url) {
+    box.replaceChildren(el("p", { textContent: `We emailed ${email} an invitation.` }));
+    return;
+  }
+  box.replaceChildren(el("p", { textContent: `Send ${email} this invitation link. It is shown only once.` }),
+    el("code", { className: "set-secret", textContent: body.invite_url }));
 }

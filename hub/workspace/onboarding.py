@@ -11,7 +11,8 @@ Nothing here is a flag an owner ticks, except `dismissed` (the walkthrough close
   on that channel arrived since it was last saved (a conversation's `last_inbound_at`):
   re-saving the account asks for a new test message;
 - `knowledge`: at least KNOWLEDGE_NEEDED facts and Q&A pairs together;
-- `team`: a second agent of the company exists and is not revoked (invited or joined).
+- `team`: a second agent of the company exists and is not revoked, or an invitation is
+  pending (invited or joined).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ async def checklist(db: Database, public_url: str, company_id: str) -> dict[str,
             await _channel(conn, company_id, "twilio"),
             await _channel(conn, company_id, "kapso"),
             await _knowledge(conn, company_id, len(company.facts or [])),
-            _item("team", await _teammates(conn, company_id) > 1),
+            _item("team", await _has_team(conn, company_id)),
         ]
     left = [item["id"] for item in items if not item["done"] and not item["optional"]]
     return {
@@ -133,6 +134,21 @@ async def _teammates(conn: AsyncConnection, company_id: str) -> int:
     table = repo.agents
     stmt = select(func.count()).where(table.c.company_id == company_id, table.c.revoked.is_(False))
     return int((await conn.execute(stmt)).scalar_one())
+
+
+async def _has_team(conn: AsyncConnection, company_id: str) -> bool:
+    return await _teammates(conn, company_id) > 1 or await _invited(conn, company_id)
+
+
+async def _invited(conn: AsyncConnection, company_id: str) -> bool:
+    """An invitation of the Team tab still waiting to be accepted."""
+    table = repo.invitations
+    stmt = select(table.c.id).where(
+        table.c.company_id == company_id,
+        table.c.accepted_at.is_(None),
+        table.c.expires_at > utcnow(),
+    )
+    return (await conn.execute(stmt.limit(1))).first() is not None
 
 
 async def widget_owner_name(db: Database, widget_key: str) -> str | None:
