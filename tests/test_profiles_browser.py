@@ -116,11 +116,8 @@ async def test_your_profile_sets_name_and_picture(
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / "inbox-profile.png"))
 
-        me = await page.evaluate(
-            "() => fetch('/api/agents/me', {headers: {Authorization: "
-            "'Bearer ' + sessionStorage.getItem('leadop.agentToken')}})"
-            ".then(r => r.json())"
-        )
+        # The inbox is signed in by its session cookie: the page's own fetch carries it.
+        me = await page.evaluate("() => fetch('/api/agents/me').then(r => r.json())")
         assert me["name"] == "Olga" and me["avatar_url"].startswith(f"/avatars/{me['id']}?v=")
         team_entry = inbox.teammate(me["id"])
         await expect(team_entry).to_contain_text("Olga (you)")
