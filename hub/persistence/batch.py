@@ -323,9 +323,14 @@ class PostgresBatch:
         except (IntegrityConstraintViolationError, TransactionRollbackError) as exc:
             raise BatchConflict(str(exc)) from exc  # deadlocks are rollback errors
         except BaseException as exc:
-            await self._discard(broken=True)  # whatever broke, the next batch starts afresh
-            if driver.is_closed():  # the database went away: the callers' "unavailable"
-                raise ConnectionError(f"database connection lost: {exc}") from exc
+            # The database went away or went silent: the callers' "unavailable".
+            lost = driver.is_closed() or isinstance(exc, OSError)  # TimeoutError is one
+            # Whatever broke, the next batch starts afresh. Closed at once, not politely: a
+            # polite close waits for a silent server's answer, and every waiter with it.
+            driver.terminate()
+            await self._discard(broken=True)
+            if lost:
+                raise ConnectionError(f"database connection lost: {exc!r}") from exc
             raise
 
     async def _discard(self, *, broken: bool = False) -> None:
