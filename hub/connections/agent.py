@@ -33,6 +33,7 @@ from hub.connections.repair import LOOKBACK, MARGIN
 from hub.connections.session import Disconnected, Session
 from hub.connections.widget import refuse_nul, unavailable
 from hub.conversations.handoff import Handoff
+from hub.conversations.publish import message_created
 from hub.conversations.workflow import snooze_problem
 from hub.errors import HubError
 from hub.events import Event
@@ -114,14 +115,7 @@ class AgentSession(Session):
             cid = message["conversation_id"]
             if self.delivered[cid] < 0:  # not held: these messages are its start
                 self.delivered[cid] = message["seq"] - 1
-            await self._write_event(
-                Event.build(
-                    events.MESSAGE_CREATED,
-                    self.company_id,
-                    {"message": message},
-                    conversation_id=cid,
-                )
-            )
+            await self._write_event(message_created(self.company_id, message))
         for conversation in changed:
             cid = conversation.id
             if cid in resume.seqs and self.delivered[cid] < conversation.last_seq:

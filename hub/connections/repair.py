@@ -36,10 +36,11 @@ from hub import events
 from hub.connections.registry import Registry
 from hub.conversations.counts import read_counts
 from hub.conversations.presence import Presence
+from hub.conversations.publish import message_created
 from hub.conversations.service import ConversationService
 from hub.conversations.views import message_view
 from hub.conversations.visitors import VisitorService
-from hub.events import Event, dumps
+from hub.events import dumps
 from hub.persistence import repository as repo
 from hub.persistence.db import Database, database_unavailable
 
@@ -204,16 +205,7 @@ class Repair:
         return found
 
     def _hand_over(self, company_id: str, messages: list[dict[str, Any]]) -> None:
-        built = [
-            Event.build(
-                events.MESSAGE_CREATED,
-                company_id,
-                {"message": message},
-                conversation_id=message["conversation_id"],
-                to_widget=message["channel"] == "widget",
-            )
-            for message in messages
-        ]
+        built = [message_created(company_id, message) for message in messages]
         self.registry.replay(company_id, built)
 
     async def _refresh(self, rows: list[Row[Any]]) -> None:

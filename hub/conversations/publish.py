@@ -16,6 +16,19 @@ from hub.events import Event
 from hub.runtime import metrics
 
 
+def message_created(company_id: str, message: dict[str, Any]) -> Event:
+    """The `message.created` of a stored message, for its company's agents and, on the
+    widget, its conversation's widget: published live here, or replayed from the database
+    (hub.connections.repair)."""
+    return Event.build(
+        events.MESSAGE_CREATED,
+        company_id,
+        {"message": message},
+        conversation_id=message["conversation_id"],
+        to_widget=message["channel"] == "widget",
+    )
+
+
 class Publisher:
     """Builds each event once (its frame serialised once) and hands it to the bus."""
 
@@ -28,13 +41,7 @@ class Publisher:
         """A stored message (`again`: a resend's, published once more, not counted)."""
         if not again:
             metrics.messages.labels(message["channel"], message["sender"]).inc()
-        await self._publish(
-            events.MESSAGE_CREATED,
-            company_id,
-            {"message": message},
-            message["conversation_id"],
-            to_widget=message["channel"] == "widget",
-        )
+        await self.bus.publish(message_created(company_id, message))
 
     async def message_updated(self, company_id: str, message: dict[str, Any]) -> None:
         """A message's delivery status moved forward (agents only)."""
