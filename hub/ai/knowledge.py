@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Row, delete, select
 
 from hub.persistence import repository as repo
+from hub.persistence.changes import ChangePoll
 from hub.persistence.db import Database
 from hub.persistence.models import new_id, utcnow
 
@@ -37,9 +38,6 @@ class AiConfig:
 
 
 CONFIG_POLL = 5.0  # seconds another process's change to AI settings may take to apply here
-# Processes' clocks (which stamp `updated_at`) may disagree by this much: the poll looks back
-# this far, so several polls see a change rather than none (only a copy older than it goes).
-CLOCK_MARGIN = dt.timedelta(seconds=60)
 CONFIG_CACHE_LIMIT = 50_000  # companies whose settings a process keeps (oldest go first)
 
 
@@ -49,7 +47,7 @@ class KnowledgeService:
         # Read on every inbound message, so cached until a poll sees the row change: no
         # query per message, and no expiry that reloads every company at the same moment.
         self._configs: dict[str, tuple[AiConfig, dt.datetime | None]] = {}
-        self._polled = utcnow()
+        self._poll = ChangePoll(db, repo.ai_settings)
 
     async def profile(self, company_id: str) -> dict[str, Any]:
         async with self.db.read() as conn:
@@ -114,16 +112,7 @@ class KnowledgeService:
     async def forget_changed(self) -> int:
         """Drop cached settings that any process changed since they were read (run every
         CONFIG_POLL seconds by hub.runtime.periodic); how many were dropped."""
-        started = utcnow()
-        table = repo.ai_settings
-        stmt = select(table.c.company_id, table.c.updated_at).where(
-            table.c.updated_at >= self._polled - CLOCK_MARGIN
-        )
-        async with self.db.read(system=True) as conn:
-            changed = (await conn.execute(stmt)).all()
-        self._polled = started
-        # The look-back sees a change several times: only a copy older than it goes.
-        stale = [c for c, at in changed if c in self._configs and self._configs[c][1] != at]
+        stale = await self._poll.stale(self._configs)
         for company_id in stale:
             del self._configs[company_id]
         return len(stale)

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from hub.conversations.publish import Publisher
 from hub.errors import HubError
 from hub.persistence import repository as repo
+from hub.persistence.changes import ChangePoll
 from hub.persistence.db import Database
 from hub.persistence.models import utcnow
 
@@ -33,7 +34,6 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # date.weekday() order
 TIME = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
 MAX_INTERVALS = 6  # per day
 MAX_HOLIDAYS = 366
-CLOCK_MARGIN = dt.timedelta(seconds=60)  # the poll looks back this far (clocks disagree)
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,7 @@ class BusinessHoursService:
         self.publisher = publisher
         self.clock = clock  # tests pass their own: a night passes without waiting
         self._cache: dict[str, tuple[Hours, dt.datetime | None]] = {}
-        self._polled = utcnow()
+        self._poll = ChangePoll(db, repo.business_hours)
 
     async def get(self, company_id: str) -> Hours:
         cached = self._cache.get(company_id)
@@ -248,15 +248,7 @@ class BusinessHoursService:
 
     async def forget_changed(self) -> int:
         """Drop cached hours any process changed since the last poll (a schedule)."""
-        started = utcnow()
-        table = repo.business_hours
-        stmt = select(table.c.company_id, table.c.updated_at).where(
-            table.c.updated_at >= self._polled - CLOCK_MARGIN
-        )
-        async with self.db.read(system=True) as conn:
-            changed = (await conn.execute(stmt)).all()
-        self._polled = started
-        stale = [c for c, at in changed if c in self._cache and self._cache[c][1] != at]
+        stale = await self._poll.stale(self._cache)
         for company_id in stale:
             del self._cache[company_id]
         return len(stale)
