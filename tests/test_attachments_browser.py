@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import struct
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -25,29 +23,13 @@ from tests.support.browser import (
     host_site,
     new_context,
 )
+from tests.support.images import png
 from tests.support.server import HubServer
 
 pytestmark = pytest.mark.usefixtures("needs_chromium")
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
-
-
-def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
-    """A real PNG of one colour (so the browser can decode and draw the thumbnail)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    row = b"\x00" + bytes(rgb) * width
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(row * height))
-        + chunk(b"IEND", b"")
-    )
 
 
 async def choose(page: Any, button: Any, name: str, mime: str, data: bytes) -> None:

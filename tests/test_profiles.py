@@ -4,8 +4,6 @@ Real hubs and sockets, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import struct
-import zlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,24 +14,13 @@ from hub.workspace.agents import AVATAR_MAX_BYTES
 from hub.workspace.companies import CreatedCompany
 from tests.conftest import make_settings
 from tests.support.clients import Agent, Widget
+from tests.support.images import png as solid_png
 from tests.support.server import HubServer, start_hub
 
 
 def png(rgb: tuple[int, int, int] = (220, 80, 40), size: int = 8) -> bytes:
-    """A real PNG of one colour (a browser draws it)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    row = b"\x00" + bytes(rgb) * size
-    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(row * size))
-        + chunk(b"IEND", b"")
-    )
+    """A square avatar of one colour."""
+    return solid_png(size, size, rgb)
 
 
 @pytest.fixture
