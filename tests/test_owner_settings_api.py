@@ -136,8 +136,7 @@ async def test_settings_changes_are_the_owners(server: HubServer) -> None:
 async def test_the_settings_page_files_are_served(server: HubServer) -> None:
     async with httpx.AsyncClient(base_url=server.http) as http:
         for name, kind in (
-            ("inbox-settings.js", "text/javascript"),
-            ("inbox-charts.js", "text/javascript"),
+            ("inbox.js", "text/javascript"),
             ("inbox-settings.css", "text/css"),
         ):
             answer = await http.get(f"/static/{name}")

@@ -1,6 +1,6 @@
 // The walkthrough's quick forms: the company profile, the AI's first facts and Q&A pairs, and
 // inviting teammates. Each saves through the same API as Settings, then re-reads the checklist.
-import { el, field, form, request } from "./inbox-settings.js";
+import { el, field, form, request } from "./settings.js";
 
 /** PUT /api/company replaces the whole profile: change `values`, keep every other field. */
 async function saveCompany(change) {

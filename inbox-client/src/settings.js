@@ -1,11 +1,11 @@
 // The owners' settings view of the inbox: one tab per part of the company's settings, each a
 // form over the HTTP API (docs/protocol.md). ES module, no framework, no inline script/style.
-import { mountAnalytics } from "./inbox-charts.js";
-import { mountHours } from "./inbox-hours.js";
-import { loadApiKeys } from "./inbox-apikeys.js";
-import { authHeaders } from "./inbox-auth.js";
-import { mountAccount } from "./inbox-account.js";
-import { mountTeam } from "./inbox-team.js";
+import { mountAnalytics } from "./charts.js";
+import { mountHours } from "./hours.js";
+import { loadApiKeys } from "./apikeys.js";
+import { authHeaders } from "./auth.js";
+import { mountAccount } from "./account.js";
+import { mountTeam } from "./team.js";
 
 const ERRORS = {
   bad_request: "Check the fields: ",

@@ -4,8 +4,8 @@
 // its `api`, `open` (a conversation by id), `current()` (the open conversation), `label`
 // (what to call a conversation's contact) and `edited(contact)` (after a save).
 // Everything from the hub is set as text, never as markup.
-import { contactLabel, timeNode } from "./inbox-search.js";
-import { whereAndWhen } from "./inbox-visitor.js";
+import { contactLabel, timeNode } from "./search.js";
+import { whereAndWhen } from "./visitor.js";
 
 const OPEN_KEY = "leadop.contactDetailsOpen";
 const STATUS_LABEL = { open: "Open", pending: "Pending", snoozed: "Snoozed", resolved: "Resolved" };

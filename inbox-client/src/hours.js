@@ -2,7 +2,7 @@
 // reply time and away message (GET/PUT /api/business-hours), and whether the AI answers off
 // hours (the AI settings' answer_off_hours). The widget shows "Online" only within these
 // hours with an agent online (docs/protocol.md, availability).
-import { el, field, form, request, explain } from "./inbox-settings.js";
+import { el, field, form, request, explain } from "./settings.js";
 
 const DAYS = [["mon", "Monday"], ["tue", "Tuesday"], ["wed", "Wednesday"], ["thu", "Thursday"],
   ["fri", "Friday"], ["sat", "Saturday"], ["sun", "Sunday"]];

@@ -1,5 +1,5 @@
 // A value to paste somewhere else (the embed snippet, a webhook address) with its Copy button.
-import { el } from "./inbox-settings.js";
+import { el } from "./settings.js";
 
 let uid = 0;
 

@@ -2,7 +2,7 @@
 // and size) and the reply form's attach button. The hub serves files only with the agent's
 // token in a header (never in a URL), so they are fetched and shown from blob: URLs.
 // Protocol: docs/protocol.md, "Attachments".
-import { authHeaders } from "./inbox-auth.js";
+import { authHeaders } from "./auth.js";
 
 const blobs = new Map(); // attachment id -> Promise of a blob: URL
 

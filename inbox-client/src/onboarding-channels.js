@@ -1,8 +1,8 @@
 // The walkthrough's SMS and WhatsApp steps: the exact webhook addresses to paste into Twilio
 // and Kapso, and "waiting for a test message…", which turns done when one arrives (the agent
 // socket's message.created re-reads the checklist).
-import { el } from "./inbox-settings.js";
-import { copyBox } from "./inbox-onboarding-copy.js";
+import { el } from "./settings.js";
+import { copyBox } from "./onboarding-copy.js";
 
 const CHANNELS = {
   sms: {

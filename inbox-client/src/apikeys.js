@@ -1,7 +1,7 @@
 // Settings → API keys: an owner's named keys for scripts and the documented API
 // (docs/protocol.md, "API keys"). A new key is shown once, with a copy button; the list never
 // holds a key, only its first characters; revoking asks first and takes effect at once.
-import { el, explain, field, form, request } from "./inbox-settings.js";
+import { el, explain, field, form, request } from "./settings.js";
 
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : "never");
 

@@ -1,8 +1,8 @@
 // The walkthrough's widget step: the embed snippet with its key, and a live preview of the
 // widget (the hub's /preview page in a frame: it counts no visit, so only a page of the
 // company's own site ticks the step).
-import { el } from "./inbox-settings.js";
-import { copyBox } from "./inbox-onboarding-copy.js";
+import { el } from "./settings.js";
+import { copyBox } from "./onboarding-copy.js";
 
 export function widgetStep() {
   const snippet = copyBox("Embed snippet", { multiline: true });

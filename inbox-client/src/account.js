@@ -1,7 +1,7 @@
 // Settings → Account (every agent): sign out, sign out everywhere else, and the browsers
 // signed in as this agent (device, address, last seen) with a Revoke for each.
 // docs/protocol.md, "Accounts". ES module, no framework.
-import { signOut, signOutOthers } from "./inbox-auth.js";
+import { signOut, signOutOthers } from "./auth.js";
 
 /** Fill the Account panel from GET /api/sessions. */
 export async function mountAccount(panel, { request, explain, el }) {

@@ -3,7 +3,7 @@
 // Everything from the hub is set with textContent, never as markup: a snippet's matches come
 // as offsets and become <mark> elements here.
 
-import { visitorName } from "./inbox-visitor.js";
+import { visitorName } from "./visitor.js";
 
 const DEBOUNCE_MS = 250;
 const CLOCK_MS = 30_000;

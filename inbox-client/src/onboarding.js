@@ -2,10 +2,10 @@
 // own data says what is done) and one step at a time beside it. Opens by itself for an owner
 // whose checklist is not done and who has not dismissed it; the header's "Get started" opens it
 // any time. The agent socket's frames tick steps live (a test SMS, a first visit).
-import { closeSettings, el, explain, request } from "./inbox-settings.js";
-import { profileStep, knowledgeStep, teamStep } from "./inbox-onboarding-forms.js";
-import { widgetStep } from "./inbox-onboarding-widget.js";
-import { channelStep } from "./inbox-onboarding-channels.js";
+import { closeSettings, el, explain, request } from "./settings.js";
+import { profileStep, knowledgeStep, teamStep } from "./onboarding-forms.js";
+import { widgetStep } from "./onboarding-widget.js";
+import { channelStep } from "./onboarding-channels.js";
 
 const STEPS = [
   ["profile", "Company profile", profileStep],

@@ -2,7 +2,7 @@
 // modal dialog opened from the header. Also the avatar every author is drawn with. ES module,
 // no framework, no inline script or style.
 
-import { authHeaders } from "./inbox-auth.js";
+import { authHeaders } from "./auth.js";
 
 const TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif"];
 const MAX_BYTES = 1024 * 1024; // the hub's limit; it checks for itself
