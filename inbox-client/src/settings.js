@@ -3,17 +3,10 @@
 import { mountAnalytics } from "./charts.js";
 import { mountHours } from "./hours.js";
 import { loadApiKeys } from "./apikeys.js";
-import { authHeaders } from "./auth.js";
+import { explain, request, whenUnauthorized } from "./http.js";
 import { mountAccount } from "./account.js";
 import { mountTeam } from "./team.js";
 
-const ERRORS = {
-  bad_request: "Check the fields: ",
-  forbidden: "Only an owner may change this.",
-  not_found: "It no longer exists (someone else may have deleted it).",
-  conflict: "That is already in use: ",
-  rate_limited: "Too many changes at once; try again in a moment.",
-};
 const TABS = [
   ["profile", "Profile & facts"], ["qa", "Q&A pairs"], ["ai", "AI"], ["widget", "Widget"],
   ["inbox", "Inbox"], ["team", "Team"], ["integrations", "Integrations"], ["analytics", "Analytics"],
@@ -29,6 +22,8 @@ const USE_CASES = [["customer_support", "Customer support"], ["lead_qualificatio
 const ctx = { token: () => null, signOut: () => {}, built: false, open: false, me: null };
 let uid = 0;
 
+export { explain, request };
+
 export const el = (tag, props = {}, ...children) => {
   const node = Object.assign(document.createElement(tag), props);
   for (const c of children) if (c != null) node.append(c);
@@ -39,6 +34,7 @@ export const el = (tag, props = {}, ...children) => {
 export function mountSettings({ owner, token, signOut, me }) {
   if (ctx.built && ctx.owner !== owner) { closeSettings(); ctx.built = false; } // the role changed
   Object.assign(ctx, { token, signOut, me, owner });
+  whenUnauthorized(() => signOut("Invalid or expired token"));
   const button = document.getElementById("settings-open");
   button.hidden = false; // everyone has an Account tab
   button.dataset.for = owner ? "owner" : "agent";
@@ -68,32 +64,6 @@ function openSettings() {
   document.body.classList.add("settings-open");
   document.getElementById("settings-open").setAttribute("aria-expanded", "true");
   selectTab(root.querySelector('[role=tab][aria-selected="true"]')?.dataset.tab || tabsFor(ctx.owner)[0][0], true);
-}
-
-// ---------- the HTTP API ----------
-
-/** One API call: {ok, status, body, code, message}; a 401 signs out. */
-export async function request(method, path, body) {
-  const headers = { ...authHeaders() };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  let res;
-  try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch (err) {
-    return { ok: false, status: 0, body: null, code: "network", message: `Could not reach the hub: ${err.message}` };
-  }
-  if (res.status === 401) { ctx.signOut("Invalid or expired token"); return { ok: false, status: 401, body: null }; }
-  const parsed = res.status === 204 ? {} : await res.json().catch(() => ({}));
-  const error = parsed.error || {};
-  return { ok: res.ok, status: res.status, body: parsed, code: error.code, message: error.message };
-}
-
-/** The words for a failed call: the error code's explanation and the API's own message. */
-export function explain(result) {
-  if (result.code === "network") return result.message;
-  const lead = ERRORS[result.code];
-  if (!lead) return result.message || `The hub answered HTTP ${result.status}.`;
-  return lead.endsWith(": ") ? lead + (result.message || "") : lead;
 }
 
 // ---------- building blocks ----------
