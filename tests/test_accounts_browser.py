@@ -141,3 +141,33 @@ async def test_account_settings_list_and_sign_out_everywhere_else(site: Site, br
         await expect(browsers.get_by_role("row")).to_have_count(2)
         await phone.reload()
         await phone.wait_for_url("**/login")
+
+
+async def test_a_bad_link_says_so_and_a_blank_form_is_not_sent(
+    hub: HubServer, browser: Any
+) -> None:
+    async with new_context(browser, viewport={"width": 900, "height": 700}) as ctx:
+        page = await ctx.new_page()
+        await page.goto(hub.http + "/verify#token=not-a-real-token")
+        assert "token" not in page.url  # taken out of the address bar
+        await expect(page.get_by_role("heading", name="This link did not work")).to_be_visible()
+        await expect(page.get_by_role("status")).to_have_text(
+            "This link is used, expired or withdrawn. Ask for a new one."
+        )
+
+        await page.goto(hub.http + "/invite#token=not-a-real-token")
+        await expect(page.get_by_role("status")).to_contain_text("This link is used")
+        await expect(page.get_by_role("button", name="Join")).to_be_disabled()
+
+        # Only spaces pass the browser's own `required`: the page stops them itself.
+        await page.goto(hub.http + "/signup")
+        await expect(page.get_by_label("Company name")).to_be_focused()
+        sent: list[str] = []
+        page.on("request", lambda r: sent.append(r.url) if "/api/account/" in r.url else None)
+        await page.get_by_label("Company name").fill("   ")
+        await page.get_by_label("Your name").fill("Ada")
+        await page.get_by_label("Email").fill("ada@acme.example")
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Sign up").click()
+        await expect(page.get_by_role("status")).to_have_text("Enter your company's name.")
+        assert sent == []

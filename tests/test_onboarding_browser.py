@@ -46,6 +46,8 @@ class Walk:
         await checklist.get_by_role("button", name=name).click()
         step = self.step(name)
         await expect(step).to_be_visible()
+        # The keyboard follows the pick to the step's heading.
+        await expect(step.get_by_role("heading", name=name, exact=True)).to_be_focused()
         return step
 
     async def shot(self, name: str) -> None:
@@ -76,7 +78,7 @@ async def walk(sqlite_url: str, browser: Any) -> AsyncIterator[Walk]:
 async def test_a_new_owner_walks_through_every_step(walk: Walk) -> None:
     page, base, key = walk.page, walk.server.http, walk.company.widget_key
     # It opened by itself, on the first step left, with the checklist and its badge.
-    await expect(page.get_by_role("heading", name="Get started")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Get started")).to_be_focused()
     opener = page.get_by_role("button", name="Get started")
     await expect(opener).to_have_text("Get started 4 left")
     await expect(page.locator(".ob-progress")).to_have_text("0 of 4 steps done")

@@ -99,6 +99,7 @@ async def test_your_profile_sets_name_and_picture(
         await inbox.button("Your profile").click()
         dialog = page.get_by_role("dialog", name="Your profile")
         await expect(dialog).to_be_visible()
+        await expect(dialog.get_by_label("Display name")).to_be_focused()
 
         await dialog.get_by_label("Display name").fill("   ")
         await dialog.get_by_role("button", name="Save name").click()
@@ -129,6 +130,14 @@ async def test_your_profile_sets_name_and_picture(
         await expect(team_entry.locator("img.avatar")).to_have_count(0)
         await dialog.get_by_role("button", name="Close").click()
         await expect(dialog).to_be_hidden()
+        # Opened again: the saved name, not what was typed and left unsaved.
+        await inbox.button("Your profile").click()
+        await dialog.get_by_label("Display name").fill("Unsaved")
+        await page.keyboard.press("Escape")
+        await expect(dialog).to_be_hidden()
+        await inbox.button("Your profile").click()
+        await expect(dialog.get_by_label("Display name")).to_have_value("Olga")
+        await expect(dialog.get_by_role("status")).to_have_text("")
     assert (ARTIFACTS / "inbox-profile.png").stat().st_size > 0
 
 
