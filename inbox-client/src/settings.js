@@ -1,11 +1,12 @@
 // The owners' settings view of the inbox: one tab per part of the company's settings, each a
 // form over the HTTP API (docs/protocol.md). ES module, no framework, no inline script/style.
-import { mountAnalytics } from "./charts.js";
-import { mountHours } from "./hours.js";
-import { loadApiKeys } from "./apikeys.js";
+import { render } from "preact";
 import { explain, request, whenUnauthorized } from "./http.js";
-import { mountAccount } from "./account.js";
-import { mountTeam } from "./team.js";
+import { AccountTab } from "./components/AccountTab.js";
+import { AnalyticsTab } from "./components/AnalyticsTab.js";
+import { ApiKeysTab } from "./components/ApiKeysTab.js";
+import { HoursTab } from "./components/HoursTab.js";
+import { TeamTab } from "./components/TeamTab.js";
 
 const TABS = [
   ["profile", "Profile & facts"], ["qa", "Q&A pairs"], ["ai", "AI"], ["widget", "Widget"],
@@ -162,12 +163,17 @@ function onTabKey(e) {
   next.focus();
 }
 
+const loads = {};
+/** A tab drawn by a Preact component: each showing is a new `load`, read again. */
+const mountTab = (Tab) => (panel) => new Promise((settled) => {
+  const key = panel.dataset.tab;
+  loads[key] = (loads[key] || 0) + 1;
+  render(<Tab load={loads[key]} settled={settled} me={ctx.me} />, panel);
+});
+
 const LOADERS = { profile: loadProfile, qa: loadQa, ai: loadAi, widget: loadWidget, inbox: loadInbox,
-  team: (panel) => mountTeam(panel, { request, explain, field, form, el, me: ctx.me }),
-  integrations: loadIntegrations, analytics: (panel) => mountAnalytics(panel, request),
-  account: (panel) => mountAccount(panel, { request, explain, el }),
-  hours: mountHours,
-  apikeys: loadApiKeys };
+  team: mountTab(TeamTab), integrations: loadIntegrations, analytics: mountTab(AnalyticsTab),
+  account: mountTab(AccountTab), hours: mountTab(HoursTab), apikeys: mountTab(ApiKeysTab) };
 
 /** Show one section, (re)reading it from the API: what another owner changed shows up. */
 async function selectTab(key, keepFocus = false) {
