@@ -3,12 +3,13 @@
 // transfer of ownership. docs/protocol.md, "Teammates"; the rows' words and actions are
 // team-state.js's. Every change re-reads the panel, so the tables show the hub's truth.
 import { explain, request } from "../http.js";
-import { agentRow, invitationRow, invited, linkNote } from "../team-state.js";
+import { invited, linkNote } from "../team-state.js";
 import { useLoaded } from "../use-loaded.js";
 import { ActionButton } from "./ActionButton.js";
 import { Failure } from "./Failure.js";
 import { InviteForm } from "./InviteForm.js";
-import { SettingsTable } from "./SettingsTable.js";
+import { InvitationsTable } from "./InvitationsTable.js";
+import { TeamTable } from "./TeamTable.js";
 
 const read = () => Promise.all([request("GET", "/api/agents"), request("GET", "/api/invitations"),
   request("GET", "/api/presence")]);
@@ -31,42 +32,19 @@ export function TeamTab({ load, settled, me }) {
   );
   const mailed = invitations.body.mail_configured;
   const sent = (body, address) => reload({ note: invited(address, mailed), link: body });
-  const pending = invitations.body.invitations;
   const note = got.link && linkNote(got.link);
   return (
     <>
       <h3 tabIndex={-1}>Team</h3>
       <p class="set-status" role="status">{got.note}</p>
-      <SettingsTable caption="Teammates" columns={["Name", "Email", "Role", "Status", ""]}>
-        {agents.body.agents.map((agent) => {
-          const row = agentRow(agent, me, online);
-          return (
-            <tr key={agent.id} data-agent-id={agent.id}>
-              <td>{row.name}</td><td>{row.email}</td><td>{row.role}</td><td>{row.status}</td>
-              <td class="set-row-actions">{row.actions.map(button)}</td>
-            </tr>
-          );
-        })}
-      </SettingsTable>
+      <TeamTable agents={agents.body.agents} online={online} me={me} button={button} />
       <h4>Invite a teammate</h4>
       <InviteForm key={got.n} sent={sent} />
       <div class="set-once" hidden={!note} aria-live="polite">
         {note && <><p>{note}</p><code class="set-secret">{got.link.invite_url}</code></>}
       </div>
       <h4>Pending invitations</h4>
-      {!pending.length ? <p class="set-hint">No invitation is waiting.</p> : (
-        <SettingsTable caption="Pending invitations" columns={["Email", "Role", "Expires", ""]}>
-          {pending.map((inv) => {
-            const row = invitationRow(inv);
-            return (
-              <tr key={inv.id} data-invitation-id={inv.id}>
-                <td>{inv.email}</td><td>{inv.role}</td><td>{row.expires}</td>
-                <td class="set-row-actions">{row.actions.map(button)}</td>
-              </tr>
-            );
-          })}
-        </SettingsTable>
-      )}
+      <InvitationsTable invitations={invitations.body.invitations} button={button} />
     </>
   );
 }
