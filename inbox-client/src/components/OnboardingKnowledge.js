@@ -3,8 +3,8 @@
 import { useState } from "preact/hooks";
 import { knowledgeCount } from "../onboarding-state.js";
 import { addFact, addPair } from "../onboarding-forms.js";
-import { OnboardingField } from "./OnboardingField.js";
-import { OnboardingForm } from "./OnboardingForm.js";
+import { Field } from "./Field.js";
+import { SaveForm } from "./SaveForm.js";
 
 export function OnboardingKnowledge({ item, refresh }) {
   const [fact, setFact] = useState("");
@@ -25,17 +25,17 @@ export function OnboardingKnowledge({ item, refresh }) {
       <p>The AI answers visitors from your facts and Q&A pairs. Add a few to start; Settings has them all.</p>
       <p class="ob-count" role="status">{knowledgeCount(item)}</p>
       <h4>Facts</h4>
-      <OnboardingForm name="Add a fact" submit="Add fact" done="Fact added." onSave={saveFact}>
-        <OnboardingField label="A fact the AI may use" value={fact} onValue={setFact} required maxLength={500}
+      <SaveForm name="Add a fact" submit="Add fact" done="Fact added." save={saveFact}>
+        <Field label="A fact the AI may use" value={fact} onValue={setFact} required maxLength={500}
           placeholder="Open Monday to Friday, 9:00 to 17:00" />
-      </OnboardingForm>
+      </SaveForm>
       <h4>Q&A pairs</h4>
-      <OnboardingForm name="Add a Q&A pair" submit="Add pair" done="Pair added." onSave={savePair}>
-        <OnboardingField label="Question" value={question} onValue={setQuestion} required maxLength={2000}
+      <SaveForm name="Add a Q&A pair" submit="Add pair" done="Pair added." save={savePair}>
+        <Field label="Question" value={question} onValue={setQuestion} required maxLength={2000}
           placeholder="Do you install on flat roofs?" />
-        <OnboardingField label="Answer" kind="textarea" value={answer} onValue={setAnswer} required
+        <Field label="Answer" kind="textarea" value={answer} onValue={setAnswer} required
           maxLength={5000} rows={2} />
-      </OnboardingForm>
+      </SaveForm>
     </div>
   );
 }

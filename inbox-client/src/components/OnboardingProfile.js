@@ -3,8 +3,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { request } from "../http.js";
 import { profileChange, saveCompany } from "../onboarding-forms.js";
-import { OnboardingField } from "./OnboardingField.js";
-import { OnboardingForm } from "./OnboardingForm.js";
+import { Field } from "./Field.js";
+import { SaveForm } from "./SaveForm.js";
 
 export function OnboardingProfile({ refresh }) {
   const [values, setValues] = useState({ name: "", website: "", description: "" });
@@ -27,13 +27,13 @@ export function OnboardingProfile({ refresh }) {
   return (
     <div>
       <p>Your company's name and a website or a description.</p>
-      <OnboardingForm name="Company profile" onSave={save}>
-        <OnboardingField label="Company name" value={values.name} onValue={edit("name")} required maxLength={200} />
-        <OnboardingField label="Website" kind="url" value={values.website} onValue={edit("website")}
+      <SaveForm name="Company profile" save={save}>
+        <Field label="Company name" value={values.name} onValue={edit("name")} required maxLength={200} />
+        <Field label="Website" kind="url" value={values.website} onValue={edit("website")}
           maxLength={500} placeholder="https://…" />
-        <OnboardingField label="What the company does" kind="textarea" value={values.description}
+        <Field label="What the company does" kind="textarea" value={values.description}
           onValue={edit("description")} maxLength={5000} rows={3} hint="The AI introduces the company with this." />
-      </OnboardingForm>
+      </SaveForm>
     </div>
   );
 }

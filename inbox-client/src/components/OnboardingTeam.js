@@ -2,8 +2,8 @@
 // expiring; mailed, or the link shown this once: only its hash is kept).
 import { useState } from "preact/hooks";
 import { invitationNote, invite } from "../onboarding-forms.js";
-import { OnboardingField } from "./OnboardingField.js";
-import { OnboardingForm } from "./OnboardingForm.js";
+import { Field } from "./Field.js";
+import { SaveForm } from "./SaveForm.js";
 
 const ROLES = [["agent", "Agent"], ["owner", "Owner"]];
 
@@ -19,11 +19,11 @@ export function OnboardingTeam({ refresh }) {
   return (
     <div>
       <p>Invite the people who answer customers with you.</p>
-      <OnboardingForm name="Invite a teammate" submit="Invite" done={(r) => `Invited ${r.body.invitation.email}.`}
-        onSave={save}>
-        <OnboardingField label="Email" kind="email" value={email} onValue={setEmail} required maxLength={320} />
-        <OnboardingField label="Role" kind="select" value={role} onValue={setRole} options={ROLES} />
-      </OnboardingForm>
+      <SaveForm name="Invite a teammate" submit="Invite" done={(r) => `Invited ${r.body.invitation.email}.`}
+        save={save}>
+        <Field label="Email" kind="email" value={email} onValue={setEmail} required maxLength={320} />
+        <Field label="Role" kind="select" value={role} onValue={setRole} options={ROLES} />
+      </SaveForm>
       <div class="set-once" hidden={!note} aria-live="polite">
         {note && <p>{note.text}</p>}
         {note?.link && <code class="set-secret">{note.link}</code>}
