@@ -162,7 +162,7 @@ async def test_the_rating_speaks_spanish(hub: HubServer, browser: Any) -> None:
 async def test_someone_elses_conversation_stays_quiet(hub: HubServer, browser: Any) -> None:
     """Notified: unassigned conversations and mine; not those assigned to a teammate."""
     company = await hub.company("Acme Solar")
-    sam, _ = await hub.hub.agents.invite(
+    sam, _ = await hub.hub.agents.add(
         company.company_id, {"email": "sam@acme.example", "name": "Sam", "role": "agent"}
     )
     auth = {"Authorization": f"Bearer {company.agent_token}"}
