@@ -147,3 +147,38 @@ async def test_migrations_carry_open_invitations_into_invitations(
         await db.close()
     assert [(email, role) for email, role, _ in carried] == [("p@x.example", "agent")]
     assert abs(carried[0].expires_at - found["pending"]) < dt.timedelta(seconds=1)
+
+
+async def test_migration_0023_names_every_nameless_owner(empty_database_url: str) -> None:
+    """Issue 19: owners made by the CLI had no name; agents may stay nameless."""
+    from hub.persistence.db import Database
+    from hub.persistence.migrate import upgrade
+
+    await upgrade(empty_database_url, "0022")
+    db = Database(empty_database_url)
+    try:
+        async with db.write(system=True) as conn:
+            await conn.execute(
+                repo.companies.insert().values(
+                    id="c1", name="Acme", widget_key="wk", allowed_origins=[], facts=[]
+                )
+            )
+            rows = [
+                ("o1", "owner", None, None),
+                ("o2", "owner", "Boss@x.example", " "),
+                ("o3", "owner", "k@x.example", "Kim"),
+                ("a1", "agent", None, None),
+            ]
+            for agent_id, role, email, name in rows:
+                await conn.execute(
+                    repo.agents.insert().values(
+                        id=agent_id, company_id="c1", role=role, email=email, name=name
+                    )
+                )
+        await upgrade(empty_database_url)
+        async with db.read(system=True) as conn:
+            a = repo.agents
+            names = dict((await conn.execute(select(a.c.id, a.c.name))).all())
+    finally:
+        await db.close()
+    assert names == {"o1": "Acme owner", "o2": "Boss", "o3": "Kim", "a1": None}
