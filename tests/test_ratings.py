@@ -79,6 +79,53 @@ async def test_resolving_asks_the_widget_and_the_rating_reaches_agents(acme: Set
     assert [c["rating"] for c in listed if c["id"] == acme.cid] == [seen]
 
 
+def comment(text: Any) -> dict[str, Any]:
+    return {"type": "rating.comment", "comment": text}
+
+
+async def test_a_comment_after_the_star_updates_the_same_rating(acme: Setup) -> None:
+    """Issue 19: the star is sent alone, at once; the comment box after it must add to that
+    rating, never make a second one."""
+    await acme.widget.send(comment("too early"))  # nothing resolved, nothing rated
+    assert (await acme.widget.expect("error"))["code"] == "not_pending"
+    await acme.resolve()
+    await acme.widget.expect("rating.request")
+    await acme.widget.send(comment("before the star"))
+    assert (await acme.widget.expect("error"))["code"] == "not_pending"
+
+    await acme.widget.send(rating(4))
+    star = await rated(acme.agent, acme.cid)
+    assert star["score"] == 4 and star["comment"] is None
+    assert await rated(acme.widget, acme.cid) == star
+    for bad in (comment(""), comment("x" * 1001), comment(None), {"type": "rating.comment"}):
+        await acme.widget.send(bad)
+        assert (await acme.widget.expect("error"))["code"] == "bad_frame", bad
+    await acme.widget.send(comment("   "))  # blank once trimmed
+    assert (await acme.widget.expect("error"))["code"] == "bad_frame"
+
+    await acme.widget.send(comment("  Quick and kind  "))
+    commented = await rated(acme.agent, acme.cid)
+    assert commented == {**star, "comment": "Quick and kind"}  # the same rating, its time too
+    assert await rated(acme.widget, acme.cid) == commented
+    await acme.widget.send(comment("changed my mind"))  # once: the first comment stands
+    assert (await acme.widget.expect("error"))["code"] == "already_rated"
+
+    listed = (await acme.http.get("/api/conversations")).json()["conversations"]
+    assert [c["rating"] for c in listed if c["id"] == acme.cid] == [commented]
+    report = (await acme.http.get("/api/analytics")).json()["satisfaction"]
+    assert report["ratings"] == 1 and report["by_score"]["4"] == 1
+    async with acme.server.hub.db.read() as conn:
+        from hub.persistence import repository as repo
+
+        assert await repo.count_rows(conn, repo.ratings) == 1
+
+    # Reopened: the rating of the earlier resolution takes no comment any more.
+    await acme.resolve("open")
+    await acme.widget.expect("rating.withdrawn")
+    await acme.widget.send(comment("late"))
+    assert (await acme.widget.expect("error"))["code"] == "not_pending"
+
+
 async def test_bad_ratings_are_refused_and_the_socket_stays_up(acme: Setup) -> None:
     await acme.resolve()
     await acme.widget.expect("rating.request")

@@ -20,6 +20,7 @@ from hub.connections.protocol import (
     Ping,
     Profile,
     Rate,
+    RateComment,
     WidgetSend,
     error_frame,
     parse,
@@ -129,6 +130,11 @@ class WidgetSession(Session):
                 # Acknowledged by `conversation.rated`, to every tab of the conversation.
                 await self.ratings.rate(
                     self.visitor.company_id, self.visitor.conversation_id, score, comment
+                )
+            case RateComment(comment=comment):
+                # Acknowledged by `conversation.rated` again, with the comment.
+                await self.ratings.comment(
+                    self.visitor.company_id, self.visitor.conversation_id, comment
                 )
             case Ping():
                 self.send({"type": "pong"})

@@ -239,9 +239,9 @@ function boot() {
         if (ui && ui.rating.state === 'asking') ui.rating.hide();
         updateUnread();
         break;
-      case 'conversation.rated':
+      case 'conversation.rated': // the star, then maybe a comment on the same rating
         askRating = false;
-        if (ui) ui.rating.thanks();
+        if (ui) ui.rating.rated(f.rating);
         break;
       case 'typing':
         if (f.sender === 'agent' || f.sender === 'ai') {
@@ -288,8 +288,11 @@ function boot() {
         return true;
       },
       onInput: setTyping,
-      onRate(score, comment) {
-        transport.send(P.rate(score, comment));
+      onRate(score) {
+        transport.send(P.rate(score, null));
+      },
+      onComment(text) {
+        transport.send(P.rateComment(text));
       },
       files,
       // Upload, then send a message carrying it (through the pending queue, like any send).
