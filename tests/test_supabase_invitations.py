@@ -223,6 +223,15 @@ async def test_an_agent_never_invited_is_never_linked_by_email(server: HubServer
         refused = await signs_in(server, supabase_token(str(uuid.uuid4()), email))
         assert refused.status_code == 401 and "no open invitation" in refused.text
     assert await linked_count(server) == 0
+    # The way for it: deactivate, invite; accepting brings the same agent back, linked.
+    script_id = added.json()["agent"]["id"]
+    async with httpx.AsyncClient(base_url=server.http) as http:
+        path = f"/api/agents/{script_id}/deactivate"
+        assert (await http.post(path, headers=bearer(company.agent_token))).status_code == 204
+    await invite(server, company, "script@example.com")
+    socket = await Agent.open(server.ws, supabase_token(str(uuid.uuid4()), "script@example.com"))
+    assert socket.welcome["agent_id"] == script_id
+    await socket.close()
 
 
 async def test_an_agent_of_another_company_is_not_linked_there(server: HubServer) -> None:
