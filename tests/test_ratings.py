@@ -126,6 +126,37 @@ async def test_a_comment_after_the_star_updates_the_same_rating(acme: Setup) -> 
     assert (await acme.widget.expect("error"))["code"] == "not_pending"
 
 
+async def test_a_visitor_who_rated_with_a_star_is_offered_the_comment_again(acme: Setup) -> None:
+    """`welcome.rating`: the rating of the current resolution, so a visitor who left after
+    the star finds the comment box again; none once the conversation is reopened."""
+    session = acme.widget.welcome["session_id"]
+    assert acme.widget.welcome["rating"] is None  # a new session: nothing resolved
+    await acme.resolve()
+    await acme.widget.expect("rating.request")
+    await acme.widget.send(rating(5))
+    star = await rated(acme.widget, acme.cid)
+    await acme.widget.close()
+
+    back = await Widget.open(acme.server.ws, acme.company.widget_key, session_id=session)
+    welcome = back.welcome
+    assert (welcome["resolved"], welcome["rating_pending"], welcome["rating"]) == (
+        True,
+        False,
+        star,
+    )
+    await back.send(comment("Solved in minutes"))
+    commented = await rated(back, acme.cid)
+    await back.close()
+    again = await Widget.open(acme.server.ws, acme.company.widget_key, session_id=session)
+    assert again.welcome["rating"] == commented == {**star, "comment": "Solved in minutes"}
+    await acme.resolve("open")
+    await again.expect("rating.withdrawn")
+    await again.close()
+    reopened = await Widget.open(acme.server.ws, acme.company.widget_key, session_id=session)
+    assert (reopened.welcome["resolved"], reopened.welcome["rating"]) == (False, None)
+    await reopened.close()
+
+
 async def test_bad_ratings_are_refused_and_the_socket_stays_up(acme: Setup) -> None:
     await acme.resolve()
     await acme.widget.expect("rating.request")

@@ -93,6 +93,21 @@ class Ratings:
             conv = await repo.conversation(conn, company_id, conversation_id)
         return conv is not None and conv.status == "resolved"
 
+    async def current(self, company_id: str, conversation_id: str) -> dict[str, Any] | None:
+        """The rating of the conversation's current resolution while it is resolved
+        (`welcome.rating`: a visitor who rated with a star alone is offered the comment box
+        again), else None."""
+        r = repo.ratings
+        async with self.db.read() as conn:
+            conv = await repo.conversation(conn, company_id, conversation_id)
+            if conv is None or conv.status != "resolved" or conv.status_at is None:
+                return None
+            stmt = select(r).where(
+                r.c.conversation_id == conversation_id, r.c.resolved_at == conv.status_at
+            )
+            row = await repo.one(conn, stmt)
+        return None if row is None else rating_view(row)
+
     async def request(self, company_id: str, conversation_id: str) -> None:
         """After a resolution: `conversation.resolved` to the conversation's widget, and
         `rating.request` when a rating is wanted."""

@@ -5,6 +5,7 @@
 // click sends the rating at once, the star alone. The hub's `conversation.rated` (to every tab)
 // then thanks the visitor and offers a comment box; its "Send comment" adds the comment to
 // that same rating (`rating.comment`), and the hub's next `conversation.rated` ends with thanks.
+// A visitor who left after the star finds the box again (`welcome.rating`, index.js).
 
 const CSS = `
 .rate{padding:10px 12px;border-top:1px solid #e3e6eb;display:flex;flex-direction:column;gap:6px;background:#fff}
