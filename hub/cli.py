@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -16,12 +17,15 @@ from hub.persistence.migrate import upgrade
 from hub.runtime.crypto import DecryptionError, Vault
 from hub.settings import Settings, SettingsError
 from hub.workspace.companies import (
+    CreatedCompany,
     DemoCompany,
     agent_token,
     create_company,
     demo_company,
 )
 from hub.workspace.widget_settings import rotate_widget_secrets
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,6 +63,14 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--website")
     create.add_argument("--description")
+    # No --owner-password: a password on a command line stays in shell history and `ps`.
+    # An owner given an email sets one with "Forgot your password?" on /login instead.
+    create.add_argument(
+        "--owner-name", type=_name, help='the owner\'s display name (default: "NAME owner")'
+    )
+    create.add_argument(
+        "--owner-email", type=_email, help="the owner's email, to sign in with (see operations)"
+    )
     create.set_defaults(func=_company_create)
 
     rotate = sub.add_parser(
@@ -71,8 +83,14 @@ def _parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="issue an agent token")
     token.add_argument("--company", required=True, help="company id")
     token.add_argument("--role", choices=("owner", "agent"), default="agent")
-    token.add_argument("--email", help="the agent's email (added if new); default: the owner")
-    token.add_argument("--name", help="the display name of an agent added by --email")
+    token.add_argument(
+        "--email", type=_email, help="the agent's email (added if new); default: the owner"
+    )
+    token.add_argument(
+        "--name",
+        type=_name,
+        help="the display name of an agent added by --email (default: the email's local part)",
+    )
     token.set_defaults(func=_token)
     return parser
 
@@ -96,10 +114,34 @@ def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _name(value: str) -> str:
+    """A display name: trimmed, 1-200 printable characters."""
+    name = value.strip()
+    if not name or len(name) > 200 or not name.isprintable():
+        raise argparse.ArgumentTypeError("a name is 1 to 200 characters on one line")
+    return name
+
+
+def _email(value: str) -> str:
+    email = value.strip().lower()
+    if not EMAIL.match(email) or len(email) > 320:
+        raise argparse.ArgumentTypeError(f"not an email address: {value!r}")
+    return email
+
+
 def _company_create(settings: Settings, args: argparse.Namespace) -> int:
-    created = _with_db(
-        settings, lambda db: create_company(db, settings, args.name, args.website, args.description)
-    )
+    def create(db: Database) -> Awaitable[CreatedCompany]:
+        return create_company(
+            db,
+            settings,
+            args.name,
+            args.website,
+            args.description,
+            owner_email=args.owner_email,
+            owner_name=args.owner_name,
+        )
+
+    created = _with_db(settings, create)
     print(json.dumps(created.__dict__))
     return 0
 

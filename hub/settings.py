@@ -110,8 +110,6 @@ class Settings:
     # user's email is confirmed before it links them to an invitation (hub.identity.supabase).
     supabase_anon_key: Secret | None = None
     supabase_auth_url: str | None = None  # default SUPABASE_URL/auth/v1 (a fake in tests)
-    # An invitation (POST /api/agents) can be accepted by a Supabase sign-in for this long.
-    invitation_ttl_days: int = 7
     # How often each process purges messages past their company's retention_days, and widget
     # sessions idle for idle_session_retention seconds that never wrote (with their visits).
     retention_interval: float = 3600.0
@@ -210,7 +208,6 @@ class Settings:
             supabase_url=(env.get("SUPABASE_URL") or "").rstrip("/") or None,
             supabase_anon_key=_optional_secret(env.get("SUPABASE_ANON_KEY")),
             supabase_auth_url=(env.get("SUPABASE_AUTH_URL") or "").rstrip("/") or None,
-            invitation_ttl_days=_int(env, "HUB_INVITATION_TTL_DAYS", cls.invitation_ttl_days),
             session_idle_timeout=_seconds(env, "HUB_SESSION_IDLE_TIMEOUT", 86400.0),
             session_lifetime=_seconds(env, "HUB_SESSION_LIFETIME", 14 * 86400.0),
             retention_interval=float(_int(env, "HUB_RETENTION_INTERVAL", 3600)),

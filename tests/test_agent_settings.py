@@ -30,7 +30,7 @@ def bearer(token: str) -> dict[str, str]:
 
 async def test_switches_persist_per_agent(server: HubServer, http: httpx.AsyncClient) -> None:
     company = await server.company("Acme")
-    _, sam = await server.hub.agents.invite(
+    _, sam = await server.hub.agents.add(
         company.company_id, {"email": "sam@acme.example", "name": "Sam", "role": "agent"}
     )
     owner = bearer(company.agent_token)

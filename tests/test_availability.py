@@ -39,7 +39,7 @@ async def api(
 
 async def test_owners_write_the_hours_and_agents_read_them(server: HubServer) -> None:
     company = await server.company()
-    _, member = await server.hub.agents.invite(
+    _, member = await server.hub.agents.add(
         company.company_id, {"email": "sam@acme.example", "name": "Sam", "role": "agent"}
     )
     default = (await api(server, "GET", "/api/business-hours", member)).json()

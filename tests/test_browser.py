@@ -296,7 +296,7 @@ async def test_an_agents_day_claim_canned_note_resolve_and_reopen(
     """Two agents' inboxes side by side, a visitor on a socket. Also saves
     tests/artifacts/inbox-workflow.png."""
     company = await hub.company("Workflow Co")
-    member, member_token = await hub.hub.agents.invite(
+    member, member_token = await hub.hub.agents.add(
         company.company_id, {"email": "sam@workflow.example", "name": "Sam", "role": "agent"}
     )
     async with (

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from hub.persistence import repository as repo
 from hub.workspace.companies import agent_token
 from tests.support.browser import ARTIFACTS, InboxPage, WidgetPage, expect, host_site, new_context
 from tests.support.clients import Agent, Widget
@@ -276,4 +277,28 @@ async def test_a_visitor_who_comes_back_is_asked_and_a_star_alone_rates(
         await expect(page.get_by_text("Thanks for your feedback!")).to_be_visible()
         rated = await agent.expect("conversation.rated")
         assert rated["rating"]["score"] == 5 and rated["rating"]["comment"] is None
+        # Then the comment box: it adds to that same rating (issue 19), and gives way.
+        box = page.get_by_role("textbox", name="Add a comment (optional)")
+        await expect(box).to_be_focused()  # the star that had the focus is gone
+        # The visitor leaves without a comment; coming back, the box is offered again.
+        await page.reload()
+        await widget.open()
+        await expect(page.get_by_text("This conversation was resolved.")).to_be_visible()
+        await expect(page.get_by_text("Thanks for your feedback!")).to_be_visible()
+        await expect(page.get_by_text("How was this conversation?")).to_be_hidden()
+        await box.fill("Cancelled within the hour")
+        await page.screenshot(path=str(ARTIFACTS / "widget-rating-comment.png"))
+        await page.get_by_role("button", name="Send comment").click()
+        commented = await agent.expect("conversation.rated")
+        assert commented["rating"] == {**rated["rating"], "comment": "Cancelled within the hour"}
+        await expect(box).to_be_hidden()
+        await expect(page.get_by_text("Thanks for your feedback!")).to_be_visible()
+        # Coming back again: resolved still said, nothing more asked or offered.
+        await page.reload()
+        await widget.open()
+        await expect(page.get_by_text("This conversation was resolved.")).to_be_visible()
+        await expect(page.get_by_text("How was this conversation?")).to_be_hidden()
+        await expect(box).to_be_hidden()
+    async with hub.hub.db.read() as conn:
+        assert await repo.count_rows(conn, repo.ratings) == 1  # one rating, commented
     await agent.close()

@@ -341,6 +341,7 @@ KNOWN_TYPES = {
     "conversation.takeover",
     "conversation.release",
     "rating",
+    "rating.comment",
 }
 
 # Whole frames that are not frames at all: not JSON, JSON but not an object, odd escapes.

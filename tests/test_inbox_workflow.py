@@ -78,7 +78,7 @@ async def team(server: HubServer) -> AsyncIterator[Team]:
 
 async def make_team(server: HubServer, *, ai: bool) -> Team:
     company = await server.company("Acme", ai=ai)
-    _, member_token = await server.hub.agents.invite(
+    _, member_token = await server.hub.agents.add(
         company.company_id, {"email": "sam@acme.example", "name": "Sam", "role": "agent"}
     )
     owner = await Agent.open(server.ws, company.agent_token)

@@ -182,7 +182,7 @@ async def _channel(owner: Owner, name: str) -> dict[str, Any]:
 
 
 async def test_owners_only_and_dismissing_is_kept(owner: Owner) -> None:
-    _, agent_token = await owner.server.hub.agents.invite(
+    _, agent_token = await owner.server.hub.agents.add(
         owner.company.company_id, {"email": "sam@acme.test", "name": "Sam", "role": "agent"}
     )
     agent = {"Authorization": f"Bearer {agent_token}"}

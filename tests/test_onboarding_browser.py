@@ -200,7 +200,7 @@ async def test_a_dismissed_walkthrough_stays_closed_until_asked_for(walk: Walk) 
 
 
 async def test_an_agent_gets_no_walkthrough(walk: Walk) -> None:
-    _, token = await walk.server.hub.agents.invite(
+    _, token = await walk.server.hub.agents.add(
         walk.company.company_id, {"email": "sam@acme.test", "name": "Sam", "role": "agent"}
     )
     async with new_context(walk.page.context.browser) as ctx:  # type: ignore[arg-type]

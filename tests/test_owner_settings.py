@@ -415,7 +415,7 @@ async def test_an_agent_who_is_not_an_owner_sees_only_the_account(
     hub: HubServer, browser: Any
 ) -> None:
     company = await hub.company("Acme")
-    _, token = await hub.hub.agents.invite(
+    _, token = await hub.hub.agents.add(
         company.company_id, {"email": "sam@acme.example", "name": "Sam", "role": "agent"}
     )
     async with new_context(browser) as ctx:

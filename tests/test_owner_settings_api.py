@@ -30,7 +30,7 @@ def bearer(token: str) -> dict[str, str]:
 async def test_an_owner_edits_a_pair_in_place_and_nobody_else_can(server: HubServer) -> None:
     acme = await server.company("Acme")
     other = await server.company("Other")
-    _, agent_token = await server.hub.agents.invite(
+    _, agent_token = await server.hub.agents.add(
         acme.company_id, {"email": "sam@acme.example", "name": "Sam", "role": "agent"}
     )
     owner = bearer(acme.agent_token)
@@ -106,7 +106,7 @@ async def test_integrations_never_show_a_secret_back(server: HubServer) -> None:
 
 async def test_settings_changes_are_the_owners(server: HubServer) -> None:
     acme = await server.company("Acme")
-    _, agent_token = await server.hub.agents.invite(
+    _, agent_token = await server.hub.agents.add(
         acme.company_id, {"email": "sam@acme.example", "name": "Sam", "role": "agent"}
     )
     changes = [

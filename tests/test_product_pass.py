@@ -183,7 +183,7 @@ async def test_sending_a_file_takes_the_rating_question_away(hub: HubServer, bro
         )
         await expect(widget.messages()).to_have_count(2)
         await expect(question).to_be_hidden()
-        await expect(page.get_by_role("button", name="Send rating")).to_be_hidden()
+        await expect(page.get_by_role("button", name="5 of 5: Great")).to_be_hidden()
 
 
 async def test_on_a_phone_the_messages_keep_the_screen(hub: HubServer, browser: Any) -> None:
@@ -510,7 +510,8 @@ async def test_rating_by_keyboard_leaves_the_focus_in_the_message_box(
     hub: HubServer, browser: Any
 ) -> None:
     """A keyboard user rates with Enter on a star (which sends at once); the thanks hid that
-    button under the focus, which fell out of the widget. It now lands in the message box."""
+    button under the focus, which fell out of the widget. It now lands in the comment box
+    that follows the star (issue 19), and once the comment is sent, in the message box."""
     company = await hub.company("Acme Solar")
     async with asked_to_rate(hub, browser, company, "Thanks for the quote") as (widget, _):
         page = widget.page
@@ -518,6 +519,13 @@ async def test_rating_by_keyboard_leaves_the_focus_in_the_message_box(
         await score.focus()
         await page.keyboard.press("Enter")
         await expect(page.get_by_text("Thanks for your feedback!")).to_be_visible()
+        comment = page.get_by_role("textbox", name="Add a comment (optional)")
+        await expect(comment).to_be_focused()
+        await page.keyboard.type("Clear and quick")
+        await page.keyboard.press("Tab")
+        await expect(page.get_by_role("button", name="Send comment")).to_be_focused()
+        await page.keyboard.press("Enter")
+        await expect(comment).to_be_hidden()
         await expect(widget.input).to_be_focused()
 
 

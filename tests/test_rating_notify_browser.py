@@ -54,18 +54,24 @@ async def test_the_visitor_rates_and_the_inbox_shows_it(hub: HubServer, browser:
         for name in names:
             await expect(page.get_by_role("button", name=name)).to_be_visible()
         await expect(page.get_by_text("This conversation was resolved.")).to_be_visible()
-        # The comment first (optional): the star sends at once, with it.
-        await page.get_by_role("textbox", name="Comment (optional)").fill("Fast and friendly")
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(ARTIFACTS / "rating-widget.png"))
+        # The star alone is sent at once; the comment box that follows adds to that rating.
+        comment = page.get_by_role("textbox", name="Add a comment (optional)")
+        await expect(comment).to_be_hidden()
         good = page.get_by_role("button", name="4 of 5: Good")
         await good.click()
         await expect(page.get_by_text("Thanks for your feedback!")).to_be_visible()
         await expect(good).to_be_hidden()
-
         context = inbox.page.locator("#context-list")
         await expect(context).to_contain_text("4/5")
+        await comment.fill("Fast and friendly")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "rating-widget.png"))
+        await page.get_by_role("button", name="Send comment").click()
+        await expect(comment).to_be_hidden()
+        await expect(page.get_by_text("Thanks for your feedback!")).to_be_visible()
+
         await expect(context).to_contain_text("Fast and friendly")
+        await expect(context).to_contain_text("4/5")
         await inbox.page.screenshot(path=str(ARTIFACTS / "rating-inbox.png"), full_page=True)
 
         # A reload keeps the thanks away: this resolution is rated.
@@ -152,9 +158,11 @@ async def test_the_rating_speaks_spanish(hub: HubServer, browser: Any) -> None:
             page = widget.page
             await expect(page.get_by_text("¿Qué tal fue esta conversación?")).to_be_visible()
             await expect(page.get_by_text("Esta conversación se ha resuelto.")).to_be_visible()
-            await expect(page.get_by_role("textbox", name="Comentario (opcional)")).to_be_visible()
             await page.get_by_role("button", name="5 de 5: Excelente").click()  # sends at once
             await expect(page.get_by_text("¡Gracias por tu opinión!")).to_be_visible()
+            box = page.get_by_role("textbox", name="Añade un comentario (opcional)")
+            await expect(box).to_be_visible()
+            await expect(page.get_by_role("button", name="Enviar comentario")).to_be_visible()
         listed = (await http.get("/api/conversations")).json()["conversations"]
         assert listed[0]["rating"]["score"] == 5 and listed[0]["rating"]["comment"] is None
 
@@ -162,7 +170,7 @@ async def test_the_rating_speaks_spanish(hub: HubServer, browser: Any) -> None:
 async def test_someone_elses_conversation_stays_quiet(hub: HubServer, browser: Any) -> None:
     """Notified: unassigned conversations and mine; not those assigned to a teammate."""
     company = await hub.company("Acme Solar")
-    sam, _ = await hub.hub.agents.invite(
+    sam, _ = await hub.hub.agents.add(
         company.company_id, {"email": "sam@acme.example", "name": "Sam", "role": "agent"}
     )
     auth = {"Authorization": f"Bearer {company.agent_token}"}

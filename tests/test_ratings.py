@@ -79,6 +79,84 @@ async def test_resolving_asks_the_widget_and_the_rating_reaches_agents(acme: Set
     assert [c["rating"] for c in listed if c["id"] == acme.cid] == [seen]
 
 
+def comment(text: Any) -> dict[str, Any]:
+    return {"type": "rating.comment", "comment": text}
+
+
+async def test_a_comment_after_the_star_updates_the_same_rating(acme: Setup) -> None:
+    """Issue 19: the star is sent alone, at once; the comment box after it must add to that
+    rating, never make a second one."""
+    await acme.widget.send(comment("too early"))  # nothing resolved, nothing rated
+    assert (await acme.widget.expect("error"))["code"] == "not_pending"
+    await acme.resolve()
+    await acme.widget.expect("rating.request")
+    await acme.widget.send(comment("before the star"))
+    assert (await acme.widget.expect("error"))["code"] == "not_pending"
+
+    await acme.widget.send(rating(4))
+    star = await rated(acme.agent, acme.cid)
+    assert star["score"] == 4 and star["comment"] is None
+    assert await rated(acme.widget, acme.cid) == star
+    for bad in (comment(""), comment("x" * 1001), comment(None), {"type": "rating.comment"}):
+        await acme.widget.send(bad)
+        assert (await acme.widget.expect("error"))["code"] == "bad_frame", bad
+    await acme.widget.send(comment("   "))  # blank once trimmed
+    assert (await acme.widget.expect("error"))["code"] == "bad_frame"
+
+    await acme.widget.send(comment("  Quick and kind  "))
+    commented = await rated(acme.agent, acme.cid)
+    assert commented == {**star, "comment": "Quick and kind"}  # the same rating, its time too
+    assert await rated(acme.widget, acme.cid) == commented
+    await acme.widget.send(comment("changed my mind"))  # once: the first comment stands
+    assert (await acme.widget.expect("error"))["code"] == "already_rated"
+
+    listed = (await acme.http.get("/api/conversations")).json()["conversations"]
+    assert [c["rating"] for c in listed if c["id"] == acme.cid] == [commented]
+    report = (await acme.http.get("/api/analytics")).json()["satisfaction"]
+    assert report["ratings"] == 1 and report["by_score"]["4"] == 1
+    async with acme.server.hub.db.read() as conn:
+        from hub.persistence import repository as repo
+
+        assert await repo.count_rows(conn, repo.ratings) == 1
+
+    # Reopened: the rating of the earlier resolution takes no comment any more.
+    await acme.resolve("open")
+    await acme.widget.expect("rating.withdrawn")
+    await acme.widget.send(comment("late"))
+    assert (await acme.widget.expect("error"))["code"] == "not_pending"
+
+
+async def test_a_visitor_who_rated_with_a_star_is_offered_the_comment_again(acme: Setup) -> None:
+    """`welcome.rating`: the rating of the current resolution, so a visitor who left after
+    the star finds the comment box again; none once the conversation is reopened."""
+    session = acme.widget.welcome["session_id"]
+    assert acme.widget.welcome["rating"] is None  # a new session: nothing resolved
+    await acme.resolve()
+    await acme.widget.expect("rating.request")
+    await acme.widget.send(rating(5))
+    star = await rated(acme.widget, acme.cid)
+    await acme.widget.close()
+
+    back = await Widget.open(acme.server.ws, acme.company.widget_key, session_id=session)
+    welcome = back.welcome
+    assert (welcome["resolved"], welcome["rating_pending"], welcome["rating"]) == (
+        True,
+        False,
+        star,
+    )
+    await back.send(comment("Solved in minutes"))
+    commented = await rated(back, acme.cid)
+    await back.close()
+    again = await Widget.open(acme.server.ws, acme.company.widget_key, session_id=session)
+    assert again.welcome["rating"] == commented == {**star, "comment": "Solved in minutes"}
+    await acme.resolve("open")
+    await again.expect("rating.withdrawn")
+    await again.close()
+    reopened = await Widget.open(acme.server.ws, acme.company.widget_key, session_id=session)
+    assert (reopened.welcome["resolved"], reopened.welcome["rating"]) == (False, None)
+    await reopened.close()
+
+
 async def test_bad_ratings_are_refused_and_the_socket_stays_up(acme: Setup) -> None:
     await acme.resolve()
     await acme.widget.expect("rating.request")

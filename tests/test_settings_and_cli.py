@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -87,11 +88,45 @@ def test_company_create_and_token_print_json(tmp_path: Path) -> None:
     )
     assert token.returncode == 0, token.stderr
     assert set(json.loads(token.stdout)) == {"agent_token"}
+    owners = sqlite3.connect(tmp_path / "hub.db").execute(
+        "SELECT name, email FROM agents WHERE role = 'owner'"
+    )
+    assert owners.fetchall() == [("Acme owner", None)]  # never nameless
     missing = run_hub("token", "--company", "nope", cwd=tmp_path)
     assert missing.returncode != 0 and "nope" in missing.stderr
     bad = run_hub("migrate", cwd=tmp_path, env={"DATABASE_URL": "postgresql://h/db"})
     assert bad.returncode == 2 and "HUB_SECRET_KEY" in bad.stderr
     assert (tmp_path / "hub.db").exists()
+
+
+def test_company_create_names_its_owner(tmp_path: Path) -> None:
+    """Issue 19: `hub company create` made an owner with no name and no email."""
+    created = run_hub(
+        "company",
+        "create",
+        "--name",
+        "Acme",
+        "--owner-name",
+        " Olive Ortiz ",
+        "--owner-email",
+        "Olive@Acme.example",
+        cwd=tmp_path,
+    )
+    assert created.returncode == 0, created.stderr
+    assert set(json.loads(created.stdout)) == {"company_id", "widget_key", "agent_token"}
+    rows = (
+        sqlite3.connect(tmp_path / "hub.db")
+        .execute("SELECT name, email, role FROM agents")
+        .fetchall()
+    )
+    assert rows == [("Olive Ortiz", "olive@acme.example", "owner")]
+    for bad in (["--owner-email", "not-an-email"], ["--owner-name", "  "]):
+        refused = run_hub("company", "create", "--name", "Globex", *bad, cwd=tmp_path)
+        assert refused.returncode == 2 and "--owner-" in refused.stderr
+    assert (
+        len(sqlite3.connect(tmp_path / "hub.db").execute("SELECT id FROM companies").fetchall())
+        == 1
+    )
 
 
 async def test_healthz_reports_database_and_bus(hub: object) -> None:
@@ -195,8 +230,22 @@ async def test_hub_token_without_email_adds_no_nameless_agent(hub: object) -> No
     added = await agent_token(db, settings, company.company_id, "agent", "a@x.example", "Ann")
     async with db.read() as conn:
         rows = (await conn.execute(select(repo.agents.c.email, repo.agents.c.name))).all()
-    assert sorted(rows, key=str) == sorted([(None, None), ("a@x.example", "Ann")], key=str)
+    assert sorted(rows, key=str) == sorted([(None, "Acme owner"), ("a@x.example", "Ann")], key=str)
     assert decode_token(settings.secret_key, added).agent_id != owner.agent_id
+    # Never a nameless owner: one added by --email alone, or an agent made owner, is named.
+    await agent_token(db, settings, company.company_id, "owner", "Boss@X.example")
+    await agent_token(db, settings, company.company_id, "agent", "sam@x.example")
+    async with db.write() as conn:
+        await conn.execute(
+            repo.agents.update().where(repo.agents.c.email == "sam@x.example").values(name=None)
+        )
+    await agent_token(db, settings, company.company_id, "owner", "sam@x.example")
+    async with db.read() as conn:
+        owners = select(repo.agents.c.email, repo.agents.c.name).where(
+            repo.agents.c.role == "owner"
+        )
+        named = dict((await conn.execute(owners)).all())
+    assert named == {None: "Acme owner", "boss@x.example": "boss", "sam@x.example": "sam"}
     # A company whose owners are all revoked gets no token without --email.
     async with db.write() as conn:
         await conn.execute(repo.agents.update().values(revoked=True))

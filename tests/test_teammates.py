@@ -182,7 +182,7 @@ async def test_never_a_nameless_owner(
     server: HubServer, owner: tuple[CreatedCompany, httpx.AsyncClient]
 ) -> None:
     company, http = owner
-    sam, _ = await server.hub.agents.invite(
+    sam, _ = await server.hub.agents.add(
         company.company_id, {"email": "sam@acme.example", "role": "agent"}
     )
     refused = await http.put(f"/api/agents/{sam['id']}/role", json={"role": "owner"})

@@ -19,7 +19,8 @@ from hub.api.errors import ApiError
 from hub.api.requests import agent_of, cookie_name, json_body, own_origin, secure, session_of
 from hub.conversations.useragent import describe
 from hub.identity import csrf
-from hub.identity.accounts import LinkInvalid, SignInFailed, Throttled, Unverified
+from hub.identity.accounts import SignInFailed, Throttled, Unverified
+from hub.identity.links import LinkInvalid
 from hub.identity.passwords import MAX_LENGTH, PasswordRefused
 from hub.identity.tokens import AgentIdentity
 from hub.runtime.ratelimit import client_ip

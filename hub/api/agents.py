@@ -1,4 +1,5 @@
-"""`/api/agents`: owners invite, list and revoke their company's agents (open sockets end)."""
+"""`/api/agents`: owners list, add (scripts), revoke and manage their company's agents (open
+sockets end); `/api/invitations`: owners invite teammates by email."""
 
 from __future__ import annotations
 
@@ -28,20 +29,20 @@ async def list_agents(request: Request) -> JSONResponse:
 
 
 async def invite_agent(request: Request) -> JSONResponse:
-    """An owner adds an agent: the answer carries a hub token for them, and with Supabase
-    configured their Supabase account accepts the invitation at its first sign-in (with the
-    email confirmed, within HUB_INVITATION_TTL_DAYS)."""
+    """An owner adds an agent for a script: the answer carries a hub token for them. Not an
+    invitation: people join by accepting one (`POST /api/invitations`), by password or by
+    Supabase sign-in."""
     owner = await owner_of(request)
     body: InviteBody = await json_body(request, InviteBody)
     if body.supabase_user_id is not None:
         raise ApiError(
             400,
             "bad_request",
-            "supabase_user_id cannot be set: the person signs in with Supabase, with the "
-            "invited email confirmed, to accept the invitation",
+            "supabase_user_id cannot be set: invite the person (POST /api/invitations) "
+            "and they accept by signing in with Supabase, with the invited email confirmed",
         )
     values = body.model_dump(exclude={"supabase_user_id"})
-    agent, token = await hub_of(request).agents.invite(owner.company_id, values)
+    agent, token = await hub_of(request).agents.add(owner.company_id, values)
     return JSONResponse({"agent": agent, "agent_token": token}, status_code=201)
 
 

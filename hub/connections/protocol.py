@@ -116,6 +116,14 @@ class Rate(_Frame):
     comment: Annotated[str, Field(max_length=1000)] | None = None
 
 
+class RateComment(_Frame):
+    """The visitor's comment, after the star, on the rating it already sent: it updates
+    that rating (hub.conversations.ratings), never makes a second."""
+
+    type: Literal["rating.comment"]
+    comment: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
 class Resume(_Frame):
     """What a reconnecting agent holds: the newest message's `created_at`, and the last seq
     of the conversations it follows (the hub then sends every message it misses)."""
@@ -181,7 +189,7 @@ class PresenceSet(_Frame):
 
 
 WidgetFrame = Annotated[
-    Hello | WidgetSend | Engage | WidgetTyping | Ping | Profile | Rate,
+    Hello | WidgetSend | Engage | WidgetTyping | Ping | Profile | Rate | RateComment,
     Field(discriminator="type"),
 ]
 AgentFrame = Annotated[

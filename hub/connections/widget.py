@@ -20,6 +20,7 @@ from hub.connections.protocol import (
     Ping,
     Profile,
     Rate,
+    RateComment,
     WidgetSend,
     error_frame,
     parse,
@@ -130,6 +131,11 @@ class WidgetSession(Session):
                 await self.ratings.rate(
                     self.visitor.company_id, self.visitor.conversation_id, score, comment
                 )
+            case RateComment(comment=comment):
+                # Acknowledged by `conversation.rated` again, with the comment.
+                await self.ratings.comment(
+                    self.visitor.company_id, self.visitor.conversation_id, comment
+                )
             case Ping():
                 self.send({"type": "pong"})
             case Hello():
@@ -202,15 +208,7 @@ async def _greet(
         # for each company) at the handshake, not in the burst of a busy moment's first messages.
         await hub.knowledge.ai_config(company_id)
         availability = await hub.availability.current(company_id)
-        # A visitor who reloads, or was away when the agent resolved it, is still asked.
-        rating_pending = bool(
-            visitor.last_seq
-            and company.config["rating_enabled"]
-            and await hub.ratings.pending(company_id, visitor.conversation_id)
-        )
-        resolved = bool(
-            visitor.last_seq and await hub.ratings.resolved(company_id, visitor.conversation_id)
-        )
+        rating_state = await _rating_state(hub, company, visitor)
     except Exception as exc:
         if not database_unavailable(exc):
             raise
@@ -231,9 +229,8 @@ async def _greet(
             "config": company.config,
             "contact": {"name": visitor.name, "email": visitor.email},
             "user_id": visitor.user_id,
-            "rating_pending": rating_pending,
             "availability": availability,
-            "resolved": resolved,  # the widget says "This conversation was resolved"
+            **rating_state,  # rating_pending, resolved ("This conversation was resolved"), rating
         }
     )
     # A new session has no conversation yet, so nothing to replay (nor can anything be sent to
@@ -242,6 +239,23 @@ async def _greet(
         conversation_id = visitor.conversation_id
         session.later(lambda: session.catch_up(conversation_id))
     return visitor
+
+
+async def _rating_state(hub: Hub, company: WidgetCompany, visitor: Visitor) -> dict[str, Any]:
+    """`welcome`'s `rating_pending`, `resolved` and `rating`: a visitor who reloads, or was
+    away when the agent resolved it, is still asked; one who rated with a star alone is
+    offered the comment box again."""
+    company_id, conversation_id = company.id, visitor.conversation_id
+    pending = bool(
+        visitor.last_seq
+        and company.config["rating_enabled"]
+        and await hub.ratings.pending(company_id, conversation_id)
+    )
+    resolved = bool(visitor.last_seq and await hub.ratings.resolved(company_id, conversation_id))
+    rating = (
+        await hub.ratings.current(company_id, conversation_id) if resolved and not pending else None
+    )
+    return {"rating_pending": pending, "resolved": resolved, "rating": rating}
 
 
 async def _identity(

@@ -6,6 +6,9 @@ rated at most once (a second rating is refused, `already_rated`), while a conver
 reopened and resolved again may be rated again. A rating is pending while the conversation is
 resolved, the company has `rating_enabled` (widget settings, default on) and that resolution
 has no rating yet: the widget's `welcome` says so, and resolving publishes `rating.request`.
+
+A star is sent alone, at once; the visitor may then add a comment (`rating.comment`), which
+updates that same rating, once, while the conversation stays at that resolution.
 """
 
 from __future__ import annotations
@@ -90,6 +93,21 @@ class Ratings:
             conv = await repo.conversation(conn, company_id, conversation_id)
         return conv is not None and conv.status == "resolved"
 
+    async def current(self, company_id: str, conversation_id: str) -> dict[str, Any] | None:
+        """The rating of the conversation's current resolution while it is resolved
+        (`welcome.rating`: a visitor who rated with a star alone is offered the comment box
+        again), else None."""
+        r = repo.ratings
+        async with self.db.read() as conn:
+            conv = await repo.conversation(conn, company_id, conversation_id)
+            if conv is None or conv.status != "resolved" or conv.status_at is None:
+                return None
+            stmt = select(r).where(
+                r.c.conversation_id == conversation_id, r.c.resolved_at == conv.status_at
+            )
+            row = await repo.one(conn, stmt)
+        return None if row is None else rating_view(row)
+
     async def request(self, company_id: str, conversation_id: str) -> None:
         """After a resolution: `conversation.resolved` to the conversation's widget, and
         `rating.request` when a rating is wanted."""
@@ -131,6 +149,30 @@ class Ratings:
         await self.publisher.conversation_rated(company_id, conversation_id, view)
         return view
 
+    async def comment(self, company_id: str, conversation_id: str, comment: str) -> dict[str, Any]:
+        """Add the visitor's comment to its rating of the current resolution (one without a
+        comment) and tell agents and the widget again (`conversation.rated`). HubError
+        `bad_frame` for a blank comment, `not_pending` when that resolution has no rating
+        (not resolved, or not rated yet), `already_rated` when its rating has a comment."""
+        text = comment.strip()
+        if not text:
+            raise HubError("bad_frame", "the comment is empty")
+        r = repo.ratings
+        async with self.db.write() as conn:
+            conv = await repo.conversation(conn, company_id, conversation_id)
+            if conv is None or conv.status != "resolved" or conv.status_at is None:
+                raise _unrated()
+            mine = (r.c.conversation_id == conversation_id, r.c.resolved_at == conv.status_at)
+            row = await repo.one(conn, select(r).where(*mine))
+            if row is None:
+                raise _unrated()
+            stmt = r.update().where(r.c.id == row.id, r.c.comment.is_(None)).values(comment=text)
+            if not (await conn.execute(stmt)).rowcount:
+                raise HubError("already_rated", "this rating already has a comment")
+        view = rating_view(SimpleNamespace(**{**row._mapping, "comment": text}))
+        await self.publisher.conversation_rated(company_id, conversation_id, view)
+        return view
+
     @staticmethod
     async def _refuse(conn: AsyncConnection, company_id: str, conversation_id: str) -> NoReturn:
         """Raise why no rating is awaited: this resolution has one, or there is none."""
@@ -138,6 +180,10 @@ class Ratings:
         if conv is not None and conv.status == "resolved" and await enabled(conn, company_id):
             raise _already()
         raise HubError("not_pending", "no rating is asked for: the conversation is not resolved")
+
+
+def _unrated() -> HubError:
+    return HubError("not_pending", "no rating of this resolution to comment on: rate it first")
 
 
 def _already() -> HubError:

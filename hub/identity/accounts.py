@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.identity.links import LinkInvalid, digest, normal_email
 from hub.identity.passwords import check_rules, hash_password, verify_password
-from hub.identity.sessions import digest
 from hub.identity.tokens import AgentIdentity
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
@@ -55,14 +55,6 @@ class SignInFailed(Exception):
 
 class Unverified(Exception):
     """The password is right but the email is not verified yet (a new link was mailed)."""
-
-
-class LinkInvalid(Exception):
-    """The link is unknown, used, expired, or its agent deactivated."""
-
-
-def normal_email(email: str) -> str:
-    return email.strip().lower()
 
 
 class Accounts:

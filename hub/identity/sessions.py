@@ -7,7 +7,6 @@ since the sign-in). Each sign-in makes a new id; an agent lists and revokes its 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import jwt
 from sqlalchemy import delete, insert, select, update
 
+from hub.identity.links import digest
 from hub.identity.tokens import ISSUER, AgentIdentity
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
@@ -25,11 +25,6 @@ COOKIE = "hub_session"
 SECURE_COOKIE = "__Host-hub_session"  # Secure, Path=/, no Domain: only this host sets it
 TOUCH_EVERY = dt.timedelta(seconds=60)  # last_seen_at is written at most this often
 SOCKET_TOKEN_TTL = dt.timedelta(minutes=2)  # long enough to open a socket, no longer
-
-
-def digest(raw: str) -> str:
-    """SHA-256 hex of a secret: what the database keeps instead of it."""
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

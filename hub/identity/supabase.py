@@ -1,34 +1,41 @@
 """Supabase Auth access tokens: verified with the project's JWT secret, mapped to an agent.
 
 An agent row is linked to one Supabase user (`agents.supabase_user_id`, the token's `sub`,
-unique across companies) in one way only: the user accepts an invitation. At the user's
-first sign-in, the one open invitation for the token's `email` is linked when
+unique across companies) in one way only: the user accepts an invitation, the same
+`invitations` row an owner made with `POST /api/invitations` and whose link the email
+carries (hub.identity.joining). At the user's first sign-in, the one open invitation for
+the token's `email` is accepted when
 
-- an owner made it (`POST /api/agents`: `agents.invitation_expires_at`) and it has not
-  expired, been accepted, or been used to sign in (owners and agents added any other way,
-  and agents already active, are never linked by their email);
+- it is open: not accepted already, not expired, not cancelled (cancelling deletes it),
+  and no other company holds an open invitation of that email (each must be accepted in
+  its own company, so all but one must cancel theirs);
 - the session is not anonymous (the token's `is_anonymous` is false), and
 - Supabase confirmed the address: the access token does not say so (`email_verified` in
   `user_metadata` is the user's own to edit), so the hub asks `SUPABASE_AUTH_URL/user` for
   the user's record, once, and requires its `email_confirmed_at`.
 
-Roles come from the agent row, never from the token.
+Accepting creates the invitation's agent in the invitation's company (or brings back the
+deactivated one of that email there), named from the user's metadata or else its email,
+and binds the Supabase user to it. An agent of another company with the same email is
+never linked; an agent that was never invited is never linked by its email. Roles come
+from the agent row, never from the token.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import jwt
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.elements import ColumnElement
 
+from hub.identity import joining
+from hub.identity.links import LinkInvalid
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
-from hub.persistence.models import utcnow
 from hub.settings import Settings
 
 AUDIENCE = "authenticated"
@@ -58,20 +65,33 @@ def supabase_claims(settings: Settings, token: str) -> dict[str, Any]:
 
 
 async def supabase_agent_row(db: Database, settings: Settings, token: str) -> Row[Any]:
-    """The active agent the token's user is linked to, accepting an invitation if need be."""
+    """The active agent the token's user is linked to, accepting an invitation if need be
+    (at the first sign-in, or to come back once deactivated)."""
     claims = supabase_claims(settings, token)
     user_id = str(claims["sub"])
     agent = await _linked(db, user_id)
     if agent is None:
-        email = await confirmed_email(settings, token, claims)
-        agent = await _accept_invitation(db, user_id, email)
-    if agent.revoked:
-        raise SupabaseTokenError("revoked agent")
+        user = await confirmed_user(settings, token, claims)
+        return await _accept_invitation(db, user_id, user)
+    if agent.revoked:  # deactivated: back only by accepting a new invitation
+        user = await confirmed_user(settings, token, claims)
+        try:
+            return await _accept_invitation(db, user_id, user)
+        except SupabaseTokenError:
+            raise SupabaseTokenError("revoked agent") from None
     return agent
 
 
-async def confirmed_email(settings: Settings, token: str, claims: dict[str, Any]) -> str:
-    """The token's email, once the session is known not anonymous and Supabase's record of
+@dataclass(frozen=True)
+class ConfirmedUser:
+    """A Supabase user whose email Supabase confirmed, in a session that is not anonymous."""
+
+    email: str
+    name: str | None
+
+
+async def confirmed_user(settings: Settings, token: str, claims: dict[str, Any]) -> ConfirmedUser:
+    """The token's user, once the session is known not anonymous and Supabase's record of
     the user says the address is confirmed. Raises SupabaseTokenError otherwise."""
     email = claims.get("email")
     if not isinstance(email, str) or not email:
@@ -85,7 +105,7 @@ async def confirmed_email(settings: Settings, token: str, claims: dict[str, Any]
         raise SupabaseTokenError("confirm your email address with Supabase first")
     if str(user.get("email", "")).lower() != email.lower():
         raise SupabaseTokenError("the token's email is not the Supabase user's")
-    return email
+    return ConfirmedUser(email, display_name(user))
 
 
 async def _user_record(settings: Settings, token: str) -> dict[str, Any]:
@@ -119,34 +139,32 @@ async def _linked(db: Database, user_id: str) -> Row[Any] | None:
         )
 
 
-def _open_invitations(email: str) -> list[ColumnElement[bool]]:
-    """Agent rows an owner invited with this email, still waiting to be accepted."""
-    table = repo.agents
-    return [
-        func.lower(table.c.email) == email.lower(),
-        table.c.supabase_user_id.is_(None),
-        table.c.revoked.is_(False),
-        table.c.last_sign_in_at.is_(None),
-        table.c.invitation_expires_at > utcnow(),
-    ]
+def display_name(user: dict[str, Any]) -> str | None:
+    """The name the Supabase user gave (`user_metadata.full_name` or `name`), if any."""
+    metadata = user.get("user_metadata")
+    if not isinstance(metadata, dict):
+        return None
+    for key in ("full_name", "name"):
+        value = metadata.get(key)
+        if isinstance(value, str) and value.strip() and value.isprintable():
+            return value.strip()[:200]
+    return None
 
 
-async def _accept_invitation(db: Database, user_id: str, email: str) -> Row[Any]:
-    table = repo.agents
+async def _accept_invitation(db: Database, user_id: str, user: ConfirmedUser) -> Row[Any]:
     async with db.write(system=True) as conn:
-        rows = (await conn.execute(select(table.c.id).where(*_open_invitations(email)))).all()
+        rows = await joining.open_for_email(conn, user.email)
         if len(rows) != 1:
             raise SupabaseTokenError(
                 "no open invitation for this email"
                 if not rows
-                else "several companies invited this email: all but one must withdraw"
+                else "several companies invited this email: all but one must cancel theirs"
             )
+        account = {"supabase_user_id": user_id, "name": user.name}
         try:
-            await conn.execute(
-                update(table)
-                .where(table.c.id == rows[0].id, *_open_invitations(email))
-                .values(supabase_user_id=user_id, invitation_expires_at=None)
-            )
+            await joining.accept(conn, rows[0], account)
+        except LinkInvalid:
+            raise SupabaseTokenError("the invitation was taken by another account") from None
         except IntegrityError:
             raise SupabaseTokenError("this Supabase user is already linked") from None
     linked = await _linked(db, user_id)

@@ -98,9 +98,6 @@ class Agent(Base):
     last_sign_in_at: Mapped[dt.datetime | None]
     # The Supabase Auth user this agent signs in as (the access token's `sub`).
     supabase_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
-    # Until when a Supabase sign-in with this email (confirmed) may accept the invitation
-    # (POST /api/agents); None for agents that were never invited, or once it is accepted.
-    invitation_expires_at: Mapped[dt.datetime | None]
     # A phone number proven through Twilio Verify (None until checked).
     phone: Mapped[str | None] = mapped_column(String(32))
     phone_verified_at: Mapped[dt.datetime | None]

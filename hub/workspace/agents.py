@@ -31,7 +31,7 @@ from hub.errors import HubError, NotFound
 from hub.identity.tokens import AgentIdentity, issue_token
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
-from hub.persistence.models import new_id, utcnow
+from hub.persistence.models import new_id
 from hub.settings import Settings
 from hub.workspace.attachment_store import AttachmentStore, Missing
 from hub.workspace.filetypes import IMAGE_TYPES, sniff
@@ -106,17 +106,20 @@ class AgentService:
             rows = (await conn.execute(stmt)).all()
         return [agent_view(r) for r in rows]
 
-    async def invite(self, company_id: str, values: dict[str, Any]) -> tuple[dict[str, Any], str]:
-        """Add an agent (`email`, `name`, `role`): its view and a hub token. The invitation
-        stays open to a Supabase sign-in for `invitation_ttl_days` (hub.identity.supabase).
+    async def add(self, company_id: str, values: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        """Add an agent (`email`, `name`, `role`) for a script: its view and a hub token.
+        Not an invitation: no Supabase account is ever linked to it by its email (people
+        join through hub.workspace.invitations). An owner is never nameless: one added
+        without a name is named from its email.
 
         Raises HubError `conflict` when the email is already an agent of the company."""
         agent_id = new_id()
-        expires = utcnow() + dt.timedelta(days=self.settings.invitation_ttl_days)
         new = {**values, "id": agent_id, "company_id": company_id}
+        if values["role"] == "owner" and not (values.get("name") or "").strip():
+            new["name"] = values["email"].split("@", 1)[0]
         try:
             async with self.db.write() as conn:
-                await conn.execute(insert(repo.agents).values(**new, invitation_expires_at=expires))
+                await conn.execute(insert(repo.agents).values(**new))
                 row = await repo.one(conn, select(repo.agents).where(repo.agents.c.id == agent_id))
         except IntegrityError:
             raise HubError("conflict", "that email is already an agent") from None

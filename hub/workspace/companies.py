@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.identity.links import normal_email
 from hub.identity.passwords import hash_password
 from hub.identity.tokens import AgentIdentity, issue_token
 from hub.persistence import repository as repo
@@ -69,8 +71,11 @@ async def create_company(
     description: str | None = None,
     slug: str | None = None,
     owner_email: str | None = None,
+    owner_name: str | None = None,
 ) -> CreatedCompany:
-    """A company, its public widget key, and an owner (`owner_email`) with a token."""
+    """A company, its public widget key, and its owner with a token. The owner is named
+    `owner_name`, else "NAME owner": never nameless (issue 19); `owner_email`, when given,
+    lets them set a password with "Forgot your password?" on the sign-in page."""
     async with db.write() as conn:
         company_id = await new_company(conn, name, website, description, slug)
         widget_key = (
@@ -78,10 +83,16 @@ async def create_company(
                 select(repo.companies.c.widget_key).where(repo.companies.c.id == company_id)
             )
         ).scalar_one()
-        owner_id = await _add_agent(conn, company_id, "owner", owner_email, None)
+        email = normal_email(owner_email) if owner_email else None
+        owner_id = await _add_agent(conn, company_id, "owner", email, owner_name or owner_of(name))
     owner = AgentIdentity(owner_id, company_id, "owner")
     token = issue_token(settings.secret_key, owner, settings.token_ttl_days)
     return CreatedCompany(company_id, widget_key, token)
+
+
+def owner_of(company_name: str) -> str:
+    """The name of an owner nobody named: "Acme owner" (at most 200 characters)."""
+    return f"{company_name.strip()[:194]} owner"
 
 
 async def agent_token(
@@ -94,8 +105,9 @@ async def agent_token(
 ) -> str:
     """A token acting with `role` for an agent of the company (`hub token`).
 
-    With `email`: that agent, added (named `name`) if new, its role set to `role`. Without:
-    the company's first active owner; never a new agent with no name or email (issue 19).
+    With `email`: that agent, added (named `name`, else from the email) if new, its role
+    set to `role` (an owner keeps its name, or gets one). Without: the company's first
+    active owner; never a new agent with no name or email, nor a nameless owner (issue 19).
     Raises LookupError for an unknown company, or one with no active owner and no `email`."""
     async with db.write() as conn:
         if await repo.company_by_id(conn, company_id) is None:
@@ -125,14 +137,22 @@ async def _first_owner(conn: AsyncConnection, company_id: str) -> str:
 async def _agent_by_email(
     conn: AsyncConnection, company_id: str, email: str, role: str, name: str | None
 ) -> str:
-    """The company's agent with `email`, its role set to `role`; added if new."""
+    """The company's agent with `email`, its role set to `role`; added if new. An agent
+    added, or made an owner, without a name is named from the email's local part."""
     a = repo.agents
+    email = normal_email(email)
+    fallback = name or email.split("@", 1)[0]
     found = (
-        await conn.execute(select(a.c.id).where(a.c.company_id == company_id, a.c.email == email))
+        await conn.execute(
+            select(a.c.id).where(a.c.company_id == company_id, func.lower(a.c.email) == email)
+        )
     ).scalar()
     if found is None:
-        return await _add_agent(conn, company_id, role, email, name)
-    await conn.execute(a.update().where(a.c.id == found).values(role=role))
+        return await _add_agent(conn, company_id, role, email, fallback)
+    changes: dict[str, Any] = {"role": role}
+    if role == "owner":
+        changes["name"] = func.coalesce(a.c.name, fallback)
+    await conn.execute(a.update().where(a.c.id == found).values(**changes))
     return str(found)
 
 

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.conversations.views import iso
 from hub.errors import HubError, NotFound
-from hub.identity.accounts import LinkInvalid, normal_email
+from hub.identity import joining
+from hub.identity.links import digest, normal_email
 from hub.identity.passwords import check_rules, hash_password
-from hub.identity.sessions import digest
 from hub.identity.tokens import AgentIdentity
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
@@ -134,7 +134,7 @@ class Invitations:
     async def preview(self, secret: str) -> dict[str, Any]:
         """What the acceptance page shows: the company, email and role. Raises LinkInvalid."""
         async with self.db.read(system=True) as conn:
-            row = await _open(conn, secret)
+            row = await joining.open_by_secret(conn, secret)
             company = await repo.company_by_id(conn, row.company_id)
         return {"company": company.name if company else "", "email": row.email, "role": row.role}
 
@@ -144,18 +144,11 @@ class Invitations:
         PasswordRefused."""
         check_rules(password)
         hashed = await hash_password(password)
-        t = repo.invitations
         async with self.db.write(system=True) as conn:
-            row = await _open(conn, secret)
+            row = await joining.open_by_secret(conn, secret)
             check_rules(password, row.email)
-            used = await conn.execute(
-                update(t)
-                .where(t.c.id == row.id, t.c.accepted_at.is_(None))
-                .values(accepted_at=utcnow())
-            )
-            if used.rowcount != 1:
-                raise LinkInvalid
-            agent_id = await _join(conn, row, name, hashed)
+            account = {"name": name, "password_hash": hashed}
+            agent_id = await joining.accept(conn, row, account)
         return AgentIdentity(agent_id, row.company_id, row.role)
 
     async def _row(self, conn: AsyncConnection, company_id: str, invitation_id: str) -> Any:
@@ -174,40 +167,3 @@ class Invitations:
         )
         await self.mailer.send(Mail(row.email, f"Join {company.name} on LeadOp Hub", text))
         return None
-
-
-async def _open(conn: AsyncConnection, secret: str) -> Any:
-    t = repo.invitations
-    stmt = select(t).where(
-        t.c.token_hash == digest(secret), t.c.accepted_at.is_(None), t.c.expires_at > utcnow()
-    )
-    row = await repo.one(conn, stmt)
-    if row is None:
-        raise LinkInvalid
-    return row
-
-
-async def _join(conn: AsyncConnection, invitation: Any, name: str, hashed: str) -> str:
-    """The agent of the invitation's email in its company, created or brought back."""
-    a = repo.agents
-    account = {
-        "name": name,
-        "password_hash": hashed,
-        "email_verified_at": utcnow(),
-        "role": invitation.role,
-        "revoked": False,
-    }
-    stmt = select(a.c.id).where(
-        a.c.company_id == invitation.company_id, func.lower(a.c.email) == invitation.email
-    )
-    agent_id = (await conn.execute(stmt)).scalar()
-    if agent_id is None:
-        agent_id = new_id()
-        await conn.execute(
-            insert(a).values(
-                id=agent_id, company_id=invitation.company_id, email=invitation.email, **account
-            )
-        )
-    else:
-        await conn.execute(update(a).where(a.c.id == agent_id).values(**account))
-    return str(agent_id)

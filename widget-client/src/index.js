@@ -49,6 +49,7 @@ function boot() {
   let refused = false; // the hub refused the signed-in user's hash
   let read = null; // {c: conversation id, s: highest seq seen with the panel open}
   let askRating = false; // the hub awaits the visitor's rating (rating.js)
+  let rated = null; // the rating of this resolution, while it is resolved (its comment may follow)
   let ratingUnread = false; // asked live while the panel was closed, and not seen yet
   let avail = null; // welcome.availability, then availability.updated: online or away
   let asked = null; // the address the visitor typed in the away ask
@@ -174,6 +175,7 @@ function boot() {
     if (f.rating_pending && !askRating && !(ui && ui.open)) ratingUnread = true;
     askRating = !!f.rating_pending;
     resolved = !!f.resolved;
+    rated = f.rating || null; // rated, maybe without a comment yet: the box is offered again
     if (ui) showRating();
     avail = f.availability || null;
     showAvail();
@@ -183,8 +185,10 @@ function boot() {
   // The satisfaction rating (rating.js): asked while the hub says one is pending.
   function showRating() {
     ui.rating.setResolved(resolved);
+    const commenting = !askRating && rated && rated.comment == null;
     if (askRating && ui.rating.state !== 'asking') ui.rating.ask();
-    else if (!askRating && ui.rating.state === 'asking') ui.rating.hide();
+    else if (commenting && ui.rating.state !== 'commenting') ui.rating.rated(rated);
+    else if (!askRating && !commenting && ui.rating.state !== 'hidden' && ui.rating.state !== 'thanks') ui.rating.hide();
   }
 
   // Writing (or sending a file) reopens the conversation: the question goes.
@@ -192,6 +196,7 @@ function boot() {
     if (askRating || ui.rating.state !== 'hidden') ui.rating.hide();
     askRating = false;
     resolved = false;
+    rated = null;
     ui.rating.setResolved(false);
   }
 
@@ -235,13 +240,15 @@ function boot() {
       case 'rating.withdrawn': // an agent reopened it: a rating now would be refused
         askRating = false;
         resolved = false;
+        rated = null; // that resolution's rating takes no comment any more
         if (ui) ui.rating.setResolved(false);
-        if (ui && ui.rating.state === 'asking') ui.rating.hide();
+        if (ui && (ui.rating.state === 'asking' || ui.rating.state === 'commenting')) ui.rating.hide();
         updateUnread();
         break;
-      case 'conversation.rated':
+      case 'conversation.rated': // the star, then maybe a comment on the same rating
         askRating = false;
-        if (ui) ui.rating.thanks();
+        rated = f.rating;
+        if (ui) ui.rating.rated(f.rating);
         break;
       case 'typing':
         if (f.sender === 'agent' || f.sender === 'ai') {
@@ -255,6 +262,7 @@ function boot() {
         if (f.code === 'unavailable' || f.code === 'internal') retryPendingLater();
         if ((f.code === 'already_rated' || f.code === 'not_pending') && ui) {
           askRating = false;
+          rated = null;
           ui.rating.hide();
         }
         if (f.code === 'identity_refused') {
@@ -288,8 +296,11 @@ function boot() {
         return true;
       },
       onInput: setTyping,
-      onRate(score, comment) {
-        transport.send(P.rate(score, comment));
+      onRate(score) {
+        transport.send(P.rate(score, null));
+      },
+      onComment(text) {
+        transport.send(P.rateComment(text));
       },
       files,
       // Upload, then send a message carrying it (through the pending queue, like any send).

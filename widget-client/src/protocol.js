@@ -33,6 +33,7 @@ export const engage = () => ({ type: 'engage' });
 export const typing = (active) => ({ type: 'typing', active: !!active });
 export const ping = () => ({ type: 'ping' });
 export const rate = (score, comment) => ({ type: 'rating', score, comment: comment || null });
+export const rateComment = (comment) => ({ type: 'rating.comment', comment });
 
 // Text length in characters (code points), as the hub counts it.
 export const textLength = (text) => [...text].length;

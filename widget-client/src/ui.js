@@ -88,7 +88,7 @@ const HOST_STYLE = {
   'pointer-events': 'auto',
 };
 
-export function createUI({ hub, onOpen, onSend, onInput, onProfile, onEmail, onRate, onFile, files }) {
+export function createUI({ hub, onOpen, onSend, onInput, onProfile, onEmail, onRate, onComment, onFile, files }) {
   const host = document.createElement('div');
   host.id = 'leadop-widget-host';
   for (const k in HOST_STYLE) host.style.setProperty(k, HOST_STYLE[k], 'important');
@@ -108,7 +108,7 @@ export function createUI({ hub, onOpen, onSend, onInput, onProfile, onEmail, onR
   const note = $('.note');
   const compose = $('.compose');
   const input = $('.compose textarea');
-  const rating = createRating($('.rate'), { onRate, away: () => input.focus() });
+  const rating = createRating($('.rate'), { onRate, onComment, away: () => input.focus() });
   const attach = $('.att');
   const picker = $('input[type=file]');
   const fileNote = $('.fe');
