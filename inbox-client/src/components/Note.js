@@ -1,0 +1,17 @@
+// A private note in the log: only the team sees it.
+import { agentName } from "../inbox-state.js";
+
+const clock = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+
+export function Note({ n, team }) {
+  return (
+    <div class="msg note" data-note-id={n.id} data-private="true" data-created-at={n.created_at}>
+      <span class="who">{`Private note · ${agentName(team, n.agent_id) || "Agent"}`}</span>
+      <p class="text">{n.text}</p>
+      <span class="meta">
+        {n.created_at ? <time dateTime={n.created_at}>{`${clock(n.created_at)} · `}</time> : null}
+        Only your team sees this
+      </span>
+    </div>
+  );
+}
