@@ -2,25 +2,28 @@
 // functions of a state object returning a new one, never touching it in place, so the store
 // (store.js) sees each change and the components (components/) redraw what it touched. No DOM,
 // no Preact: test/inbox-state.test.js runs it under `node --test`.
+//
+// Collections by id are Maps, copied on change: a copy of a 1,000-entry Map costs about a
+// sixth of a spread of a 1,000-key object (V8), and one is made per frame.
 
 const STATUS_RANK = { queued: 0, sending: 1, sent: 2, delivered: 3, read: 4, failed: 5 };
 const SENDER_LABEL = { visitor: "Visitor", contact: "Contact", agent: "Agent", ai: "AI" };
 const RESUME_CONVERSATIONS = 1000; // the hub reads at most this many `seqs`
 
-/** The state of a freshly loaded inbox. Maps by id are plain objects. */
+/** The state of a freshly loaded inbox. */
 export function initialState() {
   return {
     me: null, // this agent's id (welcome)
     role: null, // "owner" | "agent" (GET /api/agents/me)
-    agents: {}, // agent id -> {id, name, email, role, status, version, avatar_url}
+    agents: new Map(), // agent id -> {id, name, email, role, status, version, avatar_url}
     counts: null, // the latest inbox.counts
     view: "all", // whose: "mine" | "unassigned" | "all"
     status: "open", // which inbox status the list shows
     canned: [], // the company's canned responses
-    convs: {}, // id -> Conversation, with `unread` and `seen_seq`
-    messages: {}, // conversation id -> {message id -> Message}, for opened conversations
-    notes: {}, // conversation id -> {note id -> Note}, for opened conversations
-    streams: {}, // reply_id -> {conversation_id, parts: []}
+    convs: new Map(), // id -> Conversation, with `unread` and `seen_seq`
+    messages: new Map(), // conversation id -> Map(message id -> Message), for opened conversations
+    notes: new Map(), // conversation id -> Map(note id -> Note), for opened conversations
+    streams: new Map(), // reply_id -> {conversation_id, parts: []}
     typing: {}, // conversation id -> {visitor?: true, ai?: true}
     current: null, // the open conversation's id
     newest: null, // created_at of the newest message held: auth.resume's `since`
@@ -30,20 +33,37 @@ export function initialState() {
 }
 
 const later = (a, b) => (a && a > (b || "") ? a : b);
-const without = (map, key) => {
-  const { [key]: _, ...rest } = map;
+const without = (obj, key) => {
+  const { [key]: _, ...rest } = obj;
   return rest;
 };
+const put = (map, key, value) => new Map(map).set(key, value);
+const drop = (map, key) => {
+  const next = new Map(map);
+  next.delete(key);
+  return next;
+};
 
-/** A conversation merged into the held one: the unread count and the highest `seq` seen are
- * kept, and so is a held `last_message` newer than the incoming one. */
-export function upsertConv(state, c) {
-  const old = state.convs[c.id];
+function mergeConv(old, c) {
   const merged = { ...old, ...c, unread: old?.unread ?? 0, seen_seq: old ? old.seen_seq : c.last_seq ?? 0 };
   if (old?.last_message && c.last_message && old.last_message.seq > c.last_message.seq) {
     merged.last_message = old.last_message;
   }
-  return { ...state, convs: { ...state.convs, [c.id]: merged } };
+  return merged;
+}
+
+/** A conversation merged into the held one: the unread count and the highest `seq` seen are
+ * kept, and so is a held `last_message` newer than the incoming one. */
+export function upsertConv(state, c) {
+  return { ...state, convs: put(state.convs, c.id, mergeConv(state.convs.get(c.id), c)) };
+}
+
+/** Many conversations merged at once (a snapshot, a page of a view), copying the map once. */
+export function upsertConvs(state, list) {
+  if (!list?.length) return state;
+  const convs = new Map(state.convs);
+  for (const c of list) convs.set(c.id, mergeConv(convs.get(c.id), c));
+  return { ...state, convs };
 }
 
 /** The later in delivery of two versions of a message: a status never moves back. */
@@ -55,12 +75,9 @@ export function mergeStatus(old, msg) {
 
 /** inbox.snapshot: every conversation merged; `newest` moves to its latest message. */
 export function applySnapshot(state, conversations) {
-  let next = state;
-  for (const c of conversations || []) {
-    next = upsertConv(next, c);
-    next = { ...next, newest: later(c.last_message?.created_at, next.newest) };
-  }
-  return next;
+  let newest = state.newest;
+  for (const c of conversations || []) newest = later(c.last_message?.created_at, newest);
+  return { ...upsertConvs(state, conversations), newest };
 }
 
 const inbound = (m) => m.sender === "visitor" || m.sender === "contact";
@@ -80,16 +97,14 @@ function stubConv(m) {
 export function applyMessage(state, m, { created, visible = true }) {
   if (!m) return { state, notify: false };
   let next = { ...state, newest: later(m.created_at, state.newest) };
-  if (!next.convs[m.conversation_id]) {
+  if (!next.convs.has(m.conversation_id)) {
     if (!created) return { state: next, notify: false };
     next = upsertConv(next, stubConv(m));
   }
-  const conv = { ...next.convs[m.conversation_id] };
-  const msgs = next.messages[m.conversation_id];
-  const known = !!msgs?.[m.id];
-  if (msgs) {
-    next.messages = { ...next.messages, [m.conversation_id]: { ...msgs, [m.id]: mergeStatus(msgs[m.id], m) } };
-  }
+  const conv = { ...next.convs.get(m.conversation_id) };
+  const msgs = next.messages.get(m.conversation_id);
+  const known = !!msgs?.has(m.id);
+  if (msgs) next.messages = put(next.messages, m.conversation_id, put(msgs, m.id, mergeStatus(msgs.get(m.id), m)));
   if (!conv.last_message || conv.last_message.seq <= m.seq) {
     conv.last_message = mergeStatus(conv.last_message?.id === m.id ? conv.last_message : null, m);
   }
@@ -102,9 +117,9 @@ export function applyMessage(state, m, { created, visible = true }) {
     notify = isNew && inbound(m);
     if (notify && !seen) conv.unread = (conv.unread || 0) + 1;
     conv.seen_seq = Math.max(conv.seen_seq ?? 0, m.seq);
-    if (next.streams[m.id]) next.streams = without(next.streams, m.id); // the preview became this
+    if (next.streams.has(m.id)) next.streams = drop(next.streams, m.id); // the preview became this
   }
-  next.convs = { ...next.convs, [conv.id]: conv };
+  next.convs = put(next.convs, conv.id, conv);
   if (created && m.direction === "inbound") {
     next = applyTyping(next, { conversation_id: m.conversation_id, sender: "visitor", active: false });
   }
@@ -113,11 +128,11 @@ export function applyMessage(state, m, { created, visible = true }) {
 
 /** ai.delta: one piece of an AI reply being written, at its index. */
 export function applyDelta(state, f) {
-  const held = state.streams[f.reply_id];
+  const held = state.streams.get(f.reply_id);
   const parts = [...(held?.parts || [])];
   parts[f.index] = f.text;
   const stream = { conversation_id: held?.conversation_id ?? f.conversation_id, parts };
-  return { ...state, streams: { ...state.streams, [f.reply_id]: stream } };
+  return { ...state, streams: put(state.streams, f.reply_id, stream) };
 }
 
 /** The text an AI preview shows so far (a missing piece is left out). */
@@ -132,9 +147,8 @@ export function applyTyping(state, f) {
   const who = f.active ? { ...held, [f.sender]: true } : without(held, f.sender);
   let next = { ...state, typing: { ...state.typing, [f.conversation_id]: who } };
   if (f.sender === "ai" && !f.active) {
-    const streams = Object.fromEntries(Object.entries(state.streams)
-      .filter(([, s]) => s.conversation_id !== f.conversation_id));
-    if (Object.keys(streams).length !== Object.keys(state.streams).length) next = { ...next, streams };
+    const streams = new Map([...state.streams].filter(([, s]) => s.conversation_id !== f.conversation_id));
+    if (streams.size !== state.streams.size) next = { ...next, streams };
   }
   return next;
 }
@@ -147,30 +161,30 @@ export function typingText(state) {
 
 /** presence.snapshot: the team, as it is now. */
 export function applyPresenceSnapshot(state, agents) {
-  return { ...state, agents: Object.fromEntries((agents || []).map((a) => [a.id, a])) };
+  return { ...state, agents: new Map((agents || []).map((a) => [a.id, a])) };
 }
 
 /** presence.updated: {state, learn}; an older version arriving late changes nothing; `learn`
  * says the agent is unknown by name (joined after this page loaded). */
 export function applyPresence(state, f) {
-  const held = state.agents[f.agent_id];
+  const held = state.agents.get(f.agent_id);
   if (held && (held.version ?? 0) >= f.version) return { state, learn: false };
   const agent = { ...(held || { id: f.agent_id }), status: f.status, version: f.version };
-  return { state: { ...state, agents: { ...state.agents, [f.agent_id]: agent } }, learn: !held?.name && !held?.email };
+  return { state: { ...state, agents: put(state.agents, f.agent_id, agent) }, learn: !held?.name && !held?.email };
 }
 
 /** agent.updated (or a profile saved here): a teammate's name, avatar or role. */
 export function applyAgent(state, a) {
   if (!a?.id) return state;
-  const agent = { status: "offline", version: 0, ...state.agents[a.id], ...a };
-  return { ...state, agents: { ...state.agents, [a.id]: agent } };
+  const agent = { status: "offline", version: 0, ...state.agents.get(a.id), ...a };
+  return { ...state, agents: put(state.agents, a.id, agent) };
 }
 
 /** GET /api/presence's team merged in: a held presence newer than the page's is kept. */
 export function applyTeam(state, agents) {
   let next = state;
   for (const a of agents || []) {
-    const held = next.agents[a.id];
+    const held = next.agents.get(a.id);
     const newer = held && (held.version ?? 0) > (a.version ?? 0);
     next = applyAgent(next, newer ? { ...a, status: held.status, version: held.version } : a);
   }
@@ -179,53 +193,53 @@ export function applyTeam(state, agents) {
 
 /** note.created: kept only for conversations whose notes are loaded. */
 export function applyNote(state, n) {
-  const notes = n && state.notes[n.conversation_id];
+  const notes = n && state.notes.get(n.conversation_id);
   if (!notes) return state;
-  return { ...state, notes: { ...state.notes, [n.conversation_id]: { ...notes, [n.id]: n } } };
+  return { ...state, notes: put(state.notes, n.conversation_id, put(notes, n.id, n)) };
 }
 
 /** conversation.rated: the visitor's satisfaction rating. */
 export function applyRating(state, id, rating) {
-  const conv = state.convs[id];
+  const conv = state.convs.get(id);
   if (!conv) return state;
-  return { ...state, convs: { ...state.convs, [id]: { ...conv, rating } } };
+  return { ...state, convs: put(state.convs, id, { ...conv, rating }) };
 }
 
 /** A page of GET …/messages merged into the conversation's messages. */
 export function applyHistory(state, id, page) {
-  const msgs = { ...state.messages[id] };
-  for (const m of page) msgs[m.id] = mergeStatus(msgs[m.id], m);
-  return { ...state, messages: { ...state.messages, [id]: msgs } };
+  const msgs = new Map(state.messages.get(id));
+  for (const m of page) msgs.set(m.id, mergeStatus(msgs.get(m.id), m));
+  return { ...state, messages: put(state.messages, id, msgs) };
 }
 
 /** GET …/notes merged into the conversation's notes. */
 export function applyNotes(state, id, notes) {
-  const held = { ...state.notes[id] };
-  for (const n of notes) held[n.id] = n;
-  return { ...state, notes: { ...state.notes, [id]: held } };
+  const held = new Map(state.notes.get(id));
+  for (const n of notes) held.set(n.id, n);
+  return { ...state, notes: put(state.notes, id, held) };
 }
 
 /** A conversation opened: it becomes current, its unread count goes, and its messages and
  * notes start being held. */
 export function openConversation(state, id) {
   let next = { ...state, current: id };
-  if (!next.messages[id]) next.messages = { ...next.messages, [id]: {} };
-  if (!next.notes[id]) next.notes = { ...next.notes, [id]: {} };
+  if (!next.messages.has(id)) next.messages = put(next.messages, id, new Map());
+  if (!next.notes.has(id)) next.notes = put(next.notes, id, new Map());
   return markSeen(next, id);
 }
 
 /** What came into conversation `id` has been seen: its unread count goes. */
 export function markSeen(state, id) {
-  const conv = state.convs[id];
+  const conv = state.convs.get(id);
   if (!conv?.unread) return state;
-  return { ...state, convs: { ...state.convs, [id]: { ...conv, unread: 0 } } };
+  return { ...state, convs: put(state.convs, id, { ...conv, unread: 0 }) };
 }
 
 /** A contact saved on its page: every conversation of theirs names them as the page does. */
 export function applyContact(state, contact) {
-  const convs = { ...state.convs };
-  for (const c of Object.values(convs)) {
-    if (c.contact?.id === contact.id) convs[c.id] = { ...c, contact: { ...c.contact, ...contact } };
+  const convs = new Map(state.convs);
+  for (const c of state.convs.values()) {
+    if (c.contact?.id === contact.id) convs.set(c.id, { ...c, contact: { ...c.contact, ...contact } });
   }
   return { ...state, convs };
 }
@@ -242,7 +256,7 @@ export function inView(state, c) {
 
 /** The list: the chosen view's conversations of the chosen status, newest first. */
 export function listed(state) {
-  return Object.values(state.convs).filter((c) => inView(state, c)).sort(byUpdated);
+  return [...state.convs.values()].filter((c) => inView(state, c)).sort(byUpdated);
 }
 
 /** The count on a view or status button from inbox.counts, or null before the first. */
@@ -256,7 +270,9 @@ export function countOf(state, view, status) {
 
 /** How many conversations have unread visitor or contact messages (the tab title's count). */
 export function unreadConversations(state) {
-  return Object.values(state.convs).filter((c) => c.unread > 0).length;
+  let n = 0;
+  for (const c of state.convs.values()) if (c.unread > 0) n++;
+  return n;
 }
 
 /** auth.resume: the newest message held and the highest `seq` of the most recently updated
@@ -264,7 +280,7 @@ export function unreadConversations(state) {
  * nothing to resume. */
 export function resumeFrom(state) {
   if (!state.newest) return undefined;
-  const recent = Object.values(state.convs).sort(byUpdated).slice(0, RESUME_CONVERSATIONS);
+  const recent = [...state.convs.values()].sort(byUpdated).slice(0, RESUME_CONVERSATIONS);
   const seqs = {};
   for (const c of recent) if (c.last_seq) seqs[c.id] = c.last_seq;
   return { since: state.newest, seqs };
@@ -276,15 +292,15 @@ export function resumeFrom(state) {
  * is {kind: "message"|"note"|"stream", id, item}.
  */
 export function logEntries(state, id = state.current) {
-  const entries = Object.values(state.messages[id] || {}).sort((a, b) => a.seq - b.seq)
+  const entries = [...(state.messages.get(id)?.values() || [])].sort((a, b) => a.seq - b.seq)
     .map((m) => ({ kind: "message", id: m.id, item: m }));
-  const notes = Object.values(state.notes[id] || {})
+  const notes = [...(state.notes.get(id)?.values() || [])]
     .sort((a, b) => (a.created_at || "").localeCompare(b.created_at || ""));
   for (const n of notes) {
     const at = entries.findIndex((e) => (e.item.created_at || "") > n.created_at);
     entries.splice(at < 0 ? entries.length : at, 0, { kind: "note", id: n.id, item: n });
   }
-  for (const [replyId, s] of Object.entries(state.streams)) {
+  for (const [replyId, s] of state.streams) {
     if (s.conversation_id === id) entries.push({ kind: "stream", id: replyId, item: s });
   }
   return entries;
@@ -293,14 +309,14 @@ export function logEntries(state, id = state.current) {
 /** What to call a teammate: their name, else email, else "You" or "An agent"; "" for none. */
 export function agentName(state, id) {
   if (!id) return "";
-  const a = state.agents[id];
+  const a = state.agents.get(id);
   return a?.name || a?.email || (id === state.me ? "You" : "An agent");
 }
 
 /** Who wrote an agent reply: the teammate as the team knows them now, else the reply's own
  * From line (an agent since removed), else "Agent". */
 export function authorOf(state, m) {
-  const a = m.agent_id ? state.agents[m.agent_id] : null;
+  const a = m.agent_id ? state.agents.get(m.agent_id) : null;
   const name = a?.name || m.sender_name || a?.email || SENDER_LABEL.agent;
   return { name, avatar: a ? a.avatar_url : m.avatar_url };
 }
@@ -317,5 +333,5 @@ export function preview(m) {
 
 /** The agent ids a message names that the team does not know (to look up once). */
 export function unknownAgent(state, m) {
-  return m?.agent_id && !state.agents[m.agent_id] ? m.agent_id : null;
+  return m?.agent_id && !state.agents.has(m.agent_id) ? m.agent_id : null;
 }

@@ -164,7 +164,7 @@ function onMessage(m, created) {
   if (!m) return;
   const { state, notify } = S.applyMessage(store.get(), m, { created, visible: document.visibilityState === "visible" });
   store.set(state);
-  if (notify) notifier.inbound(state.convs[m.conversation_id], m, state.me);
+  if (notify) notifier.inbound(state.convs.get(m.conversation_id), m, state.me);
   const unknown = S.unknownAgent(state, m);
   if (unknown) learnTeam(unknown);
 }
@@ -227,7 +227,7 @@ async function loadFiltered() {
   if (view === "mine") params.set("assignee", "me");
   if (view === "unassigned") params.set("assignee", "none");
   const page = await api(`/api/conversations?${params}`);
-  if (page) update((s) => (page.conversations || []).reduce(S.upsertConv, s));
+  if (page) update((s) => S.upsertConvs(s, page.conversations));
 }
 
 async function loadNotes(id) {
@@ -283,7 +283,7 @@ async function openConv(id) {
 
 // A search result or contact may name a conversation outside the loaded list.
 async function openFound(id) {
-  if (!store.get().convs[id]) {
+  if (!store.get().convs.has(id)) {
     const conv = await api(`/api/conversations/${encodeURIComponent(id)}`);
     if (!conv) return;
     update((s) => S.upsertConv(s, conv));

@@ -18,22 +18,22 @@ const withConvs = (...convs) => applySnapshot(initialState(), convs);
 
 test("a snapshot merges conversations and moves `newest` to its latest message", () => {
   const s = withConvs(conv("a", { last_seq: 3, last_message: msg("a", 3) }), conv("b"));
-  assert.deepEqual(Object.keys(s.convs), ["a", "b"]);
+  assert.deepEqual([...s.convs.keys()], ["a", "b"]);
   assert.equal(s.newest, "2026-12-07T10:00:03Z");
-  assert.equal(s.convs.a.seen_seq, 3, "what the snapshot held counts as seen");
-  assert.equal(s.convs.a.unread, 0);
+  assert.equal(s.convs.get("a").seen_seq, 3, "what the snapshot held counts as seen");
+  assert.equal(s.convs.get("a").unread, 0);
 });
 
 test("an upsert keeps the unread count and a newer held last message", () => {
   let s = withConvs(conv("a", { last_seq: 1, last_message: msg("a", 1) }));
   s = created(s, msg("a", 2)).state;
-  assert.equal(s.convs.a.unread, 1);
+  assert.equal(s.convs.get("a").unread, 1);
   const before = s;
   s = upsertConv(s, conv("a", { last_message: msg("a", 1), needs_human: true }));
-  assert.equal(s.convs.a.unread, 1);
-  assert.equal(s.convs.a.last_message.seq, 2);
-  assert.equal(s.convs.a.needs_human, true);
-  assert.equal(before.convs.a.needs_human, undefined, "the old state is left alone");
+  assert.equal(s.convs.get("a").unread, 1);
+  assert.equal(s.convs.get("a").last_message.seq, 2);
+  assert.equal(s.convs.get("a").needs_human, true);
+  assert.equal(before.convs.get("a").needs_human, undefined, "the old state is left alone");
 });
 
 test("new visitor messages count as unread and notify; repeats by id or seq do not", () => {
@@ -44,42 +44,42 @@ test("new visitor messages count as unread and notify; repeats by id or seq do n
   s = r.state;
   r = created(s, msg("a", 2)); // the same message again (a resume repeats it)
   assert.equal(r.notify, false);
-  assert.equal(r.state.convs.a.unread, 1);
+  assert.equal(r.state.convs.get("a").unread, 1);
   r = created(r.state, msg("a", 5)); // a gap in seq: still new
-  assert.equal(r.state.convs.a.unread, 2);
-  assert.equal(r.state.convs.a.last_seq, 5);
-  assert.equal(r.state.convs.a.seen_seq, 5);
+  assert.equal(r.state.convs.get("a").unread, 2);
+  assert.equal(r.state.convs.get("a").last_seq, 5);
+  assert.equal(r.state.convs.get("a").seen_seq, 5);
   r = created(r.state, msg("a", 4)); // arrives late, below what was seen
-  assert.equal(r.state.convs.a.unread, 2);
-  assert.equal(r.state.convs.a.last_message.seq, 5, "the list keeps the latest message");
+  assert.equal(r.state.convs.get("a").unread, 2);
+  assert.equal(r.state.convs.get("a").last_message.seq, 5, "the list keeps the latest message");
   assert.equal(unreadConversations(r.state), 1);
 });
 
 test("a message in the open, visible conversation is not unread; in a hidden tab it is", () => {
   let s = openConversation(withConvs(conv("a")), "a");
   s = created(s, msg("a", 1)).state;
-  assert.equal(s.convs.a.unread, 0);
-  assert.deepEqual(Object.keys(s.messages.a), ["a-m1"]);
+  assert.equal(s.convs.get("a").unread, 0);
+  assert.deepEqual([...s.messages.get("a").keys()], ["a-m1"]);
   s = created(s, msg("a", 2), false).state;
-  assert.equal(s.convs.a.unread, 1);
-  assert.equal(markSeen(s, "a").convs.a.unread, 0);
+  assert.equal(s.convs.get("a").unread, 1);
+  assert.equal(markSeen(s, "a").convs.get("a").unread, 0);
 });
 
 test("agents' and the AI's messages are never unread and never notify", () => {
   let s = withConvs(conv("a"));
   const r = created(s, msg("a", 1, { sender: "agent", direction: "outbound", agent_id: "ag1" }));
   assert.equal(r.notify, false);
-  assert.equal(r.state.convs.a.unread, 0);
+  assert.equal(r.state.convs.get("a").unread, 0);
   s = created(r.state, msg("a", 2, { sender: "ai", direction: "outbound" })).state;
-  assert.equal(s.convs.a.unread, 0);
+  assert.equal(s.convs.get("a").unread, 0);
 });
 
 test("a message of an unknown conversation makes one; an update of one does not", () => {
   let s = initialState();
-  assert.equal(applyMessage(s, msg("z", 1), { created: false }).state.convs.z, undefined);
+  assert.equal(applyMessage(s, msg("z", 1), { created: false }).state.convs.get("z"), undefined);
   s = created(s, msg("z", 1)).state;
-  assert.equal(s.convs.z.inbox_status, "open");
-  assert.equal(s.convs.z.unread, 1);
+  assert.equal(s.convs.get("z").inbox_status, "open");
+  assert.equal(s.convs.get("z").unread, 1);
   assert.equal(s.newest, "2026-12-07T10:00:01Z");
 });
 
@@ -89,23 +89,23 @@ test("a status never moves back, whatever the order of arrival", () => {
   s = created(s, m).state;
   s = applyMessage(s, { ...m, status: "read" }, { created: false }).state;
   s = applyMessage(s, { ...m, status: "delivered" }, { created: false }).state;
-  assert.equal(s.messages.a[m.id].status, "read");
-  assert.equal(s.convs.a.last_message.status, "read");
+  assert.equal(s.messages.get("a").get(m.id).status, "read");
+  assert.equal(s.convs.get("a").last_message.status, "read");
   s = applyHistory(s, "a", [{ ...m, status: "sent" }]);
-  assert.equal(s.messages.a[m.id].status, "read");
+  assert.equal(s.messages.get("a").get(m.id).status, "read");
 });
 
 test("AI deltas build a preview the message replaces; a stopped AI drops it", () => {
   let s = openConversation(withConvs(conv("a")), "a");
   s = applyDelta(s, { reply_id: "r1", conversation_id: "a", index: 1, text: "world" });
   s = applyDelta(s, { reply_id: "r1", conversation_id: "a", index: 0, text: "hello " });
-  assert.equal(streamText(s.streams.r1), "hello world");
+  assert.equal(streamText(s.streams.get("r1")), "hello world");
   assert.deepEqual(logEntries(s).map((e) => e.kind), ["stream"]);
   const done = created(s, msg("a", 1, { id: "r1", sender: "ai", direction: "outbound" })).state;
   assert.deepEqual(logEntries(done).map((e) => [e.kind, e.id]), [["message", "r1"]]);
   s = applyDelta(s, { reply_id: "r2", conversation_id: "b", index: 0, text: "elsewhere" });
   s = applyTyping(s, { conversation_id: "a", sender: "ai", active: false });
-  assert.deepEqual(Object.keys(s.streams), ["r2"]);
+  assert.deepEqual([...s.streams.keys()], ["r2"]);
 });
 
 test("typing: the visitor and the AI, our own echo ignored, a visitor message ends it", () => {
@@ -126,13 +126,13 @@ test("presence: a late older version changes nothing; an unnamed agent is to be 
   let r = applyPresence(s, { agent_id: "ag1", status: "away", version: 2 });
   assert.equal(r.state, s);
   r = applyPresence(s, { agent_id: "ag1", status: "away", version: 4 });
-  assert.equal(r.state.agents.ag1.status, "away");
+  assert.equal(r.state.agents.get("ag1").status, "away");
   assert.equal(r.learn, false);
   r = applyPresence(r.state, { agent_id: "ag2", status: "online", version: 1 });
   assert.equal(r.learn, true);
   s = applyTeam(r.state, [{ id: "ag2", name: "Bo", status: "offline", version: 0 }]);
-  assert.equal(s.agents.ag2.name, "Bo");
-  assert.equal(s.agents.ag2.status, "online", "the newer live presence is kept");
+  assert.equal(s.agents.get("ag2").name, "Bo");
+  assert.equal(s.agents.get("ag2").status, "online", "the newer live presence is kept");
 });
 
 test("authors: the team's current name, else the reply's own, else Agent", () => {
@@ -144,7 +144,7 @@ test("authors: the team's current name, else the reply's own, else Agent", () =>
   assert.equal(agentName(s, "me1"), "You");
   assert.equal(agentName(s, "x"), "An agent");
   assert.equal(agentName(s, null), "");
-  assert.equal(s.agents.ag1.status, "offline");
+  assert.equal(s.agents.get("ag1").status, "offline");
 });
 
 test("the list: view, status and newest first; counts per view", () => {
@@ -185,9 +185,9 @@ test("the log: messages by seq, notes in time order among them, previews last", 
 test("a contact saved renames it in every conversation of theirs", () => {
   let s = withConvs(conv("a", { contact: { id: "k1" } }), conv("b", { contact: { id: "k1" } }), conv("c"));
   s = applyContact(s, { id: "k1", name: "Dee" });
-  assert.equal(s.convs.a.contact.name, "Dee");
-  assert.equal(s.convs.b.contact.name, "Dee");
-  assert.equal(s.convs.c.contact.name, undefined);
+  assert.equal(s.convs.get("a").contact.name, "Dee");
+  assert.equal(s.convs.get("b").contact.name, "Dee");
+  assert.equal(s.convs.get("c").contact.name, undefined);
 });
 
 test("previews name an attachment when there is no text", () => {

@@ -26,9 +26,9 @@ export function ContextDetails({ conv }) {
   const open = useMemo(() => contextOpen(), [conv?.id]); // as remembered, for each conversation opened
   const list = conv ? rows(conv) : [];
   return (
-    <details id="context" class="context" open={open} hidden={list.length === 0}
-      onToggle={(e) => rememberContext(e.currentTarget.open)}>
-      <summary>Contact details</summary>
+    <details id="context" class="context" open={open} hidden={list.length === 0}>
+      {/* Remembered on the click itself: `toggle` comes a task later, after a quick reload. */}
+      <summary onClick={(e) => rememberContext(!e.currentTarget.parentNode.open)}>Contact details</summary>
       <dl id="context-list">
         {list.map(([k, v]) => [<dt>{k}</dt>, <dd>{String(v)}</dd>])}
       </dl>

@@ -5,9 +5,11 @@ import { agentName, preview } from "../inbox-state.js";
 import { contactLabel } from "../search.js";
 import { whereAndWhen } from "../visitor.js";
 import { Ago } from "./Ago.js";
+import { memo } from "../memo.js";
 
-export function ConversationItem({ conv: c, current, team }) {
+function Item({ conv: c, current, agents, me }) {
   const { actions } = useInbox();
+  const team = { agents, me };
   const unread = c.unread || 0;
   const place = whereAndWhen(c.visitor?.timezone);
   return (
@@ -28,3 +30,6 @@ export function ConversationItem({ conv: c, current, team }) {
     </button>
   );
 }
+
+/** Redrawn only when its conversation, being current, or the team changed. */
+export const ConversationItem = memo(Item);

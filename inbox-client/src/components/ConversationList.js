@@ -31,7 +31,7 @@ export function ConversationList() {
       <div id="list" class="list" role="list" aria-label="Conversations" hidden={off} ref={list}>
         {items.map((c) => (
           <div role="listitem" class="item" key={c.id} data-id={c.id}>
-            <ConversationItem conv={c} current={c.id === current} team={{ agents, me }} />
+            <ConversationItem conv={c} current={c.id === current} agents={agents} me={me} />
           </div>
         ))}
       </div>

@@ -11,7 +11,7 @@ import { ContactPage } from "./ContactPage.js";
 
 export function ConversationView() {
   const { store } = useInbox();
-  const conv = useStore(store, (s) => s.convs[s.current]);
+  const conv = useStore(store, (s) => s.convs.get(s.current));
   const current = useStore(store, (s) => s.current);
   const page = useStore(store, (s) => s.contactPage);
   return (

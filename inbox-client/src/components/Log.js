@@ -4,7 +4,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef } from "preact/hooks";
 import { useInbox } from "../context.js";
 import { useStore } from "../use-store.js";
-import { authorOf, logEntries } from "../inbox-state.js";
+import { logEntries } from "../inbox-state.js";
 import { followLog } from "../follow.js";
 import { Message } from "./Message.js";
 import { Note } from "./Note.js";
@@ -13,24 +13,23 @@ import { Stream } from "./Stream.js";
 export function Log() {
   const { store } = useInbox();
   const current = useStore(store, (s) => s.current);
-  const messages = useStore(store, (s) => s.messages[s.current]);
-  const notes = useStore(store, (s) => s.notes[s.current]);
+  const messages = useStore(store, (s) => s.messages.get(s.current));
+  const notes = useStore(store, (s) => s.notes.get(s.current));
   const streams = useStore(store, (s) => s.streams);
   const agents = useStore(store, (s) => s.agents);
   const me = useStore(store, (s) => s.me);
-  const entries = useMemo(() => logEntries({ messages: { [current]: messages }, notes: { [current]: notes }, streams }, current),
+  const entries = useMemo(() => logEntries({ messages: new Map([[current, messages]]), notes: new Map([[current, notes]]), streams }, current),
     [current, messages, notes, streams]);
   const log = useRef(null);
   const follow = useRef(null);
   useEffect(() => { follow.current = followLog(log.current); }, []);
   useLayoutEffect(() => { follow.current?.pin(); }, [current]);
   useLayoutEffect(() => { follow.current?.follow(); });
-  const team = { agents, me };
   return (
     <div id="log" class="log" role="log" aria-label="Messages" aria-live="polite" ref={log}>
       {entries.map(({ kind, id, item }) => (kind === "message"
-        ? <Message key={`m:${id}`} m={item} author={item.sender === "agent" ? authorOf(team, item) : null} />
-        : kind === "note" ? <Note key={`n:${id}`} n={item} team={team} />
+        ? <Message key={`m:${id}`} m={item} agents={agents} me={me} />
+        : kind === "note" ? <Note key={`n:${id}`} n={item} agents={agents} me={me} />
           : <Stream key={`s:${id}`} replyId={id} stream={item} />))}
     </div>
   );

@@ -1,6 +1,7 @@
 // One message in the log: who (an agent with their avatar), the text, its attachments, the
 // time, and for SMS and WhatsApp replies the delivery status (and why it failed).
-import { senderLabel } from "../inbox-state.js";
+import { authorOf, senderLabel } from "../inbox-state.js";
+import { memo } from "../memo.js";
 import { Attachment } from "./Attachment.js";
 import { Avatar } from "./Avatar.js";
 
@@ -11,7 +12,8 @@ function statusText(m) {
   return ` · ${m.status}${failed}`;
 }
 
-export function Message({ m, author }) {
+function Item({ m, agents, me }) {
+  const author = m.sender === "agent" ? authorOf({ agents, me }, m) : null;
   const who = <span class="who">{author ? author.name : senderLabel(m.sender)}</span>;
   return (
     <div class={`msg ${m.direction || ""} from-${m.sender}`} data-message-id={m.id} data-seq={String(m.seq)}
@@ -27,3 +29,6 @@ export function Message({ m, author }) {
     </div>
   );
 }
+
+/** Redrawn only when its message or the team changed. */
+export const Message = memo(Item);

@@ -1,9 +1,11 @@
 // A private note in the log: only the team sees it.
 import { agentName } from "../inbox-state.js";
+import { memo } from "../memo.js";
 
 const clock = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 
-export function Note({ n, team }) {
+function Item({ n, agents, me }) {
+  const team = { agents, me };
   return (
     <div class="msg note" data-note-id={n.id} data-private="true" data-created-at={n.created_at}>
       <span class="who">{`Private note · ${agentName(team, n.agent_id) || "Agent"}`}</span>
@@ -15,3 +17,6 @@ export function Note({ n, team }) {
     </div>
   );
 }
+
+/** Redrawn only when its note or the team changed. */
+export const Note = memo(Item);

@@ -6,7 +6,7 @@ import { useChosen } from "../use-chosen.js";
 
 export function Presence() {
   const { store, actions } = useInbox();
-  const mine = useStore(store, (s) => s.agents[s.me]?.status ?? null);
+  const mine = useStore(store, (s) => s.agents.get(s.me)?.status ?? null);
   const shown = useRef("online"); // offline is not a choice: the select keeps what it showed
   if (mine && mine !== "offline") shown.current = mine;
   const select = useChosen((value) => actions.presence(value));

@@ -24,7 +24,7 @@ export function Team() {
   const me = useStore(store, (s) => s.me);
   return (
     <ul id="team" class="team" aria-label="Team">
-      {Object.values(agents).map((a) => <Teammate key={a.id} a={a} me={me} />)}
+      {[...agents.values()].map((a) => <Teammate key={a.id} a={a} me={me} />)}
     </ul>
   );
 }

@@ -34,10 +34,10 @@ export function Workflow({ conv }) {
       <label for="assignee">Assignee</label>
       <select id="assignee" ref={assignee} value={c.assignee_id || ""}>
         <option value="">Unassigned</option>
-        {Object.values(agents).map((a) => (
+        {[...agents.values()].map((a) => (
           <option key={a.id} value={a.id}>{`${agentName(team, a.id)} (${PRESENCE_LABEL[a.status] || a.status})`}</option>
         ))}
-        {c.assignee_id && !agents[c.assignee_id] ? <option value={c.assignee_id}>{agentName(team, c.assignee_id)}</option> : null}
+        {c.assignee_id && !agents.has(c.assignee_id) ? <option value={c.assignee_id}>{agentName(team, c.assignee_id)}</option> : null}
       </select>
       <button type="button" id="resolve" hidden={status === "resolved"} onClick={() => actions.setStatus("resolved")}>Resolve</button>
       <button type="button" id="reopen" hidden={status === "open"} onClick={() => actions.setStatus("open")}>Reopen</button>
