@@ -335,3 +335,39 @@ export function preview(m) {
 export function unknownAgent(state, m) {
   return m?.agent_id && !state.agents.has(m.agent_id) ? m.agent_id : null;
 }
+
+const ONLINE = { state: "online", text: "Connected" };
+
+/**
+ * One agent-socket frame applied: {state, notify, learn}. `notify`: a new inbound message a
+ * notification may announce; `learn`: an agent id the team does not know (to look up once).
+ * `visible`: the page is shown. Frames that change nothing here (ping's pong, error) answer
+ * the same state; main.js does what they ask of the page.
+ */
+export function applyFrame(state, f, { visible = true } = {}) {
+  const same = { state, notify: false, learn: null };
+  const to = (next) => ({ ...same, state: next });
+  switch (f.type) {
+    case "welcome": return to({ ...state, me: f.agent_id });
+    case "inbox.snapshot": return to({ ...applySnapshot(state, f.conversations), conn: ONLINE });
+    case "presence.snapshot": return to(applyPresenceSnapshot(state, f.agents));
+    case "presence.updated": {
+      const { state: next, learn } = applyPresence(state, f);
+      return { ...same, state: next, learn: learn ? f.agent_id : null };
+    }
+    case "agent.updated": return to(applyAgent(state, f.agent));
+    case "inbox.counts": return to({ ...state, counts: f });
+    case "note.created": return to(applyNote(state, f.note));
+    case "message.created":
+    case "message.updated": {
+      const { state: next, notify } = applyMessage(state, f.message, { created: f.type === "message.created", visible });
+      return { state: next, notify, learn: unknownAgent(next, f.message) };
+    }
+    case "conversation.rated": return to(applyRating(state, f.conversation_id, f.rating));
+    case "conversation.updated": return to(upsertConv(state, f.conversation));
+    case "ai.delta": return to(applyDelta(state, f));
+    case "typing": return to(applyTyping(state, f));
+    case "stats.updated": return to({ ...state, stats: { visits: f.visits ?? 0, engaged: f.engaged_visits ?? 0 } });
+    default: return same;
+  }
+}

@@ -116,26 +116,15 @@ function send(frame) {
 
 function handle(f) {
   onboardingFrame(f); // a test SMS or a first visit ticks the walkthrough's checklist
+  if (f.type === "typing") armTyping(f);
+  const { state, notify, learn } = S.applyFrame(store.get(), f, { visible: document.visibilityState === "visible" });
+  store.set(state);
+  if (notify) notifier.inbound(state.convs.get(f.message.conversation_id), f.message, state.me);
+  if (learn) learnTeam(learn);
   switch (f.type) {
-    case "welcome": onWelcome(f); break;
-    case "inbox.snapshot": onSnapshot(f); break;
-    case "presence.snapshot": update((s) => S.applyPresenceSnapshot(s, f.agents)); break;
-    case "presence.updated": {
-      const { state, learn } = S.applyPresence(store.get(), f);
-      store.set(state);
-      if (learn) learnTeam(f.agent_id); // joined after this page loaded
-      break;
-    }
-    case "agent.updated": onAgent(f.agent); break;
-    case "inbox.counts": store.set({ counts: f }); break;
-    case "note.created": update((s) => S.applyNote(s, f.note)); break;
-    case "message.created": onMessage(f.message, true); break;
-    case "message.updated": onMessage(f.message, false); break;
-    case "conversation.rated": update((s) => S.applyRating(s, f.conversation_id, f.rating)); break;
-    case "conversation.updated": update((s) => S.upsertConv(s, f.conversation)); break;
-    case "ai.delta": update((s) => S.applyDelta(s, f)); break;
-    case "typing": onTyping(f); break;
-    case "stats.updated": store.set({ stats: { visits: f.visits ?? 0, engaged: f.engaged_visits ?? 0 } }); break;
+    case "welcome": onWelcome(); break;
+    case "inbox.snapshot": onSnapshot(); break;
+    case "agent.updated": if (f.agent?.id) profileUpdated(f.agent); break;
     case "error": {
       const friendly = ERROR_TEXT[f.code];
       showAlert(friendly && f.message ? `${friendly} (${f.message})` : friendly || f.message || f.code, f.code);
@@ -144,45 +133,34 @@ function handle(f) {
   }
 }
 
-function onWelcome(f) {
+function onWelcome() {
   conn.attempt = 0;
-  store.set({ me: f.agent_id });
   clearInterval(conn.pingTimer);
   conn.pingTimer = setInterval(() => send({ type: "ping" }), PING_MS);
   loadProfile();
   loadCanned();
 }
 
-function onSnapshot(f) {
-  update((s) => ({ ...S.applySnapshot(s, f.conversations), conn: { state: "online", text: "Connected" } }));
+function onSnapshot() {
   loadFiltered(); // the snapshot is the 200 most recent: fill in the chosen view
   const current = store.get().current;
   if (current) { loadHistory(current); loadNotes(current); } // missed while away
 }
 
-function onMessage(m, created) {
-  if (!m) return;
-  const { state, notify } = S.applyMessage(store.get(), m, { created, visible: document.visibilityState === "visible" });
-  store.set(state);
-  if (notify) notifier.inbound(state.convs.get(m.conversation_id), m, state.me);
-  const unknown = S.unknownAgent(state, m);
-  if (unknown) learnTeam(unknown);
-}
-
-// A teammate joined or changed name or avatar: the team, and every reply of theirs shown.
+// A teammate changed their own profile here ("Your profile"): the team, and their replies.
 function onAgent(a) {
   if (!a?.id) return;
   update((s) => S.applyAgent(s, a));
   profileUpdated(a);
 }
 
-function onTyping(f) {
+// A typing indicator without its end goes out by itself after a while.
+function armTyping(f) {
   if (f.sender === "agent") return; // our own echo is indistinguishable from other agents'
   const key = `${f.conversation_id}\n${f.sender}`;
   clearTimeout(typingTimers.get(key));
   typingTimers.delete(key);
-  if (f.active) typingTimers.set(key, setTimeout(() => onTyping({ ...f, active: false }), TYPING_MS));
-  update((s) => S.applyTyping(s, f));
+  if (f.active) typingTimers.set(key, setTimeout(() => handle({ ...f, active: false }), TYPING_MS));
 }
 
 // An agent this inbox has not heard of (made where no agent.updated was sent, e.g. `hub

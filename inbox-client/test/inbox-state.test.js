@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  applyAgent, applyContact, applyDelta, applyHistory, applyMessage, applyNote, applyNotes,
+  applyAgent, applyContact, applyDelta, applyFrame, applyHistory, applyMessage, applyNote, applyNotes,
   applyPresence, applyPresenceSnapshot, applySnapshot, applyTeam, applyTyping, agentName,
   authorOf, countOf, initialState, listed, logEntries, markSeen, openConversation, preview,
   resumeFrom, streamText, typingText, unreadConversations, upsertConv,
@@ -194,4 +194,46 @@ test("previews name an attachment when there is no text", () => {
   assert.equal(preview(null), "No messages yet");
   assert.equal(preview({ text: "", attachments: [{ name: "a.pdf" }] }), "[a.pdf]");
   assert.equal(preview({ text: "hey" }), "hey");
+});
+
+test("frames in order: welcome, snapshot, presence, a visitor's message, a repeat, counts", () => {
+  const frames = [
+    { type: "welcome", agent_id: "me1" },
+    { type: "inbox.snapshot", conversations: [conv("a", { last_seq: 2, last_message: msg("a", 2) })] },
+    { type: "presence.snapshot", agents: [{ id: "me1", name: "Ann", status: "online", version: 1 }] },
+    { type: "message.created", message: msg("a", 3) },
+    { type: "message.created", message: msg("a", 3) },
+    { type: "message.created", message: msg("a", 4, { sender: "agent", direction: "outbound", agent_id: "ag9" }) },
+    { type: "presence.updated", agent_id: "ag8", status: "online", version: 1 },
+    { type: "inbox.counts", all: { open: 1 }, unassigned: { open: 1 }, by_assignee: {} },
+    { type: "stats.updated", visits: 5, engaged_visits: 2 },
+    { type: "conversation.rated", conversation_id: "a", rating: { score: 5 } },
+    { type: "pong" },
+  ];
+  let s = initialState();
+  const seen = [];
+  for (const f of frames) {
+    const r = applyFrame(s, f, { visible: true });
+    seen.push([f.type, r.notify, r.learn]);
+    s = r.state;
+  }
+  assert.deepEqual(seen.filter(([, notify, learn]) => notify || learn),
+    [["message.created", true, null], ["message.created", false, "ag9"], ["presence.updated", false, "ag8"]]);
+  assert.equal(s.me, "me1");
+  assert.deepEqual(s.conn, { state: "online", text: "Connected" });
+  assert.equal(s.convs.get("a").unread, 1);
+  assert.equal(s.convs.get("a").last_seq, 4);
+  assert.equal(s.convs.get("a").rating.score, 5);
+  assert.equal(countOf(s, "all", "open"), 1);
+  assert.deepEqual(s.stats, { visits: 5, engaged: 2 });
+  assert.equal(applyFrame(s, { type: "pong" }).state, s, "an unknown frame changes nothing");
+});
+
+test("conversation.updated moves a conversation between views", () => {
+  let s = { ...withConvs(conv("a")), me: "me1", view: "mine" };
+  assert.deepEqual(listed(s), []);
+  s = applyFrame(s, { type: "conversation.updated", conversation: conv("a", { assignee_id: "me1" }) }).state;
+  assert.deepEqual(listed(s).map((c) => c.id), ["a"]);
+  s = applyFrame(s, { type: "conversation.updated", conversation: conv("a", { assignee_id: "me1", inbox_status: "resolved" }) }).state;
+  assert.deepEqual(listed(s), []);
 });
