@@ -29,6 +29,5 @@ export function followLog(log) {
   return {
     get pinned() { return pinned; },
     pin() { pinned = true; log.scrollTop = log.scrollHeight; top = log.scrollTop; },
-    follow: pin,
   };
 }

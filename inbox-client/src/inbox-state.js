@@ -244,7 +244,10 @@ export function applyContact(state, contact) {
   return { ...state, convs };
 }
 
-const byUpdated = (a, b) => (b.updated_at || "").localeCompare(a.updated_at || "");
+// ISO 8601 times of one format sort as plain strings; localeCompare (ICU collation) made
+// sorting 1,000 conversations cost milliseconds in Chromium.
+const order = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+const byUpdated = (a, b) => order(b.updated_at || "", a.updated_at || "");
 
 /** Whether conversation `c` belongs in the list's view and status. */
 export function inView(state, c) {
@@ -295,7 +298,7 @@ export function logEntries(state, id = state.current) {
   const entries = [...(state.messages.get(id)?.values() || [])].sort((a, b) => a.seq - b.seq)
     .map((m) => ({ kind: "message", id: m.id, item: m }));
   const notes = [...(state.notes.get(id)?.values() || [])]
-    .sort((a, b) => (a.created_at || "").localeCompare(b.created_at || ""));
+    .sort((a, b) => order(a.created_at || "", b.created_at || ""));
   for (const n of notes) {
     const at = entries.findIndex((e) => (e.item.created_at || "") > n.created_at);
     entries.splice(at < 0 ? entries.length : at, 0, { kind: "note", id: n.id, item: n });

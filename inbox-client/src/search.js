@@ -11,6 +11,22 @@ export function contactLabel(contact) {
   return contact?.name || contact?.phone || contact?.email || visitorName(contact?.id);
 }
 
+// One formatter of each kind, made once: toLocale*String builds one per call, which cost
+// most of the time of drawing a thousand list items.
+const DATE = new Intl.DateTimeFormat([], { dateStyle: "medium" });
+const DATE_TIME = new Intl.DateTimeFormat([], { dateStyle: "medium", timeStyle: "short" });
+const SHORT = new Intl.DateTimeFormat([], { dateStyle: "short", timeStyle: "short" });
+const CLOCK = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit" });
+
+/** "7 Dec 2026, 14:32": a time in full (a relative time's title). */
+export const fullTime = (iso) => DATE_TIME.format(new Date(iso));
+
+/** "07/12/2026, 14:32": a short date and time (until when a conversation is snoozed). */
+export const shortTime = (iso) => SHORT.format(new Date(iso));
+
+/** "14:32": the time of day of a message or note. */
+export const clockTime = (iso) => CLOCK.format(new Date(iso));
+
 /** "just now", "5 min ago", "3 h ago", "yesterday", "4 days ago", else the date. */
 export function relativeTime(iso, now = Date.now()) {
   const then = new Date(iso).getTime();
@@ -23,7 +39,7 @@ export function relativeTime(iso, now = Date.now()) {
   const days = Math.round(hours / 24);
   if (days === 1) return "yesterday";
   if (days < 7) return `${days} days ago`;
-  return new Date(iso).toLocaleDateString([], { dateStyle: "medium" });
+  return DATE.format(new Date(iso));
 }
 
 /** A snippet as [text, marked] parts: each [start, end) of `marks` marked. The offsets count

@@ -1,7 +1,7 @@
 // The words of search results, without a browser.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { contactLabel, lastText, markParts, relativeTime, searchSummary } from "../src/search.js";
+import { clockTime, contactLabel, fullTime, lastText, markParts, relativeTime, searchSummary, shortTime } from "../src/search.js";
 
 test("a snippet's marks count code points and skip overlaps", () => {
   assert.deepEqual(markParts({ text: "😀 solar panels", marks: [[2, 7], [4, 6], [8, 14]] }),
@@ -26,4 +26,13 @@ test("contacts are named by name, phone, email, else a visitor name", () => {
   assert.equal(lastText({ text: "" }), "[attachment]");
   assert.equal(searchSummary({ messages: [1], contacts: [] }), "1 message, 0 contacts");
   assert.equal(searchSummary({ messages: [], contacts: [] }), "Nothing found.");
+});
+
+test("the cached formatters say what toLocale*String says", () => {
+  const iso = "2026-12-07T14:32:00Z";
+  const d = new Date(iso);
+  assert.equal(fullTime(iso), d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" }));
+  assert.equal(shortTime(iso), d.toLocaleString([], { dateStyle: "short", timeStyle: "short" }));
+  assert.equal(clockTime(iso), d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+  assert.equal(relativeTime("2026-01-01T00:00:00Z", Date.parse(iso)), new Date("2026-01-01T00:00:00Z").toLocaleDateString([], { dateStyle: "medium" }));
 });

@@ -1,6 +1,5 @@
 // The open conversation's messages, private notes and AI replies being written, in order
-// (inbox-state.js's logEntries). It keeps to its end while the agent is there (follow.js):
-// after each redraw, and when a conversation is opened.
+// (inbox-state.js's logEntries). It keeps to its end while the agent is there (follow.js).
 import { useEffect, useLayoutEffect, useMemo, useRef } from "preact/hooks";
 import { useInbox } from "../context.js";
 import { useStore } from "../use-store.js";
@@ -23,8 +22,10 @@ export function Log() {
   const log = useRef(null);
   const follow = useRef(null);
   useEffect(() => { follow.current = followLog(log.current); }, []);
+  // Opening a conversation goes to its end. What is added or grows later is followed by
+  // follow.js's ResizeObserver, whose callback reads the layout the browser has just made,
+  // rather than by forcing one after every redraw.
   useLayoutEffect(() => { follow.current?.pin(); }, [current]);
-  useLayoutEffect(() => { follow.current?.follow(); });
   return (
     <div id="log" class="log" role="log" aria-label="Messages" aria-live="polite" ref={log}>
       {entries.map(({ kind, id, item }) => (kind === "message"

@@ -2,10 +2,9 @@
 // time, and for SMS and WhatsApp replies the delivery status (and why it failed).
 import { authorOf, senderLabel } from "../inbox-state.js";
 import { memo } from "../memo.js";
+import { clockTime } from "../search.js";
 import { Attachment } from "./Attachment.js";
 import { Avatar } from "./Avatar.js";
-
-const clock = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 
 function statusText(m) {
   const failed = m.status === "failed" ? `: ${m.error?.message || m.error?.code || "not sent"}` : "";
@@ -22,7 +21,7 @@ function Item({ m, agents, me }) {
       {m.text ? <p class="text">{m.text}</p> : null}
       {(m.attachments || []).map((a, i) => <Attachment key={a.id || i} a={a} />)}
       <span class="meta">
-        {m.created_at ? <time dateTime={m.created_at}>{clock(m.created_at)}</time> : null}
+        {m.created_at ? <time dateTime={m.created_at}>{clockTime(m.created_at)}</time> : null}
         {m.direction === "outbound" && m.channel !== "widget"
           ? <span class={`status st-${m.status}`}>{statusText(m)}</span> : null}
       </span>

@@ -1,8 +1,7 @@
 // A private note in the log: only the team sees it.
 import { agentName } from "../inbox-state.js";
 import { memo } from "../memo.js";
-
-const clock = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+import { clockTime } from "../search.js";
 
 function Item({ n, agents, me }) {
   const team = { agents, me };
@@ -11,7 +10,7 @@ function Item({ n, agents, me }) {
       <span class="who">{`Private note · ${agentName(team, n.agent_id) || "Agent"}`}</span>
       <p class="text">{n.text}</p>
       <span class="meta">
-        {n.created_at ? <time dateTime={n.created_at}>{`${clock(n.created_at)} · `}</time> : null}
+        {n.created_at ? <time dateTime={n.created_at}>{`${clockTime(n.created_at)} · `}</time> : null}
         Only your team sees this
       </span>
     </div>

@@ -3,7 +3,7 @@
 import { useInbox } from "../context.js";
 import { useStore } from "../use-store.js";
 import { agentName } from "../inbox-state.js";
-import { contactLabel } from "../search.js";
+import { contactLabel, shortTime } from "../search.js";
 import { whereAndWhen } from "../visitor.js";
 import { Workflow } from "./Workflow.js";
 
@@ -11,7 +11,7 @@ const STATUS_LABEL = { open: "Open", pending: "Pending", snoozed: "Snoozed", res
 
 function statusText(c, status) {
   if (status === "snoozed" && c.snoozed_until) {
-    return `Snoozed until ${new Date(c.snoozed_until).toLocaleString([], { dateStyle: "short", timeStyle: "short" })}`;
+    return `Snoozed until ${shortTime(c.snoozed_until)}`;
   }
   return STATUS_LABEL[status] || status;
 }
