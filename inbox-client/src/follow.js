@@ -4,7 +4,8 @@
 
 const SLACK = 40; // px from the end that still count as "at the end"
 
-/** Follow `log`'s end; `pinned` says whether it is following now. */
+/** Follow `log`'s end; `pinned` says whether it is following now, `pin()` goes to the end
+ * and follows it again (a conversation opened). */
 export function followLog(log) {
   let pinned = true;
   let top = log.scrollTop;
@@ -25,5 +26,8 @@ export function followLog(log) {
       for (const node of change.addedNodes) if (node.nodeType === 1) sizes.observe(node);
     }
   }).observe(log, { childList: true });
-  return { get pinned() { return pinned; } };
+  return {
+    get pinned() { return pinned; },
+    pin() { pinned = true; log.scrollTop = log.scrollHeight; top = log.scrollTop; },
+  };
 }

@@ -1,23 +1,10 @@
 // "Your profile": every agent's own display name and avatar (docs/protocol.md, Profiles), in a
-// modal dialog opened from the header (components/ProfileDialog.js). Also the avatar every
-// author is drawn with in the hand-built parts of the inbox (avatarNode; components use Avatar).
+// modal dialog opened from the header (components/ProfileDialog.js).
 import { render } from "preact";
 import { authHeaders } from "./auth.js";
 import { createStore } from "./store.js";
 import { checkName, errorText, fileProblem, initial } from "./profile-state.js";
 import { ProfileDialog } from "./components/ProfileDialog.js";
-
-/** An author's avatar as a DOM node: the image, or their initial on a disc when they have none. */
-export function avatarNode(url, name) {
-  if (url) {
-    const img = Object.assign(document.createElement("img"), { className: "avatar", src: url, alt: "", decoding: "async" });
-    img.addEventListener("error", () => img.replaceWith(avatarNode(null, name)), { once: true });
-    return img;
-  }
-  const disc = Object.assign(document.createElement("span"), { className: "avatar initial", textContent: initial(name) });
-  disc.setAttribute("aria-hidden", "true");
-  return disc;
-}
 
 // `shown`: the avatar drawn in the dialog (the saved one, or a chosen file's blob: preview).
 const store = createStore({ me: null, name: "", shown: null, status: { text: "", kind: "ok" } });

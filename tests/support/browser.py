@@ -189,7 +189,7 @@ class InboxPage:
 
     async def goto(self, hub_http: str, token: str) -> None:
         await self.page.goto(f"{hub_http}/inbox#token={token}")
-        await expect(self.page.get_by_label("Agent token")).to_be_hidden()  # signed in
+        await expect(self.page.get_by_role("button", name="Sign out")).to_be_visible()  # signed in
         await expect(self.list).to_be_attached()  # (an empty list has no size)
 
     def conversation(self, conversation_id: str | None = None) -> Locator:
