@@ -362,14 +362,17 @@ async def test_agent_replies_carry_the_agent_name(server: HubServer) -> None:
         widget = await Widget.open(server.ws, company.widget_key)
         said = await widget.say("hi")
         assert said["sender_name"] is None
-        for token in (maria, company.agent_token):  # the owner has no name
+        me = await http.get("/api/agents/me", headers=auth(company.agent_token))
+        owner_name = me.json()["name"]  # never nameless: the CLI names the owner
+        assert owner_name
+        for token in (maria, company.agent_token):
             reply = await http.post(
                 f"/api/conversations/{said['conversation_id']}/messages",
                 json={"text": "hello from us"},
                 headers=auth(token),
             )
             assert reply.status_code == 201, reply.text
-        # the owner names themselves: their next replies carry it, the earlier one does not
+        # the owner renames themselves: their next replies carry it, the earlier one does not
         renamed = await http.patch(
             "/api/agents/me", json={"name": "Olga"}, headers=auth(company.agent_token)
         )
@@ -383,12 +386,12 @@ async def test_agent_replies_carry_the_agent_name(server: HubServer) -> None:
         )
         assert again.status_code == 201, again.text
     live = [await widget.message("hello from us") for _ in range(3)]
-    assert [m["sender_name"] for m in live] == ["María", None, "Olga"]
+    assert [m["sender_name"] for m in live] == ["María", owner_name, "Olga"]
     replayed = await Widget.open(
         server.ws, company.widget_key, session_id=widget.welcome["session_id"]
     )
     history = [await replayed.message() for _ in range(4)]
-    assert [m["sender_name"] for m in history] == [None, "María", None, "Olga"]
+    assert [m["sender_name"] for m in history] == [None, "María", owner_name, "Olga"]
     async with server.hub.db.read() as conn:
         names = await conn.execute(
             select(func.count()).where(repo.messages.c.sender_name == "María")
