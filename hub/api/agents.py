@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hub.api.describe import describe
 from hub.api.errors import ApiError
 from hub.api.requests import json_body, owner_of
 from hub.state import hub_of
@@ -22,11 +23,13 @@ class InviteBody(BaseModel):
     supabase_user_id: object = None
 
 
+@describe(auth="owner", summary="List agents")
 async def list_agents(request: Request) -> JSONResponse:
     owner = await owner_of(request)
     return JSONResponse({"agents": await hub_of(request).agents.list(owner.company_id)})
 
 
+@describe(auth="owner", body=InviteBody, status=201, summary="Add an agent")
 async def invite_agent(request: Request) -> JSONResponse:
     """An owner adds an agent: the answer carries a hub token for them, and with Supabase
     configured their Supabase account accepts the invitation at its first sign-in (with the
@@ -45,6 +48,7 @@ async def invite_agent(request: Request) -> JSONResponse:
     return JSONResponse({"agent": agent, "agent_token": token}, status_code=201)
 
 
+@describe(auth="owner", status=204, summary="Remove an agent")
 async def revoke_agent(request: Request) -> Response:
     """Revoke an agent: its tokens stop working and its open sockets close with 4401."""
     owner = await owner_of(request)
@@ -67,6 +71,7 @@ class InvitationBody(BaseModel):
     role: Literal["owner", "agent"] = "agent"
 
 
+@describe(auth="owner", body=RoleBody, summary="Set a role")
 async def set_role(request: Request) -> JSONResponse:
     owner = await owner_of(request, "change roles")
     body: RoleBody = await json_body(request, RoleBody)
@@ -77,11 +82,13 @@ async def set_role(request: Request) -> JSONResponse:
     return JSONResponse({"agent": agent})
 
 
+@describe(auth="owner", status=204, summary="Deactivate an agent")
 async def deactivate_agent(request: Request) -> Response:
     """The same as DELETE: the agent's tokens, sessions and sockets end; it can come back."""
     return await revoke_agent(request)
 
 
+@describe(auth="owner", summary="Reactivate an agent")
 async def reactivate_agent(request: Request) -> JSONResponse:
     owner = await owner_of(request, "reactivate agents")
     agent = await hub_of(request).agents.reactivate(
@@ -90,6 +97,7 @@ async def reactivate_agent(request: Request) -> JSONResponse:
     return JSONResponse({"agent": agent})
 
 
+@describe(auth="owner", summary="Hand ownership on")
 async def transfer_ownership(request: Request) -> JSONResponse:
     """The teammate becomes the owner; the caller becomes an agent."""
     owner = await owner_of(request, "hand ownership on")
@@ -97,6 +105,7 @@ async def transfer_ownership(request: Request) -> JSONResponse:
     return JSONResponse({"agent": agent})
 
 
+@describe(auth="owner", summary="List invitations")
 async def list_invitations(request: Request) -> JSONResponse:
     owner = await owner_of(request)
     hub = hub_of(request)
@@ -108,6 +117,7 @@ async def list_invitations(request: Request) -> JSONResponse:
     )
 
 
+@describe(auth="owner", body=InvitationBody, status=201, summary="Invite a teammate")
 async def create_invitation(request: Request) -> JSONResponse:
     """Invite an email: mailed when SMTP is configured, else its link in `invite_url`."""
     owner = await owner_of(request, "invite teammates")
@@ -116,6 +126,7 @@ async def create_invitation(request: Request) -> JSONResponse:
     return JSONResponse({"invitation": view, "invite_url": url}, status_code=201)
 
 
+@describe(auth="owner", summary="Resend an invitation")
 async def resend_invitation(request: Request) -> JSONResponse:
     """A new link (the old one stops working), valid another 7 days, sent again."""
     owner = await owner_of(request, "invite teammates")
@@ -125,6 +136,7 @@ async def resend_invitation(request: Request) -> JSONResponse:
     return JSONResponse({"invitation": view, "invite_url": url})
 
 
+@describe(auth="owner", status=204, summary="Cancel an invitation")
 async def cancel_invitation(request: Request) -> Response:
     owner = await owner_of(request, "invite teammates")
     await hub_of(request).invitations.cancel(owner, request.path_params["invitation_id"])

@@ -10,8 +10,11 @@ from pydantic import BaseModel, Field, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from hub.api.describe import describe
 from hub.api.errors import ApiError
+from hub.api.queries import ConversationFilter, MessagePageQuery
 from hub.api.requests import agent_of, json_body
+from hub.api.schemas import Conversation, ConversationList, MessageAnswer, MessagePage
 from hub.conversations.counts import STATUSES
 from hub.conversations.service import MAX_TEXT, PAGE_LIMIT
 from hub.conversations.workflow import snooze_problem
@@ -41,6 +44,7 @@ class AssigneeBody(BaseModel):
     agent_id: str | None = Field(min_length=1, max_length=128)
 
 
+@describe(query=ConversationFilter, response=ConversationList, summary="List conversations")
 async def list_conversations(request: Request) -> JSONResponse:
     """`?status=` one inbox status, `?assignee=me|none|AGENT_ID`: the 200 most recent of
     those."""
@@ -59,6 +63,7 @@ async def list_conversations(request: Request) -> JSONResponse:
     return JSONResponse({"conversations": inbox})
 
 
+@describe(summary="Inbox counts")
 async def counts(request: Request) -> JSONResponse:
     """The inbox counts (as `inbox.counts`), plus `mine`: the caller's own."""
     agent = await agent_of(request)
@@ -67,6 +72,7 @@ async def counts(request: Request) -> JSONResponse:
     return JSONResponse({**counted, "mine": mine})
 
 
+@describe(query=MessagePageQuery, response=MessagePage, summary="List messages")
 async def list_messages(request: Request) -> JSONResponse:
     agent = await agent_of(request)
     conversation_id = request.path_params["conversation_id"]
@@ -81,6 +87,7 @@ async def list_messages(request: Request) -> JSONResponse:
     return JSONResponse({"messages": messages})
 
 
+@describe(body=ReplyBody, response=MessageAnswer, status=201, summary="Reply")
 async def post_message(request: Request) -> JSONResponse:
     """An agent's reply, as over the socket (409 when the channel refuses it)."""
     agent = await agent_of(request)
@@ -91,6 +98,7 @@ async def post_message(request: Request) -> JSONResponse:
     return JSONResponse({"message": appended.message}, status_code=201 if appended.created else 200)
 
 
+@describe(body=StatusBody, summary="Set the status")
 async def set_status(request: Request) -> JSONResponse:
     """As the socket's `conversation.status`."""
     agent = await agent_of(request)
@@ -104,6 +112,7 @@ async def set_status(request: Request) -> JSONResponse:
     return JSONResponse({"conversation": view})
 
 
+@describe(body=AssigneeBody, summary="Assign")
 async def set_assignee(request: Request) -> JSONResponse:
     """As the socket's `conversation.assign` (404 for an agent not in the company)."""
     agent = await agent_of(request)
@@ -114,6 +123,7 @@ async def set_assignee(request: Request) -> JSONResponse:
     return JSONResponse({"conversation": view})
 
 
+@describe(summary="List private notes")
 async def list_notes(request: Request) -> JSONResponse:
     agent = await agent_of(request)
     notes = await hub_of(request).notes.list(
@@ -122,6 +132,7 @@ async def list_notes(request: Request) -> JSONResponse:
     return JSONResponse({"notes": notes})
 
 
+@describe(body=ReplyBody, status=201, summary="Add a private note")
 async def post_note(request: Request) -> JSONResponse:
     """As the socket's `note.create`: 201 when stored, 200 with the stored one on a repeat."""
     agent = await agent_of(request)
@@ -132,6 +143,7 @@ async def post_note(request: Request) -> JSONResponse:
     return JSONResponse({"note": note}, status_code=201 if created else 200)
 
 
+@describe(response=Conversation, summary="Get a conversation")
 async def get_conversation(request: Request) -> JSONResponse:
     """One conversation of the agent's company, as in the inbox (404 for any other): what the
     inbox opens from a search result or a contact outside its loaded list."""
