@@ -229,6 +229,8 @@ async def token_session(request: Request) -> Response:
     if not request.headers.get("authorization"):
         raise ApiError(401, "unauthorized", "send Authorization: Bearer AGENT_TOKEN")
     agent = await agent_of(request)
+    if agent.api_key_id is not None:  # a session has no scopes: it would widen the key's
+        raise ApiError(403, "forbidden", "an API key cannot open a browser session")
     return await _signed_in(request, agent, status=201)
 
 

@@ -13,15 +13,21 @@ from starlette.responses import JSONResponse, Response
 from hub.api.describe import describe
 from hub.api.errors import ApiError
 from hub.api.requests import json_body, owner_of
-from hub.api.schemas import ApiKeyList, NewApiKey
+from hub.api.schemas import ApiKeyList, NewApiKey, Scope
 from hub.identity import api_keys
 from hub.identity.tokens import AgentIdentity
 from hub.state import hub_of
 
 
+def _all_scopes() -> list[Scope]:
+    return ["read", "write", "admin"]
+
+
 class NewKeyBody(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     role: Literal["owner", "agent"] = "agent"
+    # What the key may do (hub.identity.scopes): all three unless chosen.
+    scopes: list[Scope] = Field(default_factory=_all_scopes, min_length=1, max_length=3)
 
 
 async def _manager(request: Request) -> AgentIdentity:
@@ -47,7 +53,7 @@ async def create_api_key(request: Request) -> JSONResponse:
     if not name:
         raise ApiError(400, "bad_request", "name: the key needs a name")
     view, key = await api_keys.create_key(
-        hub_of(request).db, owner.company_id, owner.agent_id, name, body.role
+        hub_of(request).db, owner.company_id, owner.agent_id, name, body.role, tuple(body.scopes)
     )
     return JSONResponse({"api_key": view, "key": key}, status_code=201)
 
