@@ -1,16 +1,23 @@
 """The property-based API tester (issue 21): schemathesis generates requests from the hub's
 own /api/openapi.json for every operation, valid and invalid ones, and sends them to a live
-hub on SQLite (a seeded company, an owner's API key with every scope, phone verification on
-the fake Twilio Verify). No answer may be a 5xx. A few examples an operation keep the whole
-run within CI's budget; a failure lists every request that got one, as sent."""
+hub on SQLite (a seeded company with a conversation, a contact, a teammate, a Q&A pair, a
+canned response and an invitation; an owner's API key with every scope; phone verification on
+the fake Twilio Verify). Half the requests name the seeded objects in their path, so the
+handlers run past their 404s. No answer may be a 5xx. A few examples an operation keep the
+whole run within CI's budget; a failure lists every request that got one, as sent.
+
+Also here: the regression tests of what the fuzzing found."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import json
 import os
 from typing import Any
 
 import httpx
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
@@ -19,7 +26,8 @@ from schemathesis import GenerationMode
 
 from tests.fakes.serve import serve
 from tests.fakes.twilio import FakeVerify
-from tests.support.server import start_hub
+from tests.support.seeding import utc, widget_conversation
+from tests.support.server import HubServer, start_hub
 from tests.test_verify import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, verify_settings
 
 # Per operation, valid and invalid requests together; HUB_FUZZ_EXAMPLES asks for a longer
@@ -27,7 +35,6 @@ from tests.test_verify import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID, verify_setti
 EXAMPLES = int(os.environ.get("HUB_FUZZ_EXAMPLES", "8"))
 # Each of these hashes a password (argon2id, on purpose slow): fewer examples.
 SLOW = {"/api/account/signup", "/api/account/signin", "/api/account/reset", "/api/account/accept"}
-LAST = ("DELETE", "/api/company")  # erases the company the rest of the run calls as
 
 
 async def test_no_operation_answers_a_server_error(sqlite_url: str) -> None:
@@ -37,19 +44,47 @@ async def test_no_operation_answers_a_server_error(sqlite_url: str) -> None:
         serve(fake.app) as verify_url,
         start_hub(verify_settings(sqlite_url, verify_url)) as server,
     ):
-        company = await server.company("Fuzzed Inc")
-        owner = {"Authorization": f"Bearer {company.agent_token}"}
-        async with httpx.AsyncClient(base_url=server.http, headers=owner) as http:
-            made = await http.post("/api/api-keys", json={"name": "fuzz", "role": "owner"})
-        key = made.json()["key"]
-        failures = await asyncio.to_thread(_run, server.http, key)
+        key, known = await _seed(server)
+        failures = await asyncio.to_thread(_run, server.http, key, known)
     assert not failures, "\n".join(sorted(set(failures)))
 
 
-def _run(base_url: str, key: str) -> list[str]:
+async def _seed(server: HubServer) -> tuple[str, dict[str, str]]:
+    """An owner's API key with every scope, and the ids of one object of each kind."""
+    company = await server.company("Fuzzed Inc")
+    owner = {"Authorization": f"Bearer {company.agent_token}"}
+    async with server.hub.db.write() as conn:
+        contact_id, conversation_id = await widget_conversation(
+            conn, company.company_id, ["hello", "price?"], utc("2026-01-05T09:00:00"),
+            dt.timedelta(minutes=1), name="Ann",
+        )  # fmt: skip
+    async with httpx.AsyncClient(base_url=server.http, headers=owner) as http:
+        key = await _made(http, "/api/api-keys", {"name": "fuzz", "role": "owner"})
+        pair = await _made(http, "/api/qa", {"question": "Open?", "answer": "9 to 5"})
+        canned = await _made(http, "/api/canned-responses", {"shortcut": "hi", "text": "Hi!"})
+        agent = await _made(http, "/api/agents", {"email": "ana@example.com"})
+        invitation = await _made(http, "/api/invitations", {"email": "bo@example.com"})
+    return key["key"], {
+        "conversation_id": conversation_id,
+        "contact_id": contact_id,
+        "pair_id": pair["id"],
+        "response_id": canned["id"],
+        "agent_id": agent["agent"]["id"],
+        "invitation_id": invitation["invitation"]["id"],
+        "provider": "twilio",
+    }
+
+
+async def _made(http: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = await http.post(path, json=body)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def _run(base_url: str, key: str, known: dict[str, str]) -> list[str]:
     """Every operation's generated requests, sent; what got a 5xx."""
     schema = schemathesis.openapi.from_url(f"{base_url}/api/openapi.json")
-    operations = sorted((r.ok() for r in schema.get_all_operations()), key=_last)
+    operations = sorted((r.ok() for r in schema.get_all_operations()), key=_rank)
     assert len(operations) >= 80
     headers = {"Authorization": f"Bearer {key}"}
     failures: list[str] = []
@@ -67,8 +102,12 @@ def _run(base_url: str, key: str) -> list[str]:
             phases=[Phase.generate],  # no shrinking: the failing request is listed as sent
             suppress_health_check=list(HealthCheck),
         )
-        @given(case=strategy)
-        def check(case: Any) -> None:
+        @given(case=strategy, real=st.booleans())
+        def check(case: Any, real: bool) -> None:
+            if real and case.path_parameters:
+                case.path_parameters = {
+                    name: known.get(name, value) for name, value in case.path_parameters.items()
+                }
             response = case.call(base_url=base_url, headers=headers, timeout=30)
             if response.status_code >= 500:
                 sent = f"{case.method} {case.formatted_path} {case.query} {case.body!r:.300}"
@@ -78,5 +117,46 @@ def _run(base_url: str, key: str) -> list[str]:
     return failures
 
 
-def _last(operation: Any) -> bool:
-    return (operation.method.upper(), operation.path) == LAST
+def _rank(operation: Any) -> int:
+    """Deletions after the rest, then handing ownership on (the key's owner stops being
+    one), then erasing the company the run calls as."""
+    method, path = operation.method.upper(), operation.path
+    if (method, path) == ("DELETE", "/api/company"):
+        return 3
+    if path.endswith("/transfer-ownership"):
+        return 2
+    return 1 if method == "DELETE" else 0
+
+
+# -- what the fuzzing found -------------------------------------------------------------------
+
+SURROGATE = "\ud800"  # half a pair: Python's JSON parser accepts its escape, UTF-8 cannot hold it
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PUT", "/api/company", {"name": "x", "allowed_origins": [SURROGATE]}),
+        ("PUT", "/api/company", {"name": "x", SURROGATE: 1}),
+        ("POST", "/api/qa", {"question": SURROGATE, "answer": "a"}),
+        (
+            "PUT",
+            "/api/business-hours",
+            {"timezone": "UTC", "schedule": {}, "reply_text": SURROGATE},
+        ),
+        ("PATCH", "/api/agents/me", {"name": SURROGATE}),
+    ],
+)
+async def test_an_unpaired_surrogate_is_a_400_not_a_500(
+    hub: HubServer, method: str, path: str, body: dict[str, Any]
+) -> None:
+    company = await hub.company("Acme")
+    headers = {"Authorization": f"Bearer {company.agent_token}"}
+    raw = json.dumps(body)  # ASCII: the surrogate travels as its escape, as any client may send
+    async with httpx.AsyncClient(base_url=hub.http, headers=headers) as http:
+        refused = await http.request(method, path, content=raw)
+        assert refused.status_code == 400, refused.text
+        assert "surrogate" in refused.json()["error"]["message"]
+        paired = json.dumps({"name": "\U0001f600"})  # a whole pair is one character: fine
+        assert (await http.put("/api/company", content=paired)).status_code == 200
+        assert (await http.get("/api/company")).json()["name"] == "\U0001f600"

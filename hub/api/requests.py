@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
-from hub.api.bodies import TooDeep, parse_json
+from hub.api.bodies import BadText, TooDeep, parse_json
 from hub.api.errors import ApiError
 from hub.identity import csrf, scopes
 from hub.identity.csrf import SAFE_METHODS
@@ -113,6 +113,15 @@ async def json_body(request: Request, model: type[BaseModel]) -> Any:
     return body
 
 
+async def json_value(request: Request) -> Any:
+    """The body as any JSON value, for a handler that checks its fields itself (400
+    `bad_request` when it is not JSON, nests too deep or holds no Unicode text)."""
+    try:
+        return parse_json(await request.body())
+    except ValueError as exc:
+        raise ApiError(400, "bad_request", _first_error(exc)) from None
+
+
 def has_nul(value: Any) -> bool:
     """A NUL character (U+0000) in any string of a JSON value, keys included."""
     if isinstance(value, str):
@@ -129,6 +138,6 @@ def _first_error(exc: Exception) -> str:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"]) or "body"
         return f"{where}: {error['msg']}"
-    if isinstance(exc, TooDeep):
+    if isinstance(exc, TooDeep | BadText):
         return str(exc)
     return "body is not valid JSON"
