@@ -24,6 +24,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
+from tests.conftest import make_settings
 from tests.fakes.serve import serve
 from tests.fakes.twilio import FakeVerify
 from tests.support.seeding import utc, widget_conversation
@@ -160,3 +161,28 @@ async def test_an_unpaired_surrogate_is_a_400_not_a_500(
         paired = json.dumps({"name": "\U0001f600"})  # a whole pair is one character: fine
         assert (await http.put("/api/company", content=paired)).status_code == 200
         assert (await http.get("/api/company")).json()["name"] == "\U0001f600"
+
+
+async def test_out_of_range_numbers_and_days_are_not_500s(database_url: str) -> None:
+    """A seq past a 32-bit integer (PostgreSQL's column) and days whose next day is past
+    year 9999 were 500s."""
+    async with start_hub(make_settings(database_url)) as hub:
+        company = await hub.company("Acme")
+        async with hub.hub.db.write() as conn:
+            _contact, conversation_id = await widget_conversation(
+                conn, company.company_id, ["hello"], utc("2026-01-05T09:00:00"),
+                dt.timedelta(minutes=1),
+            )  # fmt: skip
+        headers = {"Authorization": f"Bearer {company.agent_token}"}
+        async with httpx.AsyncClient(base_url=hub.http, headers=headers) as http:
+            messages = f"/api/conversations/{conversation_id}/messages"
+            for after, expected in (("99999999999999999999", []), ("-" + "9" * 20, ["hello"])):
+                page = await http.get(messages, params={"after_seq": after})
+                assert page.status_code == 200, page.text
+                assert [m["text"] for m in page.json()["messages"]] == expected
+            for start, end in (("9999-12-30", "9999-12-31"), ("0001-01-01", "0001-01-02")):
+                refused = await http.get("/api/analytics", params={"from": start, "to": end})
+                assert refused.status_code == 400, refused.text
+                assert "must be from 1970-01-01 to 9000-12-31" in refused.text
+            ok = await http.get("/api/analytics", params={"from": "2026-01-01", "to": "2026-01-31"})
+            assert ok.status_code == 200

@@ -20,6 +20,8 @@ from hub.conversations.service import MAX_TEXT, PAGE_LIMIT
 from hub.conversations.workflow import snooze_problem
 from hub.state import hub_of
 
+MAX_SEQ = 2**31 - 1  # the largest seq the database holds (INTEGER, 32 bits on PostgreSQL)
+
 
 class ReplyBody(BaseModel):
     text: str = Field(default="", max_length=MAX_TEXT)
@@ -77,7 +79,8 @@ async def list_messages(request: Request) -> JSONResponse:
     agent = await agent_of(request)
     conversation_id = request.path_params["conversation_id"]
     try:
-        after = int(request.query_params.get("after_seq", "0"))
+        # Clamped to what a seq can be (a larger one was a 500: the API fuzz run).
+        after = min(max(int(request.query_params.get("after_seq", "0")), 0), MAX_SEQ)
         limit = min(int(request.query_params.get("limit", PAGE_LIMIT)), PAGE_LIMIT)
     except ValueError:
         raise ApiError(400, "bad_request", "after_seq and limit must be integers") from None
