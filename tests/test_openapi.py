@@ -17,7 +17,7 @@ from hub.api.describe import is_undocumented
 from hub.api.openapi import Undescribed, build
 from hub.api.pages import INBOX_CSP
 from hub.api.routes import ROUTES
-from tests.support.browser import expect, new_context
+from tests.support.browser import ARTIFACTS, expect, new_context
 from tests.support.server import HubServer
 
 # What may stay out of the document: HTML pages, static files, provider webhooks.
@@ -108,3 +108,5 @@ async def test_the_docs_page_renders_the_document(hub: HubServer, browser: Any) 
         await expect(reply).to_contain_text('"client_id"')  # the body's schema, resolved
         assert await page.locator("details.api-op").count() >= 85
         assert errors == []
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "api-docs.png"))
