@@ -3,7 +3,8 @@ own /api/openapi.json for every operation, valid and invalid ones, and sends the
 hub on SQLite (a seeded company with a conversation, a contact, a teammate, a Q&A pair, a
 canned response and an invitation; an owner's API key with every scope; phone verification on
 the fake Twilio Verify). Half the requests name the seeded objects in their path, so the
-handlers run past their 404s. No answer may be a 5xx. A few examples an operation keep the
+handlers run past their 404s. No answer may be a 5xx, and every answer must have the shape
+the document gives it (the response models, the error object). A few examples an operation keep the
 whole run within CI's budget; a failure lists every request that got one, as sent.
 
 Also here: the regression tests of what the fuzzing found."""
@@ -24,6 +25,8 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.conftest import make_settings
 from tests.fakes.serve import serve
@@ -117,9 +120,14 @@ class _Call:
             }
         response = case.call(base_url=self.base_url, headers=self.headers, timeout=30)
         self.sent[0] += 1
+        sent = f"{case.method} {case.formatted_path} {case.query} {case.body!r:.300}"
         if response.status_code >= 500:
-            sent = f"{case.method} {case.formatted_path} {case.query} {case.body!r:.300}"
             self.failures.append(f"{response.status_code} {response.text[:200]}: {sent}")
+            return
+        try:  # the answer has the shape the document says (its pydantic models)
+            case.validate_response(response, checks=[response_schema_conformance])
+        except FailureGroup as exc:
+            self.failures.append(f"answer not as documented ({exc!s:.300}): {sent}")
 
 
 def _fuzz(operation: Any, call: _Call) -> None:
