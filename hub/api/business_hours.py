@@ -8,13 +8,15 @@ from starlette.responses import JSONResponse
 from hub.api.describe import describe
 from hub.api.errors import ApiError
 from hub.api.requests import agent_of, has_nul, json_value, owner_of
-from hub.api.schemas import HoursBody
+from hub.api.schemas import BusinessHours, HoursBody
 from hub.state import hub_of
 from hub.workspace.business_hours import parse
 
 
-@describe("GET", summary="Business hours")
-@describe("PUT", auth="owner", body=HoursBody, summary="Set the business hours")
+@describe("GET", response=BusinessHours, summary="Business hours")
+@describe(
+    "PUT", auth="owner", body=HoursBody, response=BusinessHours, summary="Set the business hours"
+)
 async def business_hours(request: Request) -> JSONResponse:
     """GET: the hours (`configured: false` and always open when never set). PUT: replace
     them; 400 `bad_request` naming the bad field, and nothing changes."""

@@ -14,7 +14,16 @@ from hub.api.describe import describe
 from hub.api.errors import ApiError
 from hub.api.queries import ConversationFilter, MessagePageQuery
 from hub.api.requests import agent_of, json_body
-from hub.api.schemas import Conversation, ConversationList, MessageAnswer, MessagePage
+from hub.api.schemas import (
+    Conversation,
+    ConversationAnswer,
+    ConversationList,
+    InboxCounts,
+    MessageAnswer,
+    MessagePage,
+    NoteAnswer,
+    NoteList,
+)
 from hub.conversations.counts import STATUSES
 from hub.conversations.service import MAX_TEXT, PAGE_LIMIT
 from hub.conversations.workflow import snooze_problem
@@ -65,7 +74,7 @@ async def list_conversations(request: Request) -> JSONResponse:
     return JSONResponse({"conversations": inbox})
 
 
-@describe(summary="Inbox counts")
+@describe(response=InboxCounts, summary="Inbox counts")
 async def counts(request: Request) -> JSONResponse:
     """The inbox counts (as `inbox.counts`), plus `mine`: the caller's own."""
     agent = await agent_of(request)
@@ -101,7 +110,7 @@ async def post_message(request: Request) -> JSONResponse:
     return JSONResponse({"message": appended.message}, status_code=201 if appended.created else 200)
 
 
-@describe(body=StatusBody, summary="Set the status")
+@describe(body=StatusBody, response=ConversationAnswer, summary="Set the status")
 async def set_status(request: Request) -> JSONResponse:
     """As the socket's `conversation.status`."""
     agent = await agent_of(request)
@@ -115,7 +124,7 @@ async def set_status(request: Request) -> JSONResponse:
     return JSONResponse({"conversation": view})
 
 
-@describe(body=AssigneeBody, summary="Assign")
+@describe(body=AssigneeBody, response=ConversationAnswer, summary="Assign")
 async def set_assignee(request: Request) -> JSONResponse:
     """As the socket's `conversation.assign` (404 for an agent not in the company)."""
     agent = await agent_of(request)
@@ -126,7 +135,7 @@ async def set_assignee(request: Request) -> JSONResponse:
     return JSONResponse({"conversation": view})
 
 
-@describe(summary="List private notes")
+@describe(response=NoteList, summary="List private notes")
 async def list_notes(request: Request) -> JSONResponse:
     agent = await agent_of(request)
     notes = await hub_of(request).notes.list(
@@ -135,7 +144,7 @@ async def list_notes(request: Request) -> JSONResponse:
     return JSONResponse({"notes": notes})
 
 
-@describe(body=ReplyBody, status=201, summary="Add a private note")
+@describe(body=ReplyBody, response=NoteAnswer, status=201, summary="Add a private note")
 async def post_note(request: Request) -> JSONResponse:
     """As the socket's `note.create`: 201 when stored, 200 with the stored one on a repeat."""
     agent = await agent_of(request)

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from hub.api.describe import describe
 from hub.api.requests import agent_of, json_body, owner_of
+from hub.api.schemas import CannedList, CannedResponse, InboxSettings
 from hub.conversations import assignment
 from hub.conversations.service import MAX_TEXT
 from hub.state import hub_of
@@ -35,14 +36,20 @@ class InboxSettingsBody(BaseModel):
     assign_cap: int = Field(default=10, ge=1, le=1000)
 
 
-@describe(summary="List canned responses")
+@describe(response=CannedList, summary="List canned responses")
 async def list_canned(request: Request) -> JSONResponse:
     agent = await agent_of(request)
     responses = await hub_of(request).canned.list(agent.company_id)
     return JSONResponse({"responses": responses})
 
 
-@describe(auth="owner", body=CannedBody, status=201, summary="Add a canned response")
+@describe(
+    auth="owner",
+    body=CannedBody,
+    response=CannedResponse,
+    status=201,
+    summary="Add a canned response",
+)
 async def create_canned(request: Request) -> JSONResponse:
     agent = await owner_of(request)
     body: CannedBody = await json_body(request, CannedBody)
@@ -50,7 +57,9 @@ async def create_canned(request: Request) -> JSONResponse:
     return JSONResponse(created, status_code=201)
 
 
-@describe(auth="owner", body=CannedBody, summary="Change a canned response")
+@describe(
+    auth="owner", body=CannedBody, response=CannedResponse, summary="Change a canned response"
+)
 async def update_canned(request: Request) -> JSONResponse:
     agent = await owner_of(request)
     body: CannedBody = await json_body(request, CannedBody)
@@ -83,8 +92,14 @@ async def set_presence(request: Request) -> JSONResponse:
     return JSONResponse({"status": status})
 
 
-@describe("GET", summary="Inbox settings")
-@describe("PUT", auth="owner", body=InboxSettingsBody, summary="Change the inbox settings")
+@describe("GET", response=InboxSettings, summary="Inbox settings")
+@describe(
+    "PUT",
+    auth="owner",
+    body=InboxSettingsBody,
+    response=InboxSettings,
+    summary="Change the inbox settings",
+)
 async def inbox_settings(request: Request) -> JSONResponse:
     db = hub_of(request).db
     if request.method == "GET":

@@ -16,6 +16,7 @@ from hub.ai import leads
 from hub.api.describe import describe
 from hub.api.errors import ApiError
 from hub.api.requests import agent_of, json_body, owner_of
+from hub.api.schemas import AiSettings, Company, QaPair, QaPairs
 from hub.state import hub_of
 
 
@@ -46,8 +47,8 @@ class AiBody(BaseModel):
     answer_off_hours: bool = True  # the AI answers outside business hours
 
 
-@describe("GET", summary="The company")
-@describe("PUT", auth="owner", body=CompanyBody, summary="Change the company")
+@describe("GET", response=Company, summary="The company")
+@describe("PUT", auth="owner", body=CompanyBody, response=Company, summary="Change the company")
 async def company(request: Request) -> JSONResponse:
     service = hub_of(request).knowledge
     if request.method == "GET":
@@ -62,8 +63,10 @@ async def company(request: Request) -> JSONResponse:
     return JSONResponse(await service.update_profile(agent.company_id, values))
 
 
-@describe("GET", summary="List Q&A pairs")
-@describe("POST", auth="owner", body=PairBody, status=201, summary="Add a Q&A pair")
+@describe("GET", response=QaPairs, summary="List Q&A pairs")
+@describe(
+    "POST", auth="owner", body=PairBody, response=QaPair, status=201, summary="Add a Q&A pair"
+)
 async def qa(request: Request) -> JSONResponse:
     service = hub_of(request).knowledge
     if request.method == "GET":
@@ -78,7 +81,7 @@ async def qa(request: Request) -> JSONResponse:
     return JSONResponse(pair, status_code=201)
 
 
-@describe(auth="owner", body=PairBody, summary="Change a Q&A pair")
+@describe(auth="owner", body=PairBody, response=QaPair, summary="Change a Q&A pair")
 async def update_qa(request: Request) -> JSONResponse:
     """An owner edits a pair in place (its id stays, so nothing else needs to change)."""
     agent = await owner_of(request)
@@ -101,8 +104,8 @@ async def delete_qa(request: Request) -> Response:
     return Response(status_code=204)
 
 
-@describe("GET", summary="AI settings")
-@describe("PUT", auth="owner", body=AiBody, summary="Change the AI settings")
+@describe("GET", response=AiSettings, summary="AI settings")
+@describe("PUT", auth="owner", body=AiBody, response=AiSettings, summary="Change the AI settings")
 async def ai_settings(request: Request) -> JSONResponse:
     service = hub_of(request).knowledge
     if request.method == "GET":

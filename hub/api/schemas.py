@@ -7,7 +7,7 @@ most are modelled; other answers are documented as JSON objects.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -106,3 +106,98 @@ class HoursBody(BaseModel):
     reply_minutes: int | None = Field(default=None, ge=1, le=10_080)
     reply_text: str | None = Field(default=None, max_length=200)
     away_message: str | None = Field(default=None, max_length=500)
+
+
+class ConversationAnswer(BaseModel):
+    conversation: Conversation
+
+
+class StatusCounts(BaseModel):
+    open: int
+    pending: int
+    snoozed: int
+    resolved: int
+
+
+class InboxCounts(BaseModel):
+    all: StatusCounts
+    unassigned: StatusCounts
+    by_assignee: dict[str, StatusCounts]
+    mine: StatusCounts
+
+
+class Note(BaseModel):
+    id: str
+    conversation_id: str
+    agent_id: str | None
+    text: str
+    client_id: str | None
+    created_at: str
+
+
+class NoteList(BaseModel):
+    notes: list[Note]
+
+
+class NoteAnswer(BaseModel):
+    note: Note
+
+
+class CannedResponse(BaseModel):
+    id: str
+    shortcut: str
+    text: str
+    updated_at: str
+
+
+class CannedList(BaseModel):
+    responses: list[CannedResponse]
+
+
+class Company(BaseModel):
+    name: str
+    website: str | None
+    description: str | None
+    facts: list[str]
+    allowed_origins: list[str]
+    retention_days: int | None
+
+
+class QaPair(BaseModel):
+    id: str
+    question: str
+    answer: str
+
+
+class QaPairs(BaseModel):
+    pairs: list[QaPair]
+
+
+class AiSettings(BaseModel):
+    enabled: bool
+    model: str
+    use_case: str
+    instructions: str
+    temperature: float
+    max_tokens: int
+    answer_off_hours: bool
+
+
+class InboxSettings(BaseModel):
+    auto_assign: bool
+    assign_cap: int
+
+
+# As answered: a pair as a two-item list (pydantic's serialization schema of a tuple uses
+# `items` as an array, which OpenAPI 3.1 does not allow).
+Pair = Annotated[list[str], Field(min_length=2, max_length=2)]
+
+
+class BusinessHours(BaseModel):
+    timezone: str
+    schedule: dict[Weekday, list[Pair]]
+    holidays: list[str]
+    reply_minutes: int | None
+    reply_text: str | None
+    away_message: str | None
+    configured: bool
