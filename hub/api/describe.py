@@ -17,6 +17,8 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel
 
+from hub.identity import scopes
+
 # Who may call an operation:
 # public: anyone; agent: an agent's bearer token, API key or browser session;
 # owner: the same, as an owner (an API key needs its `admin` scope);
@@ -101,9 +103,7 @@ def is_undocumented(handler: object) -> bool:
 
 
 def scopes_of(operation: Operation, method: str) -> list[str]:
-    """The API-key scope the operation needs (hub.api.requests enforces the same rule)."""
-    if operation.auth == "owner":
-        return ["admin"]
-    if operation.auth == "agent":
-        return ["read"] if method in ("GET", "HEAD") else ["write"]
-    return []
+    """The API-key scope the operation needs: the rule hub.api.requests enforces."""
+    if operation.auth not in ("agent", "owner"):
+        return []
+    return [scopes.needed(method, owner_only=operation.auth == "owner")]
