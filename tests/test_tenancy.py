@@ -62,6 +62,8 @@ ERASE = "erase"  # DELETE /api/company: the caller's own company, destructive (i
 ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/metrics"): PUBLIC,  # counts only, never a company's data; HUB_METRICS_TOKEN guards it
+    ("GET", "/api/openapi.json"): PUBLIC,  # the API's description, the same for everyone
+    ("GET", "/api/docs"): PUBLIC,  # the page that renders it
     ("GET", "/widget.js"): PUBLIC,
     ("GET", "/static/{name}"): PUBLIC,
     ("GET", "/inbox"): PUBLIC,

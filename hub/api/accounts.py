@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hub.api.describe import describe as documented
 from hub.api.errors import ApiError
 from hub.api.requests import agent_of, cookie_name, json_body, own_origin, secure, session_of
 from hub.conversations.useragent import describe
@@ -114,6 +115,7 @@ def _password_refused(exc: PasswordRefused) -> ApiError:
 # -- sign-up, verification, sign-in -----------------------------------------------------------
 
 
+@documented(auth="form", body=SignUpBody, status=202, summary="Sign up")
 async def sign_up(request: Request) -> JSONResponse:
     """A company and its owner; 202 "check your email" for every email, known or not."""
     body: SignUpBody = await _form(request, SignUpBody)
@@ -128,6 +130,7 @@ async def sign_up(request: Request) -> JSONResponse:
     return JSONResponse(CHECK_EMAIL, status_code=202)
 
 
+@documented(auth="form", body=LinkBody, summary="Confirm an email")
 async def verify(request: Request) -> Response:
     """The verification link's token: the email is proven and the owner signed in."""
     body: LinkBody = await _form(request, LinkBody)
@@ -138,6 +141,7 @@ async def verify(request: Request) -> Response:
     return await _signed_in(request, agent)
 
 
+@documented(auth="form", body=SignInBody, summary="Sign in")
 async def sign_in(request: Request) -> Response:
     body: SignInBody = await _form(request, SignInBody)
     try:
@@ -155,6 +159,7 @@ async def sign_in(request: Request) -> Response:
     return await _signed_in(request, agent)
 
 
+@documented(auth="form", body=EmailBody, status=202, summary="Forgot password")
 async def forgot(request: Request) -> JSONResponse:
     """A reset link by mail when the email has an account; 202 for every email."""
     body: EmailBody = await _form(request, EmailBody)
@@ -165,6 +170,7 @@ async def forgot(request: Request) -> JSONResponse:
     return JSONResponse(CHECK_EMAIL, status_code=202)
 
 
+@documented(auth="form", body=ResetBody, summary="Reset the password")
 async def reset(request: Request) -> JSONResponse:
     """A new password from the reset link; every session of the agent ends (sign in again)."""
     body: ResetBody = await _form(request, ResetBody)
@@ -179,6 +185,7 @@ async def reset(request: Request) -> JSONResponse:
     return JSONResponse({"status": "password_changed"})
 
 
+@documented(auth="form", body=LinkBody, summary="Read an invitation")
 async def invitation(request: Request) -> JSONResponse:
     """What an invitation link is for (company, email, role), before it is accepted."""
     body: LinkBody = await _form(request, LinkBody)
@@ -190,6 +197,7 @@ async def invitation(request: Request) -> JSONResponse:
         ) from None
 
 
+@documented(auth="form", body=AcceptBody, summary="Accept an invitation")
 async def accept(request: Request) -> Response:
     """Accept an invitation with a name and password: signed in as the new teammate."""
     body: AcceptBody = await _form(request, AcceptBody)
@@ -209,20 +217,25 @@ async def accept(request: Request) -> Response:
 # -- the browser's session --------------------------------------------------------------------
 
 
+@documented(auth="session", summary="This session")
 async def current_session(request: Request) -> JSONResponse:
     """The cookie's session: who is signed in, and the CSRF token for its requests."""
     found = await session_of(request)
     return JSONResponse(_session_body(hub_of(request).settings.secret_key, found.raw, found.agent))
 
 
+@documented(summary="A session from a token")
 async def token_session(request: Request) -> Response:
     """Exchange a bearer token (the inbox's `#token=` link) for a browser session."""
     if not request.headers.get("authorization"):
         raise ApiError(401, "unauthorized", "send Authorization: Bearer AGENT_TOKEN")
     agent = await agent_of(request)
+    if agent.api_key_id is not None:  # a session has no scopes: it would widen the key's
+        raise ApiError(403, "forbidden", "an API key cannot open a browser session")
     return await _signed_in(request, agent, status=201)
 
 
+@documented(auth="session", status=204, summary="Sign out")
 async def sign_out(request: Request) -> Response:
     """End this browser's session and forget its cookie."""
     found = await session_of(request)
@@ -234,6 +247,7 @@ async def sign_out(request: Request) -> Response:
     return response
 
 
+@documented(auth="session", summary="A token for the agent socket")
 async def socket_token(request: Request) -> JSONResponse:
     """A two-minute hub token for the agent socket's `auth` frame."""
     found = await session_of(request)
@@ -241,6 +255,7 @@ async def socket_token(request: Request) -> JSONResponse:
     return JSONResponse({"token": token, "expires_in": 120})
 
 
+@documented(summary="List my sessions")
 async def list_sessions(request: Request) -> JSONResponse:
     """The agent's signed-in browsers, the caller's own marked `current`."""
     agent = await agent_of(request)
@@ -252,6 +267,7 @@ async def list_sessions(request: Request) -> JSONResponse:
     return JSONResponse({"sessions": sessions})
 
 
+@documented(status=204, summary="End a session")
 async def revoke_session(request: Request) -> Response:
     agent = await agent_of(request)
     if not await hub_of(request).sessions.revoke(agent, request.path_params["session_id"]):
@@ -259,6 +275,7 @@ async def revoke_session(request: Request) -> Response:
     return Response(status_code=204)
 
 
+@documented(status=204, summary="End my other sessions")
 async def revoke_other_sessions(request: Request) -> Response:
     """Sign out everywhere else: every session of the agent but the caller's own."""
     agent = await agent_of(request)

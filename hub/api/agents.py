@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hub.api.describe import describe
 from hub.api.errors import ApiError
 from hub.api.requests import json_body, owner_of
 from hub.state import hub_of
@@ -23,11 +24,13 @@ class InviteBody(BaseModel):
     supabase_user_id: object = None
 
 
+@describe(auth="owner", summary="List agents")
 async def list_agents(request: Request) -> JSONResponse:
     owner = await owner_of(request)
     return JSONResponse({"agents": await hub_of(request).agents.list(owner.company_id)})
 
 
+@describe(auth="owner", body=InviteBody, status=201, summary="Add an agent")
 async def invite_agent(request: Request) -> JSONResponse:
     """An owner adds an agent for a script: the answer carries a hub token for them. Not an
     invitation: people join by accepting one (`POST /api/invitations`), by password or by
@@ -46,6 +49,7 @@ async def invite_agent(request: Request) -> JSONResponse:
     return JSONResponse({"agent": agent, "agent_token": token}, status_code=201)
 
 
+@describe(auth="owner", status=204, summary="Remove an agent")
 async def revoke_agent(request: Request) -> Response:
     """Revoke an agent: its tokens stop working and its open sockets close with 4401."""
     owner = await owner_of(request)
@@ -68,6 +72,7 @@ class InvitationBody(BaseModel):
     role: Literal["owner", "agent"] = "agent"
 
 
+@describe(auth="owner", body=RoleBody, summary="Set a role")
 async def set_role(request: Request) -> JSONResponse:
     owner = await owner_of(request, "change roles")
     body: RoleBody = await json_body(request, RoleBody)
@@ -78,11 +83,13 @@ async def set_role(request: Request) -> JSONResponse:
     return JSONResponse({"agent": agent})
 
 
+@describe(auth="owner", status=204, summary="Deactivate an agent")
 async def deactivate_agent(request: Request) -> Response:
     """The same as DELETE: the agent's tokens, sessions and sockets end; it can come back."""
     return await revoke_agent(request)
 
 
+@describe(auth="owner", summary="Reactivate an agent")
 async def reactivate_agent(request: Request) -> JSONResponse:
     owner = await owner_of(request, "reactivate agents")
     agent = await hub_of(request).agents.reactivate(
@@ -91,6 +98,7 @@ async def reactivate_agent(request: Request) -> JSONResponse:
     return JSONResponse({"agent": agent})
 
 
+@describe(auth="owner", summary="Hand ownership on")
 async def transfer_ownership(request: Request) -> JSONResponse:
     """The teammate becomes the owner; the caller becomes an agent."""
     owner = await owner_of(request, "hand ownership on")
@@ -98,6 +106,7 @@ async def transfer_ownership(request: Request) -> JSONResponse:
     return JSONResponse({"agent": agent})
 
 
+@describe(auth="owner", summary="List invitations")
 async def list_invitations(request: Request) -> JSONResponse:
     owner = await owner_of(request)
     hub = hub_of(request)
@@ -109,6 +118,7 @@ async def list_invitations(request: Request) -> JSONResponse:
     )
 
 
+@describe(auth="owner", body=InvitationBody, status=201, summary="Invite a teammate")
 async def create_invitation(request: Request) -> JSONResponse:
     """Invite an email: mailed when SMTP is configured, else its link in `invite_url`."""
     owner = await owner_of(request, "invite teammates")
@@ -117,6 +127,7 @@ async def create_invitation(request: Request) -> JSONResponse:
     return JSONResponse({"invitation": view, "invite_url": url}, status_code=201)
 
 
+@describe(auth="owner", summary="Resend an invitation")
 async def resend_invitation(request: Request) -> JSONResponse:
     """A new link (the old one stops working), valid another 7 days, sent again."""
     owner = await owner_of(request, "invite teammates")
@@ -126,6 +137,7 @@ async def resend_invitation(request: Request) -> JSONResponse:
     return JSONResponse({"invitation": view, "invite_url": url})
 
 
+@describe(auth="owner", status=204, summary="Cancel an invitation")
 async def cancel_invitation(request: Request) -> Response:
     owner = await owner_of(request, "invite teammates")
     await hub_of(request).invitations.cancel(owner, request.path_params["invitation_id"])

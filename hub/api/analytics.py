@@ -10,12 +10,15 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from hub.api.describe import describe
 from hub.api.errors import ApiError
+from hub.api.queries import AnalyticsQuery
 from hub.api.requests import agent_of
 from hub.state import hub_of
 from hub.workspace import analytics
 
 
+@describe(query=AnalyticsQuery, summary="Analytics")
 async def get_analytics(request: Request) -> JSONResponse:
     agent = await agent_of(request)
     params = request.query_params

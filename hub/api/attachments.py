@@ -17,7 +17,9 @@ from urllib.parse import quote, unquote
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hub.api.describe import describe
 from hub.api.errors import STATUSES, ApiError, error_response
+from hub.api.queries import DownloadQuery, UploadQuery, WidgetUploadQuery
 from hub.api.requests import agent_of
 from hub.errors import HubError
 from hub.persistence.tenancy import enter_tenant
@@ -41,6 +43,14 @@ NEVER_RUN = {
 }
 
 
+@describe(
+    "POST",
+    auth="widget",
+    query=WidgetUploadQuery,
+    upload="application/octet-stream",
+    status=201,
+    summary="Upload as a visitor",
+)
 async def widget_upload(request: Request) -> Response:
     """`POST /api/widget/attachments?key=&name=`: a visitor's upload, 201 `{"attachment"}`."""
     if request.method == "OPTIONS":
@@ -58,6 +68,9 @@ async def widget_upload(request: Request) -> Response:
     return JSONResponse({"attachment": view}, status_code=201, headers=CORS)
 
 
+@describe(
+    query=UploadQuery, upload="application/octet-stream", status=201, summary="Upload an attachment"
+)
 async def agent_upload(request: Request) -> JSONResponse:
     """`POST /api/conversations/{id}/attachments?name=`: an agent's upload to a widget
     conversation of its company (404 for another's; 409 `not_supported` on SMS/WhatsApp)."""
@@ -79,6 +92,13 @@ async def agent_upload(request: Request) -> JSONResponse:
     return JSONResponse({"attachment": view}, status_code=201)
 
 
+@describe(
+    "GET",
+    auth="public",
+    query=DownloadQuery,
+    produces="application/octet-stream",
+    summary="Download an attachment",
+)
 async def download(request: Request) -> Response:
     """`GET /api/attachments/{id}`: with an agent token, or (`?key=`) a visitor's session."""
     if request.method == "OPTIONS":

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.api.errors import ApiError
 
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")  # \ud800 to \udfff
 MAX_DEPTH = 32  # JSON arrays and objects within each other; no route needs more than a few
 ATTACHMENT_UPLOADS = re.compile(r"/api/(widget|conversations/[^/]+)/attachments")
 WIDGET_PATHS = ("/api/widget/",)  # answered with CORS: the widget's page reads the error
@@ -38,6 +39,14 @@ class BodyCaps:
         if ATTACHMENT_UPLOADS.fullmatch(path):
             return self.attachments
         return self.api
+
+
+class BadText(ValueError):
+    """JSON whose strings escape half a surrogate pair (`"\\ud800"`): no Unicode text, so
+    neither UTF-8 nor PostgreSQL can hold it (found by the API fuzz run, issue 21)."""
+
+    def __init__(self) -> None:
+        super().__init__("text must be Unicode: an escaped surrogate has no pair")
 
 
 class TooDeep(ValueError):
@@ -111,14 +120,35 @@ async def _refuse(send: Send, cap: int, cors: bool) -> None:
 def parse_json(raw: bytes) -> Any:
     """The JSON value of `raw`; ValueError when it is not JSON (or not UTF-8), TooDeep when
     its arrays and objects nest deeper than MAX_DEPTH (Python's parser would otherwise
-    recurse to the interpreter's limit and fail with RecursionError)."""
+    recurse to the interpreter's limit and fail with RecursionError), BadText when a string
+    holds an unpaired surrogate (Python's parser accepts `"\\ud800"`)."""
     try:
         value = json.loads(raw)
     except RecursionError:
         raise TooDeep from None
     if _depth(value) > MAX_DEPTH:
         raise TooDeep
+    if SURROGATE_ESCAPE.search(raw) and _unpaired(value):  # the walk only when one may be
+        raise BadText
     return value
+
+
+def _unpaired(value: Any) -> bool:
+    """Whether a string of `value` (keys included) is not encodable Unicode."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
 
 
 def _depth(value: Any) -> int:

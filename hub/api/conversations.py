@@ -10,12 +10,26 @@ from pydantic import BaseModel, Field, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from hub.api.describe import describe
 from hub.api.errors import ApiError
+from hub.api.queries import ConversationFilter, MessagePageQuery
 from hub.api.requests import agent_of, json_body
+from hub.api.schemas import (
+    Conversation,
+    ConversationAnswer,
+    ConversationList,
+    InboxCounts,
+    MessageAnswer,
+    MessagePage,
+    NoteAnswer,
+    NoteList,
+)
 from hub.conversations.counts import STATUSES
 from hub.conversations.service import MAX_TEXT, PAGE_LIMIT
 from hub.conversations.workflow import snooze_problem
 from hub.state import hub_of
+
+MAX_SEQ = 2**31 - 1  # the largest seq the database holds (INTEGER, 32 bits on PostgreSQL)
 
 
 class ReplyBody(BaseModel):
@@ -41,6 +55,7 @@ class AssigneeBody(BaseModel):
     agent_id: str | None = Field(min_length=1, max_length=128)
 
 
+@describe(query=ConversationFilter, response=ConversationList, summary="List conversations")
 async def list_conversations(request: Request) -> JSONResponse:
     """`?status=` one inbox status, `?assignee=me|none|AGENT_ID`: the 200 most recent of
     those."""
@@ -59,6 +74,7 @@ async def list_conversations(request: Request) -> JSONResponse:
     return JSONResponse({"conversations": inbox})
 
 
+@describe(response=InboxCounts, summary="Inbox counts")
 async def counts(request: Request) -> JSONResponse:
     """The inbox counts (as `inbox.counts`), plus `mine`: the caller's own."""
     agent = await agent_of(request)
@@ -67,11 +83,13 @@ async def counts(request: Request) -> JSONResponse:
     return JSONResponse({**counted, "mine": mine})
 
 
+@describe(query=MessagePageQuery, response=MessagePage, summary="List messages")
 async def list_messages(request: Request) -> JSONResponse:
     agent = await agent_of(request)
     conversation_id = request.path_params["conversation_id"]
     try:
-        after = int(request.query_params.get("after_seq", "0"))
+        # Clamped to what a seq can be (a larger one was a 500: the API fuzz run).
+        after = min(max(int(request.query_params.get("after_seq", "0")), 0), MAX_SEQ)
         limit = min(int(request.query_params.get("limit", PAGE_LIMIT)), PAGE_LIMIT)
     except ValueError:
         raise ApiError(400, "bad_request", "after_seq and limit must be integers") from None
@@ -81,6 +99,7 @@ async def list_messages(request: Request) -> JSONResponse:
     return JSONResponse({"messages": messages})
 
 
+@describe(body=ReplyBody, response=MessageAnswer, status=201, summary="Reply")
 async def post_message(request: Request) -> JSONResponse:
     """An agent's reply, as over the socket (409 when the channel refuses it)."""
     agent = await agent_of(request)
@@ -91,6 +110,7 @@ async def post_message(request: Request) -> JSONResponse:
     return JSONResponse({"message": appended.message}, status_code=201 if appended.created else 200)
 
 
+@describe(body=StatusBody, response=ConversationAnswer, summary="Set the status")
 async def set_status(request: Request) -> JSONResponse:
     """As the socket's `conversation.status`."""
     agent = await agent_of(request)
@@ -104,6 +124,7 @@ async def set_status(request: Request) -> JSONResponse:
     return JSONResponse({"conversation": view})
 
 
+@describe(body=AssigneeBody, response=ConversationAnswer, summary="Assign")
 async def set_assignee(request: Request) -> JSONResponse:
     """As the socket's `conversation.assign` (404 for an agent not in the company)."""
     agent = await agent_of(request)
@@ -114,6 +135,7 @@ async def set_assignee(request: Request) -> JSONResponse:
     return JSONResponse({"conversation": view})
 
 
+@describe(response=NoteList, summary="List private notes")
 async def list_notes(request: Request) -> JSONResponse:
     agent = await agent_of(request)
     notes = await hub_of(request).notes.list(
@@ -122,6 +144,7 @@ async def list_notes(request: Request) -> JSONResponse:
     return JSONResponse({"notes": notes})
 
 
+@describe(body=ReplyBody, response=NoteAnswer, status=201, summary="Add a private note")
 async def post_note(request: Request) -> JSONResponse:
     """As the socket's `note.create`: 201 when stored, 200 with the stored one on a repeat."""
     agent = await agent_of(request)
@@ -132,6 +155,7 @@ async def post_note(request: Request) -> JSONResponse:
     return JSONResponse({"note": note}, status_code=201 if created else 200)
 
 
+@describe(response=Conversation, summary="Get a conversation")
 async def get_conversation(request: Request) -> JSONResponse:
     """One conversation of the agent's company, as in the inbox (404 for any other): what the
     inbox opens from a search result or a contact outside its loaded list."""

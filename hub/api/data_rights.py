@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from hub.api.describe import describe
 from hub.api.errors import ApiError
+from hub.api.queries import AuditQuery
 from hub.api.requests import agent_of, json_body, owner_of
 from hub.channels.phones import BadPhone
 from hub.state import hub_of
@@ -24,6 +26,7 @@ class ContactCorrection(BaseModel):
     phone: str | None = Field(default=None, max_length=64)
 
 
+@describe(auth="owner", query=AuditQuery, summary="Audit log")
 async def audit_log(request: Request) -> JSONResponse:
     """Owners: the company's latest audit records (`?limit=`, at most 500), newest first."""
     owner = await owner_of(request)
@@ -38,6 +41,7 @@ def _limit(raw: str) -> int:
     return int(raw)
 
 
+@describe(auth="owner", summary="Export the company")
 async def export_company(request: Request) -> Response:
     """Owners only: everything of the company (the roster, the audit log, every visitor's
     address among it), streamed."""
@@ -53,6 +57,7 @@ async def export_company(request: Request) -> Response:
     )
 
 
+@describe(auth="owner", summary="Export a contact")
 async def export_contact(request: Request) -> Response:
     """Owners only, as erasure: a data-rights request, everything held on one person."""
     agent = await owner_of(request, "export a contact")
@@ -66,6 +71,7 @@ async def export_contact(request: Request) -> Response:
     )
 
 
+@describe(body=ContactCorrection, summary="Correct a contact")
 async def correct_contact(request: Request) -> Response:
     agent = await agent_of(request)
     body: ContactCorrection = await json_body(request, ContactCorrection)
@@ -83,6 +89,7 @@ async def correct_contact(request: Request) -> Response:
     return JSONResponse({"contact": contact})
 
 
+@describe(auth="owner", status=204, summary="Erase a contact")
 async def erase_contact(request: Request) -> Response:
     agent = await owner_of(request, "erase a contact")
     hub = hub_of(request)
@@ -99,6 +106,7 @@ async def erase_contact(request: Request) -> Response:
     return Response(status_code=204)
 
 
+@describe(auth="owner", status=204, summary="Erase the company")
 async def erase_company(request: Request) -> Response:
     """Owners only: everything of the company goes; every agent socket of it closes 4401."""
     agent = await owner_of(request, "erase the company")

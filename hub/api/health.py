@@ -5,12 +5,14 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hub.api.describe import describe
 from hub.api.errors import ApiError
 from hub.runtime import metrics
 from hub.runtime.digests import same_secret
 from hub.state import hub_of
 
 
+@describe(auth="public", summary="Health of the process")
 async def healthz(request: Request) -> JSONResponse:
     hub = hub_of(request)
     database = "ok" if await hub.db.ping() else "down"
@@ -27,6 +29,7 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if healthy else 503)
 
 
+@describe(auth="public", summary="Prometheus metrics", produces="text/plain")
 async def metrics_page(request: Request) -> Response:
     """Prometheus metrics of this process (docs/operations.md); behind HUB_METRICS_TOKEN
     when it is set."""

@@ -12,7 +12,9 @@ from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hub.api.describe import describe
 from hub.api.requests import agent_of, json_body, owner_of
+from hub.api.schemas import CannedList, CannedResponse, InboxSettings
 from hub.conversations import assignment
 from hub.conversations.service import MAX_TEXT
 from hub.state import hub_of
@@ -34,12 +36,20 @@ class InboxSettingsBody(BaseModel):
     assign_cap: int = Field(default=10, ge=1, le=1000)
 
 
+@describe(response=CannedList, summary="List canned responses")
 async def list_canned(request: Request) -> JSONResponse:
     agent = await agent_of(request)
     responses = await hub_of(request).canned.list(agent.company_id)
     return JSONResponse({"responses": responses})
 
 
+@describe(
+    auth="owner",
+    body=CannedBody,
+    response=CannedResponse,
+    status=201,
+    summary="Add a canned response",
+)
 async def create_canned(request: Request) -> JSONResponse:
     agent = await owner_of(request)
     body: CannedBody = await json_body(request, CannedBody)
@@ -47,6 +57,9 @@ async def create_canned(request: Request) -> JSONResponse:
     return JSONResponse(created, status_code=201)
 
 
+@describe(
+    auth="owner", body=CannedBody, response=CannedResponse, summary="Change a canned response"
+)
 async def update_canned(request: Request) -> JSONResponse:
     agent = await owner_of(request)
     body: CannedBody = await json_body(request, CannedBody)
@@ -56,18 +69,21 @@ async def update_canned(request: Request) -> JSONResponse:
     return JSONResponse(updated)
 
 
+@describe(auth="owner", status=204, summary="Delete a canned response")
 async def delete_canned(request: Request) -> Response:
     agent = await owner_of(request)
     await hub_of(request).canned.delete(agent.company_id, request.path_params["response_id"])
     return Response(status_code=204)
 
 
+@describe(summary="Who is online")
 async def presence(request: Request) -> JSONResponse:
     """Every active agent of the company with its presence, as `presence.snapshot`."""
     agent = await agent_of(request)
     return JSONResponse({"agents": await hub_of(request).presence.agents(agent.company_id)})
 
 
+@describe(body=PresenceBody, summary="Set my presence")
 async def set_presence(request: Request) -> JSONResponse:
     """The caller chooses online or away (offline is having no socket open)."""
     agent = await agent_of(request)
@@ -76,6 +92,14 @@ async def set_presence(request: Request) -> JSONResponse:
     return JSONResponse({"status": status})
 
 
+@describe("GET", response=InboxSettings, summary="Inbox settings")
+@describe(
+    "PUT",
+    auth="owner",
+    body=InboxSettingsBody,
+    response=InboxSettings,
+    summary="Change the inbox settings",
+)
 async def inbox_settings(request: Request) -> JSONResponse:
     db = hub_of(request).db
     if request.method == "GET":

@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field, field_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from hub.api.describe import describe
 from hub.api.errors import ApiError
 from hub.api.requests import agent_of, json_body, owner_of
 from hub.channels.integrations import AddressTaken
@@ -45,6 +46,7 @@ def _provider(request: Request) -> str:
     return provider
 
 
+@describe(summary="A provider account")
 async def get_integration(request: Request) -> JSONResponse:
     agent = await agent_of(request)
     provider = _provider(request)
@@ -52,6 +54,7 @@ async def get_integration(request: Request) -> JSONResponse:
     return JSONResponse(shown or {"provider": provider, "configured": False})
 
 
+@describe(auth="owner", body=TwilioBody | KapsoBody, summary="Set a provider account")
 async def put_integration(request: Request) -> JSONResponse:
     agent = await owner_of(request, "change integrations")
     provider = _provider(request)

@@ -13,8 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from hub.ai import leads
+from hub.api.describe import describe
 from hub.api.errors import ApiError
 from hub.api.requests import agent_of, json_body, owner_of
+from hub.api.schemas import AiSettings, Company, QaPair, QaPairs
 from hub.state import hub_of
 
 
@@ -45,6 +47,8 @@ class AiBody(BaseModel):
     answer_off_hours: bool = True  # the AI answers outside business hours
 
 
+@describe("GET", response=Company, summary="The company")
+@describe("PUT", auth="owner", body=CompanyBody, response=Company, summary="Change the company")
 async def company(request: Request) -> JSONResponse:
     service = hub_of(request).knowledge
     if request.method == "GET":
@@ -59,6 +63,10 @@ async def company(request: Request) -> JSONResponse:
     return JSONResponse(await service.update_profile(agent.company_id, values))
 
 
+@describe("GET", response=QaPairs, summary="List Q&A pairs")
+@describe(
+    "POST", auth="owner", body=PairBody, response=QaPair, status=201, summary="Add a Q&A pair"
+)
 async def qa(request: Request) -> JSONResponse:
     service = hub_of(request).knowledge
     if request.method == "GET":
@@ -73,6 +81,7 @@ async def qa(request: Request) -> JSONResponse:
     return JSONResponse(pair, status_code=201)
 
 
+@describe(auth="owner", body=PairBody, response=QaPair, summary="Change a Q&A pair")
 async def update_qa(request: Request) -> JSONResponse:
     """An owner edits a pair in place (its id stays, so nothing else needs to change)."""
     agent = await owner_of(request)
@@ -85,6 +94,7 @@ async def update_qa(request: Request) -> JSONResponse:
     return JSONResponse(pair)
 
 
+@describe(auth="owner", status=204, summary="Delete a Q&A pair")
 async def delete_qa(request: Request) -> Response:
     agent = await owner_of(request)
     if not await hub_of(request).knowledge.delete_pair(
@@ -94,6 +104,8 @@ async def delete_qa(request: Request) -> Response:
     return Response(status_code=204)
 
 
+@describe("GET", response=AiSettings, summary="AI settings")
+@describe("PUT", auth="owner", body=AiBody, response=AiSettings, summary="Change the AI settings")
 async def ai_settings(request: Request) -> JSONResponse:
     service = hub_of(request).knowledge
     if request.method == "GET":
@@ -106,6 +118,7 @@ async def ai_settings(request: Request) -> JSONResponse:
     return JSONResponse(dataclasses.asdict(config))
 
 
+@describe(summary="Appointments requested")
 async def appointments(request: Request) -> JSONResponse:
     agent = await agent_of(request)
     listed = await leads.appointments(hub_of(request).db, agent.company_id)

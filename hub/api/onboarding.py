@@ -14,6 +14,7 @@ from pydantic import BaseModel, StrictBool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 
+from hub.api.describe import describe, undocumented
 from hub.api.errors import ApiError
 from hub.api.pages import STATIC
 from hub.api.requests import json_body, owner_of
@@ -32,6 +33,7 @@ class OnboardingBody(BaseModel):
     dismissed: StrictBool
 
 
+@describe(auth="owner", summary="Onboarding checklist")
 async def get_onboarding(request: Request) -> JSONResponse:
     owner = await owner_of(request, "see the onboarding checklist")
     hub = hub_of(request)
@@ -40,6 +42,7 @@ async def get_onboarding(request: Request) -> JSONResponse:
     )
 
 
+@describe(auth="owner", body=OnboardingBody, summary="Dismiss the walkthrough")
 async def put_onboarding(request: Request) -> JSONResponse:
     """Dismiss the walkthrough (it stops opening by itself) or bring it back."""
     owner = await owner_of(request, "dismiss the walkthrough")
@@ -51,6 +54,7 @@ async def put_onboarding(request: Request) -> JSONResponse:
     )
 
 
+@undocumented("an HTML page or static file")
 async def preview(request: Request) -> HTMLResponse:
     """A sample page with the widget of the company `key` names (the key is public)."""
     key = request.query_params.get("key", "")

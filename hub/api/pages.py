@@ -8,6 +8,7 @@ from importlib import resources
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from hub.api.describe import undocumented
 from hub.api.errors import ApiError
 from hub.state import hub_of
 
@@ -38,6 +39,7 @@ def _read(name: str) -> str:
     return (STATIC / name).read_text(encoding="utf-8")
 
 
+@undocumented("an HTML page or static file")
 async def asset(request: Request) -> Response:
     name = request.path_params.get("name", "widget.js")
     if name not in PUBLIC or not (STATIC / name).is_file():
@@ -47,10 +49,12 @@ async def asset(request: Request) -> Response:
     return Response(_read(name), media_type=TYPES[suffix], headers=headers)
 
 
+@undocumented("an HTML page or static file")
 async def inbox(_request: Request) -> HTMLResponse:
     return HTMLResponse(_read("inbox.html"), headers=INBOX_HEADERS)
 
 
+@undocumented("an HTML page or static file")
 async def demo(request: Request) -> HTMLResponse:
     """A sample company page with the demo company's widget on it."""
     key = await hub_of(request).demo_widget_key()
@@ -73,6 +77,7 @@ ACCOUNT_PAGES = {
 }
 
 
+@undocumented("an HTML page or static file")
 async def account(request: Request) -> HTMLResponse:
     page, title = ACCOUNT_PAGES[request.url.path]
     text = _read("account.html").replace("{{PAGE}}", page).replace("{{TITLE}}", title)

@@ -12,7 +12,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from hub.api.attachments import NEVER_RUN
+from hub.api.describe import describe
 from hub.api.errors import ApiError
+from hub.api.queries import AvatarQuery
 from hub.api.requests import agent_of
 from hub.state import hub_of
 from hub.workspace.agents import AVATAR_MAX_BYTES
@@ -21,6 +23,7 @@ from hub.workspace.agents import AVATAR_MAX_BYTES
 FOREVER = "public, max-age=31536000, immutable"
 
 
+@describe(upload="image/png", summary="Set my avatar")
 async def put_avatar(request: Request) -> JSONResponse:
     """The caller's new avatar: 200 with its agent view (`avatar_url`); 413 over 1 MiB,
     415 for anything but a PNG, JPEG, WebP or GIF image."""
@@ -34,6 +37,7 @@ async def put_avatar(request: Request) -> JSONResponse:
     return JSONResponse(view)
 
 
+@describe(summary="Remove my avatar")
 async def delete_avatar(request: Request) -> JSONResponse:
     """The caller has no avatar any more: 200 with its agent view."""
     agent = await agent_of(request)
@@ -43,6 +47,7 @@ async def delete_avatar(request: Request) -> JSONResponse:
     return JSONResponse(view)
 
 
+@describe(auth="public", query=AvatarQuery, produces="image/png", summary="An avatar")
 async def get_avatar(request: Request) -> Response:
     """The agent's avatar, never run (`nosniff`, a CSP allowing nothing), loadable from any
     origin; cached for good when `?v=` is its current version, else revalidated (a reply

@@ -7,9 +7,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
-from hub.api.bodies import TooDeep, parse_json
+from hub.api.bodies import BadText, TooDeep, parse_json
 from hub.api.errors import ApiError
-from hub.identity import csrf
+from hub.identity import csrf, scopes
 from hub.identity.csrf import SAFE_METHODS
 from hub.identity.sessions import COOKIE, SECURE_COOKIE, BrowserSession
 from hub.identity.tokens import AgentIdentity, AuthError, authenticate
@@ -19,7 +19,20 @@ from hub.state import hub_of
 
 async def agent_of(request: Request) -> AgentIdentity:
     """The agent named by `Authorization: Bearer TOKEN`, or else by the session cookie (with
-    the CSRF checks on a state-changing method: hub.identity.csrf); 401 with neither."""
+    the CSRF checks on a state-changing method: hub.identity.csrf); 401 with neither. An API
+    key needs its `read` scope for a GET, `write` for any other method (403 `forbidden`)."""
+    agent = await _caller(request)
+    _require_scope(agent, scopes.needed(request.method, owner_only=False))
+    return agent
+
+
+def _require_scope(agent: AgentIdentity, scope: str) -> None:
+    """403 `forbidden` for an API key without `scope` (tokens and sessions have no scopes)."""
+    if agent.scopes is not None and scope not in agent.scopes:
+        raise ApiError(403, "forbidden", f"this API key lacks the {scope!r} scope")
+
+
+async def _caller(request: Request) -> AgentIdentity:
     header = request.headers.get("authorization", "")
     if not header:
         agent = (await session_of(request)).agent
@@ -79,8 +92,10 @@ async def session_of(request: Request) -> BrowserSession:
 
 
 async def owner_of(request: Request, what: str = "change this") -> AgentIdentity:
-    """The agent, who must be an owner of its company (else 403)."""
-    agent = await agent_of(request)
+    """The agent, who must be an owner of its company (else 403); an API key needs its
+    `admin` scope (and no other) for an owner-only call."""
+    agent = await _caller(request)
+    _require_scope(agent, scopes.needed(request.method, owner_only=True))
     if not agent.is_owner:
         raise ApiError(403, "forbidden", f"only an owner may {what}")
     return agent
@@ -96,6 +111,15 @@ async def json_body(request: Request, model: type[BaseModel]) -> Any:
     if has_nul(body.model_dump()):  # PostgreSQL cannot store one; refused on SQLite too
         raise ApiError(400, "bad_request", "NUL characters are not allowed")
     return body
+
+
+async def json_value(request: Request) -> Any:
+    """The body as any JSON value, for a handler that checks its fields itself (400
+    `bad_request` when it is not JSON, nests too deep or holds no Unicode text)."""
+    try:
+        return parse_json(await request.body())
+    except ValueError as exc:
+        raise ApiError(400, "bad_request", _first_error(exc)) from None
 
 
 def has_nul(value: Any) -> bool:
@@ -114,6 +138,6 @@ def _first_error(exc: Exception) -> str:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"]) or "body"
         return f"{where}: {error['msg']}"
-    if isinstance(exc, TooDeep):
+    if isinstance(exc, TooDeep | BadText):
         return str(exc)
     return "body is not valid JSON"

@@ -21,6 +21,7 @@ from hub.api import (
     integrations,
     knowledge,
     onboarding,
+    openapi,
     pages,
     profiles,
     search,
@@ -42,6 +43,9 @@ SOCKETS: dict[str, Callable[[WebSocket], Awaitable[None]]] = {
 ROUTES: list[BaseRoute] = [
     Route("/healthz", health.healthz),
     Route("/metrics", health.metrics_page),
+    # the API's own description (issue 21), built from these routes (hub.api.openapi)
+    Route("/api/openapi.json", openapi.openapi_json, methods=GET),
+    Route("/api/docs", openapi.docs_page, methods=GET),
     # conversations and messages
     Route("/api/conversations", conversations.list_conversations),
     Route("/api/conversations/counts", conversations.counts, methods=GET),

@@ -5,7 +5,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from hub.api.describe import describe
 from hub.api.errors import ApiError
+from hub.api.queries import ContactsQuery, SearchQuery
 from hub.api.requests import agent_of
 from hub.state import hub_of
 from hub.workspace.contacts import contact_profile
@@ -37,6 +39,7 @@ def limit_of(request: Request, default: int = 50) -> int:
     return int(raw)
 
 
+@describe(query=SearchQuery, summary="Search")
 async def search(request: Request) -> JSONResponse:
     """The caller's company's newest messages matching `q`, and its contacts matching it."""
     agent = await agent_of(request)
@@ -49,6 +52,7 @@ async def search(request: Request) -> JSONResponse:
     return JSONResponse({"messages": messages, "contacts": contacts["contacts"]})
 
 
+@describe(query=ContactsQuery, summary="List contacts")
 async def contacts(request: Request) -> JSONResponse:
     """The caller's company's contacts, newest activity first, `q` filtering them."""
     agent = await agent_of(request)
@@ -59,6 +63,7 @@ async def contacts(request: Request) -> JSONResponse:
     return JSONResponse(page)
 
 
+@describe(summary="A contact")
 async def contact(request: Request) -> JSONResponse:
     """A contact's page: `{"contact": {...}, "conversations": [Conversation, ...]}`, their
     newest 100 conversations first (404 for another company's or an unknown id)."""

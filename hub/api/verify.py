@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, StrictBool, StringConstraints, field_vali
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from hub.api.describe import describe
 from hub.api.errors import ApiError
 from hub.api.requests import agent_of, json_body
 from hub.channels.verify import PhoneVerifier
@@ -49,6 +50,7 @@ class CheckBody(PhoneBody):
     code: str = Field(min_length=4, max_length=10)  # Verify's codes are 4-10 characters
 
 
+@describe(summary="Me")
 async def me(request: Request) -> JSONResponse:
     """The token's own agent, with its verified phone."""
     agent = await agent_of(request)
@@ -58,6 +60,7 @@ async def me(request: Request) -> JSONResponse:
     return JSONResponse(view)
 
 
+@describe(body=MeBody, summary="Change my profile")
 async def rename_me(request: Request) -> JSONResponse:
     """The agent's own settings: its display name (the author visitors see on its widget
     replies) and its inbox switches (`notifications`, `sound`), whichever the body names."""
@@ -72,6 +75,7 @@ async def rename_me(request: Request) -> JSONResponse:
     return JSONResponse(view)
 
 
+@describe(body=PhoneBody, summary="Verify a phone number")
 async def start_phone(request: Request) -> JSONResponse:
     """Text a code to the number: `202 {"status": "pending", "phone": E.164}`."""
     await agent_of(request)  # any signed-in agent; nothing is stored until the check
@@ -81,6 +85,7 @@ async def start_phone(request: Request) -> JSONResponse:
     return JSONResponse({"status": "pending", "phone": phone}, status_code=202)
 
 
+@describe(body=CheckBody, summary="Check the phone code")
 async def check_phone(request: Request) -> JSONResponse:
     """Check the code; once Verify approves it, store the number as the agent's."""
     agent = await agent_of(request)

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.api.bodies import parse_json
+from hub.api.describe import undocumented
 from hub.api.errors import ApiError
 from hub.api.requests import has_nul
 from hub.channels import kapso_whatsapp as kapso
@@ -73,6 +74,7 @@ async def _twilio_account(request: Request, number_field: str) -> tuple[Any, twi
     return account, params
 
 
+@undocumented("a provider webhook: docs/protocol.md")
 async def twilio_sms(request: Request) -> Response:
     account, params = await _twilio_account(request, "To")
     try:
@@ -86,6 +88,7 @@ async def twilio_sms(request: Request) -> Response:
     return Response(TWIML_EMPTY, media_type="text/xml")
 
 
+@undocumented("a provider webhook: docs/protocol.md")
 async def twilio_status(request: Request) -> Response:
     # Outbound: our number is the From of the message being reported on.
     account, params = await _twilio_account(request, "From")
@@ -100,6 +103,7 @@ async def twilio_status(request: Request) -> Response:
     return Response(TWIML_EMPTY, media_type="text/xml")
 
 
+@undocumented("a provider webhook: docs/protocol.md")
 async def kapso_webhook(request: Request) -> Response:
     raw = await request.body()
     try:

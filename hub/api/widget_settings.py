@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, StrictBool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from hub.api.describe import describe
 from hub.api.requests import agent_of, json_body, owner_of
 from hub.state import hub_of
 
@@ -26,6 +27,8 @@ class WidgetSettingsBody(BaseModel):
     rating_enabled: StrictBool = True
 
 
+@describe("GET", summary="Widget settings")
+@describe("PUT", auth="owner", body=WidgetSettingsBody, summary="Change the widget settings")
 async def widget_settings(request: Request) -> JSONResponse:
     service = hub_of(request).widget_settings
     if request.method == "GET":
@@ -36,6 +39,7 @@ async def widget_settings(request: Request) -> JSONResponse:
     return JSONResponse(await service.put(owner.company_id, body.model_dump()))
 
 
+@describe(auth="owner", summary="New identity secret")
 async def new_widget_secret(request: Request) -> JSONResponse:
     """Create or rotate the identity secret; the answer is the only time it is shown."""
     owner = await owner_of(request, "change the widget secret")

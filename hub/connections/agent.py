@@ -37,6 +37,7 @@ from hub.conversations.publish import message_created
 from hub.conversations.workflow import snooze_problem
 from hub.errors import HubError
 from hub.events import Event
+from hub.identity import scopes
 from hub.identity.tokens import AgentIdentity, AuthError, authenticate
 from hub.persistence.db import database_unavailable
 from hub.persistence.tenancy import enter_tenant
@@ -127,6 +128,8 @@ class AgentSession(Session):
         assert self.agent is not None
         frame = parse(AGENT_FRAMES, raw)
         refuse_nul(frame)
+        if not isinstance(frame, Ping | AgentTyping | Auth):
+            _require_write(self.agent)
         try:
             await self._dispatch(frame)
         except HubError:
@@ -172,6 +175,13 @@ class AgentSession(Session):
                 self.send({"type": "pong"})
             case Auth():
                 raise FrameError("bad_frame", "already authenticated")
+
+
+def _require_write(agent: AgentIdentity) -> None:
+    """A frame that changes something needs an API key's `write` scope (hub.identity.scopes);
+    a token's or a session's socket has no scopes to check."""
+    if agent.scopes is not None and scopes.WRITE not in agent.scopes:
+        raise FrameError("forbidden", "this API key lacks the 'write' scope")
 
 
 async def agent_endpoint(ws: WebSocket) -> None:

@@ -5,7 +5,8 @@ only its SHA-256 is kept (a lookup by hash: the key is random, so no slow hash o
 needed), with its first characters for recognising it in a list. It authenticates HTTP calls
 and the agent socket's `auth` frame as the owner who made it, with the key's role (`owner`
 only while that owner is still one), until it is revoked (the row is deleted) or the owner
-is. Its `last_used_at` is written at most once a minute, never once per request.
+is, within its scopes (hub.identity.scopes). Its `last_used_at` is written at most once a
+minute, never once per request.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, or_, select, update
 
+from hub.identity import scopes as scoping
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
 from hub.persistence.models import new_id, utcnow
@@ -39,6 +41,7 @@ class KeyHolder:
     agent_id: str
     company_id: str
     role: str
+    scopes: frozenset[str]
 
 
 def is_api_key(token: str) -> bool:
@@ -50,9 +53,15 @@ def _digest(key: str) -> str:
 
 
 async def create_key(
-    db: Database, company_id: str, agent_id: str, name: str, role: str
+    db: Database,
+    company_id: str,
+    agent_id: str,
+    name: str,
+    role: str,
+    scopes: tuple[str, ...] = scoping.SCOPES,
 ) -> tuple[dict[str, Any], str]:
-    """A new key acting as `agent_id`: its view and the key itself (never stored)."""
+    """A new key acting as `agent_id` within `scopes`: its view and the key itself (never
+    stored)."""
     key = PREFIX + secrets.token_urlsafe(32)
     key_id = new_id()
     async with db.write() as conn:
@@ -63,6 +72,7 @@ async def create_key(
                 agent_id=agent_id,
                 name=name,
                 role=role,
+                scopes=scoping.stored(scopes),
                 prefix=key[:SHOWN],
                 key_hash=_digest(key),
                 created_at=utcnow(),
@@ -96,6 +106,7 @@ def _view(r: Any) -> dict[str, Any]:
         "id": r.id,
         "name": r.name,
         "role": r.role,
+        "scopes": sorted(scoping.parsed(r.scopes), key=scoping.SCOPES.index),
         "prefix": r.prefix,
         "created_at": r.created_at.isoformat(),
         "last_used_at": r.last_used_at.isoformat() if r.last_used_at else None,
@@ -115,7 +126,9 @@ async def authenticate_key(db: Database, key: str) -> KeyHolder:
     """Whom the key acts as; ApiKeyError when it is unknown, revoked, or its agent is."""
     k, a = repo.api_keys, repo.agents
     stmt = (
-        select(k.c.id, k.c.agent_id, k.c.company_id, k.c.role, k.c.last_used_at, a.c.role)
+        select(
+            k.c.id, k.c.agent_id, k.c.company_id, k.c.role, k.c.scopes, k.c.last_used_at, a.c.role
+        )
         .join(a, a.c.id == k.c.agent_id)
         .where(k.c.key_hash == _digest(key), a.c.revoked.is_(False))
     )
@@ -123,12 +136,12 @@ async def authenticate_key(db: Database, key: str) -> KeyHolder:
         row = (await conn.execute(stmt)).first()
     if row is None:
         raise ApiKeyError("unknown or revoked API key")
-    key_id, agent_id, company_id, key_role, last_used, agent_role = row
+    key_id, agent_id, company_id, key_role, scopes, last_used, agent_role = row
     now = utcnow()
     if last_used is None or now - last_used >= USE_INTERVAL:
         await _used(db, key_id, now)
     role = "owner" if key_role == "owner" and agent_role == "owner" else "agent"
-    return KeyHolder(key_id, agent_id, company_id, role)
+    return KeyHolder(key_id, agent_id, company_id, role, scoping.parsed(scopes))
 
 
 async def _used(db: Database, key_id: str, now: dt.datetime) -> None:

@@ -29,6 +29,9 @@ class AgentIdentity:
     # Set when an API key (hub.identity.api_keys) authenticated the caller: revoking that
     # key ends the sockets it opened.
     api_key_id: str | None = None
+    # An API key's scopes (hub.identity.scopes); None for a token or a session: no limit
+    # beyond the role.
+    scopes: frozenset[str] | None = None
 
     @property
     def is_owner(self) -> bool:
@@ -107,7 +110,9 @@ async def _key_identity(db: Database, key: str) -> AgentIdentity:
         holder = await authenticate_key(db, key)
     except ApiKeyError as exc:
         raise AuthError(str(exc)) from None
-    return AgentIdentity(holder.agent_id, holder.company_id, holder.role, holder.key_id)
+    return AgentIdentity(
+        holder.agent_id, holder.company_id, holder.role, holder.key_id, holder.scopes
+    )
 
 
 async def _supabase_identity(db: Database, settings: Settings, token: str) -> AgentIdentity:

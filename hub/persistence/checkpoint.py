@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
@@ -37,8 +38,14 @@ class Checkpointer:
         self.interval = interval
         self._conn: sqlite3.Connection | None = None
         self._schedule: Periodic | None = None
+        # One use of the connection at a time, and none once closed: cancelling a fold does
+        # not stop its thread, which would otherwise run on the connection `close` closes
+        # (a segfault at shutdown, seen in the test suite).
+        self._lock = threading.Lock()
+        self._closed = False
 
     def start(self) -> None:
+        self._closed = False
         self._schedule = Periodic("sqlite-checkpoint", self.interval, self._fold)
         self._schedule.start()
 
@@ -47,9 +54,7 @@ class Checkpointer:
             await self._schedule.close()
             self._schedule = None
         await asyncio.to_thread(self._checkpoint)  # leave a short log behind
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        await asyncio.to_thread(self._close_connection)
 
     async def _fold(self) -> None:
         try:
@@ -60,7 +65,17 @@ class Checkpointer:
             log.warning("WAL checkpoint failed; retrying", exc_info=True)
 
     def _checkpoint(self) -> None:
-        if self._conn is None:
-            # Used from the executor's threads, one call at a time.
-            self._conn = sqlite3.connect(self.path, check_same_thread=False)
-        self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        with self._lock:
+            if self._closed:
+                return
+            if self._conn is None:
+                # Used from the executor's threads, one call at a time (the lock).
+                self._conn = sqlite3.connect(self.path, check_same_thread=False)
+            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def _close_connection(self) -> None:
+        with self._lock:  # after any checkpoint a cancelled fold left running
+            self._closed = True
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

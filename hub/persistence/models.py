@@ -517,6 +517,8 @@ class ApiKey(Base):
     agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(16))
+    # `read write admin`, space-separated (hub.identity.scopes); all three for older keys
+    scopes: Mapped[str] = mapped_column(String(32), server_default="read write admin")
     prefix: Mapped[str] = mapped_column(String(16))  # the key's first characters, shown
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # hex SHA-256 of the key
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

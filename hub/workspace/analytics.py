@@ -99,6 +99,11 @@ def bucket_of(at: dt.datetime) -> int:
     return seconds - seconds % BUCKET_SECONDS
 
 
+# The days a range may name: a day past either end must still be a datetime in any zone
+# (9999-12-31 was a 500: the API fuzz run, issue 21).
+FIRST_DAY, LAST_DAY = dt.date(1970, 1, 1), dt.date(9000, 12, 31)
+
+
 def parse_range(
     start: str | None, end: str | None, tz: str | None, *, now: dt.datetime | None = None
 ) -> DayRange:
@@ -124,9 +129,12 @@ def parse_range(
 
 def _parse_day(name: str, value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value) if len(value) == 10 else _bad_day(name, value)
+        day = dt.date.fromisoformat(value) if len(value) == 10 else _bad_day(name, value)
     except ValueError:
         return _bad_day(name, value)
+    if not FIRST_DAY <= day <= LAST_DAY:  # the range's ends, a day on, must stay datetimes
+        raise RangeError(f"{name} must be from {FIRST_DAY} to {LAST_DAY}, not {value}")
+    return day
 
 
 def _bad_day(name: str, value: str) -> dt.date:
