@@ -3,6 +3,7 @@
     python -m bench.compare                      # everything: about 15 minutes
     python -m bench.compare --quick              # a 1-2 minute smoke run
     python -m bench.compare --servers hub-sqlite,bare --workloads rooms,idle --idle 10000
+    python -m bench.compare --workloads twoway --twoway-rates 200,2000   # agents reply
 
 Each server runs as its own process(es) on a loopback port, pinned to the server CPU(s);
 the load generator (`bench.compareload`) is another process, pinned to the last CPU. One
@@ -38,7 +39,7 @@ from bench.targets import NAMES, Target, make_target
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-WORKLOADS = ("rooms", "sweep", "fanout", "idle")
+WORKLOADS = ("rooms", "sweep", "twoway", "fanout", "idle")
 P99_OK_MS = 100.0
 HUB_FRAMES_PER_SECOND = 18.0  # the hub drops frames past 20/s per socket, even with limits off
 SETTLE_MAX_SECONDS = 30.0
@@ -62,6 +63,8 @@ class Config:
     fanout_duration: float = 5.0
     idle: int = 5000
     connect_concurrency: int = 100
+    twoway_rates: tuple[float, ...] = (200.0, 2000.0)
+    twoway_duration: float = 10.0
 
 
 QUICK = Config(
@@ -75,6 +78,8 @@ QUICK = Config(
     fanout=100,
     fanout_duration=1.0,
     idle=300,
+    twoway_rates=(100.0, 400.0),
+    twoway_duration=2.0,
 )
 
 
@@ -90,6 +95,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, help="rooms: seconds of sending (10)")
     parser.add_argument("--fanout", type=int, help="fan-out receivers (1000)")
     parser.add_argument("--idle", type=int, help="idle sockets (5000)")
+    parser.add_argument(
+        "--twoway-rates",
+        type=lambda v: tuple(float(x) for x in v.split(",") if x),
+        help="two-way rooms: msg/s offered in all, one phase each (200,2000)",
+    )
+    parser.add_argument(
+        "--twoway-duration", type=float, help="two-way rooms: seconds of sending (10)"
+    )
     parser.add_argument("--no-pin", action="store_true", help="do not pin server and loadgen")
     parser.add_argument(
         "--nice",
@@ -118,7 +131,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def config_of(args: argparse.Namespace) -> Config:
     """The defaults (or the quick ones), with any count given on the command line."""
     base = QUICK if args.quick else Config()
-    given = {k: getattr(args, k) for k in ("pairs", "rate", "duration", "fanout", "idle")}
+    names = ("pairs", "rate", "duration", "fanout", "idle", "twoway_rates", "twoway_duration")
+    given = {k: getattr(args, k) for k in names}
     return dataclasses.replace(base, **{k: v for k, v in given.items() if v is not None})
 
 
@@ -307,7 +321,11 @@ async def phase(
 
 
 def spec(
-    run: RunContext, target: Target, groups: list[Group], compression: str | None = None
+    run: RunContext,
+    target: Target,
+    groups: list[Group],
+    compression: str | None = None,
+    two_way: bool = False,
 ) -> Any:
     """A load-generator spec for these groups. Timed workloads use picows (cheap per frame);
     idle sockets use the `websockets` client, which can offer deflate as browsers do, in
@@ -317,6 +335,7 @@ def spec(
         "compression": compression,
         "client": "picows" if groups and groups[0].sender else "websockets",
         "connect_concurrency": run.config.connect_concurrency,
+        "two_way": two_way,
         "groups": [dataclasses.asdict(g) for g in groups],
     }
 
@@ -395,6 +414,29 @@ async def sweep(target: Target, gen: LoadGen, cfg: Config) -> list[dict[str, Any
     return steps
 
 
+async def two_way(run: RunContext, target: Target) -> dict[str, Any]:
+    """Rooms of two where both write (the hub: the agent replies in the visitor's
+    conversation), on fresh sockets: primed with one visitor message each, then one phase
+    per rate."""
+    cfg = run.config
+    groups = room_groups(target, cfg.pairs)
+    out: dict[str, Any] = {}
+    async with loadgen(run, target, "twoway", spec(run, target, groups, two_way=True)) as gen:
+        before = sample(target, gen)
+        connected = await gen.command("connect", 120 + cfg.pairs / 5)
+        out["connect"] = connected["connect"] | cpu_between(
+            before, sample(target, gen), connected["connect"]["opened"]
+        )
+        out["prime"] = await gen.command(f"prime {min(cfg.pairs, 500)} 30", 150)
+        out["phases"] = []
+        for rate in cfg.twoway_rates:
+            await settle(target)
+            out["phases"].append(await phase(target, gen, rate, cfg.twoway_duration, cfg.drain))
+            if target.dead():
+                break
+    return out
+
+
 async def fanout(run: RunContext, target: Target) -> dict[str, Any]:
     """One sender, a room of `config.fanout` receivers, `fanout_rate` msg/s."""
     cfg = run.config
@@ -470,6 +512,8 @@ def steps_of(workloads: list[str]) -> Iterator[str]:
     """The order of work on one server: rooms+sweep share sockets; idle comes last."""
     if "rooms" in workloads or "sweep" in workloads:
         yield "rooms"
+    if "twoway" in workloads:
+        yield "twoway"
     if "fanout" in workloads:
         yield "fanout"
     if "idle" in workloads:
@@ -484,6 +528,8 @@ async def run_step(
         return await rooms_and_sweep(run, target, workloads)
     if step == "fanout":
         return {"fanout": await fanout(run, target)}
+    if step == "twoway":
+        return {"twoway": await two_way(run, target)}
     return {"idle": {mode or "plain": await idle(run, target, mode) for mode in (None, "deflate")}}
 
 
@@ -564,6 +610,7 @@ def table_rows(result: dict[str, Any]) -> dict[str, str]:
         "rooms: loadgen CPU % of a core": num(rooms.get("loadgen_cpu_pct")),
         "rooms: other processes' CPU % (noise)": num(rooms.get("other_cpu_pct")),
         "rooms: server waiting for a CPU, % of wall": num(rooms.get("server_runqueue_wait_pct")),
+        **two_way_rows(result.get("twoway") or {}),
         "sweep: highest msg/s, p99 < 100 ms, no loss": best,
         "sweep: first failing rate": failed,
         "sweep: server / loadgen CPU % at the last rate run": sweep_cpu(result.get("sweep")),
@@ -574,12 +621,34 @@ def table_rows(result: dict[str, Any]) -> dict[str, str]:
         "fan-out: server / loadgen / other CPU %": fan_cpu(fan),
         "idle: sockets (plain / deflate offer)": pair_of(opened_n(plain), opened_n(deflate)),
         "idle: server KiB per socket, no deflate": num(plain.get("kib_per_socket"), 1),
+        "idle: new widget connections/s (no deflate)": num(
+            (plain.get("connect") or {}).get("per_second")
+        ),
         "idle: server KiB per socket, browser deflate offer": deflate_cell(deflate),
         "server error frames / closes": errors_closes(result),
         "server log problem lines": str(result.get("log_problems", {}).get("count", "-")),
         "crashes / failures": crash_cell(result),
     }
     return cells
+
+
+def two_way_rows(two: dict[str, Any]) -> dict[str, str]:
+    """Rows of the two-way workload: one block per rate."""
+    rows = {
+        "two-way: connections/s while opening": num((two.get("connect") or {}).get("per_second"))
+    }
+    for p in two.get("phases") or []:
+        at = f"two-way {p['rate']:,.0f}/s:"
+        rows |= {
+            f"{at} sent / delivered": pair_of(p.get("sent"), p.get("delivered")),
+            f"{at} undelivered at drain end": num(lost_of(p)),
+            f"{at} latency p50 / p99 / max ms": ms3(p.get("latency")),
+            f"{at} server CPU % of a core": num(p.get("server_cpu_pct")),
+            f"{at} server CPU ms per msg": num(p.get("server_cpu_s_per_1k"), 3),
+            f"{at} PG+Redis CPU ms per msg": num(p.get("infra_cpu_s_per_1k"), 3),
+            f"{at} other processes' CPU % (noise)": num(p.get("other_cpu_pct")),
+        }
+    return rows
 
 
 def num(value: float | None, digits: int = 0) -> str:
@@ -637,6 +706,7 @@ def deflate_cell(deflate: dict[str, Any]) -> str:
 
 def errors_closes(result: dict[str, Any]) -> str:
     phases = [result.get("rooms"), result.get("fanout"), *(result.get("sweep") or [])]
+    phases += (result.get("twoway") or {}).get("phases") or []
     errors = sum(sum(p.get("errors", {}).values()) for p in phases if p)
     closes = sum(sum(p.get("closed_by_server", {}).values()) for p in phases if p)
     return f"{errors:,} / {closes:,}"
@@ -651,10 +721,13 @@ def format_table(results: list[dict[str, Any]]) -> str:
     """A Markdown table: one row per figure, one column per server."""
     columns = [table_rows(r) for r in results]
     labels = list(columns[0]) if columns else []
+    labels = list(dict.fromkeys(label for c in columns for label in c))
     lines = ["| | " + " | ".join(r["name"] for r in results) + " |"]
     lines.append("| --- |" + " ---: |" * len(results))
     for label in labels:
-        lines.append(f"| {label} | " + " | ".join(c[label] for c in columns) + " |")
+        cells = [c.get(label, "-") for c in columns]
+        if any(cell != "-" for cell in cells) or label == "persists":  # workloads not run
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

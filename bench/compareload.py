@@ -4,7 +4,10 @@
 
 The spec lists groups: a room with at most one sender and its receivers (rooms of two: one
 receiver each; fan-out: one group of many; idle sockets: groups with a receiver and no
-sender). A dialect says how each server is spoken to: the hub's widget and agent sockets,
+sender). With `two_way`, the receivers of a room of two write too (the
+hub's agent replies into the visitor's conversation): the visitor sends even-numbered
+messages, the agent odd-numbered ones, alternately, each timed where the other side receives
+it. A dialect says how each server is spoken to: the hub's widget and agent sockets,
 Socket.IO (Engine.IO v4 over a raw WebSocket, no python-socketio client: too heavy for
 thousands of sockets), Channels' `/ws/ROOM/`, or a bare relay's `/ws?room=ROOM`.
 
@@ -19,6 +22,8 @@ carries it and times it against `time.monotonic_ns()` of the send (one process, 
 Commands on stdin, one per line; each answered by one JSON line on stdout (logs on stderr):
     warm N                     open N sockets of the spec and close them -> {"event": "warmed"}
     connect                    open every socket (receivers first)     -> {"event": "connected"}
+    prime RATE DRAIN           one message from each room's sender, so that the hub's
+                               conversations exist before agents reply -> {"event": "phase"}
     send RATE DURATION DRAIN   offer RATE msg/s over all senders       -> {"event": "phase"}
     quit                       close everything and exit
 """
@@ -79,6 +84,7 @@ class Spec:
     compression: str | None = None  # "deflate": offer permessage-deflate as browsers do
     client: str = "picows"  # or "websockets" (the only one that can offer deflate)
     connect_concurrency: int = 100
+    two_way: bool = False  # rooms of two where the receiver replies
 
     @classmethod
     def load(cls, path: Path) -> Spec:
@@ -275,11 +281,13 @@ async def expect(conn: Conn, prefix: str, what: str) -> str:
 class Dialect:
     """How to open a socket, frame a message, and find a message in a received frame."""
 
-    async def handshake(self, conn: Conn, endpoint: Endpoint, serial: int) -> None:
-        """Whatever must happen after the WebSocket opens before the socket is ready."""
+    async def handshake(self, conn: Conn, endpoint: Endpoint, serial: int) -> str | None:
+        """Whatever must happen after the WebSocket opens before the socket is ready; the
+        conversation the socket speaks in, when the server names one (the hub's widget)."""
+        return None
 
-    def outgoing(self, endpoint: Endpoint, text: str, client_id: str) -> str:
-        """The frame that carries `text` from a sender."""
+    def outgoing(self, endpoint: Endpoint, text: str, client_id: str, conversation: str) -> str:
+        """The frame that carries `text` from a sender (`conversation`: the hub's agents)."""
         return text
 
     def incoming(self, raw: str) -> str | None:
@@ -297,24 +305,29 @@ MARK = re.compile(r'"text":"(m \d+ \d+ \d+ \d+)"')
 class HubDialect(Dialect):
     """The hub: widget sockets say `hello`, agent sockets `auth`; messages are JSON."""
 
-    async def handshake(self, conn: Conn, endpoint: Endpoint, serial: int) -> None:
+    async def handshake(self, conn: Conn, endpoint: Endpoint, serial: int) -> str | None:
         if endpoint.kind == "agent":
             await conn.send(json.dumps({"type": "auth", "token": endpoint.token}))
             await expect(conn, '{"type":"welcome"', "welcome")
             await expect(conn, '{"type":"inbox.snapshot"', "inbox.snapshot")
-            return
+            return None
         visit = f"cmp-{serial}-{time.time_ns()}"
         await conn.send(json.dumps({"type": "hello", "visit_id": visit, "session_id": None}))
-        await expect(conn, '{"type":"welcome"', "welcome")
+        welcome = json.loads(await expect(conn, '{"type":"welcome"', "welcome"))
+        return str(welcome["conversation_id"])
 
-    def outgoing(self, endpoint: Endpoint, text: str, client_id: str) -> str:
-        return json.dumps({"type": "message.send", "client_id": client_id, "text": text})
+    def outgoing(self, endpoint: Endpoint, text: str, client_id: str, conversation: str) -> str:
+        frame = {"type": "message.send", "client_id": client_id, "text": text}
+        if endpoint.kind == "agent":
+            frame["conversation_id"] = conversation
+        return json.dumps(frame)
 
     def incoming(self, raw: str) -> str | None:
         # No json.loads per frame: a fan-out burst is 1,000 frames, and parsing each would
         # time the client. The hub writes compact JSON with "type" first (hub/events.py);
-        # conversation.updated also carries the text, so the type must match.
-        if not raw.startswith('{"type":"message.created"') or '"sender":"visitor"' not in raw:
+        # conversation.updated also carries the text, so the type must match. Which side
+        # wrote a message is in its text (`handle`), not in its `sender`.
+        if not raw.startswith('{"type":"message.created"'):
             return None
         found = MARK.search(raw)
         return found.group(1) if found else None
@@ -323,14 +336,15 @@ class HubDialect(Dialect):
 class SocketIODialect(Dialect):
     """Engine.IO v4 / Socket.IO v5 by hand: open, "40", a `join` with an ack, `msg` events."""
 
-    async def handshake(self, conn: Conn, endpoint: Endpoint, serial: int) -> None:
+    async def handshake(self, conn: Conn, endpoint: Endpoint, serial: int) -> str | None:
         await expect(conn, "0", "Engine.IO open")
         await conn.send("40")
         await expect(conn, "40", "Socket.IO connect")
         await conn.send(f'421["join","{endpoint.room}"]')
         await expect(conn, "431", "join acknowledgement")
+        return None
 
-    def outgoing(self, endpoint: Endpoint, text: str, client_id: str) -> str:
+    def outgoing(self, endpoint: Endpoint, text: str, client_id: str, conversation: str) -> str:
         return f'42["msg","{endpoint.room}","{text}"]'
 
     def incoming(self, raw: str) -> str | None:
@@ -363,7 +377,8 @@ class Tally:
     late: int = 0  # a message of an earlier phase
     duplicates: int = 0
     foreign: int = 0  # a message of another group on this socket
-    acks: int = 0  # the hub echoes a visitor's own message back to it
+    acks: int = 0  # the hub echoes a writer's own message back to it
+    two_way: bool = False  # odd-numbered messages come from the receiver (`handle`)
     closing: bool = False
     latencies: list[int] = field(default_factory=list)
     stamps: list[int] = field(default_factory=list)  # send times, parallel to latencies
@@ -411,10 +426,11 @@ class Place:
 
 @dataclass
 class Socket:
-    """An open socket at its place."""
+    """An open socket at its place, and the conversation it writes in (the hub's)."""
 
     conn: Conn
     place: Place
+    conversation: str = ""
 
     @property
     def receiver(self) -> int:
@@ -428,23 +444,26 @@ class Socket:
 # -- connecting ---------------------------------------------------------------------------
 
 
-async def open_socket(spec: Spec, endpoint: Endpoint, serial: int) -> Conn:
-    """Open one socket and take it through its server's handshake."""
+async def open_socket(spec: Spec, endpoint: Endpoint, serial: int) -> tuple[Conn, str]:
+    """Open one socket and take it through its server's handshake; the conversation the
+    server named ("" if none)."""
     conn = await open_conn(endpoint.url, spec.client, spec.compression)
     try:
-        await DIALECTS[spec.dialect].handshake(conn, endpoint, serial)
+        conversation = await DIALECTS[spec.dialect].handshake(conn, endpoint, serial)
     except BaseException:
         with contextlib.suppress(Exception):
             async with asyncio.timeout(CLOSE_TIMEOUT):
                 await conn.close()
         raise
-    return conn
+    return conn, conversation or ""
 
 
 def placements(spec: Spec) -> list[Place]:
-    """Every socket of the spec: all receivers first, then the senders."""
+    """Every socket of the spec: all receivers first, then the senders. In two-way rooms a
+    receiver's messages are owed to the sender."""
     groups = list(enumerate(spec.groups))
-    out = [Place(r, g, i) for g, group in groups for i, r in enumerate(group.receivers)]
+    back = 1 if spec.two_way else 0
+    out = [Place(r, g, i, back) for g, group in groups for i, r in enumerate(group.receivers)]
     out += [Place(gr.sender, g, -1, len(gr.receivers)) for g, gr in groups if gr.sender]
     return out
 
@@ -457,9 +476,9 @@ async def open_all(spec: Spec, places: Sequence[Place]) -> tuple[list[Socket], d
     async def one(serial: int, place: Place) -> Socket:
         async with gate:
             begun = time.monotonic_ns()
-            conn = await open_socket(spec, place.endpoint, serial)
+            conn, conversation = await open_socket(spec, place.endpoint, serial)
             handshakes.append(time.monotonic_ns() - begun)
-            return Socket(conn, place)
+            return Socket(conn, place, conversation)
 
     begun = time.monotonic_ns()
     results = await asyncio.gather(
@@ -489,7 +508,7 @@ def handle(dialect: Dialect, sock: Socket, tally: Tally, raw: str) -> None:
     now = time.monotonic_ns()
     text = dialect.incoming(raw)
     if text is not None:
-        if sock.receiver < 0:
+        if wrote(tally, sock, text):
             tally.acks += 1
         else:
             tally.on_text(text, sock.group, sock.receiver, now)
@@ -501,6 +520,15 @@ def handle(dialect: Dialect, sock: Socket, tally: Tally, raw: str) -> None:
         tally.errors[json.loads(raw).get("code", "?")] += 1
 
 
+def wrote(tally: Tally, sock: Socket, text: str) -> bool:
+    """Whether `sock` wrote this message itself (an echo): one-way, the sender wrote every
+    message; two-way, the sender the even-numbered ones and the receiver the odd ones."""
+    if not tally.two_way:
+        return sock.receiver < 0
+    odd = text.split(" ", 4)[3][-1] in "13579"
+    return odd == (sock.receiver >= 0)
+
+
 def closed(tally: Tally, how: str) -> None:
     """The server closed a socket (ours closing at the end are not counted)."""
     if not tally.closing:
@@ -510,23 +538,35 @@ def closed(tally: Tally, how: str) -> None:
 # -- sending ------------------------------------------------------------------------------
 
 
-async def send_from(
-    dialect: Dialect, sock: Socket, start_ns: int, interval_ns: float, count: int, tally: Tally
-) -> None:
-    """Send `count` messages from one sender socket, one every `interval_ns`."""
-    for k in range(count):
-        due = start_ns + int(k * interval_ns)
+@dataclass(frozen=True)
+class Schedule:
+    """When one socket sends: its first message at `start_ns`, then one every
+    `interval_ns`, `count` in all, numbered `first`, `first + step`, ..."""
+
+    start_ns: int
+    interval_ns: float
+    count: int
+    first: int = 0
+    step: int = 1
+
+
+async def send_from(dialect: Dialect, sock: Socket, plan: Schedule, tally: Tally) -> None:
+    """Send one socket's messages on its schedule, never waiting for replies."""
+    for j in range(plan.count):
+        due = plan.start_ns + int(j * plan.interval_ns)
         delay = due - time.monotonic_ns()
         if delay > 0:
             await asyncio.sleep(delay / 1e9)
         now = time.monotonic_ns()
         tally.lag_max_ns = max(tally.lag_max_ns, now - due)
+        k = plan.first + j * plan.step
         text = f"m {tally.phase} {sock.group} {k} {now}"
-        frame = dialect.outgoing(sock.place.endpoint, text, f"c{tally.phase}-{sock.group}-{k}")
+        client_id = f"c{tally.phase}-{sock.group}-{k}"
+        frame = dialect.outgoing(sock.place.endpoint, text, client_id, sock.conversation)
         try:
             await sock.conn.send(frame)
         except (ConnectionClosed, ConnectionError):
-            tally.send_failed += count - k
+            tally.send_failed += plan.count - j
             return
         tally.sent += 1
         tally.expected += sock.place.owed
@@ -572,7 +612,7 @@ class Run:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self.dialect = DIALECTS[spec.dialect]
-        self.tally = Tally()
+        self.tally = Tally(two_way=spec.two_way)
         self.sockets: list[Socket] = []
 
     async def warm(self, count: int) -> dict[str, Any]:
@@ -584,7 +624,10 @@ class Run:
     async def connect(self) -> dict[str, Any]:
         """Open every socket and start its reader."""
         self.sockets, report = await open_all(self.spec, placements(self.spec))
+        # A receiver writes in its room's conversation: the one its sender's server named.
+        named = {s.group: s.conversation for s in self.sockets if s.receiver < 0}
         for sock in self.sockets:
+            sock.conversation = sock.conversation or named.get(sock.group, "")
             sock.conn.listen(self.receiver_of(sock), lambda how: closed(self.tally, how))
         return {"event": "connected", "connect": report}
 
@@ -592,27 +635,46 @@ class Run:
         """The frame callback of one socket."""
         return lambda raw: handle(self.dialect, sock, self.tally, raw)
 
-    async def send(self, rate: float, duration: float, drain: float) -> dict[str, Any]:
-        """Offer `rate` messages/s spread evenly over the senders for `duration` s."""
+    async def send(
+        self, rate: float, duration: float, drain: float, one_way: bool = False
+    ) -> dict[str, Any]:
+        """Offer `rate` messages/s spread evenly over the rooms for `duration` s (two-way:
+        each room's sender and receiver in turn, unless `one_way`)."""
         self.tally.new_phase()
+        self.tally.two_way = self.spec.two_way and not one_way
         senders = [s for s in self.sockets if s.receiver < 0]
         if not senders:
             return {"event": "phase", "error": "no sender socket is open"}
-        interval_ns = len(senders) / rate * 1e9
-        per_sender = max(1, round(duration * rate / len(senders)))
         start = time.monotonic_ns() + START_DELAY_NS
-        await asyncio.gather(
-            *(
-                send_from(
-                    self.dialect, s, start + int(i * interval_ns / len(senders)), interval_ns,
-                    per_sender, self.tally,
-                )
-                for i, s in enumerate(senders)
-            )
-        )  # fmt: skip
+        plans = self.schedules(senders, rate, duration, start)
+        await asyncio.gather(*(send_from(self.dialect, s, p, self.tally) for s, p in plans))
         sent_at = time.monotonic_ns()
         drained = await wait_drained(self.tally, drain)
         return self.phase_report(rate, (sent_at - start) / 1e9, drained, sent_at)
+
+    def schedules(
+        self, senders: list[Socket], rate: float, duration: float, start: int
+    ) -> list[tuple[Socket, Schedule]]:
+        """Each writing socket's schedule: a room's messages every `rooms / rate` s, the
+        rooms' starts spread evenly; two-way, its sender and receiver take turns."""
+        rooms = len(senders)
+        gap = rooms / rate * 1e9  # between two messages of one room
+        per_room = max(1, round(duration * rate / rooms))
+        if not self.tally.two_way:
+            return [
+                (s, Schedule(start + int(i * gap / rooms), gap, per_room))
+                for i, s in enumerate(senders)
+            ]
+        answer = {s.group: s for s in self.sockets if s.receiver == 0}
+        plans = []
+        for i, s in enumerate(senders):
+            begin = start + int(i * gap / rooms)
+            plans.append((s, Schedule(begin, 2 * gap, (per_room + 1) // 2, 0, 2)))
+            if s.group in answer:
+                plans.append(
+                    (answer[s.group], Schedule(begin + int(gap), 2 * gap, per_room // 2, 1, 2))
+                )
+        return plans
 
     def phase_report(
         self, rate: float, seconds: float, drained: bool, sent_at: int
@@ -676,6 +738,9 @@ async def serve_commands(spec: Spec) -> None:
             elif words[0] == "send":
                 rate, duration, drain = (float(w) for w in words[1:4])
                 emit(await run.send(rate, duration, drain))
+            elif words[0] == "prime":
+                rate, drain = (float(w) for w in words[1:3])
+                emit(await run.send(rate, 1 / rate * len(spec.groups), drain, one_way=True))
             else:
                 emit({"event": "error", "error": f"unknown command {words[0]!r}"})
     finally:

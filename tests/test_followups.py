@@ -5,12 +5,16 @@ the visitor did not type."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from hub.conversations.visitors import Visitor
+from hub.persistence import repository as repo
+from hub.persistence.models import utcnow
 from hub.settings import Secret
 from tests.conftest import make_settings
 from tests.support.clients import Widget
@@ -139,3 +143,32 @@ async def test_no_mail_while_the_visitor_is_connected_to_another_process(
         assert await far.hub.followups.run() == 0
         await widget.close()
     assert mail[1].mails == []
+
+
+async def pending_due(server: HubServer, conversation_id: str) -> list[dt.datetime]:
+    """When the conversation's pending follow-up rows fall due."""
+    table = repo.mail_followups
+    stmt = select(table.c.due_at).where(table.c.conversation_id == conversation_id)
+    async with server.hub.db.read(system=True) as conn:
+        return list((await conn.execute(stmt)).scalars())
+
+
+async def test_an_answer_after_a_claimed_burst_is_noted_again_on_another_process(
+    database_url: str, mail: tuple[str, Inbox]
+) -> None:
+    # Each process skips the insert while a row it wrote or found is pending: `near` must
+    # not take the row `far` wrote, due at once, for one of its own, due in an hour.
+    now_due = make_settings(database_url, smtp_url=Secret(mail[0]), followup_delay=0.0)
+    later = make_settings(database_url, smtp_url=Secret(mail[0]), followup_delay=3600.0)
+    async with start_hub(now_due) as far, start_hub(later) as near:
+        company = await far.company()
+        conversation_id = await visitor_who_leaves(far, company.widget_key)
+        await answer(far, company.agent_token, conversation_id, "Yes, 52 in stock.")
+        await answer(near, company.agent_token, conversation_id, "Delivery takes a week.")
+        assert await far.hub.followups.run() == 1  # far's row: the burst, mailed
+        assert await pending_due(near, conversation_id) == []
+        await answer(near, company.agent_token, conversation_id, "Anything else?")
+        await answer(near, company.agent_token, conversation_id, "We close at six.")
+        (due,) = await pending_due(near, conversation_id)  # a new burst, one row
+        assert due > utcnow() + dt.timedelta(minutes=59)
+    assert len(mail[1].mails) == 1

@@ -3,8 +3,9 @@
 The hot path is the group commit (`hub.persistence.group_commit`): appends waiting at the
 same moment share one transaction. Anything it cannot take, or answers `None` for (a repeated
 `client_id` or provider id, a unique key lost to another process, a conversation that does not
-exist yet without `new`, or conversation columns to change with the message), goes the careful
-path: one message in its own transaction, retried when a concurrent writer wins a key.
+exist yet without `new`, or conversation columns to change with the message other than an
+agent reply's handoff), goes the careful path: one message in its own transaction, retried
+when a concurrent writer wins a key.
 Either way the message gets the conversation's next gapless `seq`.
 """
 
@@ -91,8 +92,10 @@ class Appender:
         """Store one message with the next seq, idempotently on `client_id`."""
         started = time.perf_counter()
         written: Written | None = None
-        if not changes and out.provider_id is None:
-            request = Request(company_id, conversation_id, out.columns(), new, engage_visit)
+        if Request.takes(changes) and out.provider_id is None:
+            request = Request(
+                company_id, conversation_id, out.columns(), new, engage_visit, changes or None
+            )
             written = await self._grouped(request)
         if written is None:
             written = await self._carefully(company_id, conversation_id, out, changes, new)
@@ -108,9 +111,8 @@ class Appender:
             view = new_conversation_view(stored.conversation, request.new.shown, stored.row)
         message = message_view(SimpleNamespace(**stored.row))
         engage = request.engage_visit is not None
-        return Written(
-            message, True, view, stored.reopened, engage, stored.engaged, stored.reopened
-        )
+        changed = stored.reopened or stored.changed
+        return Written(message, True, view, changed, engage, stored.engaged, stored.reopened)
 
     async def _carefully(
         self,

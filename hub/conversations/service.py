@@ -140,8 +140,7 @@ class ConversationService:
         `attachments` (checked uploads, hub.workspace.attachments) go on the widget only.
         """
         async with self.db.read() as conn:
-            conv = await repo.conversation(conn, agent.company_id, conversation_id)
-            author = await repo.agent_author(conn, agent.company_id, agent.agent_id)
+            conv = await repo.reply_context(conn, agent.company_id, conversation_id, agent.agent_id)
         if conv is None:
             raise NotFound()
         await self.check_can_send(agent.company_id, conv)
@@ -157,8 +156,8 @@ class ConversationService:
             status,
             client_id,
             agent_id=agent.agent_id,
-            sender_name=None if author is None else author.name,
-            sender_avatar=None if author is None else author.avatar_id,
+            sender_name=conv.author_name,
+            sender_avatar=conv.author_avatar,
             type="file" if attachments else "text",
             attachments=attachments,
         )

@@ -37,6 +37,11 @@ from hub.persistence import repository as repo
 from hub.persistence.db import Database, sqlite_pragmas
 
 Key = tuple[str, str]  # (conversation_id, client_id)
+# Conversation columns a message may set in the batch that stores it: an agent's reply hands
+# the conversation to a human and claims it (hub.conversations.handoff). Constants, so the
+# last request's values of a conversation are what applying each in turn would leave.
+CHANGEABLE = ("handled_by", "needs_human", "assignee_id")
+Changes = dict[tuple[str, str], dict[str, Any]]  # (company_id, conversation_id) -> columns
 Counts = dict[tuple[str, str], int]  # (company_id, conversation_id) -> messages in the batch
 
 ROLLBACK_WAIT = 1.0  # seconds a rollback may wait before the connection is dropped instead
@@ -135,6 +140,9 @@ class BatchStore(Protocol):
 
     async def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         """Insert rows that hold every column (see `full_rows`)."""
+
+    async def change(self, changes: Changes) -> None:
+        """Set these columns (of CHANGEABLE) of these conversations, already reserved."""
 
     async def engage(self, visits: set[Visit]) -> dict[Visit, DayTotals]:
         """Flip visits to engaged and count them; for each flipped one (not those that
@@ -274,6 +282,14 @@ class _SqliteStore:
     async def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         self.conn.executemany(self.convert.insert_sql(table), self.convert.params(table, rows))
 
+    async def change(self, changes: Changes) -> None:
+        table = repo.conversations
+        for (company_id, conversation_id), values in changes.items():
+            sets = ", ".join(f"{_changeable(name)} = ?" for name in values)
+            params = [self.convert.value(table, k, v) for k, v in values.items()]
+            sql = f"UPDATE conversations SET {sets} WHERE id = ? AND company_id = ?"
+            self.conn.execute(sql, (*params, conversation_id, company_id))
+
     async def engage(self, visits: set[Visit]) -> dict[Visit, DayTotals]:
         counted: dict[Visit, DayTotals] = {}
         for company_id, visit_id in visits:  # inline statements: no round trips to save
@@ -368,10 +384,24 @@ class _PostgresStore:
         columns = zip(*self.convert.params(table, rows), strict=True)
         await self.conn.execute(self.convert.unnest_sql(table), *map(list, columns))
 
+    async def change(self, changes: Changes) -> None:
+        for (company_id, conversation_id), values in changes.items():
+            sets = ", ".join(f"{_changeable(k)} = ${i}" for i, k in enumerate(values, 1))
+            n = len(values)
+            sql = f"UPDATE conversations SET {sets} WHERE id = ${n + 1} AND company_id = ${n + 2}"
+            await self.conn.execute(sql, *values.values(), conversation_id, company_id)
+
     async def engage(self, visits: set[Visit]) -> dict[Visit, DayTotals]:
         companies, visit_ids = zip(*visits, strict=True)
         rows = await self.conn.fetch(PG_ENGAGE_MANY, list(companies), list(visit_ids))
         return {(r[0], r[1]): DayTotals(_day(r[2]), int(r[3]), int(r[4])) for r in rows}
+
+
+def _changeable(name: str) -> str:
+    """A column name for the SQL text: only those of CHANGEABLE ever get there."""
+    if name not in CHANGEABLE:
+        raise ValueError(f"the group commit does not set conversations.{name}")
+    return name
 
 
 def batch_for(db: Database) -> SqliteBatch | PostgresBatch | None:

@@ -3,7 +3,8 @@
 Appends that arrive while a batch is being written wait for the next one, so under load a
 batch holds many messages and costs about the same as one: a look-up of repeated client ids,
 the seq reservation of every conversation in the batch (it also takes their row locks), the
-creation of conversations that start with this message (a widget's first), one INSERT of all
+creation of conversations that start with this message (a widget's first), the handoff an
+agent's reply makes (who handles the conversation, its assignee), one INSERT of all
 its messages (the analytics counters are kept by the database's triggers, migration 0008, in
 the same transaction), engaged visits counted, and the commit; on the driver directly
 (hub.persistence.batch).
@@ -22,8 +23,10 @@ from sqlalchemy.exc import DBAPIError
 
 from hub.persistence import repository as repo
 from hub.persistence.batch import (
+    CHANGEABLE,
     BatchConflict,
     BatchStore,
+    Changes,
     DayTotals,
     Key,
     Visit,
@@ -53,6 +56,12 @@ class Request:
     values: dict[str, Any]  # the message's columns but id, seq and created_at
     new: NewConversation | None = None  # create the conversation if it does not exist
     engage_visit: str | None = None  # also count this visit as engaged (once)
+    changes: dict[str, Any] | None = None  # conversation columns to set (of CHANGEABLE)
+
+    @staticmethod
+    def takes(changes: dict[str, Any]) -> bool:
+        """Whether a batch can apply these conversation changes with the message."""
+        return set(changes) <= set(CHANGEABLE)
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,7 @@ class Stored:
     conversation: dict[str, Any] | None = None
     engaged: DayTotals | None = None  # the visit was counted engaged: the day's totals
     reopened: bool = False  # an inbound message made the (resolved, snoozed...) conversation open
+    changed: bool = False  # the request's `changes` were applied to the conversation
 
 
 class GroupCommit:
@@ -118,6 +128,9 @@ class GroupCommit:
                 await store.reserve(counts, utcnow(), inbound) if counts else ({}, set())
             )
             fresh = await _create_missing(store, [batch[i] for i in chosen], counts, last)
+            changes = _changes([batch[i] for i in chosen], last)
+            if changes:
+                await store.change(changes)
 
             rows: dict[int, dict[str, Any]] = {}
             next_seq = {cid: last[cid] - counts[(co, cid)] + 1 for co, cid in counts if cid in last}
@@ -141,8 +154,19 @@ class GroupCommit:
             # A reopening is reported once, by the conversation's first message of the batch.
             again = cid in reopened
             reopened.discard(cid)
-            results[i] = Stored(row, fresh.get(cid), totals, again)
+            changed = bool(batch[i].changes)
+            results[i] = Stored(row, fresh.get(cid), totals, again, changed)
         return results
+
+
+def _changes(chosen: list[Request], last: dict[str, int]) -> Changes:
+    """The columns to set per existing conversation, in the order the requests came."""
+    out: Changes = {}
+    for request in chosen:
+        if request.changes and request.conversation_id in last:
+            key = (request.company_id, request.conversation_id)
+            out.setdefault(key, {}).update(request.changes)
+    return out
 
 
 def _inbound(request: Request) -> bool:

@@ -414,12 +414,31 @@ async def agent_name(conn: AsyncConnection, company_id: str, agent_id: str) -> s
     return cast("str | None", (await conn.execute(stmt)).scalar())
 
 
-async def agent_author(conn: AsyncConnection, company_id: str, agent_id: str) -> Row[Any] | None:
-    """(name, avatar_id) of the agent: what its replies carry as their author."""
-    stmt = select(agents.c.name, agents.c.avatar_id).where(
-        agents.c.id == agent_id, agents.c.company_id == company_id
-    )
-    return await one(conn, stmt)
+# An agent reply's context in one prebuilt statement: the conversation, with the author
+# its reply carries (the agent's name and avatar, NULL for an agent of no such company).
+_REPLY_CONTEXT = select(
+    conversations,
+    select(agents.c.name)
+    .where(agents.c.id == bindparam("b_agent"), agents.c.company_id == conversations.c.company_id)
+    .scalar_subquery()
+    .label("author_name"),
+    select(agents.c.avatar_id)
+    .where(agents.c.id == bindparam("b_agent"), agents.c.company_id == conversations.c.company_id)
+    .scalar_subquery()
+    .label("author_avatar"),
+).where(
+    conversations.c.id == bindparam("b_conversation"),
+    conversations.c.company_id == bindparam("b_company"),
+)
+
+
+async def reply_context(
+    conn: AsyncConnection, company_id: str, conversation_id: str, agent_id: str
+) -> Row[Any] | None:
+    """The conversation (its columns) with `author_name` and `author_avatar` of the agent
+    replying in it: one statement, built once, on the path of every agent reply."""
+    params = {"b_agent": agent_id, "b_conversation": conversation_id, "b_company": company_id}
+    return (await conn.execute(_REPLY_CONTEXT, params)).first()
 
 
 async def message_by_client_id(

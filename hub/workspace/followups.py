@@ -15,6 +15,11 @@ deleting them, so each is handled by one process, and mails the conversation whe
   in, nor one from elsewhere.
 
 A mail the SMTP server refused is tried again later, at most `ATTEMPTS` times.
+
+A pending row stays until it is due (only the worker's claim, of due rows, deletes one), so
+until then another answer's insert would do nothing: the process remembers when the row it
+wrote, or found, falls due and skips the insert until then, and an agent answering a visitor
+on another process costs one write per conversation and delay, not one per reply.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ log = logging.getLogger("hub.followups")
 ATTEMPTS = 3
 RETRY = dt.timedelta(minutes=1)
 BATCH = 100  # rows claimed per transaction
+NOTED_MAX = 10_000  # rows remembered as written (expired ones are dropped past this)
 SHOWN = 50  # the last messages a mail shows
 WHO = {"visitor": "You", "ai": "Assistant"}
 
@@ -60,12 +66,18 @@ class Followups:
         # Whether this process holds a widget socket of the conversation (its registry):
         # then the visitor is reading it, and nothing is written. Wired by hub.app.
         self.connected_here: Callable[[str], bool] = lambda _conversation_id: False
+        # Conversations this process wrote a row for, and when that row falls due: before
+        # then the row is surely still there (see the module doc).
+        self._noted: dict[str, dt.datetime] = {}
 
     async def answered(self, company_id: str, conversation_id: str) -> None:
         """An agent answered in a widget conversation (ConversationService.on_answered)."""
         if self.connected_here(conversation_id):
             return
         now = utcnow()
+        due = self._noted.get(conversation_id)
+        if due is not None and now < due:
+            return  # our row is pending: the insert would do nothing
         table = repo.mail_followups
         async with self.db.write() as conn:
             stmt = repo.upsert(conn, table).values(
@@ -76,6 +88,18 @@ class Followups:
                 attempts=0,
             )
             await conn.execute(stmt.on_conflict_do_nothing(index_elements=["conversation_id"]))
+            # Ours, or one already pending (another process's, a retry): when it falls due.
+            pending = select(table.c.due_at).where(table.c.conversation_id == conversation_id)
+            due = (await conn.execute(pending)).scalar()
+        if due is not None:
+            self._remember(conversation_id, due, now)
+
+    def _remember(self, conversation_id: str, due: dt.datetime, now: dt.datetime) -> None:
+        """Note that the conversation's row is pending until `due` (bounded memory)."""
+        if len(self._noted) >= NOTED_MAX:
+            self._noted = {c: d for c, d in self._noted.items() if d > now}
+        if len(self._noted) < NOTED_MAX:
+            self._noted[conversation_id] = due
 
     async def run(self) -> int:
         """Mail the due follow-ups (the schedule); how many mails went."""
