@@ -57,7 +57,9 @@ from hub.workspace.companies import new_company
 from hub.workspace.contacts import ContactDirectory
 from hub.workspace.followups import Followups
 from hub.workspace.invitations import Invitations
+from hub.workspace.saved_views import SavedViews
 from hub.workspace.search import MessageSearch
+from hub.workspace.teams import Teams
 from hub.workspace.widget_settings import WidgetSettingsService
 
 log = logging.getLogger("hub")
@@ -205,6 +207,8 @@ def build_hub(settings: Settings) -> Hub:
         sessions=Sessions(db, settings),
         accounts=accounts,
         invitations=Invitations(db, settings, mailer),
+        teams=Teams(conversations),
+        views=SavedViews(db),
     )
 
 

@@ -29,6 +29,7 @@ RATING_WITHDRAWN = "rating.withdrawn"  # an agent reopened it: the widget stops 
 BUSINESS_HOURS_UPDATED = "business_hours.updated"  # an owner changed them (agents, and the
 # processes' availability: hub.connections.availability)
 AVAILABILITY_UPDATED = "availability.updated"  # to widgets, built by each process for its own
+TEAMS_UPDATED = "teams.updated"  # an owner changed the company's teams: every one, to agents
 CONVERSATION_RESOLVED = "conversation.resolved"  # the widget says "This conversation was resolved"
 
 # Frames a slow socket may lose without losing anything that matters.

@@ -39,7 +39,9 @@ from hub.workspace.companies import demo_widget_key
 from hub.workspace.contacts import ContactDirectory
 from hub.workspace.followups import Followups
 from hub.workspace.invitations import Invitations
+from hub.workspace.saved_views import SavedViews
 from hub.workspace.search import MessageSearch
+from hub.workspace.teams import Teams
 from hub.workspace.widget_settings import WidgetSettingsService
 
 
@@ -78,6 +80,9 @@ class Hub:
     sessions: Sessions
     accounts: Accounts
     invitations: Invitations
+    # teams and saved views (issue 21)
+    teams: Teams
+    views: SavedViews
 
     async def demo_widget_key(self) -> str | None:
         """The demo company's widget key, when `hub serve --demo` has seeded it."""

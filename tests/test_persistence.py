@@ -67,7 +67,9 @@ async def test_migrations_match_the_models(db: Database) -> None:
         # What the filter above takes on trust, checked in SQLite's own words.
         async with db.read() as conn:
             keys = (await conn.exec_driver_sql("PRAGMA foreign_key_list(conversations)")).all()
-        assert ("agents", "assignee_id", "SET NULL") in {(k[2], k[3], k[6]) for k in keys}
+        found = {(k[2], k[3], k[6]) for k in keys}
+        assert ("agents", "assignee_id", "SET NULL") in found
+        assert ("teams", "team_id", "SET NULL") in found
 
 
 def _inline_sqlite_fk(sync_conn: Any, difference: Any) -> bool:
@@ -78,7 +80,9 @@ def _inline_sqlite_fk(sync_conn: Any, difference: Any) -> bool:
     if sync_conn.dialect.name != "sqlite" or difference[0] not in ("remove_fk", "add_fk"):
         return False
     key = difference[1]
-    return key.table.name == "conversations" and [c.name for c in key.columns] == ["assignee_id"]
+    # Migration 0025 adds conversations.team_id the same way.
+    names = [c.name for c in key.columns]
+    return key.table.name == "conversations" and names in (["assignee_id"], ["team_id"])
 
 
 async def test_concurrent_writers_get_gapless_unique_seqs(db: Database) -> None:

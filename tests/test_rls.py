@@ -17,6 +17,8 @@ from hub.identity.tokens import decode_token
 from hub.persistence.db import Database
 from hub.persistence.tenancy import tenant
 from hub.workspace.companies import CreatedCompany, create_company
+from hub.workspace.saved_views import SavedViews
+from hub.workspace.teams import Teams
 from tests.conftest import make_settings
 
 TABLES = (
@@ -29,6 +31,9 @@ TABLES = (
     "message_counts",
     "conversation_counts",
     "api_keys",
+    "teams",
+    "team_members",
+    "saved_views",
 )
 
 
@@ -37,6 +42,7 @@ async def world(pg_url: str) -> AsyncIterator[tuple[Database, CreatedCompany, Cr
     db = Database(pg_url)
     settings = make_settings(pg_url)
     visitors = VisitorService(ConversationService(db, MemoryBus()))
+    teams = Teams(visitors.conversations)
     companies = []
     for name in ("Acme", "Globex"):
         company = await create_company(db, settings, name)
@@ -44,6 +50,8 @@ async def world(pg_url: str) -> AsyncIterator[tuple[Database, CreatedCompany, Cr
         await visitors.send(visitor, f"c-{name}", f"hello from {name}")
         owner = decode_token(settings.secret_key, company.agent_token)
         await create_key(db, company.company_id, owner.agent_id, f"{name} key", "agent")
+        await teams.create(company.company_id, f"{name} sales", False, (owner.agent_id,))
+        await SavedViews(db).create(owner, f"{name} view", {})
         companies.append(company)
     yield db, companies[0], companies[1]
     await db.close()

@@ -168,6 +168,19 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/agents/me/phone/check"): OWN,
     ("PUT", "/api/agents/me/avatar"): OWN,  # the body is the image (tests/test_profiles.py)
     ("DELETE", "/api/agents/me/avatar"): OWN,
+    # Teams (owners manage them) and each agent's own saved views (issue 21); another agent's
+    # view in the same company is 404 too: tests/test_teams.py.
+    ("GET", "/api/teams"): OWN,
+    ("POST", "/api/teams"): OWN,
+    ("PATCH", "/api/teams/{team_id}"): FOREIGN,
+    ("DELETE", "/api/teams/{team_id}"): FOREIGN,
+    ("POST", "/api/teams/{team_id}/members"): FOREIGN,
+    ("DELETE", "/api/teams/{team_id}/members/{agent_id}"): FOREIGN,
+    ("PUT", "/api/conversations/{conversation_id}/team"): FOREIGN,
+    ("GET", "/api/views"): OWN,
+    ("POST", "/api/views"): OWN,
+    ("PATCH", "/api/views/{view_id}"): FOREIGN,
+    ("DELETE", "/api/views/{view_id}"): FOREIGN,
 }
 # Path parameters of OWN routes that name no object (the same values for every company).
 OWN_PARAMS: dict[str, tuple[str, ...]] = {"provider": ("twilio", "kapso")}
@@ -185,6 +198,8 @@ ID_PARAMS = frozenset(
         "key_id",
         "session_id",
         "invitation_id",
+        "team_id",
+        "view_id",
     }
 )
 # Agent frame types that name nothing of a company's (every other one names an id).
@@ -257,6 +272,16 @@ BODIES: dict[tuple[str, str], Body] = {
         "role": "agent",
     },
     ("PUT", "/api/agents/{agent_id}/role"): lambda _c, _t, _p: {"role": "agent"},
+    # The target's own team on its conversation (and, by its own, the caller's on its own);
+    # a team of another company on one's own conversation: tests/test_teams.py.
+    ("PUT", "/api/conversations/{conversation_id}/team"): lambda _c, target, _p: {
+        "team_id": target.team_ids[0]
+    },
+    ("POST", "/api/teams"): lambda caller, _t, _p: {"name": f"{caller.tag}-{new_id()[-8:]}"},
+    ("PATCH", "/api/teams/{team_id}"): lambda caller, _t, _p: {"name": f"{caller.tag} renamed"},
+    ("POST", "/api/teams/{team_id}/members"): lambda caller, _t, _p: {"agent_id": caller.member_id},
+    ("POST", "/api/views"): lambda caller, _t, _p: {"name": f"{caller.tag} view"},
+    ("PATCH", "/api/views/{view_id}"): lambda caller, _t, _p: {"name": f"{caller.tag} renamed"},
     ("PUT", "/api/widget-settings"): lambda caller, _t, _p: {"greeting": f"{caller.tag} hi"},
     ("PATCH", "/api/agents/me"): lambda caller, _t, _p: {"name": f"{caller.tag} agent"},
     # Claiming the target's number or phone_number_id (its webhooks would come to the caller).
@@ -443,6 +468,8 @@ class Tenant:
     key_ids: list[str] = field(default_factory=list)  # an API key
     browser_sessions: list[str] = field(default_factory=list)  # the owner's signed-in browser
     invitation_ids: list[str] = field(default_factory=list)  # a pending invitation
+    team_ids: list[str] = field(default_factory=list)  # a team of both agents
+    view_ids: list[str] = field(default_factory=list)  # the owner's saved view
 
     @property
     def tag(self) -> str:
@@ -469,6 +496,8 @@ class Tenant:
             "key_id": self.key_ids,
             "session_id": self.browser_sessions,
             "invitation_id": self.invitation_ids,
+            "team_id": self.team_ids,
+            "view_id": self.view_ids,
         }[name]
 
 
@@ -599,6 +628,14 @@ async def onboard(
     browser_sessions = [s["id"] for s in (await ok("GET", "/api/sessions"))["sessions"]]
     invite = {"email": f"later@{tag}.example", "role": "agent"}
     invitation_ids = [(await ok("POST", "/api/invitations", invite, 201))["invitation"]["id"]]
+    team = {
+        "name": f"{tag} sales",
+        "member_ids": [agent.welcome["agent_id"], invited["agent"]["id"]],
+    }
+    team_ids = [(await ok("POST", "/api/teams", team, 201))["team"]["id"]]
+    await ok("PUT", f"/api/conversations/{conversations['sms']}/team", {"team_id": team_ids[0]})
+    view = {"name": f"{tag} my sales", "filter": {"whose": "mine", "team": team_ids[0]}}
+    view_ids = [(await ok("POST", "/api/views", view, 201))["view"]["id"]]
 
     # Someone asks to be forgotten: an audit record naming the erased contact.
     leaving = await Widget.open(server.ws, company.widget_key, headers=origin)
@@ -631,6 +668,8 @@ async def onboard(
         key_ids=key_ids,
         browser_sessions=browser_sessions,
         invitation_ids=invitation_ids,
+        team_ids=team_ids,
+        view_ids=view_ids,
     )
 
 

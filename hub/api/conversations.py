@@ -57,8 +57,8 @@ class AssigneeBody(BaseModel):
 
 @describe(query=ConversationFilter, response=ConversationList, summary="List conversations")
 async def list_conversations(request: Request) -> JSONResponse:
-    """`?status=` one inbox status, `?assignee=me|none|AGENT_ID`: the 200 most recent of
-    those."""
+    """`?status=` one inbox status, `?assignee=me|none|AGENT_ID`, `?team=none|TEAM_ID`: the
+    200 most recent of those."""
     agent = await agent_of(request)
     status = request.query_params.get("status")
     if status is not None and status not in STATUSES:
@@ -68,8 +68,11 @@ async def list_conversations(request: Request) -> JSONResponse:
         assignee = agent.agent_id
     elif assignee == "none":
         assignee = ""
+    team = request.query_params.get("team")
+    if team == "none":
+        team = ""
     inbox = await hub_of(request).conversations.inbox(
-        agent.company_id, status=status, assignee=assignee
+        agent.company_id, status=status, assignee=assignee, team=team
     )
     return JSONResponse({"conversations": inbox})
 

@@ -18,6 +18,7 @@ InboxStatus = Literal["open", "pending", "snoozed", "resolved"]
 class ConversationFilter(BaseModel):
     status: InboxStatus | None = None
     assignee: str | None = Field(default=None, description="`me`, `none`, or an agent's id")
+    team: str | None = Field(default=None, description="`none`, or a team's id")
 
 
 class MessagePageQuery(BaseModel):

@@ -64,9 +64,9 @@ async def pick(
     candidates = await _online(conn, company_id, cutoff)
     if not candidates:
         return None
-    load = await _load(conn, company_id, [agent_id for agent_id, _ in candidates])
+    held = await load(conn, company_id, [agent_id for agent_id, _ in candidates])
     for agent_id, last in candidates:
-        if load.get(agent_id, 0) < settings["assign_cap"] and await _take_turn(
+        if held.get(agent_id, 0) < settings["assign_cap"] and await take_turn(
             conn, agent_id, last, now
         ):
             return agent_id
@@ -92,7 +92,8 @@ async def _online(
     return [(row.id, row.last_assigned_at) for row in (await conn.execute(stmt)).all()]
 
 
-async def _load(conn: AsyncConnection, company_id: str, agent_ids: list[str]) -> dict[str, int]:
+async def load(conn: AsyncConnection, company_id: str, agent_ids: list[str]) -> dict[str, int]:
+    """How many open or pending conversations each of the agents holds (the cap's count)."""
     c = repo.conversations
     stmt = (
         select(c.c.assignee_id, func.count())
@@ -106,9 +107,10 @@ async def _load(conn: AsyncConnection, company_id: str, agent_ids: list[str]) ->
     return {row[0]: int(row[1]) for row in (await conn.execute(stmt)).all()}
 
 
-async def _take_turn(
+async def take_turn(
     conn: AsyncConnection, agent_id: str, last: dt.datetime | None, now: dt.datetime
 ) -> bool:
+    """Compare-and-set the agent's turn: False when another process took it first."""
     p = repo.agent_presence
     same = p.c.last_assigned_at.is_(None) if last is None else p.c.last_assigned_at == last
     stmt = update(p).where(p.c.agent_id == agent_id, same).values(last_assigned_at=now)

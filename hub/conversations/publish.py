@@ -147,6 +147,11 @@ class Publisher:
         `agent`: {id, name, email, role, avatar_url}."""
         await self._publish(events.AGENT_UPDATED, company_id, {"agent": agent})
 
+    async def teams_updated(self, company_id: str, teams: list[dict[str, Any]]) -> None:
+        """An owner created, changed or deleted a team: every agent of the company gets the
+        company's teams, all of them (hub.workspace.teams: a few per company)."""
+        await self._publish(events.TEAMS_UPDATED, company_id, {"teams": teams})
+
     async def _publish(
         self,
         type_: str,

@@ -16,7 +16,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.bus import Bus
-from hub.conversations import assignment
+from hub.conversations import assignment, team_assignment
 from hub.conversations.append import Appender, Outgoing
 from hub.conversations.counts import Recounts
 from hub.conversations.handoff import Handoff, State, applies_from, changes, target
@@ -225,11 +225,17 @@ class ConversationService:
             self.recounts.touch(company_id)
 
     async def _assign_if_needed(self, conn: AsyncConnection, row: Row[Any]) -> bool:
-        """Round-robin assignment of a conversation that needs a human and has nobody."""
+        """Round-robin assignment of a conversation that needs a human and has nobody: among
+        its team's members when its team hands out in turn, else among the company's."""
         if not row.needs_human or row.assignee_id is not None:
             return False
-        now = utcnow()
-        agent_id = await assignment.pick(conn, row.company_id, now, now - self.presence_ttl)
+        now, company_id = utcnow(), row.company_id
+        cutoff = now - self.presence_ttl
+        team_id = row.team_id  # a team with round robin on hands it to its own (issue 21)
+        if team_id is not None and await team_assignment.round_robin(conn, company_id, team_id):
+            agent_id = await team_assignment.pick_member(conn, company_id, team_id, now, cutoff)
+        else:
+            agent_id = await assignment.pick(conn, company_id, now, cutoff)
         if agent_id is None:
             return False
         await repo.update_conversation(conn, row.company_id, row.id, assignee_id=agent_id)
@@ -258,12 +264,14 @@ class ConversationService:
         *,
         status: str | None = None,
         assignee: str | None = None,
+        team: str | None = None,
     ) -> list[dict[str, Any]]:
         """Conversations, most recent first, each with its last message; only those with
-        `status`, and only `assignee`'s ("" for the unassigned ones), when given."""
+        `status`, only `assignee`'s ("" for the unassigned ones), and only `team`'s ("" for
+        those of no team), when given."""
         async with self.db.read() as conn:
             rows = await repo.recent_conversations(
-                conn, company_id, limit, ids, status=status, assignee=assignee
+                conn, company_id, limit, ids, status=status, assignee=assignee, team=team
             )
             last = await repo.last_messages(conn, rows)
             rated = await repo.last_ratings(conn, rows)

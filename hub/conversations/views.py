@@ -73,6 +73,7 @@ def conversation_view(
         "inbox_status": row.status,
         "snoozed_until": None if row.snoozed_until is None else iso(row.snoozed_until),
         "assignee_id": row.assignee_id,
+        "team_id": getattr(row, "team_id", None),  # issue 21 (hub.workspace.teams)
         "handled_by": contract_handled_by(state),
         "handoff": row.handled_by,  # ai | waiting | human (hub.conversations.handoff)
         # The agent actions that would change who answers, for the inbox's buttons.

@@ -158,6 +158,8 @@ class Conversation(Base):
         Index("ix_conversations_company_status", "company_id", "status", "assignee_id"),
         # A contact's conversations: inbound's look-up by phone, and the contacts list.
         Index("ix_conversations_contact", "contact_id", "updated_at"),
+        # Issue 21: the list's team filter and the saved views' counts by team.
+        Index("ix_conversations_company_team", "company_id", "team_id", "status"),
         # Only snoozed conversations: the wake-up job's look-up.
         Index(
             "ix_conversations_snoozed",
@@ -180,6 +182,8 @@ class Conversation(Base):
     snoozed_until: Mapped[dt.datetime | None]  # status "snoozed" only: when it wakes up
     assignee_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     handled_by: Mapped[str] = mapped_column(String(16), default="ai")  # ai | waiting | human
+    # The team it is assigned to (hub.workspace.teams), or None.
+    team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     needs_human: Mapped[bool] = mapped_column(Boolean, default=False)
     # The last seq handed out: incremented under the row lock, so seq has no gaps.
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
@@ -745,3 +749,49 @@ class Invitation(Base):
     expires_at: Mapped[dt.datetime]
     accepted_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Team(Base):
+    """A company's team of agents (hub.workspace.teams): a conversation assigned to it with
+    `round_robin` on goes to its members in turn (hub.conversations.team_assignment)."""
+
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("company_id", "name"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    round_robin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class TeamMember(Base):
+    """An agent's membership of a team."""
+
+    __tablename__ = "team_members"
+    __table_args__ = (Index("ix_team_members_agent", "agent_id"),)
+
+    team_id: Mapped[str] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    agent_id: Mapped[str] = mapped_column(
+        ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SavedView(Base):
+    """One agent's named list filter (hub.workspace.saved_views), private to that agent."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (Index("ix_saved_views_agent", "agent_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    filter: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -54,6 +54,9 @@ from hub.persistence.models import (
     QaPair,
     Rating,
     ResponseTime,
+    SavedView,
+    Team,
+    TeamMember,
     Visit,
     WidgetSession,
     WidgetSettings,
@@ -95,6 +98,10 @@ invitations = cast(Table, Invitation.__table__)
 message_counts = cast(Table, MessageCount.__table__)
 conversation_counts = cast(Table, ConversationCount.__table__)
 response_times = cast(Table, ResponseTime.__table__)
+# Teams and saved views (issue 21: hub.workspace.teams, hub.workspace.saved_views).
+teams = cast(Table, Team.__table__)
+team_members = cast(Table, TeamMember.__table__)
+saved_views = cast(Table, SavedView.__table__)
 
 
 def _dialect(conn: AsyncConnection) -> Any:
@@ -583,21 +590,31 @@ _RECENT: Any = (
     .limit(bindparam("b_limit"))
 )
 _RECENT_OF: Any = _RECENT.where(conversations.c.id.in_(bindparam("b_ids", expanding=True)))
-_filtered: dict[tuple[bool, str | None], Any] = {}
+_filtered: dict[tuple[bool, str | None, str | None], Any] = {}
 
 
-def _recent_filtered(status: bool, assignee: str | None) -> Any:
-    """The inbox query with a status and/or an assignee filter, built once per shape.
-    `assignee`: None (anyone), "none" (unassigned) or "id" (that agent's)."""
-    key = (status, assignee)
+def _shape(value: str | None) -> str | None:
+    """None (any), "none" (no one: given as "") or "id" (that one)."""
+    return None if value is None else "none" if value == "" else "id"
+
+
+def _recent_filtered(status: bool, assignee: str | None, team: str | None = None) -> Any:
+    """The inbox query with a status, an assignee and/or a team filter, built once per shape.
+    `assignee` and `team`: None (anyone), "none" (unassigned) or "id" (that one's)."""
+    key = (status, assignee, team)
     if key not in _filtered:
+        c = conversations.c
         stmt = _RECENT
         if status:
-            stmt = stmt.where(conversations.c.status == bindparam("b_status"))
+            stmt = stmt.where(c.status == bindparam("b_status"))
         if assignee == "none":
-            stmt = stmt.where(conversations.c.assignee_id.is_(None))
+            stmt = stmt.where(c.assignee_id.is_(None))
         elif assignee == "id":
-            stmt = stmt.where(conversations.c.assignee_id == bindparam("b_assignee"))
+            stmt = stmt.where(c.assignee_id == bindparam("b_assignee"))
+        if team == "none":
+            stmt = stmt.where(c.team_id.is_(None))
+        elif team == "id":
+            stmt = stmt.where(c.team_id == bindparam("b_team"))
         _filtered[key] = stmt
     return _filtered[key]
 
@@ -610,19 +627,20 @@ async def recent_conversations(
     *,
     status: str | None = None,
     assignee: str | None = None,
+    team: str | None = None,
 ) -> Sequence[Row[Any]]:
     """Conversations with contact and widget context, most recently updated first. Built
     once: every agent socket's snapshot runs it. `status` keeps one inbox status;
-    `assignee` one agent's conversations ("" for the unassigned ones)."""
+    `assignee` one agent's conversations ("" for the unassigned ones); `team` one team's
+    ("" for those of no team)."""
     params: dict[str, Any] = {"b_company_id": company_id, "b_limit": limit}
     if conversation_ids:
         params["b_ids"] = list(conversation_ids)
         return (await conn.execute(_RECENT_OF, params)).all()
-    if status is None and assignee is None:
+    if status is None and assignee is None and team is None:
         return (await conn.execute(_RECENT, params)).all()
-    params |= {"b_status": status, "b_assignee": assignee}
-    shape = None if assignee is None else "none" if assignee == "" else "id"
-    stmt = _recent_filtered(status is not None, shape)
+    params |= {"b_status": status, "b_assignee": assignee, "b_team": team}
+    stmt = _recent_filtered(status is not None, _shape(assignee), _shape(team))
     return (await conn.execute(stmt, params)).all()
 
 

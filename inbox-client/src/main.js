@@ -4,6 +4,8 @@
 import { render } from "preact";
 import { createStore } from "./store.js";
 import * as S from "./inbox-state.js";
+import { keptFilter } from "./teams-state.js";
+import { applyView, putView } from "./views-state.js";
 import { request, whenUnauthorized } from "./http.js";
 import { createNotifier } from "./notify.js";
 import { closeSettings, mountSettings } from "./settings.js";
@@ -31,7 +33,12 @@ const $ = (id) => document.getElementById(id);
 
 // The state the components draw, plus what only the page needs: the search or contacts pane,
 // the contact page, the alert.
-const store = createStore({ ...S.initialState(), pane: "conversations", searching: false, contactPage: null, alert: null });
+// Teams and saved views (issue 21): the company's teams, the list's team filter ("" any),
+// and this agent's own views.
+const store = createStore({
+  ...S.initialState(), pane: "conversations", searching: false, contactPage: null, alert: null,
+  teams: [], team: "", views: [],
+});
 const update = (change) => store.set((s) => change(s));
 // Socket and timers: not drawn, so not in the store.
 const conn = { ws: null, attempt: 0, reconnectTimer: null, pingTimer: null };
@@ -119,6 +126,7 @@ function handle(f) {
     case "welcome": onWelcome(); break;
     case "inbox.snapshot": onSnapshot(); break;
     case "agent.updated": if (f.agent?.id) profileUpdated(f.agent); break;
+    case "teams.updated": setTeams(f.teams); break;
     case "error": {
       const friendly = ERROR_TEXT[f.code];
       showAlert(friendly && f.message ? `${friendly} (${f.message})` : friendly || f.message || f.code, f.code);
@@ -133,6 +141,8 @@ function onWelcome() {
   conn.pingTimer = setInterval(() => send({ type: "ping" }), PING_MS);
   loadProfile();
   loadCanned();
+  loadTeams();
+  loadViews();
 }
 
 function onSnapshot() {
@@ -193,11 +203,26 @@ async function loadCanned() {
   store.set({ canned: page?.responses || [] });
 }
 
+function setTeams(teams) {
+  store.set((s) => ({ teams: teams || [], team: keptFilter(teams || [], s.team) }));
+}
+
+async function loadTeams() {
+  const page = await api("/api/teams");
+  if (page) setTeams(page.teams);
+}
+
+async function loadViews() {
+  const page = await api("/api/views");
+  if (page) store.set({ views: page.views });
+}
+
 async function loadFiltered() {
-  const { status, view } = store.get();
+  const { status, view, team } = store.get();
   const params = new URLSearchParams({ status });
   if (view === "mine") params.set("assignee", "me");
   if (view === "unassigned") params.set("assignee", "none");
+  if (team) params.set("team", team);
   const page = await api(`/api/conversations?${params}`);
   if (page) update((s) => S.upsertConvs(s, page.conversations));
 }
@@ -277,6 +302,40 @@ function choose(view, status) {
   loadFiltered();
 }
 
+function chooseTeam(team) {
+  store.set({ team });
+  loadFiltered();
+}
+
+function showView(view) {
+  store.set(applyView(view));
+  loadFiltered();
+}
+
+/** Save, rename or delete one of this agent's views; true when the hub took it. */
+async function saveView(name, filter) {
+  const page = await api("/api/views", { method: "POST", body: { name, filter } });
+  if (page) update((s) => ({ views: putView(s.views, page.view) }));
+  return !!page;
+}
+
+async function renameView(id, name) {
+  const page = await api(`/api/views/${encodeURIComponent(id)}`, { method: "PATCH", body: { name } });
+  if (page) update((s) => ({ views: putView(s.views, page.view) }));
+  return !!page;
+}
+
+async function deleteView(id) {
+  if (await api(`/api/views/${encodeURIComponent(id)}`, { method: "DELETE" })) {
+    update((s) => ({ views: putView(s.views, { id }, true) }));
+  }
+}
+
+function setTeam(teamId) {
+  const current = store.get().current;
+  if (current) api(`/api/conversations/${encodeURIComponent(current)}/team`, { method: "PUT", body: { team_id: teamId } });
+}
+
 /** Send the reply box's text as a reply or (`note`) a private note; false when not sent. */
 function sendReply(text, note) {
   const current = store.get().current;
@@ -345,6 +404,7 @@ const notifier = createNotifier({ api, open: (id) => openConv(id) });
 const actions = {
   api, send, clientId, alert: showAlert, open: openConv, openFound, back, choose, sendReply,
   setStatus, stopTyping, typing, showContact, closeContact, saveCanned, deleteCanned,
+  chooseTeam, applyView: showView, saveView, renameView, deleteView, setTeam,
   assign: (agentId) => onCurrent("conversation.assign", { agent_id: agentId || null }),
   takeover: () => onCurrent("conversation.takeover"),
   release: () => onCurrent("conversation.release"),

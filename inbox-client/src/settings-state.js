@@ -4,7 +4,7 @@
 
 export const TABS = [
   ["profile", "Profile & facts"], ["qa", "Q&A pairs"], ["ai", "AI"], ["widget", "Widget"],
-  ["inbox", "Inbox"], ["team", "Team"], ["integrations", "Integrations"], ["analytics", "Analytics"],
+  ["inbox", "Inbox"], ["team", "Team"], ["teams", "Teams"], ["integrations", "Integrations"], ["analytics", "Analytics"],
   ["hours", "Business hours"], ["apikeys", "API keys"], ["account", "Account"],
 ];
 

@@ -2,6 +2,8 @@
 import { Search } from "./Search.js";
 import { Filters } from "./Filters.js";
 import { ConversationList } from "./ConversationList.js";
+import { TeamFilter } from "./TeamFilter.js";
+import { SavedViews } from "./SavedViews.js";
 import { CannedAdmin } from "./CannedAdmin.js";
 import { ConversationView } from "./ConversationView.js";
 
@@ -12,6 +14,8 @@ export function App() {
         <h2 id="inbox-title">Conversations</h2>
         <Search />
         <Filters />
+        <TeamFilter />
+        <SavedViews />
         <ConversationList />
         <CannedAdmin />
       </nav>

@@ -6,19 +6,22 @@ import { contactLabel } from "../search.js";
 import { whereAndWhen } from "../visitor.js";
 import { Ago } from "./Ago.js";
 import { memo } from "../memo.js";
+import { teamName } from "../teams-state.js";
 
-function Item({ conv: c, current, agents, me }) {
+function Item({ conv: c, current, agents, me, teams = [] }) {
   const { actions } = useInbox();
   const team = { agents, me };
   const unread = c.unread || 0;
   const place = whereAndWhen(c.visitor?.timezone);
+  const teamLabel = teamName(teams, c.team_id);
   return (
     <button type="button" class="conv" data-conversation-id={c.id} data-channel={c.channel}
-      data-needs-human={String(!!c.needs_human)} data-status={c.inbox_status || "open"} data-assignee={c.assignee_id || ""}
+      data-needs-human={String(!!c.needs_human)} data-status={c.inbox_status || "open"} data-assignee={c.assignee_id || ""} data-team={c.team_id || ""}
       aria-current={current ? "true" : undefined} onClick={() => actions.open(c.id)}>
       <span class="name">{contactLabel(c.contact)}</span>
       <span class={`channel ch-${c.channel}`}>{c.channel}</span>
       {c.needs_human ? <span class="badge">Needs human</span> : null}
+      {teamLabel ? <span class="conv-team">{teamLabel}</span> : null}
       <span class="preview">{preview(c.last_message)}</span>
       <span class="owner">
         {c.assignee_id ? agentName(team, c.assignee_id) : "Unassigned"}

@@ -5,6 +5,7 @@ import { useLayoutEffect, useMemo, useRef } from "preact/hooks";
 import { useInbox } from "../context.js";
 import { useStore } from "../use-store.js";
 import { listed } from "../inbox-state.js";
+import { inTeam } from "../teams-state.js";
 import { ConversationItem } from "./ConversationItem.js";
 
 const focusedConversation = () => document.activeElement?.closest?.("[data-conversation-id]")?.dataset.conversationId;
@@ -18,7 +19,9 @@ export function ConversationList() {
   const agents = useStore(store, (s) => s.agents);
   const current = useStore(store, (s) => s.current);
   const off = useStore(store, (s) => s.searching || s.pane !== "conversations");
-  const items = useMemo(() => listed({ convs, view, status, me }), [convs, view, status, me]);
+  const team = useStore(store, (s) => s.team);
+  const teams = useStore(store, (s) => s.teams);
+  const items = useMemo(() => listed({ convs, view, status, me }).filter((c) => inTeam(c, team)), [convs, view, status, me, team]);
   const list = useRef(null);
   const focused = useRef(null);
   focused.current = focusedConversation(); // before this redraw moves anything
@@ -31,7 +34,7 @@ export function ConversationList() {
       <div id="list" class="list" role="list" aria-label="Conversations" hidden={off} ref={list}>
         {items.map((c) => (
           <div role="listitem" class="item" key={c.id} data-id={c.id}>
-            <ConversationItem conv={c} current={c.id === current} agents={agents} me={me} />
+            <ConversationItem conv={c} current={c.id === current} agents={agents} me={me} teams={teams} />
           </div>
         ))}
       </div>

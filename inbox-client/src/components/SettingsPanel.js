@@ -11,6 +11,7 @@ import { IntegrationsTab } from "./IntegrationsTab.js";
 import { ProfileForm } from "./ProfileForm.js";
 import { QaTab } from "./QaTab.js";
 import { TeamTab } from "./TeamTab.js";
+import { TeamsTab } from "./TeamsTab.js";
 import { WidgetForm } from "./WidgetForm.js";
 
 const formTab = (title, path, form) => [FormTab, { title, path, form }];
@@ -19,7 +20,7 @@ const formTab = (title, path, form) => [FormTab, { title, path, form }];
 const SECTIONS = {
   profile: formTab("Profile & facts", "/api/company", ProfileForm), qa: [QaTab, {}],
   ai: formTab("AI", "/api/ai-settings", AiForm), widget: formTab("Widget", "/api/widget-settings", WidgetForm),
-  inbox: formTab("Inbox", "/api/inbox-settings", InboxForm), team: [TeamTab, {}], integrations: [IntegrationsTab, {}],
+  inbox: formTab("Inbox", "/api/inbox-settings", InboxForm), team: [TeamTab, {}], teams: [TeamsTab, {}], integrations: [IntegrationsTab, {}],
   analytics: [AnalyticsTab, {}], hours: [HoursTab, {}], apikeys: [ApiKeysTab, {}], account: [AccountTab, {}],
 };
 

@@ -4,6 +4,7 @@ import { useInbox } from "../context.js";
 import { useStore } from "../use-store.js";
 import { useChosen } from "../use-chosen.js";
 import { agentName } from "../inbox-state.js";
+import { TeamSelect } from "./TeamSelect.js";
 
 const PRESENCE_LABEL = { online: "online", away: "away", offline: "offline" };
 
@@ -39,6 +40,7 @@ export function Workflow({ conv }) {
         ))}
         {c.assignee_id && !agents.has(c.assignee_id) ? <option value={c.assignee_id}>{agentName(team, c.assignee_id)}</option> : null}
       </select>
+      <TeamSelect conv={c} />
       <button type="button" id="resolve" hidden={status === "resolved"} onClick={() => actions.setStatus("resolved")}>Resolve</button>
       <button type="button" id="reopen" hidden={status === "open"} onClick={() => actions.setStatus("open")}>Reopen</button>
       <button type="button" id="pending" hidden={status === "pending"} onClick={() => actions.setStatus("pending")}>Mark pending</button>
