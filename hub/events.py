@@ -30,6 +30,7 @@ BUSINESS_HOURS_UPDATED = "business_hours.updated"  # an owner changed them (agen
 # processes' availability: hub.connections.availability)
 AVAILABILITY_UPDATED = "availability.updated"  # to widgets, built by each process for its own
 CONVERSATION_RESOLVED = "conversation.resolved"  # the widget says "This conversation was resolved"
+WEBHOOK_PAUSED = "webhook.paused"  # the hub paused an endpoint after a day of failures (agents)
 
 # Frames a slow socket may lose without losing anything that matters.
 DROPPABLE = frozenset({TYPING})

@@ -147,6 +147,11 @@ class Publisher:
         `agent`: {id, name, email, role, avatar_url}."""
         await self._publish(events.AGENT_UPDATED, company_id, {"agent": agent})
 
+    async def webhook_paused(self, company_id: str, endpoint: dict[str, Any]) -> None:
+        """The hub paused an outgoing webhook endpoint after a day of failures (agents only;
+        the inbox shows it to owners). `endpoint`: its view, as `GET /api/webhooks/{id}`."""
+        await self._publish(events.WEBHOOK_PAUSED, company_id, {"webhook": endpoint})
+
     async def _publish(
         self,
         type_: str,

@@ -1,0 +1,333 @@
+"""The webhook worker: sends stored deliveries, in order per conversation, at least once.
+
+The database is the queue (hub.webhooks.record writes it). Each process sweeps it for due
+deliveries whose endpoint is active and that have no earlier pending delivery with the same
+order key (so a conversation's events go one at a time, a later one waiting while an earlier
+one is retried), and claims each by moving its `next_attempt_at` a lease ahead in one
+conditional UPDATE: one process sends it, and if that process dies mid-POST the lease runs
+out and it is sent again (at least once; receivers dedupe on `webhook-id`). Different
+conversations go in parallel, `concurrency` POSTs at a time.
+
+A failed attempt (no answer, or anything but 2xx: redirects are not followed) is retried
+after the next step of the schedule; a delivery still failing after its last step is
+`failed`. An endpoint with no success for `pause_after` seconds since its first failure is
+paused: its deliveries wait, and `on_paused` tells the company's agents.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from sqlalchemy import select, update
+
+from hub.persistence import repository as repo
+from hub.persistence.db import Database
+from hub.persistence.models import new_id, utcnow
+from hub.runtime.crypto import Vault
+from hub.webhooks import addresses, signing
+from hub.webhooks.record import recorder
+from hub.webhooks.views import endpoint_view
+
+log = logging.getLogger("hub.webhooks")
+
+SWEEP_SECONDS = 1.0
+BATCH = 200
+RESPONSE_BYTES = 2048  # of each response body, kept in the log
+USER_AGENT = "LeadOp-Hub-Webhooks/1"
+
+
+async def _nothing(_company_id: str, _endpoint: dict[str, Any]) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How hard the worker tries (hub.settings: HUB_WEBHOOK_*)."""
+
+    schedule: tuple[float, ...]
+    pause_after: float
+    timeout: float
+    concurrency: int
+    allow_private: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one POST came to."""
+
+    ok: bool
+    status_code: int | None
+    response: str | None
+    error: str | None
+    duration_ms: int
+
+
+class Deliverer:
+    """Sweeps, claims and sends deliveries; records each attempt and its consequences."""
+
+    def __init__(self, db: Database, vault: Vault, policy: Policy) -> None:
+        self.db = db
+        self.vault = vault
+        self.policy = policy
+        self.lease = dt.timedelta(seconds=policy.timeout + 30)
+        # Told (company_id, endpoint view) when the hub paused an endpoint; set by hub.app.
+        self.on_paused: Callable[[str, dict[str, Any]], Awaitable[None]] = _nothing
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._inflight: dict[str, asyncio.Task[None]] = {}
+        self._secrets: dict[str, str] = {}  # sealed -> plain, so each is opened once
+        self._http: httpx.AsyncClient | None = None
+        recorder(db).wakers.append(self._wake.set)
+
+    async def start(self) -> None:
+        limits = httpx.Limits(max_connections=self.policy.concurrency)
+        self._http = httpx.AsyncClient(
+            follow_redirects=False, timeout=self.policy.timeout, limits=limits, trust_env=False
+        )
+        self._task = asyncio.create_task(self._run(), name="webhooks")
+
+    async def close(self) -> None:
+        tasks = [t for t in (self._task, *self._inflight.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._http is not None:
+            await self._http.aclose()
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await self._sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("webhook sweep failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), SWEEP_SECONDS)
+
+    async def _sweep(self) -> None:
+        free = self.policy.concurrency - len(self._inflight)
+        if free <= 0:
+            return
+        for delivery_id in await self._due():
+            if delivery_id in self._inflight:
+                continue
+            task = asyncio.create_task(self.deliver(delivery_id))
+            self._inflight[delivery_id] = task
+            task.add_done_callback(self._finished(delivery_id))
+            free -= 1
+            if free == 0:
+                return
+
+    def _finished(self, delivery_id: str) -> Callable[[asyncio.Task[None]], None]:
+        def done(_task: asyncio.Task[None]) -> None:
+            self._inflight.pop(delivery_id, None)
+            self._wake.set()  # the conversation's next event, or a free slot, may be waiting
+
+        return done
+
+    async def _due(self) -> list[str]:
+        d, e = repo.webhook_deliveries, repo.webhook_endpoints
+        earlier = d.alias("earlier")
+        waits = (
+            select(earlier.c.id)
+            .where(
+                earlier.c.endpoint_id == d.c.endpoint_id,
+                earlier.c.order_key == d.c.order_key,
+                earlier.c.status == "pending",
+                earlier.c.id < d.c.id,
+            )
+            .exists()
+        )
+        stmt = (
+            select(d.c.id)
+            .join(e, e.c.id == d.c.endpoint_id)
+            .where(d.c.status == "pending", d.c.next_attempt_at <= utcnow())
+            .where(e.c.state == "active", ~waits)
+            .order_by(d.c.next_attempt_at)
+            .limit(BATCH)
+        )
+        async with self.db.read(system=True) as conn:
+            return [row.id for row in (await conn.execute(stmt)).all()]
+
+    async def deliver(self, delivery_id: str) -> None:
+        """Claim one due delivery and POST it; records the attempt either way."""
+        claimed = await self._claim(delivery_id)
+        if claimed is None:
+            return  # another process has it, or it is no longer due
+        delivery, endpoint = claimed
+        outcome = await self._post(delivery, endpoint)
+        paused = await self._record(delivery, outcome)
+        if paused is not None:
+            log.warning("webhook endpoint %s paused after a day of failures", endpoint.id)
+            await self.on_paused(delivery.company_id, paused)
+
+    async def _claim(self, delivery_id: str) -> tuple[Any, Any] | None:
+        d, e = repo.webhook_deliveries, repo.webhook_endpoints
+        now = utcnow()
+        stmt = (
+            update(d)
+            .where(d.c.id == delivery_id, d.c.status == "pending", d.c.next_attempt_at <= now)
+            .values(next_attempt_at=now + self.lease, attempts=d.c.attempts + 1)
+            .returning(*d.c)
+        )
+        async with self.db.write(system=True) as conn:
+            delivery = await repo.one(conn, stmt)
+            if delivery is None:
+                return None
+            endpoint = await repo.one(conn, select(e).where(e.c.id == delivery.endpoint_id))
+        return (delivery, endpoint) if endpoint is not None else None
+
+    def _secret(self, sealed: str) -> str:
+        plain = self._secrets.get(sealed)
+        if plain is None:
+            plain = str(self.vault.open(sealed)["secret"])
+            self._secrets[sealed] = plain
+        return plain
+
+    async def _post(self, delivery: Any, endpoint: Any) -> Outcome:
+        started = time.perf_counter()
+        try:
+            target = await addresses.resolve(endpoint.url, self.policy.allow_private)
+            headers = signing.headers(
+                self._secret(endpoint.secret), delivery.event_id, utcnow(), delivery.payload
+            )
+            status, text = await self._send(target, headers, delivery.payload)
+        except addresses.Refused as exc:
+            return Outcome(False, None, None, f"{exc.code}: {exc.message}", _ms(started))
+        except httpx.HTTPError as exc:
+            failure = f"{type(exc).__name__}: {exc}"[:300]
+            return Outcome(False, None, None, failure, _ms(started))
+        ok = 200 <= status < 300
+        return Outcome(ok, status, text, None if ok else _why(status), _ms(started))
+
+    async def _send(
+        self, target: addresses.Target, signed: dict[str, str], payload: str
+    ) -> tuple[int, str]:
+        """POST to the checked address; (status, the response body's first 2 KB)."""
+        assert self._http is not None
+        headers = {
+            "content-type": "application/json",
+            "user-agent": USER_AGENT,
+            "host": target.host,
+            **signed,
+        }
+        extensions = {"sni_hostname": target.server_name}
+        request = self._http.build_request(
+            "POST", target.url, content=payload.encode(), headers=headers, extensions=extensions
+        )
+        response = await self._http.send(request, stream=True)
+        try:
+            kept = bytearray()
+            async for chunk in response.aiter_raw():
+                kept += chunk
+                if len(kept) >= RESPONSE_BYTES:
+                    break
+        finally:
+            await response.aclose()
+        return response.status_code, kept[:RESPONSE_BYTES].decode("utf-8", "replace")
+
+    async def _record(self, delivery: Any, outcome: Outcome) -> dict[str, Any] | None:
+        """Log the attempt, settle the delivery and the endpoint; the endpoint's view when
+        this failure paused it."""
+        now = utcnow()
+        async with self.db.write(system=True) as conn:
+            await conn.execute(
+                repo.webhook_attempts.insert().values(
+                    id=new_id(),
+                    company_id=delivery.company_id,
+                    delivery_id=delivery.id,
+                    attempt=delivery.attempts,
+                    status_code=outcome.status_code,
+                    response=outcome.response,
+                    error=outcome.error,
+                    duration_ms=outcome.duration_ms,
+                    created_at=now,
+                )
+            )
+            if outcome.ok:
+                await self._succeeded(conn, delivery, now)
+                return None
+            paused = await self._endpoint_failed(conn, delivery.endpoint_id, now)
+            await self._failed(conn, delivery, outcome, now, paused is not None)
+            return paused
+
+    @staticmethod
+    async def _succeeded(conn: Any, delivery: Any, now: dt.datetime) -> None:
+        d, e = repo.webhook_deliveries, repo.webhook_endpoints
+        await conn.execute(
+            update(d)
+            .where(d.c.id == delivery.id)
+            .values(status="delivered", delivered_at=now, next_attempt_at=None, last_error=None)
+        )
+        await conn.execute(
+            update(e)
+            .where(e.c.id == delivery.endpoint_id, e.c.failing_since.is_not(None))
+            .values(failing_since=None)
+        )
+
+    async def _failed(
+        self, conn: Any, delivery: Any, outcome: Outcome, now: dt.datetime, paused: bool
+    ) -> None:
+        """Schedule the next attempt, or give up after the last; a delivery whose failure
+        paused its endpoint stays pending (it goes first when the endpoint resumes)."""
+        d = repo.webhook_deliveries
+        schedule = self.policy.schedule
+        values: dict[str, Any] = {
+            "last_status_code": outcome.status_code,
+            "last_response": outcome.response,
+            "last_error": outcome.error,
+        }
+        if paused:
+            values["next_attempt_at"] = now
+        elif delivery.attempts <= len(schedule):
+            delay = schedule[delivery.attempts - 1]
+            values["next_attempt_at"] = now + dt.timedelta(seconds=delay)
+        else:
+            values |= {"status": "failed", "next_attempt_at": None}
+        await conn.execute(update(d).where(d.c.id == delivery.id).values(**values))
+
+    async def _endpoint_failed(
+        self, conn: Any, endpoint_id: str, now: dt.datetime
+    ) -> dict[str, Any] | None:
+        """Note the failure on the endpoint; pause it after `pause_after` of failures."""
+        e = repo.webhook_endpoints
+        row = await repo.one(conn, select(e).where(e.c.id == endpoint_id))
+        if row is None:
+            return None
+        since = row.failing_since or now
+        window = dt.timedelta(seconds=self.policy.pause_after)
+        if row.state != "active" or now - since < window:
+            if row.failing_since is None:
+                await conn.execute(update(e).where(e.c.id == endpoint_id).values(failing_since=now))
+            return None
+        reason = "every delivery failed for a day"
+        paused = await repo.one(
+            conn,
+            update(e)
+            .where(e.c.id == endpoint_id, e.c.state == "active")
+            .values(state="paused", paused_reason=reason, updated_at=now)
+            .returning(*e.c),
+        )
+        return None if paused is None else endpoint_view(paused)
+
+
+def _ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
+
+
+def _why(status: int) -> str:
+    if 300 <= status < 400:
+        return f"HTTP {status}: a redirect (not followed)"
+    return f"HTTP {status}"
