@@ -242,7 +242,11 @@ class Deliverer:
         """Log the attempt, settle the delivery and the endpoint; the endpoint's view when
         this failure paused it."""
         now = utcnow()
+        d = repo.webhook_deliveries
         async with self.db.write(system=True) as conn:
+            # Deleted while in flight (its contact erased, its endpoint deleted): no log.
+            if not await conn.scalar(select(d.c.id).where(d.c.id == delivery.id)):
+                return None
             await conn.execute(
                 repo.webhook_attempts.insert().values(
                     id=new_id(),
@@ -294,6 +298,8 @@ class Deliverer:
         elif delivery.attempts <= len(schedule):
             delay = schedule[delivery.attempts - 1]
             values["next_attempt_at"] = now + dt.timedelta(seconds=delay)
+            if delay < SWEEP_SECONDS:  # sooner than the next sweep: wake for it
+                asyncio.get_running_loop().call_later(delay, self._wake.set)
         else:
             values |= {"status": "failed", "next_attempt_at": None}
         await conn.execute(update(d).where(d.c.id == delivery.id).values(**values))
