@@ -83,6 +83,10 @@ class Deliverer:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._inflight: dict[str, asyncio.Task[None]] = {}
+        # Attempts waiting to be written, and the task writing them (one transaction each
+        # round, however many finished meanwhile).
+        self._outcomes: list[tuple[Any, Outcome, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
         self._secrets: dict[str, str] = {}  # sealed -> plain, so each is opened once
         self._http: httpx.AsyncClient | None = None
         recorder(db).wakers.append(self._wake.set)
@@ -95,7 +99,7 @@ class Deliverer:
         self._task = asyncio.create_task(self._run(), name="webhooks")
 
     async def close(self) -> None:
-        tasks = [t for t in (self._task, *self._inflight.values()) if t is not None]
+        tasks = [t for t in (self._task, self._writer, *self._inflight.values()) if t]
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -117,18 +121,17 @@ class Deliverer:
                 await asyncio.wait_for(self._wake.wait(), SWEEP_SECONDS)
 
     async def _sweep(self) -> None:
+        """Claim as many due deliveries as there are free slots, in one transaction."""
         free = self.policy.concurrency - len(self._inflight)
         if free <= 0:
             return
-        for delivery_id in await self._due():
-            if delivery_id in self._inflight:
-                continue
-            task = asyncio.create_task(self.deliver(delivery_id))
-            self._inflight[delivery_id] = task
-            task.add_done_callback(self._finished(delivery_id))
-            free -= 1
-            if free == 0:
-                return
+        due = await self._due(free)
+        if not due:
+            return
+        for delivery, endpoint in await self._claim(due):
+            task = asyncio.create_task(self._attempt(delivery, endpoint))
+            self._inflight[delivery.id] = task
+            task.add_done_callback(self._finished(delivery.id))
 
     def _finished(self, delivery_id: str) -> Callable[[asyncio.Task[None]], None]:
         def done(_task: asyncio.Task[None]) -> None:
@@ -137,7 +140,8 @@ class Deliverer:
 
         return done
 
-    async def _due(self) -> list[str]:
+    async def _due(self, limit: int) -> list[str]:
+        """Due deliveries of active endpoints with no earlier pending one in their order."""
         d, e = repo.webhook_deliveries, repo.webhook_endpoints
         earlier = d.alias("earlier")
         waits = (
@@ -156,38 +160,60 @@ class Deliverer:
             .where(d.c.status == "pending", d.c.next_attempt_at <= utcnow())
             .where(e.c.state == "active", ~waits)
             .order_by(d.c.next_attempt_at)
-            .limit(BATCH)
+            .limit(min(limit, BATCH))
         )
         async with self.db.read(system=True) as conn:
             return [row.id for row in (await conn.execute(stmt)).all()]
 
-    async def deliver(self, delivery_id: str) -> None:
-        """Claim one due delivery and POST it; records the attempt either way."""
-        claimed = await self._claim(delivery_id)
-        if claimed is None:
-            return  # another process has it, or it is no longer due
-        delivery, endpoint = claimed
-        outcome = await self._post(delivery, endpoint)
-        paused = await self._record(delivery, outcome)
-        if paused is not None:
-            log.warning("webhook endpoint %s paused after a day of failures", endpoint.id)
-            await self.on_paused(delivery.company_id, paused)
-
-    async def _claim(self, delivery_id: str) -> tuple[Any, Any] | None:
+    async def _claim(self, ids: list[str]) -> list[tuple[Any, Any]]:
+        """Take the lease of those still due (another process may have some), with their
+        endpoints: (delivery, endpoint) pairs."""
         d, e = repo.webhook_deliveries, repo.webhook_endpoints
         now = utcnow()
         stmt = (
             update(d)
-            .where(d.c.id == delivery_id, d.c.status == "pending", d.c.next_attempt_at <= now)
+            .where(d.c.id.in_(ids), d.c.status == "pending", d.c.next_attempt_at <= now)
             .values(next_attempt_at=now + self.lease, attempts=d.c.attempts + 1)
             .returning(*d.c)
         )
         async with self.db.write(system=True) as conn:
-            delivery = await repo.one(conn, stmt)
-            if delivery is None:
-                return None
-            endpoint = await repo.one(conn, select(e).where(e.c.id == delivery.endpoint_id))
-        return (delivery, endpoint) if endpoint is not None else None
+            claimed = (await conn.execute(stmt)).all()
+            wanted = {row.endpoint_id for row in claimed}
+            found = (await conn.execute(select(e).where(e.c.id.in_(wanted)))).all()
+        endpoints = {row.id: row for row in found}
+        pairs = [(row, endpoints.get(row.endpoint_id)) for row in claimed]
+        return sorted((p for p in pairs if p[1] is not None), key=lambda p: str(p[0].id))
+
+    async def deliver(self, delivery_id: str) -> None:
+        """Claim this one delivery if it is due and POST it now (the sweep's work, for one)."""
+        for delivery, endpoint in await self._claim([delivery_id]):
+            await self._attempt(delivery, endpoint)
+
+    async def _attempt(self, delivery: Any, endpoint: Any) -> None:
+        """POST a claimed delivery; returns once the attempt is written."""
+        outcome = await self._post(delivery, endpoint)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outcomes.append((delivery, outcome, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_outcomes(), name="webhook-outcomes")
+        await done
+
+    async def _write_outcomes(self) -> None:
+        """Write every finished attempt, a round at a time, until none is left."""
+        while self._outcomes:
+            batch, self._outcomes = self._outcomes, []
+            try:
+                paused = await self._record(batch)
+            except Exception as exc:  # the leases run out: those are sent again later
+                log.exception("webhook attempts not recorded")
+                for _, _, done in batch:
+                    done.set_exception(exc)
+                continue
+            for _, _, done in batch:
+                done.set_result(None)
+            for company_id, view in paused:
+                log.warning("webhook endpoint %s paused after a day of failures", view["id"])
+                await self.on_paused(company_id, view)
 
     def _secret(self, sealed: str) -> str:
         plain = self._secrets.get(sealed)
@@ -238,46 +264,46 @@ class Deliverer:
             await response.aclose()
         return response.status_code, kept[:RESPONSE_BYTES].decode("utf-8", "replace")
 
-    async def _record(self, delivery: Any, outcome: Outcome) -> dict[str, Any] | None:
-        """Log the attempt, settle the delivery and the endpoint; the endpoint's view when
-        this failure paused it."""
+    async def _record(
+        self, batch: list[tuple[Any, Outcome, asyncio.Future[None]]]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Log the attempts, settle the deliveries and their endpoints, in one transaction;
+        (company, endpoint view) of each endpoint a failure paused."""
         now = utcnow()
         d = repo.webhook_deliveries
+        paused: list[tuple[str, dict[str, Any]]] = []
         async with self.db.write(system=True) as conn:
+            ids = [delivery.id for delivery, _, _ in batch]
             # Deleted while in flight (its contact erased, its endpoint deleted): no log.
-            if not await conn.scalar(select(d.c.id).where(d.c.id == delivery.id)):
-                return None
-            await conn.execute(
-                repo.webhook_attempts.insert().values(
-                    id=new_id(),
-                    company_id=delivery.company_id,
-                    delivery_id=delivery.id,
-                    attempt=delivery.attempts,
-                    status_code=outcome.status_code,
-                    response=outcome.response,
-                    error=outcome.error,
-                    duration_ms=outcome.duration_ms,
-                    created_at=now,
-                )
-            )
-            if outcome.ok:
-                await self._succeeded(conn, delivery, now)
-                return None
-            paused = await self._endpoint_failed(conn, delivery.endpoint_id, now)
-            await self._failed(conn, delivery, outcome, now, paused is not None)
-            return paused
+            alive = set((await conn.execute(select(d.c.id).where(d.c.id.in_(ids)))).scalars())
+            kept = [(delivery, outcome) for delivery, outcome, _ in batch if delivery.id in alive]
+            if not kept:
+                return paused
+            await conn.execute(repo.webhook_attempts.insert(), [_attempt(*k, now) for k in kept])
+            await self._succeeded(conn, [delivery for delivery, o in kept if o.ok], now)
+            for delivery, outcome in kept:
+                if outcome.ok:
+                    continue
+                view = await self._endpoint_failed(conn, delivery.endpoint_id, now)
+                await self._failed(conn, delivery, outcome, now, view is not None)
+                if view is not None:
+                    paused.append((delivery.company_id, view))
+        return paused
 
     @staticmethod
-    async def _succeeded(conn: Any, delivery: Any, now: dt.datetime) -> None:
+    async def _succeeded(conn: Any, deliveries: list[Any], now: dt.datetime) -> None:
+        if not deliveries:
+            return
         d, e = repo.webhook_deliveries, repo.webhook_endpoints
         await conn.execute(
             update(d)
-            .where(d.c.id == delivery.id)
+            .where(d.c.id.in_([delivery.id for delivery in deliveries]))
             .values(status="delivered", delivered_at=now, next_attempt_at=None, last_error=None)
         )
+        endpoints = {delivery.endpoint_id for delivery in deliveries}
         await conn.execute(
             update(e)
-            .where(e.c.id == delivery.endpoint_id, e.c.failing_since.is_not(None))
+            .where(e.c.id.in_(endpoints), e.c.failing_since.is_not(None))
             .values(failing_since=None)
         )
 
@@ -327,6 +353,21 @@ class Deliverer:
             .returning(*e.c),
         )
         return None if paused is None else endpoint_view(paused)
+
+
+def _attempt(delivery: Any, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
+    """The `webhook_attempts` row of one POST."""
+    return {
+        "id": new_id(),
+        "company_id": delivery.company_id,
+        "delivery_id": delivery.id,
+        "attempt": delivery.attempts,
+        "status_code": outcome.status_code,
+        "response": outcome.response,
+        "error": outcome.error,
+        "duration_ms": outcome.duration_ms,
+        "created_at": now,
+    }
 
 
 def _ms(started: float) -> int:
