@@ -49,6 +49,7 @@ from hub.settings import Settings
 from hub.state import Hub
 from hub.webhooks.deliver import Deliverer, Policy
 from hub.webhooks.endpoints import Endpoints
+from hub.webhooks.retention import purge_settled
 from hub.workspace import retention
 from hub.workspace.agents import AgentService
 from hub.workspace.attachment_store import make_store
@@ -237,6 +238,7 @@ async def _retention(hub: Hub) -> None:
     """Purge expired messages, then the files no message carries any more."""
     await retention.sweep(hub.db)
     await hub.attachments.sweep()
+    await purge_settled(hub.db)  # the webhook delivery log older than 30 days
 
 
 def make_replier(settings: Settings) -> Replier:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import datetime as dt
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -23,7 +24,9 @@ from starlette.routing import Route
 
 from hub.ai import leads
 from hub.persistence import repository as repo
+from hub.persistence.models import utcnow
 from hub.settings import Settings
+from hub.webhooks.retention import purge_settled
 from tests.channel_support import free_port
 from tests.conftest import make_settings
 from tests.fakes.serve import Recorder, serve
@@ -340,6 +343,10 @@ async def test_redeliver_by_hand_with_a_rotated_secret(owner: Owner) -> None:
     assert verified(new, second) == verified(old, first)
     with pytest.raises(WebhookVerificationError):
         verified(old, second)
+    # The log is kept 30 days, then the retention sweep takes it.
+    later = utcnow() + dt.timedelta(days=31)
+    assert await purge_settled(owner.server.hub.db, later) == 2
+    assert await owner.deliveries(endpoint_id) == []
 
 
 async def test_leads_appointments_and_erasure_are_events(owner: Owner) -> None:
