@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
@@ -38,7 +38,11 @@ from hub.webhooks.views import endpoint_view
 
 log = logging.getLogger("hub.webhooks")
 
-SWEEP_SECONDS = 1.0
+# Idle, the worker looks every SWEEP_SECONDS, or sooner when a retry falls due: events
+# recorded by this process wake it at once; the sweep finds other processes' retries and
+# those of a process that stopped. (Few reads when idle: on SQLite each one may delay the
+# write-ahead log's truncation after an erasure, hub.persistence.db.forget.)
+SWEEP_SECONDS = 5.0
 BATCH = 200
 RESPONSE_BYTES = 2048  # of each response body, kept in the log
 USER_AGENT = "LeadOp-Hub-Webhooks/1"
@@ -111,27 +115,28 @@ class Deliverer:
     async def _run(self) -> None:
         while True:
             self._wake.clear()
+            wait = SWEEP_SECONDS
             try:
-                await self._sweep()
+                wait = await self._sweep()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("webhook sweep failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), SWEEP_SECONDS)
+                await asyncio.wait_for(self._wake.wait(), wait)
 
-    async def _sweep(self) -> None:
-        """Claim as many due deliveries as there are free slots, in one transaction."""
+    async def _sweep(self) -> float:
+        """Claim as many due deliveries as there are free slots, in one transaction; the
+        seconds until the next sweep."""
         free = self.policy.concurrency - len(self._inflight)
         if free <= 0:
-            return
-        due = await self._due(free)
-        if not due:
-            return
-        for delivery, endpoint in await self._claim(due):
+            return SWEEP_SECONDS  # a finishing delivery wakes the loop
+        due, wait = await self._due(free)
+        for delivery, endpoint in await self._claim(due) if due else ():
             task = asyncio.create_task(self._attempt(delivery, endpoint))
             self._inflight[delivery.id] = task
             task.add_done_callback(self._finished(delivery.id))
+        return wait
 
     def _finished(self, delivery_id: str) -> Callable[[asyncio.Task[None]], None]:
         def done(_task: asyncio.Task[None]) -> None:
@@ -140,8 +145,9 @@ class Deliverer:
 
         return done
 
-    async def _due(self, limit: int) -> list[str]:
-        """Due deliveries of active endpoints with no earlier pending one in their order."""
+    async def _due(self, limit: int) -> tuple[list[str], float]:
+        """Due deliveries of active endpoints with no earlier pending one in their order, and
+        the seconds until the next pending one falls due (at most SWEEP_SECONDS)."""
         d, e = repo.webhook_deliveries, repo.webhook_endpoints
         earlier = d.alias("earlier")
         waits = (
@@ -162,8 +168,15 @@ class Deliverer:
             .order_by(d.c.next_attempt_at)
             .limit(min(limit, BATCH))
         )
+        now = utcnow()
+        soonest = select(func.min(d.c.next_attempt_at)).where(
+            d.c.status == "pending", d.c.next_attempt_at > now
+        )
         async with self.db.read(system=True) as conn:
-            return [row.id for row in (await conn.execute(stmt)).all()]
+            due = [row.id for row in (await conn.execute(stmt)).all()]
+            at = await conn.scalar(soonest)
+        wait = SWEEP_SECONDS if at is None else (at - now).total_seconds()
+        return due, min(max(wait, 0.01), SWEEP_SECONDS)
 
     async def _claim(self, ids: list[str]) -> list[tuple[Any, Any]]:
         """Take the lease of those still due (another process may have some), with their
