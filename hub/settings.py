@@ -156,7 +156,7 @@ class Settings:
     webhook_retry_schedule: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
     webhook_pause_after: float = 86400.0
     webhook_timeout: float = 10.0
-    webhook_concurrency: int = 16  # POSTs in flight per process, over all endpoints
+    webhook_concurrency: int = 32  # POSTs in flight per process, over all endpoints
 
     @property
     def is_sqlite(self) -> bool:
@@ -244,7 +244,7 @@ class Settings:
             webhook_retry_schedule=_schedule(env, "HUB_WEBHOOK_RETRY_SCHEDULE"),
             webhook_pause_after=_seconds(env, "HUB_WEBHOOK_PAUSE_AFTER", 86400.0),
             webhook_timeout=_seconds(env, "HUB_WEBHOOK_TIMEOUT", 10.0),
-            webhook_concurrency=max(1, _int(env, "HUB_WEBHOOK_CONCURRENCY", 16)),
+            webhook_concurrency=max(1, _int(env, "HUB_WEBHOOK_CONCURRENCY", 32)),
         )
         return replace(settings, **_rate_limits(env))
 

@@ -1,8 +1,9 @@
 """The conversation events of outgoing webhooks (hub.webhooks), recorded from this package.
 
 `after_append` is the message write path's one call: the group commit owns that
-transaction, so the events are recorded in their own transaction just after it, and not at
-all (no query, no insert) while the company's cached subscriptions hold none of them.
+transaction, so the events are recorded just after it, in a transaction shared with the other
+messages' events of the moment, and not at all (no query, no insert) while the company's
+cached subscriptions hold none of them.
 `conversation_changed` records inside the caller's transaction.
 """
 
@@ -51,7 +52,8 @@ async def after_append(
         wanted.append(catalog.CONTACT_CREATED)
     if not await recorder.any_subscribed(company_id, wanted):
         return
-    async with recorder.db.write(system=True) as conn:
+
+    async def write(conn: AsyncConnection) -> None:
         if new_contact:
             await _contact_created(recorder, conn, company_id, conversation_id)
         await conversation_changed(recorder, conn, company_id, conversation_id, *types)
@@ -59,6 +61,8 @@ async def after_append(
         await recorder.record(
             conn, company_id, catalog.MESSAGE_CREATED, data, conversation_id=conversation_id
         )
+
+    await recorder.in_batch(write)  # one transaction with the other messages' events
 
 
 async def conversation_changed(

@@ -10,14 +10,18 @@ address at the check and a private one a moment later (DNS rebinding) reaches no
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import socket
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from hub.errors import HubError
 
 MAX_URL = 2000
+TTL = 30.0  # seconds a host's resolution is reused
+_resolved: dict[tuple[str, int], tuple[float, list[str]]] = {}
 
 
 class Refused(HubError):
@@ -50,6 +54,28 @@ def check_url(url: str) -> tuple[str, str, int]:
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
 
+async def _addresses(host: str, port: int) -> list[str]:
+    """The host's addresses: itself when it is one; else resolved, and kept for `TTL`
+    seconds (each POST still goes to an address that passed the check)."""
+    with contextlib.suppress(ValueError):
+        return [str(ipaddress.ip_address(host))]
+    key = (host, port)
+    cached = _resolved.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        raise Refused("unresolvable", f"{host} does not resolve") from None
+    addresses = [str(info[4][0]) for info in infos]
+    if not addresses:
+        raise Refused("unresolvable", f"{host} does not resolve")
+    if len(_resolved) > 10_000:
+        _resolved.clear()
+    _resolved[key] = (time.monotonic() + TTL, addresses)
+    return addresses
+
+
 def public(address: str) -> bool:
     ip = ipaddress.ip_address(address)
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
@@ -60,13 +86,7 @@ def public(address: str) -> bool:
 async def resolve(url: str, allow_private: bool) -> Target:
     """Resolve the URL's host; Refused `address_refused` when an address is not public."""
     _scheme, host, port = check_url(url)
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError:
-        raise Refused("unresolvable", f"{host} does not resolve") from None
-    addresses = [str(info[4][0]) for info in infos]
-    if not addresses:
-        raise Refused("unresolvable", f"{host} does not resolve")
+    addresses = await _addresses(host, port)
     if not allow_private and not all(public(a) for a in addresses):
         raise Refused("address_refused", f"{host} is a loopback, private or reserved address")
     address = addresses[0]

@@ -18,10 +18,12 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from asyncio import Future
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -31,6 +33,7 @@ from hub.persistence import repository as repo
 from hub.persistence.db import Database
 from hub.persistence.models import new_id, utcnow
 
+log = logging.getLogger("hub.webhooks")
 TTL = 5.0  # seconds a company's subscriptions are trusted without reading them again
 # A wake-up just after the caller's commit: `record` runs inside the transaction, before the
 # rows are visible to the worker's reads.
@@ -65,6 +68,8 @@ class Recorder:
         # company id -> (expiry on the monotonic clock, event type -> endpoint ids)
         self._subscribed: dict[str, tuple[float, dict[str, list[str]]]] = {}
         self.wakers: list[Callable[[], None]] = []  # the workers of this process
+        self._batch: list[tuple[Callable[[AsyncConnection], Awaitable[None]], Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     def forget(self, company_id: str) -> None:
         """The company's endpoints changed: read them again next time."""
@@ -131,10 +136,11 @@ class Recorder:
         conversation_id: str | None = None,
         contact_id: str | None = None,
     ) -> None:
-        """`record` in a transaction of its own; none at all when nobody subscribes."""
+        """`record` after the change committed; nothing at all when nobody subscribes."""
         if not await self.any_subscribed(company_id, [type_]):
             return
-        async with self.db.write(system=True) as conn:
+
+        async def write(conn: AsyncConnection) -> None:
             await self.record(
                 conn,
                 company_id,
@@ -143,6 +149,35 @@ class Recorder:
                 conversation_id=conversation_id,
                 contact_id=contact_id,
             )
+
+        await self.in_batch(write)
+
+    async def in_batch(self, write: Callable[[AsyncConnection], Awaitable[None]]) -> None:
+        """Run `write` in a transaction shared with every other one waiting meanwhile (the
+        message path's events: one transaction per round, not one per message); returns
+        once it committed."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._batch.append((write, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_batches(), name="webhook-events")
+        await done
+
+    async def _write_batches(self) -> None:
+        while self._batch:
+            batch, self._batch = self._batch, []
+            try:
+                async with self.db.write(system=True) as conn:
+                    for write, _ in batch:
+                        await write(conn)
+            except Exception as exc:  # each caller hears of it (and logs it)
+                log.debug("webhook events not recorded", exc_info=True)
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for _, done in batch:
+                if not done.done():
+                    done.set_result(None)
 
     @staticmethod
     async def insert(
