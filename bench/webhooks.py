@@ -1,15 +1,17 @@
 """Outgoing webhooks under a message load: delivery delay and deliveries per second.
 
     python -m bench.webhooks                                   # 200 pairs, 2,000 msg/s, 10 s
-    python -m bench.webhooks --pairs 200 --rate 1000 --duration 5 --backend postgres-redis
+    python -m bench.webhooks --subscribed 0.1                  # one company in ten subscribes
+    python -m bench.webhooks --pairs 200 --rate 500 --duration 10 --backend postgres-redis
 
 The rooms workload of `bench.run` (visitor -> agent pairs, one company each, the load
-generator in its own process) with every company subscribed to `message.created` at a
-receiver on 127.0.0.1 (this process, uvicorn, answering 200 at once): each visitor message
+generator in its own process) with companies subscribed to `message.created` at a receiver
+on 127.0.0.1 (this process, uvicorn, answering 200 at once): each of their visitor messages
 is then also one signed POST. Reported: webhooks received (unique, duplicates, out of order
 per conversation), the delay from the visitor's send to the receiver (p50/p99/max, one
 machine, one monotonic clock), deliveries per second while the load ran and overall, the
-backlog when the load stopped, and how long the rest took to drain. See bench/README.md.
+backlog when the load stopped and how long the rest took, and the sockets' own latency.
+See bench/README.md.
 """
 
 from __future__ import annotations
@@ -29,13 +31,17 @@ from typing import Any
 
 import httpx
 import uvicorn
+from sqlalchemy import func, select
 
-from bench import servers
+from bench import procstats, servers
 from bench.loadgen import raise_fd_limit
 from bench.report import write_results
 from bench.run import RESULTS, ROOT, Setup, cpu_plan, measure, start_backend, teardown, write_spec
 from bench.seed import count_visitor_messages, create_companies
 from bench.stats import summarize_ns
+from hub.persistence import repository as repo
+from hub.persistence.db import Database
+from hub.settings import normalise_database_url
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -111,11 +117,26 @@ async def subscribe(hub_http: str, tokens: list[str], url: str) -> None:
             answer.raise_for_status()
 
 
-async def drain(receiver: Receiver, database_url: str, timeout: float) -> tuple[int, float]:
-    """(visitor messages stored, seconds until a webhook of each had arrived or `timeout`)."""
+async def stored_for(database_url: str, company_ids: list[str]) -> int:
+    """Visitor messages the hub stored for these companies."""
+    db = Database(normalise_database_url(database_url))
+    m = repo.messages
+    query = select(func.count()).where(m.c.sender == "visitor", m.c.company_id.in_(company_ids))
+    try:
+        async with db.read() as conn:
+            return int((await conn.execute(query)).scalar_one())
+    finally:
+        await db.close()
+
+
+async def drain(
+    receiver: Receiver, database_url: str, company_ids: list[str], timeout: float
+) -> tuple[int, float]:
+    """(visitor messages stored for the subscribed companies, seconds until a webhook of
+    each had arrived or `timeout` passed)."""
     started = time.monotonic()
     while True:
-        stored = await count_visitor_messages(database_url)
+        stored = await stored_for(database_url, company_ids)
         waited = time.monotonic() - started
         if len(receiver.ids) >= stored or waited > timeout:
             return stored, waited
@@ -131,9 +152,17 @@ def figures(
     during = sum(1 for t in receiver.arrivals_ns if t <= end_ns)
     span_ns = (max(receiver.arrivals_ns) - min(receiver.arrivals_ns)) if receiver.arrivals_ns else 0
     return {
-        "messages_stored": stored,
+        "messages_stored": raw["all_stored"],
+        "messages_of_subscribed": stored,
         "webhooks_unique": len(receiver.ids),
         "webhooks_missing": stored - len(receiver.ids),
+        # The hubs' CPU from all sockets open to the last webhook, per 1,000 messages stored.
+        "hub_cpu_s_per_1k_messages": procstats.cpu_delta(
+            raw["samples"][1]["hub_cpu"], raw["drained_cpu"]
+        )
+        / max(raw["all_stored"], 1)
+        * 1000,
+        "socket_latency": raw["done"]["latency"],
         "duplicates": receiver.duplicates,
         "out_of_order": receiver.out_of_order,
         "delay": summarize_ns(receiver.delays_ns),
@@ -154,6 +183,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connect-concurrency", type=int, default=100)
     parser.add_argument("--drain-timeout", type=float, default=10.0)
     parser.add_argument("--webhook-drain", type=float, default=120.0)
+    parser.add_argument(
+        "--subscribed", type=float, default=1.0, help="fraction of companies with an endpoint"
+    )
     parser.add_argument("--no-pin", action="store_true")
     return parser.parse_args(argv)
 
@@ -170,14 +202,17 @@ async def bench(args: argparse.Namespace, stamp: str) -> dict[str, Any]:
             async with receiving(receiver) as url:
                 await start_backend(setup, Path(tmp), logs, hub_cpus)
                 companies = await create_companies(setup.database_url, setup.secret, args.pairs)
-                await subscribe(setup.visitor_hub.http, [c.agent_token for c in companies], url)
+                chosen = companies[: max(1, round(len(companies) * args.subscribed))]
+                await subscribe(setup.visitor_hub.http, [c.agent_token for c in chosen], url)
                 write_spec(args, setup, companies, Path(tmp) / "spec.json")
                 start_ns = time.monotonic_ns()
                 raw = await measure(args, setup, Path(tmp) / "spec.json", logs, loadgen_cpus)
                 window = (start_ns, time.monotonic_ns())
+                raw["all_stored"] = await count_visitor_messages(setup.database_url)
                 raw["stored"], drained = await drain(
-                    receiver, setup.database_url, args.webhook_drain
+                    receiver, setup.database_url, [c.company_id for c in chosen], args.webhook_drain
                 )
+                raw["drained_cpu"] = procstats.cpu_snapshot(hub.pid for hub in setup.hubs)
         finally:
             await teardown(setup)
     summary = figures(receiver, raw, window, drained)

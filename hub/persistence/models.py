@@ -779,7 +779,7 @@ class WebhookDelivery(Base):
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
-        Index("ix_webhook_deliveries_order", "endpoint_id", "order_key", "id"),
+        Index("ix_webhook_deliveries_order", "endpoint_id", "order_key", "status", "id"),
         Index("ix_webhook_deliveries_contact", "contact_id"),
     )
 

@@ -44,6 +44,10 @@ log = logging.getLogger("hub.webhooks")
 # write-ahead log's truncation after an erasure, hub.persistence.db.forget.)
 SWEEP_SECONDS = 5.0
 BATCH = 200
+# A claim takes a conversation's next events with its head, up to CHAIN, and one task POSTs
+# them in order: one claim and one write per CHAIN events rather than per event (a
+# conversation's events cannot go in parallel, so its pace is the round trip of one step).
+CHAIN = 20
 COALESCE = 0.005  # seconds
 RESPONSE_BYTES = 2048  # of each response body, kept in the log
 USER_AGENT = "LeadOp-Hub-Webhooks/1"
@@ -90,7 +94,8 @@ class Deliverer:
         self._inflight: dict[str, asyncio.Task[None]] = {}
         # Attempts waiting to be written, and the task writing them (one transaction each
         # round, however many finished meanwhile).
-        self._outcomes: list[tuple[Any, Outcome, asyncio.Future[None]]] = []
+        # (each delivery of a chain with its outcome, None: released untried; its waiter)
+        self._outcomes: list[tuple[list[tuple[Any, Outcome | None]], asyncio.Future[None]]] = []
         self._failing: set[str] = set()  # endpoints with a failure this process knows of
         self._writer: asyncio.Task[None] | None = None
         self._secrets: dict[str, str] = {}  # sealed -> plain, so each is opened once
@@ -141,10 +146,10 @@ class Deliverer:
         if free <= 0:
             return SWEEP_SECONDS  # a finishing delivery wakes the loop
         due, wait = await self._due(free)
-        for delivery, endpoint in await self._claim(due) if due else ():
-            task = asyncio.create_task(self._attempt(delivery, endpoint))
-            self._inflight[delivery.id] = task
-            task.add_done_callback(self._finished(delivery.id))
+        for chain, endpoint in await self._claim(due) if due else ():
+            task = asyncio.create_task(self._attempt(chain, endpoint))
+            self._inflight[chain[0].id] = task
+            task.add_done_callback(self._finished(chain[0].id))
         return wait
 
     def _finished(self, delivery_id: str) -> Callable[[asyncio.Task[None]], None]:
@@ -187,36 +192,68 @@ class Deliverer:
         wait = SWEEP_SECONDS if at is None else (at - now).total_seconds()
         return due, min(max(wait, 0.01), SWEEP_SECONDS)
 
-    async def _claim(self, ids: list[str]) -> list[tuple[Any, Any]]:
-        """Take the lease of those still due (another process may have some), with their
-        endpoints: (delivery, endpoint) pairs."""
+    async def _claim(self, ids: list[str]) -> list[tuple[list[Any], Any]]:
+        """Take the lease of those still due (another process may have some) and of the
+        due events right behind each in its order: (chain, endpoint) pairs, in id order."""
         d, e = repo.webhook_deliveries, repo.webhook_endpoints
         now = utcnow()
-        stmt = (
-            update(d)
-            .where(d.c.id.in_(ids), d.c.status == "pending", d.c.next_attempt_at <= now)
-            .values(next_attempt_at=now + self.lease, attempts=d.c.attempts + 1)
-            .returning(*d.c)
-        )
         async with self.db.write(system=True) as conn:
-            claimed = (await conn.execute(stmt)).all()
-            wanted = {row.endpoint_id for row in claimed}
+            heads = (await conn.execute(self._lease(d.c.id.in_(ids), now))).all()
+            chains = [[head, *await self._behind(conn, head, now)] for head in heads]
+            wanted = {head.endpoint_id for head in heads}
             found = (await conn.execute(select(e).where(e.c.id.in_(wanted)))).all()
         endpoints = {row.id: row for row in found}
         self._failing |= {row.id for row in found if row.failing_since is not None}
-        pairs = [(row, endpoints.get(row.endpoint_id)) for row in claimed]
-        return sorted((p for p in pairs if p[1] is not None), key=lambda p: str(p[0].id))
+        pairs = [(chain, endpoints.get(chain[0].endpoint_id)) for chain in chains]
+        return sorted((p for p in pairs if p[1] is not None), key=lambda p: str(p[0][0].id))
+
+    def _lease(self, which: Any, now: dt.datetime) -> Any:
+        d = repo.webhook_deliveries
+        return (
+            update(d)
+            .where(which, d.c.status == "pending", d.c.next_attempt_at <= now)
+            .values(next_attempt_at=now + self.lease, attempts=d.c.attempts + 1)
+            .returning(*d.c)
+        )
+
+    async def _behind(self, conn: Any, head: Any, now: dt.datetime) -> list[Any]:
+        """Lease the pending events right behind `head` in its order, up to the first that
+        is not due (never past it: that would break the order)."""
+        d = repo.webhook_deliveries
+        stmt = (
+            select(d.c.id, d.c.next_attempt_at)
+            .where(d.c.endpoint_id == head.endpoint_id, d.c.order_key == head.order_key)
+            .where(d.c.status == "pending", d.c.id > head.id)
+            .order_by(d.c.id)
+            .limit(CHAIN - 1)
+        )
+        ids = []
+        for row in (await conn.execute(stmt)).all():
+            if row.next_attempt_at is None or row.next_attempt_at > now:
+                break
+            ids.append(row.id)
+        if not ids:
+            return []
+        leased = (await conn.execute(self._lease(d.c.id.in_(ids), now))).all()
+        return sorted(leased, key=lambda row: str(row.id))
 
     async def deliver(self, delivery_id: str) -> None:
-        """Claim this one delivery if it is due and POST it now (the sweep's work, for one)."""
-        for delivery, endpoint in await self._claim([delivery_id]):
-            await self._attempt(delivery, endpoint)
+        """Claim this delivery (and those behind it) if due and POST now: a sweep's work."""
+        for chain, endpoint in await self._claim([delivery_id]):
+            await self._attempt(chain, endpoint)
 
-    async def _attempt(self, delivery: Any, endpoint: Any) -> None:
-        """POST a claimed delivery; returns once the attempt is written."""
-        outcome = await self._post(delivery, endpoint)
+    async def _attempt(self, chain: list[Any], endpoint: Any) -> None:
+        """POST a claimed chain in order, stopping at a failure (the rest is released);
+        returns once the attempts are written."""
+        settled: list[tuple[Any, Outcome | None]] = []
+        for index, delivery in enumerate(chain):
+            outcome = await self._post(delivery, endpoint)
+            settled.append((delivery, outcome))
+            if not outcome.ok:
+                settled += [(later, None) for later in chain[index + 1 :]]
+                break
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._outcomes.append((delivery, outcome, done))
+        self._outcomes.append((settled, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_outcomes(), name="webhook-outcomes")
         await done
@@ -229,10 +266,10 @@ class Deliverer:
                 paused = await self._record(batch)
             except Exception as exc:  # the leases run out: those are sent again later
                 log.exception("webhook attempts not recorded")
-                for _, _, done in batch:
+                for _, done in batch:
                     done.set_exception(exc)
                 continue
-            for _, _, done in batch:
+            for _, done in batch:
                 done.set_result(None)
             for company_id, view in paused:
                 log.warning("webhook endpoint %s paused after a day of failures", view["id"])
@@ -290,23 +327,33 @@ class Deliverer:
             return response.status, kept.decode("utf-8", "replace")
 
     async def _record(
-        self, batch: list[tuple[Any, Outcome, asyncio.Future[None]]]
+        self, batch: list[tuple[list[tuple[Any, Outcome | None]], asyncio.Future[None]]]
     ) -> list[tuple[str, dict[str, Any]]]:
-        """Log the attempts, settle the deliveries and their endpoints, in one transaction;
-        (company, endpoint view) of each endpoint a failure paused."""
+        """Log the attempts, settle the deliveries and their endpoints, release what was
+        not tried, in one transaction; (company, endpoint view) of each endpoint a failure
+        paused."""
         now = utcnow()
         d = repo.webhook_deliveries
         paused: list[tuple[str, dict[str, Any]]] = []
+        settled = [pair for chain, _ in batch for pair in chain]
         async with self.db.write(system=True) as conn:
-            ids = [delivery.id for delivery, _, _ in batch]
+            ids = [delivery.id for delivery, _ in settled]
             # Deleted while in flight (its contact erased, its endpoint deleted): no log.
             alive = set((await conn.execute(select(d.c.id).where(d.c.id.in_(ids)))).scalars())
-            kept = [(delivery, outcome) for delivery, outcome, _ in batch if delivery.id in alive]
-            if not kept:
-                return paused
-            await conn.execute(repo.webhook_attempts.insert(), [_attempt(*k, now) for k in kept])
-            await self._succeeded(conn, [delivery for delivery, o in kept if o.ok], now)
-            for delivery, outcome in kept:
+            tried = [(x, o) for x, o in settled if x.id in alive and o is not None]
+            untried = [x.id for x, o in settled if x.id in alive and o is None]
+            if untried:  # behind a failure: due again, as if never claimed
+                await conn.execute(
+                    update(d)
+                    .where(d.c.id.in_(untried))
+                    .values(attempts=d.c.attempts - 1, next_attempt_at=now)
+                )
+            if tried:
+                await conn.execute(
+                    repo.webhook_attempts.insert(), [_attempt(*t, now) for t in tried]
+                )
+            await self._succeeded(conn, [delivery for delivery, o in tried if o.ok], now)
+            for delivery, outcome in tried:
                 if outcome.ok:
                     continue
                 self._failing.add(delivery.endpoint_id)

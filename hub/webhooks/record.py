@@ -24,6 +24,7 @@ import time
 import weakref
 from asyncio import Future
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import select
@@ -35,12 +36,14 @@ from hub.persistence.models import new_id, utcnow
 
 log = logging.getLogger("hub.webhooks")
 TTL = 5.0  # seconds a company's subscriptions are trusted without reading them again
-# A wake-up just after the caller's commit: `record` runs inside the transaction, before the
-# rows are visible to the worker's reads.
-AFTER_COMMIT = 0.05
+# Wake-ups after the caller's commit: `record` runs inside the transaction, before the rows
+# are visible to the worker's reads (the message path wakes the worker after its commit).
+AFTER_COMMIT = (0.05, 0.5)
 
 _recorders: weakref.WeakKeyDictionary[Database, Recorder] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
+# Set in the task writing batched events, which wakes the worker after its own commit.
+_batching: ContextVar[bool] = ContextVar("webhook_batching", default=False)
 _last_ns = 0
 
 
@@ -125,7 +128,8 @@ class Recorder:
         payload = body(type_, data, now)
         key = conversation_id or contact_id or new_id()
         await self.insert(conn, company_id, endpoints, type_, payload, key, contact_id, now)
-        self.wake()
+        if not _batching.get():
+            self.wake_after_commit()
 
     async def record_now(
         self,
@@ -163,12 +167,14 @@ class Recorder:
         await done
 
     async def _write_batches(self) -> None:
+        _batching.set(True)  # this task's `record` calls: it wakes the worker itself
         while self._batch:
             batch, self._batch = self._batch, []
             try:
                 async with self.db.write(system=True) as conn:
                     for write, _ in batch:
                         await write(conn)
+                self.wake()  # committed: the worker sees the rows now
             except Exception as exc:  # each caller hears of it (and logs it)
                 log.debug("webhook events not recorded", exc_info=True)
                 for _, done in batch:
@@ -214,11 +220,17 @@ class Recorder:
         return [str(row["id"]) for row in rows]
 
     def wake(self) -> None:
-        """Tell this process's workers now and once more after the caller's commit."""
+        """Tell this process's workers now (after a commit)."""
         for waker in self.wakers:
             waker()
-            with contextlib.suppress(RuntimeError):  # no running loop: nothing to schedule
-                asyncio.get_running_loop().call_later(AFTER_COMMIT, waker)
+
+    def wake_after_commit(self) -> None:
+        """Tell this process's workers soon: the caller's transaction commits later."""
+        self.wake()
+        with contextlib.suppress(RuntimeError):  # no running loop: nothing to schedule
+            loop = asyncio.get_running_loop()
+            for delay in AFTER_COMMIT:
+                loop.call_later(delay, self.wake)
 
 
 def recorder(db: Database) -> Recorder:

@@ -97,7 +97,9 @@ def _create_deliveries() -> None:
         "ix_webhook_deliveries_due", "webhook_deliveries", ["status", "next_attempt_at"]
     )
     op.create_index(
-        "ix_webhook_deliveries_order", "webhook_deliveries", ["endpoint_id", "order_key", "id"]
+        "ix_webhook_deliveries_order",
+        "webhook_deliveries",
+        ["endpoint_id", "order_key", "status", "id"],
     )
     op.create_index("ix_webhook_deliveries_contact", "webhook_deliveries", ["contact_id"])
 
