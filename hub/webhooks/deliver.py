@@ -48,7 +48,9 @@ BATCH = 200
 # them in order: one claim and one write per CHAIN events rather than per event (a
 # conversation's events cannot go in parallel, so its pace is the round trip of one step).
 CHAIN = 20
-COALESCE = 0.005  # seconds
+# Seconds a woken worker waits before it sweeps: the sweep's query walks every due pending
+# delivery (those behind a head too), so with a backlog it must not run per finished POST.
+COALESCE = 0.05
 RESPONSE_BYTES = 2048  # of each response body, kept in the log
 USER_AGENT = "LeadOp-Hub-Webhooks/1"
 
@@ -124,20 +126,52 @@ class Deliverer:
             await self._http.close()
 
     async def _run(self) -> None:
+        woken = False
         while True:
             self._wake.clear()
             wait = SWEEP_SECONDS
             try:
+                if not woken:
+                    await self._promote_stranded()
                 wait = await self._sweep()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("webhook sweep failed")
+            woken = False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
-                # Woken by a finished delivery or a new event: let the others finishing at
-                # the same moment in, so one sweep claims them all (fewer, larger rounds).
+                woken = True
+                # Woken by a finished delivery or a new event: let the others finishing
+                # meanwhile in, so one sweep claims them all (fewer, larger rounds).
                 await asyncio.sleep(COALESCE)
+
+    async def _promote_stranded(self) -> None:
+        """Waiting deliveries with nothing pending ahead (the one ahead settled in another
+        process while they were being recorded): due now. On idle sweeps only."""
+        d = repo.webhook_deliveries
+        earlier = d.alias("earlier")
+        ahead = (
+            select(earlier.c.id)
+            .where(
+                earlier.c.endpoint_id == d.c.endpoint_id,
+                earlier.c.order_key == d.c.order_key,
+                earlier.c.status == "pending",
+                earlier.c.id < d.c.id,
+            )
+            .exists()
+        )
+        stranded = (
+            select(d.c.id)
+            .where(d.c.status == "pending", d.c.next_attempt_at.is_(None), ~ahead)
+            .limit(BATCH)
+        )
+        async with self.db.read(system=True) as conn:
+            ids = list((await conn.execute(stranded)).scalars())
+        if ids:
+            async with self.db.write(system=True) as conn:
+                stmt = update(d).where(d.c.id.in_(ids), d.c.next_attempt_at.is_(None))
+                await conn.execute(stmt.values(next_attempt_at=utcnow()))
 
     async def _sweep(self) -> float:
         """Claim as many due deliveries as there are free slots, in one transaction; the
@@ -229,12 +263,19 @@ class Deliverer:
         )
         ids = []
         for row in (await conn.execute(stmt)).all():
-            if row.next_attempt_at is None or row.next_attempt_at > now:
-                break
+            if row.next_attempt_at is not None and row.next_attempt_at > now:
+                break  # a retry not yet due (waiting ones, NULL, come along)
             ids.append(row.id)
         if not ids:
             return []
-        leased = (await conn.execute(self._lease(d.c.id.in_(ids), now))).all()
+        waiting = (d.c.next_attempt_at.is_(None)) | (d.c.next_attempt_at <= now)
+        lease = (
+            update(d)
+            .where(d.c.id.in_(ids), d.c.status == "pending", waiting)
+            .values(next_attempt_at=now + self.lease, attempts=d.c.attempts + 1)
+            .returning(*d.c)
+        )
+        leased = (await conn.execute(lease)).all()
         return sorted(leased, key=lambda row: str(row.id))
 
     async def deliver(self, delivery_id: str) -> None:
@@ -342,11 +383,11 @@ class Deliverer:
             alive = set((await conn.execute(select(d.c.id).where(d.c.id.in_(ids)))).scalars())
             tried = [(x, o) for x, o in settled if x.id in alive and o is not None]
             untried = [x.id for x, o in settled if x.id in alive and o is None]
-            if untried:  # behind a failure: due again, as if never claimed
+            if untried:  # behind a failure: waiting again, as if never claimed
                 await conn.execute(
                     update(d)
                     .where(d.c.id.in_(untried))
-                    .values(attempts=d.c.attempts - 1, next_attempt_at=now)
+                    .values(attempts=d.c.attempts - 1, next_attempt_at=None)
                 )
             if tried:
                 await conn.execute(
@@ -361,7 +402,26 @@ class Deliverer:
                 await self._failed(conn, delivery, outcome, now, view is not None)
                 if view is not None:
                     paused.append((delivery.company_id, view))
+            await self._promote(conn, {(x.endpoint_id, x.order_key) for x, _ in settled}, now)
         return paused
+
+    @staticmethod
+    async def _promote(conn: Any, orders: set[tuple[str, str]], now: dt.datetime) -> None:
+        """Make the first waiting delivery of each order due, unless one ahead of it is
+        still pending (then it waits on)."""
+        d = repo.webhook_deliveries
+        for endpoint_id, order_key in orders:
+            first = await repo.one(
+                conn,
+                select(d.c.id, d.c.next_attempt_at)
+                .where(d.c.endpoint_id == endpoint_id, d.c.order_key == order_key)
+                .where(d.c.status == "pending")
+                .order_by(d.c.id)
+                .limit(1),
+            )
+            if first is not None and first.next_attempt_at is None:
+                stmt = update(d).where(d.c.id == first.id).values(next_attempt_at=now)
+                await conn.execute(stmt)
 
     async def _succeeded(self, conn: Any, deliveries: list[Any], now: dt.datetime) -> None:
         if not deliveries:

@@ -197,8 +197,22 @@ class Recorder:
         now: dt.datetime,
         event_id: str | None = None,
     ) -> list[str]:
-        """Insert one pending delivery per endpoint; their ids."""
+        """Insert one pending delivery per endpoint; their ids. One behind an earlier
+        pending delivery of its order waits without a time (`next_attempt_at` NULL): the
+        worker's sweep then skips it, and settling the one ahead makes it due."""
         event_id = event_id or "msg_" + new_id()
+        d = repo.webhook_deliveries
+        behind = set(
+            (
+                await conn.execute(
+                    select(d.c.endpoint_id).where(
+                        d.c.endpoint_id.in_(endpoints),
+                        d.c.order_key == order_key,
+                        d.c.status == "pending",
+                    )
+                )
+            ).scalars()
+        )
         rows: list[dict[str, Any]] = [
             {
                 "id": delivery_id(),
@@ -211,7 +225,7 @@ class Recorder:
                 "payload": payload,
                 "status": "pending",
                 "attempts": 0,
-                "next_attempt_at": now,
+                "next_attempt_at": None if endpoint_id in behind else now,
                 "created_at": now,
             }
             for endpoint_id in endpoints
