@@ -47,6 +47,9 @@ from hub.runtime.periodic import Periodic
 from hub.runtime.ratelimit import AccountLimits, HttpRateLimit, Limiter, WidgetLimits
 from hub.settings import Settings
 from hub.state import Hub
+from hub.webhooks.deliver import Deliverer, Policy
+from hub.webhooks.endpoints import Endpoints
+from hub.webhooks.retention import purge_settled
 from hub.workspace import retention
 from hub.workspace.agents import AgentService
 from hub.workspace.attachment_store import make_store
@@ -88,6 +91,7 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
     hub.db.start()
     await hub.bus.start()
     await hub.outbox.start()
+    await hub.webhook_deliverer.start()
     for schedule in schedules:
         schedule.start()
     tune_collector()
@@ -101,6 +105,7 @@ async def open_hub(settings: Settings) -> AsyncIterator[Hub]:
         await hub.assistant.close()
         await _close_replier(replier)
         await hub.outbox.close()
+        await hub.webhook_deliverer.close()
         await hub.accounts.drain()
         await hub.conversations.close()
         await hub.bus.close()
@@ -169,6 +174,8 @@ def build_hub(settings: Settings) -> Hub:
     conversations.on_answered = followups.answered  # a visitor who left may get it by mail
     followups.connected_here = lambda conversation_id: conversation_id in registry.widgets
     store = make_store(settings)  # attachments, and agents' avatars
+    deliverer = Deliverer(db, vault, webhook_policy(settings))
+    deliverer.on_paused = conversations.publisher.webhook_paused  # owners see it in the inbox
     return Hub(
         settings=settings,
         db=db,
@@ -209,6 +216,18 @@ def build_hub(settings: Settings) -> Hub:
         invitations=Invitations(db, settings, mailer),
         teams=Teams(conversations),
         views=SavedViews(db),
+        webhooks=Endpoints(db, vault, settings.webhooks_allow_private),
+        webhook_deliverer=deliverer,
+    )
+
+
+def webhook_policy(settings: Settings) -> Policy:
+    return Policy(
+        schedule=settings.webhook_retry_schedule,
+        pause_after=settings.webhook_pause_after,
+        timeout=settings.webhook_timeout,
+        concurrency=settings.webhook_concurrency,
+        allow_private=settings.webhooks_allow_private,
     )
 
 
@@ -223,6 +242,7 @@ async def _retention(hub: Hub) -> None:
     """Purge expired messages, then the files no message carries any more."""
     await retention.sweep(hub.db)
     await hub.attachments.sweep()
+    await purge_settled(hub.db)  # the webhook delivery log older than 30 days
 
 
 def make_replier(settings: Settings) -> Replier:

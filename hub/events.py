@@ -31,6 +31,7 @@ BUSINESS_HOURS_UPDATED = "business_hours.updated"  # an owner changed them (agen
 AVAILABILITY_UPDATED = "availability.updated"  # to widgets, built by each process for its own
 TEAMS_UPDATED = "teams.updated"  # an owner changed the company's teams: every one, to agents
 CONVERSATION_RESOLVED = "conversation.resolved"  # the widget says "This conversation was resolved"
+WEBHOOK_PAUSED = "webhook.paused"  # the hub paused an endpoint after a day of failures (agents)
 
 # Frames a slow socket may lose without losing anything that matters.
 DROPPABLE = frozenset({TYPING})

@@ -145,6 +145,16 @@ class Settings:
     s3_region: str | None = None
     s3_access_key_id: str | None = None
     s3_secret_access_key: Secret | None = None
+    # Outgoing webhooks (hub.webhooks): targets on loopback, private, link-local or reserved
+    # addresses are refused unless this is on (tests, or a hub inside a trusted network).
+    webhooks_allow_private: bool = False
+    # Seconds before each retry of a failed delivery (Standard Webhooks' schedule, 27.6 h in
+    # all); after a day of failures without a success the endpoint is paused. Tests shorten
+    # both, and the POST's timeout.
+    webhook_retry_schedule: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
+    webhook_pause_after: float = 86400.0
+    webhook_timeout: float = 10.0
+    webhook_concurrency: int = 32  # POSTs in flight per process, over all endpoints
 
     @property
     def is_sqlite(self) -> bool:
@@ -227,6 +237,11 @@ class Settings:
             s3_region=env.get("HUB_S3_REGION", "").strip() or None,
             s3_access_key_id=env.get("HUB_S3_ACCESS_KEY_ID", "").strip() or None,
             s3_secret_access_key=_optional_secret(env.get("HUB_S3_SECRET_ACCESS_KEY")),
+            webhooks_allow_private=_flag(env, "HUB_WEBHOOKS_ALLOW_PRIVATE"),
+            webhook_retry_schedule=_schedule(env, "HUB_WEBHOOK_RETRY_SCHEDULE"),
+            webhook_pause_after=_seconds(env, "HUB_WEBHOOK_PAUSE_AFTER", 86400.0),
+            webhook_timeout=_seconds(env, "HUB_WEBHOOK_TIMEOUT", 10.0),
+            webhook_concurrency=max(1, _int(env, "HUB_WEBHOOK_CONCURRENCY", 32)),
         )
         return replace(settings, **_rate_limits(env))
 
@@ -400,3 +415,26 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     if not 0 < value < float("inf"):
         raise SettingsError(f"{name} must be a positive number of seconds, got {raw!r}")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _schedule(env: Mapping[str, str], name: str) -> tuple[float, ...]:
+    """Comma-separated seconds between retries (at least one), or the default schedule."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return Settings.webhook_retry_schedule
+    try:
+        values = tuple(float(part) for part in raw.split(","))
+    except ValueError:
+        raise SettingsError(f"{name} must be comma-separated seconds, got {raw!r}") from None
+    if not all(0 <= value < float("inf") for value in values):
+        raise SettingsError(f"{name} must hold seconds of 0 or more, got {raw!r}")
+    return values

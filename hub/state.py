@@ -31,6 +31,8 @@ from hub.persistence.db import Database
 from hub.runtime.mailer import Mailer
 from hub.runtime.ratelimit import WidgetLimits
 from hub.settings import Settings
+from hub.webhooks.deliver import Deliverer
+from hub.webhooks.endpoints import Endpoints
 from hub.workspace.agents import AgentService
 from hub.workspace.attachments import AttachmentService
 from hub.workspace.business_hours import BusinessHoursService
@@ -83,6 +85,9 @@ class Hub:
     # teams and saved views (issue 21)
     teams: Teams
     views: SavedViews
+    # outgoing webhooks (issue 21): the owners' endpoints, and this process's worker
+    webhooks: Endpoints
+    webhook_deliverer: Deliverer
 
     async def demo_widget_key(self) -> str | None:
         """The demo company's widget key, when `hub serve --demo` has seeded it."""

@@ -181,6 +181,17 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/views"): OWN,
     ("PATCH", "/api/views/{view_id}"): FOREIGN,
     ("DELETE", "/api/views/{view_id}"): FOREIGN,
+    # Outgoing webhooks (issue 21): the company's endpoints, or one of them (and its
+    # deliveries) by id.
+    ("GET", "/api/webhooks"): OWN,
+    ("POST", "/api/webhooks"): OWN,
+    ("GET", "/api/webhooks/{endpoint_id}"): FOREIGN,
+    ("PATCH", "/api/webhooks/{endpoint_id}"): FOREIGN,
+    ("DELETE", "/api/webhooks/{endpoint_id}"): FOREIGN,
+    ("POST", "/api/webhooks/{endpoint_id}/rotate-secret"): FOREIGN,
+    ("GET", "/api/webhooks/{endpoint_id}/deliveries"): FOREIGN,
+    ("POST", "/api/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver"): FOREIGN,
+    ("POST", "/api/webhooks/{endpoint_id}/test"): FOREIGN,
 }
 # Path parameters of OWN routes that name no object (the same values for every company).
 OWN_PARAMS: dict[str, tuple[str, ...]] = {"provider": ("twilio", "kapso")}
@@ -200,6 +211,8 @@ ID_PARAMS = frozenset(
         "invitation_id",
         "team_id",
         "view_id",
+        "endpoint_id",
+        "delivery_id",
     }
 )
 # Agent frame types that name nothing of a company's (every other one names an id).
@@ -267,6 +280,14 @@ BODIES: dict[tuple[str, str], Body] = {
     },
     ("POST", "/api/agents"): lambda caller, _t, _p: {"email": f"{new_id()}@{caller.tag}.example"},
     ("POST", "/api/api-keys"): lambda caller, _t, _p: {"name": f"{caller.tag} script"},
+    ("POST", "/api/webhooks"): lambda caller, _t, _p: {
+        "url": f"http://127.0.0.1:9/{caller.tag}-hook",
+        "events": ["appointment.requested"],
+    },
+    ("PATCH", "/api/webhooks/{endpoint_id}"): lambda caller, _t, _p: {
+        "url": f"http://127.0.0.1:9/{caller.tag}-hijack",
+        "state": "active",
+    },
     ("POST", "/api/invitations"): lambda caller, _t, _p: {
         "email": f"{new_id()}@{caller.tag}.example",
         "role": "agent",
@@ -470,6 +491,8 @@ class Tenant:
     invitation_ids: list[str] = field(default_factory=list)  # a pending invitation
     team_ids: list[str] = field(default_factory=list)  # a team of both agents
     view_ids: list[str] = field(default_factory=list)  # the owner's saved view
+    endpoint_ids: list[str] = field(default_factory=list)  # a (paused) webhook endpoint
+    delivery_ids: list[str] = field(default_factory=list)  # its test event, waiting
 
     @property
     def tag(self) -> str:
@@ -498,6 +521,8 @@ class Tenant:
             "invitation_id": self.invitation_ids,
             "team_id": self.team_ids,
             "view_id": self.view_ids,
+            "endpoint_id": self.endpoint_ids,
+            "delivery_id": self.delivery_ids,
         }[name]
 
 
@@ -636,6 +661,12 @@ async def onboard(
     await ok("PUT", f"/api/conversations/{conversations['sms']}/team", {"team_id": team_ids[0]})
     view = {"name": f"{tag} my sales", "filter": {"whose": "mine", "team": team_ids[0]}}
     view_ids = [(await ok("POST", "/api/views", view, 201))["view"]["id"]]
+    # A webhook endpoint, paused (its rows stay as they are), with a test event waiting.
+    hook = {"url": f"http://127.0.0.1:9/{tag}-hook", "events": ["contact.erased"]}
+    endpoint_ids = [(await ok("POST", "/api/webhooks", hook, 201))["webhook"]["id"]]
+    await ok("PATCH", f"/api/webhooks/{endpoint_ids[0]}", {"state": "paused"})
+    test = await ok("POST", f"/api/webhooks/{endpoint_ids[0]}/test", None, 202)
+    delivery_ids = [test["delivery"]["id"]]
 
     # Someone asks to be forgotten: an audit record naming the erased contact.
     leaving = await Widget.open(server.ws, company.widget_key, headers=origin)
@@ -670,6 +701,8 @@ async def onboard(
         invitation_ids=invitation_ids,
         team_ids=team_ids,
         view_ids=view_ids,
+        endpoint_ids=endpoint_ids,
+        delivery_ids=delivery_ids,
     )
 
 
@@ -748,6 +781,7 @@ async def world(database_url: str) -> AsyncIterator[World]:
             # The presence heartbeat refreshes agent_sockets.seen_at, which the snapshots
             # compare: it runs at start-up only, not in the middle of a comparison.
             presence_interval=3600.0,
+            webhooks_allow_private=True,  # its endpoints are on 127.0.0.1, and paused
         )
         async with (
             start_hub(settings, port=port) as server,

@@ -244,7 +244,9 @@ class Assistant:
 
     async def _capture_lead(self, reply: Reply, args: dict[str, str]) -> None:
         conv = await self.conversations.require(reply.company_id, reply.conversation_id)
-        await leads.record_lead(self.db, reply.company_id, conv.contact_id, args)
+        await leads.record_lead(
+            self.db, reply.company_id, conv.contact_id, args, conversation_id=conv.id
+        )
         await self.conversations.publish_conversation(reply.company_id, reply.conversation_id)
 
     async def _request_appointment(self, reply: Reply, args: dict[str, str]) -> None:

@@ -16,13 +16,24 @@ from hub.conversations.views import iso
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
 from hub.persistence.models import new_id
+from hub.webhooks.catalog import APPOINTMENT_REQUESTED, LEAD_CAPTURED
+from hub.webhooks.payloads import contact_data
+from hub.webhooks.record import recorder
 
 LEAD_FIELDS = ("need", "budget", "timeline")
 APPOINTMENT_FIELDS = ("id", "contact_id", "conversation_id", "requested_slot", "name", "email")
 
 
-async def record_lead(db: Database, company_id: str, contact_id: str, args: dict[str, str]) -> None:
-    """Merge the tool's lead details into the contact; fill its name, email and phone."""
+async def record_lead(
+    db: Database,
+    company_id: str,
+    contact_id: str,
+    args: dict[str, str],
+    *,
+    conversation_id: str | None = None,
+) -> None:
+    """Merge the tool's lead details into the contact; fill its name, email and phone.
+    Webhooks: `lead.captured`, with the contact as it now is."""
     async with db.write() as conn:
         contact = await repo.contact(conn, company_id, contact_id)
         assert contact is not None
@@ -37,23 +48,42 @@ async def record_lead(db: Database, company_id: str, contact_id: str, args: dict
             values["phone"] = phone
         table = repo.contacts
         await conn.execute(update(table).where(table.c.id == contact.id).values(**values))
+        updated = await repo.contact(conn, company_id, contact_id)
+        data = {"conversation_id": conversation_id, "contact": contact_data(updated), "lead": lead}
+        await recorder(db).record(
+            conn,
+            company_id,
+            LEAD_CAPTURED,
+            data,
+            conversation_id=conversation_id,
+            contact_id=contact_id,
+        )
 
 
 async def request_appointment(
     db: Database, company_id: str, contact_id: str, conversation_id: str, args: dict[str, str]
 ) -> None:
-    """Store an appointment request (`requested_slot`, and name, email, phone, notes)."""
+    """Store an appointment request (`requested_slot`, and name, email, phone, notes).
+    Webhooks: `appointment.requested`."""
     fields = {k: args.get(k) for k in ("name", "email", "phone", "notes")}
+    row = {
+        "id": new_id(),
+        "company_id": company_id,
+        "contact_id": contact_id,
+        "conversation_id": conversation_id,
+        "requested_slot": args["requested_slot"][:200],
+        **fields,
+    }
     async with db.write() as conn:
-        await conn.execute(
-            repo.appointments.insert().values(
-                id=new_id(),
-                company_id=company_id,
-                contact_id=contact_id,
-                conversation_id=conversation_id,
-                requested_slot=args["requested_slot"][:200],
-                **fields,
-            )
+        await conn.execute(repo.appointments.insert().values(**row))
+        data = {"appointment": {k: v for k, v in row.items() if k != "company_id"}}
+        await recorder(db).record(
+            conn,
+            company_id,
+            APPOINTMENT_REQUESTED,
+            data,
+            conversation_id=conversation_id,
+            contact_id=contact_id,
         )
 
 

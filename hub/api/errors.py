@@ -23,6 +23,9 @@ RETRY_AFTER = "5"  # seconds, on a 503 while the database is unreachable
 # stands (opted_out, window_closed, not_configured): 409.
 STATUSES = {
     "bad_request": 400,
+    "bad_url": 400,  # a webhook endpoint's URL (hub.webhooks.addresses)
+    "address_refused": 400,
+    "unresolvable": 400,
     "bad_attachment": 400,
     "too_large": 413,
     "unsupported_type": 415,

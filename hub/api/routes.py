@@ -22,6 +22,7 @@ from hub.api import (
     knowledge,
     onboarding,
     openapi,
+    outgoing_webhooks,
     pages,
     profiles,
     saved_views,
@@ -156,6 +157,22 @@ ROUTES: list[BaseRoute] = [
     # issue 19, the contact page: the contact and their past conversations (edited with the
     # data rights' PATCH above)
     Route("/api/contacts/{contact_id}", search.contact, methods=GET),
+    # outgoing webhooks (issue 21): an owner's endpoints, their deliveries (hub.webhooks)
+    Route("/api/webhooks", outgoing_webhooks.list_endpoints, methods=GET),
+    Route("/api/webhooks", outgoing_webhooks.create_endpoint, methods=POST),
+    Route("/api/webhooks/{endpoint_id}", outgoing_webhooks.get_endpoint, methods=GET),
+    Route("/api/webhooks/{endpoint_id}", outgoing_webhooks.update_endpoint, methods=PATCH),
+    Route("/api/webhooks/{endpoint_id}", outgoing_webhooks.delete_endpoint, methods=DELETE),
+    Route(
+        "/api/webhooks/{endpoint_id}/rotate-secret", outgoing_webhooks.rotate_secret, methods=POST
+    ),
+    Route("/api/webhooks/{endpoint_id}/deliveries", outgoing_webhooks.list_deliveries, methods=GET),
+    Route(
+        "/api/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver",
+        outgoing_webhooks.redeliver,
+        methods=POST,
+    ),
+    Route("/api/webhooks/{endpoint_id}/test", outgoing_webhooks.send_test, methods=POST),
     # provider webhooks
     Route("/webhooks/twilio/sms", webhooks.twilio_sms, methods=POST),
     Route("/webhooks/twilio/status", webhooks.twilio_status, methods=POST),

@@ -13,6 +13,8 @@ from hub.conversations.service import Appended, ConversationService
 from hub.conversations.views import message_view
 from hub.persistence import repository as repo
 from hub.persistence.models import new_id, utcnow
+from hub.webhooks.catalog import CONTACT_CREATED, CONTACT_UPDATED, MESSAGE_STATUS_CHANGED
+from hub.webhooks.payloads import contact_data
 
 # Whole-body keywords, case-insensitive (PROVIDERS.md 1.6); HELP is stored like any message.
 OPT_OUT = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
@@ -34,6 +36,7 @@ class InboundService:
     def __init__(self, conversations: ConversationService) -> None:
         self.conversations = conversations
         self.db = conversations.db
+        self.webhooks = conversations.webhooks
 
     async def receive(self, company_id: str, message: Inbound) -> Appended:
         """Find or create the contact and its open conversation, then store the message."""
@@ -98,7 +101,21 @@ class InboundService:
                 await conn.execute(
                     update(contacts).where(contacts.c.id == contact_id).values(**values)
                 )
+            if row is None or values:
+                await self._contact_event(conn, company_id, contact_id, created=row is None)
             return await self._latest_conversation(conn, company_id, contact_id, message.channel)
+
+    async def _contact_event(
+        self, conn: Any, company_id: str, contact_id: str, *, created: bool
+    ) -> None:
+        """Webhooks: `contact.created` for a new number, `contact.updated` for a new name
+        or opt-out (STOP, START)."""
+        type_ = CONTACT_CREATED if created else CONTACT_UPDATED
+        if not await self.webhooks.subscribed(conn, company_id, type_):
+            return
+        contact = await repo.contact(conn, company_id, contact_id)
+        data = {"contact": contact_data(contact)}
+        await self.webhooks.record(conn, company_id, type_, data, contact_id=contact_id)
 
     @staticmethod
     async def _latest_conversation(
@@ -135,8 +152,16 @@ class InboundService:
             updated = await repo.one(
                 conn, update(table).where(table.c.id == row.id).values(**values).returning(*table.c)
             )
-        assert updated is not None
-        await self.conversations.publisher.message_updated(company_id, message_view(updated))
+            assert updated is not None
+            view = message_view(updated)
+            await self.webhooks.record(
+                conn,
+                company_id,
+                MESSAGE_STATUS_CHANGED,
+                {"message": view},
+                conversation_id=view["conversation_id"],
+            )
+        await self.conversations.publisher.message_updated(company_id, view)
         return True
 
 

@@ -27,6 +27,7 @@ from hub.conversations.views import message_view
 from hub.persistence import repository as repo
 from hub.persistence.models import utcnow
 from hub.runtime import metrics
+from hub.webhooks.catalog import MESSAGE_STATUS_CHANGED
 
 log = logging.getLogger("hub.outbox")
 
@@ -194,10 +195,17 @@ class Outbox:
         )
         async with self.db.write() as conn:
             row = await repo.one(conn, stmt)
-        if row is not None and publish:
-            await self.conversations.publisher.message_updated(
-                message.company_id, message_view(row)
-            )
+            view = None if row is None else message_view(row)
+            if view is not None and publish:  # sent or failed: webhooks hear of it
+                await self.conversations.webhooks.record(
+                    conn,
+                    message.company_id,
+                    MESSAGE_STATUS_CHANGED,
+                    {"message": view},
+                    conversation_id=message.conversation_id,
+                )
+        if view is not None and publish:
+            await self.conversations.publisher.message_updated(message.company_id, view)
 
     async def _expire_leases(self) -> None:
         """Sends interrupted by a crash: failed, never resent (see the module docstring)."""

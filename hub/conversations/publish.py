@@ -152,6 +152,11 @@ class Publisher:
         company's teams, all of them (hub.workspace.teams: a few per company)."""
         await self._publish(events.TEAMS_UPDATED, company_id, {"teams": teams})
 
+    async def webhook_paused(self, company_id: str, endpoint: dict[str, Any]) -> None:
+        """The hub paused an outgoing webhook endpoint after a day of failures (agents only;
+        the inbox shows it to owners). `endpoint`: its view, as `GET /api/webhooks/{id}`."""
+        await self._publish(events.WEBHOOK_PAUSED, company_id, {"webhook": endpoint})
+
     async def _publish(
         self,
         type_: str,

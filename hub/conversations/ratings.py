@@ -26,6 +26,7 @@ from hub.conversations.views import rating_view
 from hub.errors import HubError
 from hub.persistence import repository as repo
 from hub.persistence.models import new_id, utcnow
+from hub.webhooks.catalog import RATING_GIVEN
 
 SCORES = (1, 2, 3, 4, 5)
 MAX_COMMENT = 1000  # characters
@@ -81,6 +82,7 @@ class Ratings:
     def __init__(self, conversations: ConversationService) -> None:
         self.db = conversations.db
         self.publisher = conversations.publisher
+        self.webhooks = conversations.webhooks
 
     async def pending(self, company_id: str, conversation_id: str) -> bool:
         """Whether the visitor is asked to rate the conversation now (`welcome`)."""
@@ -143,9 +145,13 @@ class Ratings:
                     "created_at": utcnow(),
                 }
                 await conn.execute(repo.ratings.insert().values(**row))
+                view = rating_view(SimpleNamespace(**row))
+                data = {"conversation_id": conversation_id, "rating": view}
+                await self.webhooks.record(
+                    conn, company_id, RATING_GIVEN, data, conversation_id=conversation_id
+                )
         except IntegrityError:  # another tab of the visitor rated it first
             raise _already() from None
-        view = rating_view(SimpleNamespace(**row))
         await self.publisher.conversation_rated(company_id, conversation_id, view)
         return view
 

@@ -22,6 +22,7 @@ from hub.conversations.counts import Recounts
 from hub.conversations.handoff import Handoff, State, applies_from, changes, target
 from hub.conversations.publish import Publisher
 from hub.conversations.views import conversation_view, message_view
+from hub.conversations.webhook_events import after_append, conversation_changed
 from hub.errors import HubError, NotFound
 from hub.identity.tokens import AgentIdentity
 from hub.persistence import repository as repo
@@ -29,6 +30,8 @@ from hub.persistence.batch import DayTotals
 from hub.persistence.db import Database
 from hub.persistence.group_commit import NewConversation
 from hub.persistence.models import utcnow
+from hub.webhooks.catalog import CONVERSATION_ASSIGNED
+from hub.webhooks.record import recorder
 
 MAX_TEXT = 4000  # characters in one message, on every surface
 INBOX_LIMIT = 200
@@ -70,6 +73,7 @@ class ConversationService:
         self.publisher = Publisher(bus)
         self.appender = Appender(db)
         self.recounts = Recounts(db, self.publisher.inbox_counts)
+        self.webhooks = recorder(db)  # outgoing webhooks' events (hub.webhooks.record)
         # How long an agent's socket row stays fresh (hub.conversations.presence): only
         # agents with a fresh one are assigned conversations automatically.
         self.presence_ttl = dt.timedelta(seconds=presence_ttl)
@@ -119,12 +123,29 @@ class ConversationService:
             moved = {"status", "assignee_id"} & set(changes or ())
             if written.new_conversation is not None or written.reopened or moved:
                 self.recounts.touch(company_id)
+            await self._webhook_events(company_id, written.message, written.reopened, changes)
         else:
             # A resend: the first attempt may have committed after its sender was told
             # `unavailable` (a silent database), and never been published. Publishing again
             # costs a frame that every socket holding it skips by seq.
             await self.publisher.message_created(company_id, written.message, again=True)
         return Appended(written.message, written.created, written.engage_handled, written.engaged)
+
+    async def _webhook_events(
+        self,
+        company_id: str,
+        message: dict[str, Any],
+        reopened: bool,
+        changes: dict[str, Any] | None,
+    ) -> None:
+        """The outgoing webhooks' events of a stored message. Their failure is logged, not
+        raised: the message is stored and published, and its sender must not retry it."""
+        try:
+            await after_append(
+                self.webhooks, company_id, message, reopened=reopened, changes=changes or {}
+            )
+        except Exception:
+            log.exception("webhook events of message %s not recorded", message["id"])
 
     async def agent_reply(
         self,
@@ -220,6 +241,10 @@ class ConversationService:
                 await self.require(company_id, conversation_id)
                 return
             assigned = "assignee_id" in values or await self._assign_if_needed(conn, row)
+            if assigned:
+                await conversation_changed(
+                    self.webhooks, conn, company_id, conversation_id, CONVERSATION_ASSIGNED
+                )
         await self.publish_conversation(company_id, conversation_id)
         if assigned:
             self.recounts.touch(company_id)

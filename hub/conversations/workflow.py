@@ -23,9 +23,11 @@ from sqlalchemy import select, update
 
 from hub.conversations.counts import STATUSES, read_counts
 from hub.conversations.service import ConversationService
+from hub.conversations.webhook_events import conversation_changed
 from hub.errors import HubError, NotFound
 from hub.persistence import repository as repo
 from hub.persistence.models import utcnow
+from hub.webhooks import catalog
 
 WAKE_BATCH = 500  # conversations woken per company per run at most
 
@@ -55,6 +57,7 @@ class Workflow:
     def __init__(self, conversations: ConversationService) -> None:
         self.conversations = conversations
         self.db = conversations.db
+        self.webhooks = conversations.webhooks
         # Told (company_id, conversation_id) after an agent resolved it; set by hub.app.
         self.on_resolved: Callable[[str, str], Awaitable[None]] = _nothing
         # Told after an agent moved it from `resolved` to another status; set by hub.app.
@@ -85,6 +88,8 @@ class Workflow:
                 snoozed_until=until,
                 status_at=utcnow(),
             )
+            if row is not None and was != status:
+                await self._status_events(conn, company_id, conversation_id, status)
         if row is None:
             raise NotFound()
         view = await self._changed(company_id, conversation_id)
@@ -104,6 +109,10 @@ class Workflow:
             row = await repo.update_conversation(
                 conn, company_id, conversation_id, assignee_id=agent_id
             )
+            if row is not None:
+                await conversation_changed(
+                    self.webhooks, conn, company_id, conversation_id, catalog.CONVERSATION_ASSIGNED
+                )
         if row is None:
             raise NotFound()
         return await self._changed(company_id, conversation_id)
@@ -124,6 +133,14 @@ class Workflow:
         )
         async with self.db.write(system=True) as conn:
             woken = (await conn.execute(stmt)).all()
+            for company_id, conversation_id in woken:
+                await conversation_changed(
+                    self.webhooks,
+                    conn,
+                    company_id,
+                    conversation_id,
+                    catalog.CONVERSATION_STATUS_CHANGED,
+                )
         by_company: dict[str, list[str]] = {}
         for company_id, conversation_id in woken:
             by_company.setdefault(company_id, []).append(conversation_id)
@@ -136,6 +153,15 @@ class Workflow:
                     await self.conversations.publisher.conversation_updated(company_id, view)
             self.conversations.recounts.touch(company_id)
         return len(woken)
+
+    async def _status_events(
+        self, conn: Any, company_id: str, conversation_id: str, status: str
+    ) -> None:
+        """`conversation.status_changed`, and `conversation.resolved` when it is."""
+        types = [catalog.CONVERSATION_STATUS_CHANGED]
+        if status == "resolved":
+            types.append(catalog.CONVERSATION_RESOLVED)
+        await conversation_changed(self.webhooks, conn, company_id, conversation_id, *types)
 
     async def _changed(self, company_id: str, conversation_id: str) -> dict[str, Any]:
         views = await self.conversations.inbox(company_id, 1, (conversation_id,))

@@ -766,6 +766,28 @@ class Team(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class WebhookEndpoint(Base):
+    """An owner's outgoing webhook (hub.webhooks): where to POST which events, signed with
+    `secret` (a `whsec_` key, sealed by the Vault). `state`: active | paused (by its owner, or
+    by the hub after a day of failures). `failing_since`: its first failure since its last
+    success, if any."""
+
+    __tablename__ = "webhook_endpoints"
+    __table_args__ = (Index("ix_webhook_endpoints_company", "company_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str | None] = mapped_column(String(200))
+    events: Mapped[list[str]] = mapped_column(JSON)
+    secret: Mapped[str] = mapped_column(Text)  # sealed (hub.runtime.crypto)
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    paused_reason: Mapped[str | None] = mapped_column(String(200))
+    failing_since: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class TeamMember(Base):
     """An agent's membership of a team."""
 
@@ -795,3 +817,54 @@ class SavedView(Base):
     filter: Mapped[dict[str, Any]]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint (hub.webhooks): the signed body is `payload`, exactly.
+    `id` sorts in recording order; an endpoint's deliveries with the same `order_key` (the
+    conversation, else the contact) go one at a time in that order. `status`: pending |
+    delivered | failed; a pending one is due at `next_attempt_at` (a claimed one's lease)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_order", "endpoint_id", "order_key", "status", "id"),
+        Index("ix_webhook_deliveries_contact", "contact_id"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    endpoint_id: Mapped[str] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(40))  # the `webhook-id` header
+    event_type: Mapped[str] = mapped_column(String(40))
+    order_key: Mapped[str] = mapped_column(String(40))
+    contact_id: Mapped[str | None] = mapped_column(String(32))  # erased with the contact
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None]
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_response: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[dt.datetime | None]
+
+
+class WebhookAttempt(Base):
+    """The log of one POST of a delivery: its status code or error, and the response's
+    first 2 KB."""
+
+    __tablename__ = "webhook_attempts"
+    __table_args__ = (Index("ix_webhook_attempts_delivery", "delivery_id", "attempt"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    delivery_id: Mapped[str] = mapped_column(
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE")
+    )
+    attempt: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(String(300))
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

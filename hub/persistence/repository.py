@@ -58,6 +58,9 @@ from hub.persistence.models import (
     Team,
     TeamMember,
     Visit,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
     WidgetSession,
     WidgetSettings,
     WidgetUser,
@@ -94,6 +97,10 @@ api_keys = cast(Table, ApiKey.__table__)
 agent_sessions = cast(Table, AgentSession.__table__)
 account_tokens = cast(Table, AccountToken.__table__)
 invitations = cast(Table, Invitation.__table__)
+# Outgoing webhooks (hub.webhooks).
+webhook_endpoints = cast(Table, WebhookEndpoint.__table__)
+webhook_deliveries = cast(Table, WebhookDelivery.__table__)
+webhook_attempts = cast(Table, WebhookAttempt.__table__)
 # The analytics counters (kept by the database's triggers; models.py).
 message_counts = cast(Table, MessageCount.__table__)
 conversation_counts = cast(Table, ConversationCount.__table__)

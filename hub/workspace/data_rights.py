@@ -22,6 +22,9 @@ from hub.channels.phones import e164
 from hub.conversations.views import iso, message_view
 from hub.persistence import repository as repo
 from hub.persistence.db import Database
+from hub.webhooks.catalog import CONTACT_ERASED, CONTACT_UPDATED
+from hub.webhooks.payloads import contact_data
+from hub.webhooks.record import recorder
 from hub.workspace import audit
 
 PAGE = 500
@@ -322,6 +325,14 @@ async def correct_contact(
                     .values(**values)
                 )
             row = await repo.contact(conn, company_id, contact_id)
+            if row is not None and values:
+                await recorder(db).record(
+                    conn,
+                    company_id,
+                    CONTACT_UPDATED,
+                    {"contact": contact_data(row)},
+                    contact_id=contact_id,
+                )
     except IntegrityError:  # a concurrent correction took the number first
         raise PhoneTaken(values.get("phone")) from None
     return None if row is None else contact_view(row)
@@ -339,6 +350,8 @@ async def erase_contact(
         if await repo.contact(conn, company_id, contact_id) is None:
             return None
         counts = await _erase(conn, company_id, contact_id)
+        data = {"contact_id": contact_id}
+        await recorder(db).record(conn, company_id, CONTACT_ERASED, data, contact_id=contact_id)
         subject = ("contact", contact_id)
         await audit.record(
             conn, company_id, "contact.erased", subject, actor=agent_id, detail=counts
@@ -403,6 +416,13 @@ async def _erase(conn: AsyncConnection, company_id: str, contact_id: str) -> dic
             t.widget_users.c.company_id == company_id, t.widget_users.c.contact_id == contact_id
         )
     )
+    # Webhook deliveries about the contact, sent or waiting, go too (their log with them).
+    d = t.webhook_deliveries
+    about = (d.c.contact_id == contact_id) | d.c.order_key.in_(conv_ids)
+    deliveries = select(d.c.id).where(d.c.company_id == company_id, about)
+    attempts = t.webhook_attempts
+    await conn.execute(delete(attempts).where(attempts.c.delivery_id.in_(deliveries)))
+    counts["webhook_deliveries"] = await run(delete(d).where(d.c.company_id == company_id, about))
     counts["conversations"] = await run(
         delete(t.conversations).where(
             t.conversations.c.company_id == company_id, t.conversations.c.contact_id == contact_id
@@ -441,6 +461,9 @@ COMPANY_TABLES = (
     "agent_sockets",
     "agent_presence",
     "api_keys",
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhook_endpoints",
     "agents",
     "companies",
 )
