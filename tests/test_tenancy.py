@@ -166,6 +166,14 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/agents/me/phone/check"): OWN,
     ("PUT", "/api/agents/me/avatar"): OWN,  # the body is the image (tests/test_profiles.py)
     ("DELETE", "/api/agents/me/avatar"): OWN,
+    # Labels and priority (issue 21): a foreign label id in a body is tests/test_labels.py's.
+    ("GET", "/api/labels"): OWN,
+    ("POST", "/api/labels"): OWN,
+    ("PATCH", "/api/labels/{label_id}"): FOREIGN,
+    ("DELETE", "/api/labels/{label_id}"): FOREIGN,
+    ("PUT", "/api/conversations/{conversation_id}/labels"): FOREIGN,
+    ("PUT", "/api/conversations/{conversation_id}/priority"): FOREIGN,
+    ("PUT", "/api/contacts/{contact_id}/labels"): FOREIGN,
 }
 # Path parameters of OWN routes that name no object (the same values for every company).
 OWN_PARAMS: dict[str, tuple[str, ...]] = {"provider": ("twilio", "kapso")}
@@ -183,6 +191,7 @@ ID_PARAMS = frozenset(
         "key_id",
         "session_id",
         "invitation_id",
+        "label_id",
     }
 )
 # Agent frame types that name nothing of a company's (every other one names an id).
@@ -232,6 +241,18 @@ BODIES: dict[tuple[str, str], Body] = {
         "text": f"{caller.tag} canned",
     },
     ("PUT", "/api/agents/me/presence"): lambda _c, _t, _p: {"status": "online"},
+    ("POST", "/api/labels"): lambda caller, _t, _p: {"name": f"{caller.tag}-{new_id()[-8:]}"},
+    ("PATCH", "/api/labels/{label_id}"): lambda caller, _t, _p: {"name": f"{caller.tag} hijack"},
+    # The caller's own label, on the target's conversation or contact.
+    ("PUT", "/api/conversations/{conversation_id}/labels"): lambda caller, _t, _p: {
+        "label_ids": caller.label_ids
+    },
+    ("PUT", "/api/contacts/{contact_id}/labels"): lambda caller, _t, _p: {
+        "label_ids": caller.label_ids
+    },
+    ("PUT", "/api/conversations/{conversation_id}/priority"): lambda _c, _t, _p: {
+        "priority": "urgent"
+    },
     ("PUT", "/api/inbox-settings"): lambda _c, _t, _p: {"auto_assign": True, "assign_cap": 5},
     ("PUT", "/api/onboarding"): lambda _c, _t, _p: {"dismissed": True},
     ("PUT", "/api/business-hours"): lambda _c, _t, _p: {
@@ -441,6 +462,7 @@ class Tenant:
     key_ids: list[str] = field(default_factory=list)  # an API key
     browser_sessions: list[str] = field(default_factory=list)  # the owner's signed-in browser
     invitation_ids: list[str] = field(default_factory=list)  # a pending invitation
+    label_ids: list[str] = field(default_factory=list)  # a label, on the widget conversation
 
     @property
     def tag(self) -> str:
@@ -467,6 +489,7 @@ class Tenant:
             "key_id": self.key_ids,
             "session_id": self.browser_sessions,
             "invitation_id": self.invitation_ids,
+            "label_id": self.label_ids,
         }[name]
 
 
@@ -597,6 +620,11 @@ async def onboard(
     browser_sessions = [s["id"] for s in (await ok("GET", "/api/sessions"))["sessions"]]
     invite = {"email": f"later@{tag}.example", "role": "agent"}
     invitation_ids = [(await ok("POST", "/api/invitations", invite, 201))["invitation"]["id"]]
+    label = {"name": f"{tag}-billing", "colour": "green"}
+    label_ids = [(await ok("POST", "/api/labels", label, 201))["id"]]
+    labelled = {"label_ids": label_ids}
+    await ok("PUT", f"/api/conversations/{conversations['widget']}/labels", labelled)
+    await ok("PUT", f"/api/contacts/{contacts['widget']}/labels", labelled)
 
     # Someone asks to be forgotten: an audit record naming the erased contact.
     leaving = await Widget.open(server.ws, company.widget_key, headers=origin)
@@ -629,6 +657,7 @@ async def onboard(
         key_ids=key_ids,
         browser_sessions=browser_sessions,
         invitation_ids=invitation_ids,
+        label_ids=label_ids,
     )
 
 

@@ -16,6 +16,7 @@ from hub.conversations.counts import STATUSES
 from hub.conversations.service import MAX_TEXT, PAGE_LIMIT
 from hub.conversations.workflow import snooze_problem
 from hub.state import hub_of
+from hub.workspace.labels import PRIORITIES
 
 
 class ReplyBody(BaseModel):
@@ -42,19 +43,26 @@ class AssigneeBody(BaseModel):
 
 
 async def list_conversations(request: Request) -> JSONResponse:
-    """`?status=` one inbox status, `?assignee=me|none|AGENT_ID`: the 200 most recent of
-    those."""
+    """`?status=` one inbox status, `?assignee=me|none|AGENT_ID`, `?label=LABEL_ID`,
+    `?priority=` one priority: the 200 most recent of those."""
     agent = await agent_of(request)
     status = request.query_params.get("status")
     if status is not None and status not in STATUSES:
         raise ApiError(400, "bad_request", f"status must be one of {', '.join(STATUSES)}")
+    priority = request.query_params.get("priority")
+    if priority is not None and priority not in PRIORITIES:
+        raise ApiError(400, "bad_request", f"priority must be one of {', '.join(PRIORITIES)}")
     assignee = request.query_params.get("assignee")
     if assignee == "me":
         assignee = agent.agent_id
     elif assignee == "none":
         assignee = ""
     inbox = await hub_of(request).conversations.inbox(
-        agent.company_id, status=status, assignee=assignee
+        agent.company_id,
+        status=status,
+        assignee=assignee,
+        label=request.query_params.get("label") or None,
+        priority=priority,
     )
     return JSONResponse({"conversations": inbox})
 

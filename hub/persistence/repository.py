@@ -41,12 +41,15 @@ from hub.persistence.models import (
     CannedResponse,
     Company,
     Contact,
+    ContactLabel,
     Conversation,
     ConversationCount,
+    ConversationLabel,
     DailyStats,
     InboxSettings,
     Integration,
     Invitation,
+    Label,
     MailFollowup,
     Message,
     MessageCount,
@@ -78,6 +81,9 @@ audit_log = cast(Table, AuditRecord.__table__)
 widget_users = cast(Table, WidgetUser.__table__)
 widget_settings = cast(Table, WidgetSettings.__table__)
 notes = cast(Table, Note.__table__)
+labels = cast(Table, Label.__table__)
+conversation_labels = cast(Table, ConversationLabel.__table__)
+contact_labels = cast(Table, ContactLabel.__table__)
 canned_responses = cast(Table, CannedResponse.__table__)
 inbox_settings = cast(Table, InboxSettings.__table__)
 agent_presence = cast(Table, AgentPresence.__table__)
@@ -564,13 +570,16 @@ _RECENT: Any = (
     .limit(bindparam("b_limit"))
 )
 _RECENT_OF: Any = _RECENT.where(conversations.c.id.in_(bindparam("b_ids", expanding=True)))
-_filtered: dict[tuple[bool, str | None], Any] = {}
+_filtered: dict[tuple[bool, str | None, bool, bool], Any] = {}
 
 
-def _recent_filtered(status: bool, assignee: str | None) -> Any:
+def _recent_filtered(
+    status: bool, assignee: str | None, label: bool = False, priority: bool = False
+) -> Any:
     """The inbox query with a status and/or an assignee filter, built once per shape.
-    `assignee`: None (anyone), "none" (unassigned) or "id" (that agent's)."""
-    key = (status, assignee)
+    `assignee`: None (anyone), "none" (unassigned) or "id" (that agent's); `label` and
+    `priority` (issue 21): only conversations carrying a label, of one priority."""
+    key = (status, assignee, label, priority)
     if key not in _filtered:
         stmt = _RECENT
         if status:
@@ -579,6 +588,12 @@ def _recent_filtered(status: bool, assignee: str | None) -> Any:
             stmt = stmt.where(conversations.c.assignee_id.is_(None))
         elif assignee == "id":
             stmt = stmt.where(conversations.c.assignee_id == bindparam("b_assignee"))
+        if label:
+            cl = conversation_labels.c
+            tagged = select(cl.conversation_id).where(cl.label_id == bindparam("b_label"))
+            stmt = stmt.where(conversations.c.id.in_(tagged))
+        if priority:
+            stmt = stmt.where(conversations.c.priority == bindparam("b_priority"))
         _filtered[key] = stmt
     return _filtered[key]
 
@@ -591,20 +606,44 @@ async def recent_conversations(
     *,
     status: str | None = None,
     assignee: str | None = None,
+    label: str | None = None,
+    priority: str | None = None,
 ) -> Sequence[Row[Any]]:
     """Conversations with contact and widget context, most recently updated first. Built
     once: every agent socket's snapshot runs it. `status` keeps one inbox status;
-    `assignee` one agent's conversations ("" for the unassigned ones)."""
+    `assignee` one agent's conversations ("" for the unassigned ones); `label` those
+    carrying that label id; `priority` those of that priority."""
     params: dict[str, Any] = {"b_company_id": company_id, "b_limit": limit}
     if conversation_ids:
         params["b_ids"] = list(conversation_ids)
         return (await conn.execute(_RECENT_OF, params)).all()
-    if status is None and assignee is None:
+    if status is None and assignee is None and label is None and priority is None:
         return (await conn.execute(_RECENT, params)).all()
     params |= {"b_status": status, "b_assignee": assignee}
+    params |= {"b_label": label, "b_priority": priority}
     shape = None if assignee is None else "none" if assignee == "" else "id"
-    stmt = _recent_filtered(status is not None, shape)
+    stmt = _recent_filtered(status is not None, shape, label is not None, priority is not None)
     return (await conn.execute(stmt, params)).all()
+
+
+async def labels_of_conversations(
+    conn: AsyncConnection, rows: Sequence[Row[Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each conversation row's labels (`{"id", "name", "colour"}`, by name), by its id."""
+    if not rows:
+        return {}
+    cl = conversation_labels.c
+    stmt = (
+        select(cl.conversation_id, labels.c.id, labels.c.name, labels.c.colour)
+        .join(labels, labels.c.id == cl.label_id)
+        .where(cl.conversation_id.in_([r.id for r in rows]))
+        .order_by(labels.c.name)
+    )
+    found: dict[str, list[dict[str, Any]]] = {}
+    for hit in (await conn.execute(stmt)).all():
+        label = {"id": hit.id, "name": hit.name, "colour": hit.colour}
+        found.setdefault(hit.conversation_id, []).append(label)
+    return found
 
 
 _COUNTS: Any = (

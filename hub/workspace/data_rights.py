@@ -188,6 +188,27 @@ async def export_company(
                 _plain,
             ),
         ),
+        ("labels", _paged(db, t.labels, ("id",), t.labels.c.company_id == company_id, _plain)),
+        (
+            "conversation_labels",
+            _paged(
+                db,
+                t.conversation_labels,
+                ("conversation_id", "label_id"),
+                t.conversation_labels.c.company_id == company_id,
+                _plain,
+            ),
+        ),
+        (
+            "contact_labels",
+            _paged(
+                db,
+                t.contact_labels,
+                ("contact_id", "label_id"),
+                t.contact_labels.c.company_id == company_id,
+                _plain,
+            ),
+        ),
         (
             "qa_pairs",
             _paged(db, t.qa_pairs, ("id",), t.qa_pairs.c.company_id == company_id, _plain),
@@ -425,6 +446,9 @@ COMPANY_TABLES = (
     "messages",
     "notes",
     "ratings",
+    "conversation_labels",
+    "contact_labels",
+    "labels",
     "appointments",
     "visits",
     "daily_stats",
