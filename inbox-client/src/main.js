@@ -4,6 +4,7 @@
 import { render } from "preact";
 import { createStore } from "./store.js";
 import * as S from "./inbox-state.js";
+import * as L from "./labels-state.js";
 import { request, whenUnauthorized } from "./http.js";
 import { createNotifier } from "./notify.js";
 import { closeSettings, mountSettings } from "./settings.js";
@@ -31,7 +32,8 @@ const $ = (id) => document.getElementById(id);
 
 // The state the components draw, plus what only the page needs: the search or contacts pane,
 // the contact page, the alert.
-const store = createStore({ ...S.initialState(), pane: "conversations", searching: false, contactPage: null, alert: null });
+const store = createStore({ ...S.initialState(), pane: "conversations", searching: false, contactPage: null, alert: null,
+  labels: [], labelFilter: L.NO_FILTER }); // the company's labels, the list's label and priority filter
 const update = (change) => store.set((s) => change(s));
 // Socket and timers: not drawn, so not in the store.
 const conn = { ws: null, attempt: 0, reconnectTimer: null, pingTimer: null };
@@ -119,6 +121,7 @@ function handle(f) {
     case "welcome": onWelcome(); break;
     case "inbox.snapshot": onSnapshot(); break;
     case "agent.updated": if (f.agent?.id) profileUpdated(f.agent); break;
+    case "conversation.updated": if (L.stale(state.labels, f.conversation)) loadLabels(); break;
     case "error": {
       const friendly = ERROR_TEXT[f.code];
       showAlert(friendly && f.message ? `${friendly} (${f.message})` : friendly || f.message || f.code, f.code);
@@ -133,6 +136,7 @@ function onWelcome() {
   conn.pingTimer = setInterval(() => send({ type: "ping" }), PING_MS);
   loadProfile();
   loadCanned();
+  loadLabels();
 }
 
 function onSnapshot() {
@@ -193,11 +197,43 @@ async function loadCanned() {
   store.set({ canned: page?.responses || [] });
 }
 
+let labelsRead = null; // the catalogue's read on its way: frames in a burst share it
+function loadLabels() {
+  labelsRead ||= readLabels().finally(() => { labelsRead = null; });
+  return labelsRead;
+}
+
+async function readLabels() {
+  const page = await api("/api/labels");
+  if (page) store.set((s) => ({ labels: page.labels, labelFilter: L.keptFilter(s.labelFilter, page.labels) }));
+}
+
+function filterBy(labelFilter) {
+  store.set({ labelFilter });
+  loadFiltered();
+}
+
+/** Replace the open conversation's labels (ids); the view comes back as conversation.updated. */
+async function setLabels(ids) {
+  const current = store.get().current;
+  if (!current) return;
+  const done = await api(`/api/conversations/${encodeURIComponent(current)}/labels`, { method: "PUT", body: { label_ids: ids } });
+  if (done) update((s) => S.upsertConv(s, done.conversation));
+}
+
+async function setPriority(priority) {
+  const current = store.get().current;
+  if (!current) return;
+  const done = await api(`/api/conversations/${encodeURIComponent(current)}/priority`, { method: "PUT", body: { priority } });
+  if (done) update((s) => S.upsertConv(s, done.conversation));
+}
+
 async function loadFiltered() {
   const { status, view } = store.get();
   const params = new URLSearchParams({ status });
   if (view === "mine") params.set("assignee", "me");
   if (view === "unassigned") params.set("assignee", "none");
+  L.filterParams(store.get().labelFilter, params);
   const page = await api(`/api/conversations?${params}`);
   if (page) update((s) => S.upsertConvs(s, page.conversations));
 }
@@ -350,6 +386,7 @@ const actions = {
   release: () => onCurrent("conversation.release"),
   presence: (status) => send({ type: "presence.set", status }),
   contactEdited: (contact) => update((s) => S.applyContact(s, contact)),
+  loadLabels, filterBy, setLabels, setPriority,
 };
 
 function mount() {

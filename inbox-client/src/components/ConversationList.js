@@ -5,6 +5,7 @@ import { useLayoutEffect, useMemo, useRef } from "preact/hooks";
 import { useInbox } from "../context.js";
 import { useStore } from "../use-store.js";
 import { listed } from "../inbox-state.js";
+import { filtered } from "../labels-state.js";
 import { ConversationItem } from "./ConversationItem.js";
 
 const focusedConversation = () => document.activeElement?.closest?.("[data-conversation-id]")?.dataset.conversationId;
@@ -18,7 +19,8 @@ export function ConversationList() {
   const agents = useStore(store, (s) => s.agents);
   const current = useStore(store, (s) => s.current);
   const off = useStore(store, (s) => s.searching || s.pane !== "conversations");
-  const items = useMemo(() => listed({ convs, view, status, me }), [convs, view, status, me]);
+  const labelFilter = useStore(store, (s) => s.labelFilter);
+  const items = useMemo(() => filtered(listed({ convs, view, status, me }), labelFilter), [convs, view, status, me, labelFilter]);
   const list = useRef(null);
   const focused = useRef(null);
   focused.current = focusedConversation(); // before this redraw moves anything

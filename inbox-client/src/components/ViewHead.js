@@ -1,11 +1,13 @@
 // The open conversation's head: who and where, the contact page link, who handles it (AI, an
-// agent, or waiting), "Needs human", its status, Take over / Release, and the workflow.
+// agent, or waiting), "Needs human", its status, Take over / Release, the workflow, and its
+// labels (issue 21).
 import { useInbox } from "../context.js";
 import { useStore } from "../use-store.js";
 import { agentName } from "../inbox-state.js";
 import { contactLabel, shortTime } from "../search.js";
 import { whereAndWhen } from "../visitor.js";
 import { Workflow } from "./Workflow.js";
+import { LabelPicker } from "./LabelPicker.js";
 
 const STATUS_LABEL = { open: "Open", pending: "Pending", snoozed: "Snoozed", resolved: "Resolved" };
 
@@ -41,6 +43,7 @@ export function ViewHead({ conv }) {
         <button type="button" id="release" disabled={!can.includes("release")} onClick={actions.release}>Release</button>
       </div>
       <Workflow conv={conv} />
+      <LabelPicker conv={conv} />
     </div>
   );
 }

@@ -1,9 +1,11 @@
-// The open conversation's workflow: its assignee, Resolve / Reopen / Mark pending, Snooze. The
+// The open conversation's workflow: its assignee, Resolve / Reopen / Mark pending, priority,
+// Snooze. The
 // selects act once a value is chosen (select.js), not while the agent arrows through them.
 import { useInbox } from "../context.js";
 import { useStore } from "../use-store.js";
 import { useChosen } from "../use-chosen.js";
 import { agentName } from "../inbox-state.js";
+import { PrioritySelect } from "./PrioritySelect.js";
 
 const PRESENCE_LABEL = { online: "online", away: "away", offline: "offline" };
 
@@ -42,6 +44,7 @@ export function Workflow({ conv }) {
       <button type="button" id="resolve" hidden={status === "resolved"} onClick={() => actions.setStatus("resolved")}>Resolve</button>
       <button type="button" id="reopen" hidden={status === "open"} onClick={() => actions.setStatus("open")}>Reopen</button>
       <button type="button" id="pending" hidden={status === "pending"} onClick={() => actions.setStatus("pending")}>Mark pending</button>
+      <PrioritySelect conv={conv} />
       <label for="snooze" class="sr-only">Snooze</label>
       <select id="snooze" ref={snooze}>
         <option value="">Snooze…</option>
