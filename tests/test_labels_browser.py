@@ -66,7 +66,7 @@ async def test_labels_from_settings_to_a_live_filtered_inbox(hub: HubServer, bro
         await expect(box).to_be_checked()
         await sam.page.keyboard.press("Escape")
         await expect(picker).to_be_focused()
-        await expect(sam.page.locator("#view-labels .chip")).to_have_text("billing")
+        await expect(sam.page.locator("#labels-chips .chip")).to_have_text("billing")
         await sam.page.get_by_label("Priority", exact=True).select_option("urgent")
 
         # The owner's list shows both, live.
@@ -93,5 +93,24 @@ async def test_labels_from_settings_to_a_live_filtered_inbox(hub: HubServer, bro
         await owner.page.get_by_label("Filter by priority").select_option(label="Urgent")
         await expect(item).to_be_visible()
         await expect(owner.conversation(other_cid)).to_be_hidden()
+
+        # Sam labels the contact on its page, then finds the conversation with `label:`.
+        await sam.page.get_by_role("button", name="Contact page").click()
+        contact_picker = sam.page.locator("#contact-labels-open")
+        await contact_picker.click()
+        await (
+            sam.page.locator("#contact-labels-options")
+            .get_by_role("checkbox", name="billing")
+            .check()
+        )
+        await expect(sam.page.locator("#contact-labels-chips .chip")).to_have_text("billing")
+        await sam.page.get_by_label("Search messages and contacts").fill("label:billing")
+        found = sam.page.get_by_role("list", name="Labelled conversations")
+        await expect(found.locator(f'[data-conversation-id="{billing_cid}"]')).to_contain_text(
+            "Urgent"
+        )
+        await expect(sam.page.locator("#search-status")).to_have_text(
+            "1 conversation, 0 messages, 1 contact"
+        )
     await first.close()
     await second.close()

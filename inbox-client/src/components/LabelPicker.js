@@ -1,19 +1,20 @@
-// The open conversation's labels: its chips, and a "Labels" button opening a list of the
-// company's labels as checkboxes (Tab and Space, as any form), with a box that narrows it by
-// name. Each tick is saved at once; Escape closes it and gives the focus back to the button.
+// The labels of the open conversation (or a contact): its chips, and a "Labels" button opening
+// a list of the company's labels as checkboxes (Tab and Space, as any form), with a box that
+// narrows it by name. Each tick is saved at once; Escape closes it and gives the focus back to
+// the button. `held` carries `labels`; `save(ids)` stores the new set; `id` prefixes ids.
 import { useRef, useState } from "preact/hooks";
 import { useInbox } from "../context.js";
 import { useStore } from "../use-store.js";
 import { labelIds, matching, toggled } from "../labels-state.js";
 import { LabelChips } from "./LabelChips.js";
 
-export function LabelPicker({ conv }) {
+export function LabelPicker({ held, save, id = "labels", what = "this conversation" }) {
   const { store, actions } = useInbox();
   const labels = useStore(store, (s) => s.labels);
   const [open, setOpen] = useState(false);
   const [query, setQuery] = useState("");
   const button = useRef(null);
-  const ids = labelIds(conv);
+  const ids = labelIds(held);
   const toggle = () => {
     if (!open) actions.loadLabels();
     setOpen(!open);
@@ -26,16 +27,16 @@ export function LabelPicker({ conv }) {
   };
   return (
     <div class="label-picker">
-      <LabelChips labels={conv?.labels} id="view-labels" />
-      <button type="button" id="labels-open" ref={button} aria-expanded={String(open)} aria-controls="label-options" onClick={toggle}>Labels</button>
-      <fieldset id="label-options" class="label-options" hidden={!open} onKeyDown={onKeyDown}>
-        <legend class="sr-only">Labels of this conversation</legend>
-        <label for="label-find" class="sr-only">Find a label</label>
-        <input id="label-find" type="search" placeholder="Find a label" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+      <LabelChips labels={held?.labels} id={`${id}-chips`} />
+      <button type="button" id={`${id}-open`} ref={button} aria-expanded={String(open)} aria-controls={`${id}-options`} onClick={toggle}>Labels</button>
+      <fieldset id={`${id}-options`} class="label-options" hidden={!open} onKeyDown={onKeyDown}>
+        <legend class="sr-only">{`Labels of ${what}`}</legend>
+        <label for={`${id}-find`} class="sr-only">Find a label</label>
+        <input id={`${id}-find`} type="search" placeholder="Find a label" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
         {matching(labels, query).map((l) => (
           <label key={l.id} class="label-option">
             <input type="checkbox" data-label-id={l.id} checked={ids.includes(l.id)}
-              onChange={() => actions.setLabels(toggled(ids, l.id))} />
+              onChange={() => save(toggled(ids, l.id))} />
             <LabelChips labels={[l]} />
           </label>
         ))}

@@ -43,7 +43,7 @@ export function ViewHead({ conv }) {
         <button type="button" id="release" disabled={!can.includes("release")} onClick={actions.release}>Release</button>
       </div>
       <Workflow conv={conv} />
-      <LabelPicker conv={conv} />
+      <LabelPicker held={conv} save={actions.setLabels} />
     </div>
   );
 }
