@@ -3,7 +3,7 @@ and priority agents put on conversations and contacts (hub.workspace.labels)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 from starlette.requests import Request
@@ -37,8 +37,11 @@ class LabelPatch(BaseModel):
     _check_colour = field_validator("colour")(_colour)
 
 
+LabelId = Annotated[str, Field(min_length=1, max_length=32)]
+
+
 class LabelsBody(BaseModel):
-    label_ids: list[str] = Field(max_length=50)
+    label_ids: list[LabelId] = Field(max_length=50)
 
 
 class PriorityBody(BaseModel):

@@ -1,11 +1,12 @@
 // The open conversation's workflow: its assignee, Resolve / Reopen / Mark pending, priority,
-// Snooze. The
+// Snooze, and the label picker (its chips are in the head: ViewHead). The
 // selects act once a value is chosen (select.js), not while the agent arrows through them.
 import { useInbox } from "../context.js";
 import { useStore } from "../use-store.js";
 import { useChosen } from "../use-chosen.js";
 import { agentName } from "../inbox-state.js";
 import { PrioritySelect } from "./PrioritySelect.js";
+import { LabelPicker } from "./LabelPicker.js";
 
 const PRESENCE_LABEL = { online: "online", away: "away", offline: "offline" };
 
@@ -52,6 +53,7 @@ export function Workflow({ conv }) {
         <option value="14400">For 4 hours</option>
         <option value="tomorrow">Until tomorrow 9:00</option>
       </select>
+      <LabelPicker held={conv} save={actions.setLabels} chips={false} />
     </div>
   );
 }
