@@ -122,6 +122,8 @@ async def test_search_finds_by_label_and_contacts_carry_theirs(team: Team) -> No
     assert [chip["name"] for chip in labelled["labels"]] == ["Billing"]
     page = await ok(team, "GET", f"/api/contacts/{contact_id}")
     assert [chip["id"] for chip in page["contact"]["labels"]] == [label["id"]]
+    exported = await ok(team, "GET", f"/api/contacts/{contact_id}/export")
+    assert exported["labels"] == [{"name": "Billing", "colour": "#1d4ed8"}]
 
     found = await ok(team, "GET", "/api/search?q=label:billing")
     assert [c["id"] for c in found["conversations"]] == [cid]

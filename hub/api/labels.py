@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from hub.api.requests import agent_of, json_body, owner_of
 from hub.state import hub_of
-from hub.workspace.labels import colour_of
+from hub.workspace.labels import PALETTE, colour_of
 
 NAME = r"^[^\s:,][^:,]*$"  # no colon or comma: `label:NAME` in a search stays one term
 Priority = Literal["none", "low", "medium", "high", "urgent"]
@@ -23,7 +23,7 @@ def _colour(value: str | None) -> str | None:
 
 class LabelBody(BaseModel):
     name: str = Field(min_length=1, max_length=64, pattern=NAME)
-    colour: str = Field(default="blue", max_length=16)
+    colour: str = Field(default=PALETTE["blue"], max_length=16)  # defaults skip the validator
     description: str = Field(default="", max_length=200)
 
     _check_colour = field_validator("colour")(colour_of)
