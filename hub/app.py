@@ -60,6 +60,7 @@ from hub.workspace.companies import new_company
 from hub.workspace.contacts import ContactDirectory
 from hub.workspace.followups import Followups
 from hub.workspace.invitations import Invitations
+from hub.workspace.labels import LabelService
 from hub.workspace.saved_views import SavedViews
 from hub.workspace.search import MessageSearch
 from hub.workspace.teams import Teams
@@ -197,6 +198,7 @@ def build_hub(settings: Settings) -> Hub:
         presence=presence,
         notes=NoteService(conversations),
         canned=CannedResponses(db),
+        labels=LabelService(conversations),
         attachments=AttachmentService(
             db,
             store,

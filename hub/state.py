@@ -41,6 +41,7 @@ from hub.workspace.companies import demo_widget_key
 from hub.workspace.contacts import ContactDirectory
 from hub.workspace.followups import Followups
 from hub.workspace.invitations import Invitations
+from hub.workspace.labels import LabelService
 from hub.workspace.saved_views import SavedViews
 from hub.workspace.search import MessageSearch
 from hub.workspace.teams import Teams
@@ -70,6 +71,7 @@ class Hub:
     presence: Presence
     notes: NoteService
     canned: CannedResponses
+    labels: LabelService
     ratings: Ratings
     attachments: AttachmentService
     search: MessageSearch

@@ -192,6 +192,14 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/webhooks/{endpoint_id}/deliveries"): FOREIGN,
     ("POST", "/api/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver"): FOREIGN,
     ("POST", "/api/webhooks/{endpoint_id}/test"): FOREIGN,
+    # Labels and priority (issue 21): a foreign label id in a body is tests/test_labels.py's.
+    ("GET", "/api/labels"): OWN,
+    ("POST", "/api/labels"): OWN,
+    ("PATCH", "/api/labels/{label_id}"): FOREIGN,
+    ("DELETE", "/api/labels/{label_id}"): FOREIGN,
+    ("PUT", "/api/conversations/{conversation_id}/labels"): FOREIGN,
+    ("PUT", "/api/conversations/{conversation_id}/priority"): FOREIGN,
+    ("PUT", "/api/contacts/{contact_id}/labels"): FOREIGN,
 }
 # Path parameters of OWN routes that name no object (the same values for every company).
 OWN_PARAMS: dict[str, tuple[str, ...]] = {"provider": ("twilio", "kapso")}
@@ -213,6 +221,7 @@ ID_PARAMS = frozenset(
         "view_id",
         "endpoint_id",
         "delivery_id",
+        "label_id",
     }
 )
 # Agent frame types that name nothing of a company's (every other one names an id).
@@ -262,6 +271,18 @@ BODIES: dict[tuple[str, str], Body] = {
         "text": f"{caller.tag} canned",
     },
     ("PUT", "/api/agents/me/presence"): lambda _c, _t, _p: {"status": "online"},
+    ("POST", "/api/labels"): lambda caller, _t, _p: {"name": f"{caller.tag}-{new_id()[-8:]}"},
+    ("PATCH", "/api/labels/{label_id}"): lambda caller, _t, _p: {"name": f"{caller.tag} hijack"},
+    # The caller's own label, on the target's conversation or contact.
+    ("PUT", "/api/conversations/{conversation_id}/labels"): lambda caller, _t, _p: {
+        "label_ids": caller.label_ids
+    },
+    ("PUT", "/api/contacts/{contact_id}/labels"): lambda caller, _t, _p: {
+        "label_ids": caller.label_ids
+    },
+    ("PUT", "/api/conversations/{conversation_id}/priority"): lambda _c, _t, _p: {
+        "priority": "urgent"
+    },
     ("PUT", "/api/inbox-settings"): lambda _c, _t, _p: {"auto_assign": True, "assign_cap": 5},
     ("PUT", "/api/onboarding"): lambda _c, _t, _p: {"dismissed": True},
     ("PUT", "/api/business-hours"): lambda _c, _t, _p: {
@@ -493,6 +514,7 @@ class Tenant:
     view_ids: list[str] = field(default_factory=list)  # the owner's saved view
     endpoint_ids: list[str] = field(default_factory=list)  # a (paused) webhook endpoint
     delivery_ids: list[str] = field(default_factory=list)  # its test event, waiting
+    label_ids: list[str] = field(default_factory=list)  # a label, on the widget conversation
 
     @property
     def tag(self) -> str:
@@ -523,6 +545,7 @@ class Tenant:
             "view_id": self.view_ids,
             "endpoint_id": self.endpoint_ids,
             "delivery_id": self.delivery_ids,
+            "label_id": self.label_ids,
         }[name]
 
 
@@ -667,6 +690,11 @@ async def onboard(
     await ok("PATCH", f"/api/webhooks/{endpoint_ids[0]}", {"state": "paused"})
     test = await ok("POST", f"/api/webhooks/{endpoint_ids[0]}/test", None, 202)
     delivery_ids = [test["delivery"]["id"]]
+    label = {"name": f"{tag}-billing", "colour": "green"}
+    label_ids = [(await ok("POST", "/api/labels", label, 201))["id"]]
+    labelled = {"label_ids": label_ids}
+    await ok("PUT", f"/api/conversations/{conversations['widget']}/labels", labelled)
+    await ok("PUT", f"/api/contacts/{contacts['widget']}/labels", labelled)
 
     # Someone asks to be forgotten: an audit record naming the erased contact.
     leaving = await Widget.open(server.ws, company.widget_key, headers=origin)
@@ -703,6 +731,7 @@ async def onboard(
         view_ids=view_ids,
         endpoint_ids=endpoint_ids,
         delivery_ids=delivery_ids,
+        label_ids=label_ids,
     )
 
 

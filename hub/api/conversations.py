@@ -28,6 +28,7 @@ from hub.conversations.counts import STATUSES
 from hub.conversations.service import MAX_TEXT, PAGE_LIMIT
 from hub.conversations.workflow import snooze_problem
 from hub.state import hub_of
+from hub.workspace.labels import PRIORITIES
 
 MAX_SEQ = 2**31 - 1  # the largest seq the database holds (INTEGER, 32 bits on PostgreSQL)
 
@@ -57,12 +58,15 @@ class AssigneeBody(BaseModel):
 
 @describe(query=ConversationFilter, response=ConversationList, summary="List conversations")
 async def list_conversations(request: Request) -> JSONResponse:
-    """`?status=` one inbox status, `?assignee=me|none|AGENT_ID`, `?team=none|TEAM_ID`: the
-    200 most recent of those."""
+    """`?status=` one inbox status, `?assignee=me|none|AGENT_ID`, `?team=none|TEAM_ID`,
+    `?label=LABEL_ID`, `?priority=` one priority: the 200 most recent of those."""
     agent = await agent_of(request)
     status = request.query_params.get("status")
     if status is not None and status not in STATUSES:
         raise ApiError(400, "bad_request", f"status must be one of {', '.join(STATUSES)}")
+    priority = request.query_params.get("priority")
+    if priority is not None and priority not in PRIORITIES:
+        raise ApiError(400, "bad_request", f"priority must be one of {', '.join(PRIORITIES)}")
     assignee = request.query_params.get("assignee")
     if assignee == "me":
         assignee = agent.agent_id
@@ -72,7 +76,12 @@ async def list_conversations(request: Request) -> JSONResponse:
     if team == "none":
         team = ""
     inbox = await hub_of(request).conversations.inbox(
-        agent.company_id, status=status, assignee=assignee, team=team
+        agent.company_id,
+        status=status,
+        assignee=assignee,
+        label=request.query_params.get("label") or None,
+        priority=priority,
+        team=team,
     )
     return JSONResponse({"conversations": inbox})
 

@@ -19,6 +19,8 @@ class ConversationFilter(BaseModel):
     status: InboxStatus | None = None
     assignee: str | None = Field(default=None, description="`me`, `none`, or an agent's id")
     team: str | None = Field(default=None, description="`none`, or a team's id")
+    label: str | None = Field(default=None, description="a label's id")
+    priority: Literal["none", "low", "medium", "high", "urgent"] | None = None
 
 
 class MessagePageQuery(BaseModel):

@@ -290,17 +290,32 @@ class ConversationService:
         status: str | None = None,
         assignee: str | None = None,
         team: str | None = None,
+        label: str | None = None,
+        priority: str | None = None,
     ) -> list[dict[str, Any]]:
         """Conversations, most recent first, each with its last message; only those with
-        `status`, only `assignee`'s ("" for the unassigned ones), and only `team`'s ("" for
-        those of no team), when given."""
+        `status`, only `assignee`'s ("" for the unassigned ones), only `team`'s ("" for those
+        of no team), only those carrying the label id `label` and only those of `priority`,
+        when given."""
         async with self.db.read() as conn:
             rows = await repo.recent_conversations(
-                conn, company_id, limit, ids, status=status, assignee=assignee, team=team
+                conn,
+                company_id,
+                limit,
+                ids,
+                status=status,
+                assignee=assignee,
+                team=team,
+                label=label,
+                priority=priority,
             )
             last = await repo.last_messages(conn, rows)
             rated = await repo.last_ratings(conn, rows)
-        return [conversation_view(row, last.get(row.id), rated.get(row.id)) for row in rows]
+            labelled = await repo.labels_of_conversations(conn, rows)
+        return [
+            conversation_view(row, last.get(row.id), rated.get(row.id), labelled.get(row.id))
+            for row in rows
+        ]
 
     async def history(
         self, company_id: str, conversation_id: str, after_seq: int, limit: int = PAGE_LIMIT

@@ -59,11 +59,20 @@ def rating_view(row: Any) -> dict[str, Any]:
     return {"score": row.score, "comment": row.comment, "at": iso(row.created_at)}
 
 
+def label_view(row: Any) -> dict[str, Any]:
+    """A label as conversations and contacts carry it: `{"id", "name", "colour"}`."""
+    return {"id": row.id, "name": row.name, "colour": row.colour}
+
+
 def conversation_view(
-    row: Row[Any], last_message: Row[Any] | None, rating: Row[Any] | None = None
+    row: Row[Any],
+    last_message: Row[Any] | None,
+    rating: Row[Any] | None = None,
+    labels: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """`row` comes from repository.recent_conversations (conversation + contact + context);
-    `rating`: the conversation's latest satisfaction rating (hub.conversations.ratings)."""
+    `rating`: the conversation's latest satisfaction rating (hub.conversations.ratings);
+    `labels`: its labels, by name (label_view)."""
     state = State.of(row)
     view: dict[str, Any] = {
         "id": row.id,
@@ -93,6 +102,9 @@ def conversation_view(
         "updated_at": iso(row.updated_at),
         "external_id": row.external_id,  # the provider's conversation id (Kapso)
         "rating": None if rating is None else rating_view(rating),
+        # Issue 21: a new conversation (the group commit's rows) has neither yet.
+        "priority": getattr(row, "priority", None) or "none",
+        "labels": labels or [],
     }
     if row.channel == "widget":
         view["visitor"] = {

@@ -196,6 +196,8 @@ class Conversation(Base):
     first_inbound_at: Mapped[dt.datetime | None]
     agent_replied: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     ai_replied: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # none | low | medium | high | urgent, set by agents (hub.workspace.labels).
+    priority: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -868,3 +870,48 @@ class WebhookAttempt(Base):
     error: Mapped[str | None] = mapped_column(String(300))
     duration_ms: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Label(Base):
+    """A company's label (issue 21): put on conversations and contacts to organise them."""
+
+    __tablename__ = "labels"
+    __table_args__ = (UniqueConstraint("company_id", "name"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    colour: Mapped[str] = mapped_column(String(7))  # "#rrggbb"
+    description: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ConversationLabel(Base):
+    """A label on a conversation (gone with either)."""
+
+    __tablename__ = "conversation_labels"
+    __table_args__ = (Index("ix_conversation_labels_label", "label_id", "conversation_id"),)
+
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    label_id: Mapped[str] = mapped_column(
+        ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True
+    )
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+
+
+class ContactLabel(Base):
+    """A label on a contact (gone with either)."""
+
+    __tablename__ = "contact_labels"
+    __table_args__ = (Index("ix_contact_labels_label", "label_id", "contact_id"),)
+
+    contact_id: Mapped[str] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    label_id: Mapped[str] = mapped_column(
+        ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True
+    )
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))

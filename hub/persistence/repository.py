@@ -41,12 +41,15 @@ from hub.persistence.models import (
     CannedResponse,
     Company,
     Contact,
+    ContactLabel,
     Conversation,
     ConversationCount,
+    ConversationLabel,
     DailyStats,
     InboxSettings,
     Integration,
     Invitation,
+    Label,
     MailFollowup,
     Message,
     MessageCount,
@@ -84,6 +87,9 @@ audit_log = cast(Table, AuditRecord.__table__)
 widget_users = cast(Table, WidgetUser.__table__)
 widget_settings = cast(Table, WidgetSettings.__table__)
 notes = cast(Table, Note.__table__)
+labels = cast(Table, Label.__table__)
+conversation_labels = cast(Table, ConversationLabel.__table__)
+contact_labels = cast(Table, ContactLabel.__table__)
 canned_responses = cast(Table, CannedResponse.__table__)
 inbox_settings = cast(Table, InboxSettings.__table__)
 agent_presence = cast(Table, AgentPresence.__table__)
@@ -597,7 +603,7 @@ _RECENT: Any = (
     .limit(bindparam("b_limit"))
 )
 _RECENT_OF: Any = _RECENT.where(conversations.c.id.in_(bindparam("b_ids", expanding=True)))
-_filtered: dict[tuple[bool, str | None, str | None], Any] = {}
+_filtered: dict[tuple[bool, str | None, str | None, bool, bool], Any] = {}
 
 
 def _shape(value: str | None) -> str | None:
@@ -605,10 +611,18 @@ def _shape(value: str | None) -> str | None:
     return None if value is None else "none" if value == "" else "id"
 
 
-def _recent_filtered(status: bool, assignee: str | None, team: str | None = None) -> Any:
-    """The inbox query with a status, an assignee and/or a team filter, built once per shape.
-    `assignee` and `team`: None (anyone), "none" (unassigned) or "id" (that one's)."""
-    key = (status, assignee, team)
+def _recent_filtered(
+    status: bool,
+    assignee: str | None,
+    team: str | None = None,
+    label: bool = False,
+    priority: bool = False,
+) -> Any:
+    """The inbox query with a status, an assignee, a team, a label and/or a priority filter,
+    built once per shape. `assignee` and `team`: None (anyone), "none" (unassigned) or "id"
+    (that one's); `label` and `priority`: only conversations carrying a label, of one
+    priority."""
+    key = (status, assignee, team, label, priority)
     if key not in _filtered:
         c = conversations.c
         stmt = _RECENT
@@ -622,6 +636,12 @@ def _recent_filtered(status: bool, assignee: str | None, team: str | None = None
             stmt = stmt.where(c.team_id.is_(None))
         elif team == "id":
             stmt = stmt.where(c.team_id == bindparam("b_team"))
+        if label:
+            cl = conversation_labels.c
+            tagged = select(cl.conversation_id).where(cl.label_id == bindparam("b_label"))
+            stmt = stmt.where(c.id.in_(tagged))
+        if priority:
+            stmt = stmt.where(c.priority == bindparam("b_priority"))
         _filtered[key] = stmt
     return _filtered[key]
 
@@ -635,20 +655,47 @@ async def recent_conversations(
     status: str | None = None,
     assignee: str | None = None,
     team: str | None = None,
+    label: str | None = None,
+    priority: str | None = None,
 ) -> Sequence[Row[Any]]:
     """Conversations with contact and widget context, most recently updated first. Built
     once: every agent socket's snapshot runs it. `status` keeps one inbox status;
     `assignee` one agent's conversations ("" for the unassigned ones); `team` one team's
-    ("" for those of no team)."""
+    ("" for those of no team); `label` those carrying that label id; `priority` those of
+    that priority."""
     params: dict[str, Any] = {"b_company_id": company_id, "b_limit": limit}
     if conversation_ids:
         params["b_ids"] = list(conversation_ids)
         return (await conn.execute(_RECENT_OF, params)).all()
-    if status is None and assignee is None and team is None:
+    filters = (status, assignee, team, label, priority)
+    if all(value is None for value in filters):
         return (await conn.execute(_RECENT, params)).all()
     params |= {"b_status": status, "b_assignee": assignee, "b_team": team}
-    stmt = _recent_filtered(status is not None, _shape(assignee), _shape(team))
+    params |= {"b_label": label, "b_priority": priority}
+    stmt = _recent_filtered(
+        status is not None, _shape(assignee), _shape(team), label is not None, priority is not None
+    )
     return (await conn.execute(stmt, params)).all()
+
+
+async def labels_of_conversations(
+    conn: AsyncConnection, rows: Sequence[Row[Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each conversation row's labels (`{"id", "name", "colour"}`, by name), by its id."""
+    if not rows:
+        return {}
+    cl = conversation_labels.c
+    stmt = (
+        select(cl.conversation_id, labels.c.id, labels.c.name, labels.c.colour)
+        .join(labels, labels.c.id == cl.label_id)
+        .where(cl.conversation_id.in_([r.id for r in rows]))
+        .order_by(labels.c.name)
+    )
+    found: dict[str, list[dict[str, Any]]] = {}
+    for hit in (await conn.execute(stmt)).all():
+        label = {"id": hit.id, "name": hit.name, "colour": hit.colour}
+        found.setdefault(hit.conversation_id, []).append(label)
+    return found
 
 
 _COUNTS: Any = (

@@ -191,6 +191,27 @@ async def export_company(
                 _plain,
             ),
         ),
+        ("labels", _paged(db, t.labels, ("id",), t.labels.c.company_id == company_id, _plain)),
+        (
+            "conversation_labels",
+            _paged(
+                db,
+                t.conversation_labels,
+                ("conversation_id", "label_id"),
+                t.conversation_labels.c.company_id == company_id,
+                _plain,
+            ),
+        ),
+        (
+            "contact_labels",
+            _paged(
+                db,
+                t.contact_labels,
+                ("contact_id", "label_id"),
+                t.contact_labels.c.company_id == company_id,
+                _plain,
+            ),
+        ),
         (
             "qa_pairs",
             _paged(db, t.qa_pairs, ("id",), t.qa_pairs.c.company_id == company_id, _plain),
@@ -252,7 +273,7 @@ async def company_exists(db: Database, company_id: str) -> bool:
 
 
 async def export_contact(db: Database, company_id: str, contact_id: str) -> dict[str, Any] | None:
-    """One person's data (the contact, conversations, messages, appointments); None when the
+    """One person's data (the contact, conversations, messages, appointments, labels); None when the
     company has no such contact. A single person's history is read in one go."""
     async with db.read() as conn:
         contact = await repo.contact(conn, company_id, contact_id)
@@ -276,6 +297,7 @@ async def export_contact(db: Database, company_id: str, contact_id: str) -> dict
         appts = await _owned(
             conn, a, company_id, a.c.contact_id == contact_id, order=(a.c.created_at,)
         )
+        labels = await _contact_labels(conn, company_id, contact_id)
     return {
         "contact": contact_view(contact),
         "conversations": [_plain(conv) for conv in convs],
@@ -283,7 +305,22 @@ async def export_contact(db: Database, company_id: str, contact_id: str) -> dict
         "notes": [_plain(note) for note in notes],  # what agents wrote about them
         "ratings": [_plain(rating) for rating in rated],  # what they thought of the help
         "appointments": [_plain(appt) for appt in appts],
+        "labels": labels,  # how agents labelled them (issue 21)
     }
+
+
+async def _contact_labels(
+    conn: AsyncConnection, company_id: str, contact_id: str
+) -> list[dict[str, Any]]:
+    """The names and colours of the labels on the contact, by name."""
+    t, link = repo.labels, repo.contact_labels
+    stmt = (
+        select(t.c.name, t.c.colour)
+        .join(link, link.c.label_id == t.c.id)
+        .where(link.c.contact_id == contact_id, link.c.company_id == company_id)
+        .order_by(t.c.name)
+    )
+    return [{"name": row.name, "colour": row.colour} for row in (await conn.execute(stmt)).all()]
 
 
 async def _owned(
@@ -445,6 +482,9 @@ COMPANY_TABLES = (
     "messages",
     "notes",
     "ratings",
+    "conversation_labels",
+    "contact_labels",
+    "labels",
     "appointments",
     "visits",
     "daily_stats",

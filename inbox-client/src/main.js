@@ -6,6 +6,7 @@ import { createStore } from "./store.js";
 import * as S from "./inbox-state.js";
 import { keptFilter } from "./teams-state.js";
 import { applyView, putView } from "./views-state.js";
+import * as L from "./labels-state.js";
 import { request, whenUnauthorized } from "./http.js";
 import { createNotifier } from "./notify.js";
 import { closeSettings, mountSettings } from "./settings.js";
@@ -34,10 +35,10 @@ const $ = (id) => document.getElementById(id);
 // The state the components draw, plus what only the page needs: the search or contacts pane,
 // the contact page, the alert.
 // Teams and saved views (issue 21): the company's teams, the list's team filter ("" any),
-// and this agent's own views.
+// and this agent's own views; labels: the company's labels, the list's label and priority filter.
 const store = createStore({
   ...S.initialState(), pane: "conversations", searching: false, contactPage: null, alert: null,
-  teams: [], team: "", views: [],
+  teams: [], team: "", views: [], labels: [], labelFilter: L.NO_FILTER,
 });
 const update = (change) => store.set((s) => change(s));
 // Socket and timers: not drawn, so not in the store.
@@ -127,6 +128,7 @@ function handle(f) {
     case "inbox.snapshot": onSnapshot(); break;
     case "agent.updated": if (f.agent?.id) profileUpdated(f.agent); break;
     case "teams.updated": setTeams(f.teams); break;
+    case "conversation.updated": if (L.stale(state.labels, f.conversation)) loadLabels(); break;
     case "error": {
       const friendly = ERROR_TEXT[f.code];
       showAlert(friendly && f.message ? `${friendly} (${f.message})` : friendly || f.message || f.code, f.code);
@@ -143,6 +145,7 @@ function onWelcome() {
   loadCanned();
   loadTeams();
   loadViews();
+  loadLabels();
 }
 
 function onSnapshot() {
@@ -217,12 +220,44 @@ async function loadViews() {
   if (page) store.set({ views: page.views });
 }
 
+let labelsRead = null; // the catalogue's read on its way: frames in a burst share it
+function loadLabels() {
+  labelsRead ||= readLabels().finally(() => { labelsRead = null; });
+  return labelsRead;
+}
+
+async function readLabels() {
+  const page = await api("/api/labels");
+  if (page) store.set((s) => ({ labels: page.labels, labelFilter: L.keptFilter(s.labelFilter, page.labels) }));
+}
+
+function filterBy(labelFilter) {
+  store.set({ labelFilter });
+  loadFiltered();
+}
+
+/** Replace the open conversation's labels (ids); the view comes back as conversation.updated. */
+async function setLabels(ids) {
+  const current = store.get().current;
+  if (!current) return;
+  const done = await api(`/api/conversations/${encodeURIComponent(current)}/labels`, { method: "PUT", body: { label_ids: ids } });
+  if (done) update((s) => S.upsertConv(s, done.conversation));
+}
+
+async function setPriority(priority) {
+  const current = store.get().current;
+  if (!current) return;
+  const done = await api(`/api/conversations/${encodeURIComponent(current)}/priority`, { method: "PUT", body: { priority } });
+  if (done) update((s) => S.upsertConv(s, done.conversation));
+}
+
 async function loadFiltered() {
   const { status, view, team } = store.get();
   const params = new URLSearchParams({ status });
   if (view === "mine") params.set("assignee", "me");
   if (view === "unassigned") params.set("assignee", "none");
   if (team) params.set("team", team);
+  L.filterParams(store.get().labelFilter, params);
   const page = await api(`/api/conversations?${params}`);
   if (page) update((s) => S.upsertConvs(s, page.conversations));
 }
@@ -410,6 +445,7 @@ const actions = {
   release: () => onCurrent("conversation.release"),
   presence: (status) => send({ type: "presence.set", status }),
   contactEdited: (contact) => update((s) => S.applyContact(s, contact)),
+  loadLabels, filterBy, setLabels, setPriority,
 };
 
 function mount() {

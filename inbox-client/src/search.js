@@ -68,10 +68,12 @@ export function lastText(last) {
   return last.text || "[attachment]";
 }
 
-/** "2 messages, 1 contact", or "Nothing found." */
+/** "2 messages, 1 contact", or "Nothing found."; a `label:` search's conversations first. */
 export function searchSummary(found) {
   const n = found.messages.length;
   const k = found.contacts.length;
-  if (!n && !k) return "Nothing found.";
-  return `${n} message${n === 1 ? "" : "s"}, ${k} contact${k === 1 ? "" : "s"}`;
+  const c = found.conversations?.length ?? null;
+  if (!n && !k && !c) return "Nothing found.";
+  const counts = `${n} message${n === 1 ? "" : "s"}, ${k} contact${k === 1 ? "" : "s"}`;
+  return c === null ? counts : `${c} conversation${c === 1 ? "" : "s"}, ${counts}`;
 }

@@ -5,7 +5,7 @@
 export const TABS = [
   ["profile", "Profile & facts"], ["qa", "Q&A pairs"], ["ai", "AI"], ["widget", "Widget"],
   ["inbox", "Inbox"], ["team", "Team"], ["teams", "Teams"], ["integrations", "Integrations"], ["analytics", "Analytics"],
-  ["hours", "Business hours"], ["apikeys", "API keys"], ["account", "Account"],
+  ["hours", "Business hours"], ["apikeys", "API keys"], ["labels", "Labels"], ["account", "Account"],
 ];
 
 /** The tabs an agent sees: an owner all, anyone else its own account only. */

@@ -26,6 +26,8 @@ test("contacts are named by name, phone, email, else a visitor name", () => {
   assert.equal(lastText({ text: "" }), "[attachment]");
   assert.equal(searchSummary({ messages: [1], contacts: [] }), "1 message, 0 contacts");
   assert.equal(searchSummary({ messages: [], contacts: [] }), "Nothing found.");
+  assert.equal(searchSummary({ messages: [], contacts: [1], conversations: [1, 2] }), "2 conversations, 0 messages, 1 contact");
+  assert.equal(searchSummary({ messages: [], contacts: [], conversations: [] }), "Nothing found.");
 });
 
 test("the cached formatters say what toLocale*String says", () => {

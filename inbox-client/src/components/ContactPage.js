@@ -1,5 +1,6 @@
 // A contact's page: name, email and phone (saved with PATCH /api/contacts/{id}), what the AI
-// learned of them, where they are, and their past conversations, each opening from there.
+// learned of them, where they are, their labels, and their past conversations, each opening
+// from there.
 import { useState } from "preact/hooks";
 import { useInbox } from "../context.js";
 import { FIELDS, contactChanges } from "../contact.js";
@@ -7,6 +8,7 @@ import { contactLabel } from "../search.js";
 import { whereAndWhen } from "../visitor.js";
 import { Ago } from "./Ago.js";
 import { Hit } from "./Hit.js";
+import { LabelPicker } from "./LabelPicker.js";
 
 const STATUS_LABEL = { open: "Open", pending: "Pending", snoozed: "Snoozed", resolved: "Resolved" };
 const LEAD = [["need", "Need"], ["budget", "Budget"], ["timeline", "Timeline"]];
@@ -82,6 +84,11 @@ export function ContactPage({ found }) {
       <h2 id="contact-title" tabIndex={-1}>{contactLabel(contact)}</h2>
       <p class="place">{whereAndWhen(contact.timezone)}</p>
       <EditForm contact={contact} saved={saved} />
+      <LabelPicker held={contact} id="contact-labels" what="this contact"
+        save={async (ids) => {
+          const done = await actions.api(`/api/contacts/${encodeURIComponent(contact.id)}/labels`, { method: "PUT", body: { label_ids: ids } });
+          if (done) setContact({ ...contact, labels: done.labels });
+        }} />
       <Lead lead={contact.lead} />
       <Past conversations={found.conversations} open={actions.openFound} />
     </section>

@@ -1,10 +1,12 @@
 // One conversation in the list: contact, channel, "Needs human", the last message, who has it,
-// where the visitor is, when, and its unread count. Clicking opens it.
+// where the visitor is, when, its unread count, its priority and labels (issue 21). Clicking opens it.
 import { useInbox } from "../context.js";
 import { agentName, preview } from "../inbox-state.js";
 import { contactLabel } from "../search.js";
 import { whereAndWhen } from "../visitor.js";
 import { Ago } from "./Ago.js";
+import { LabelChips } from "./LabelChips.js";
+import { PriorityBadge } from "./PriorityBadge.js";
 import { memo } from "../memo.js";
 import { teamName } from "../teams-state.js";
 
@@ -22,7 +24,9 @@ function Item({ conv: c, current, agents, me, teams = [] }) {
       <span class={`channel ch-${c.channel}`}>{c.channel}</span>
       {c.needs_human ? <span class="badge">Needs human</span> : null}
       {teamLabel ? <span class="conv-team">{teamLabel}</span> : null}
+      <PriorityBadge priority={c.priority} />
       <span class="preview">{preview(c.last_message)}</span>
+      <LabelChips labels={c.labels} />
       <span class="owner">
         {c.assignee_id ? agentName(team, c.assignee_id) : "Unassigned"}
         {place ? <span class="place">{` · ${place}`}</span> : null}

@@ -6,6 +6,7 @@ import { useInbox } from "../context.js";
 import { useStore } from "../use-store.js";
 import { listed } from "../inbox-state.js";
 import { inTeam } from "../teams-state.js";
+import { filtered } from "../labels-state.js";
 import { ConversationItem } from "./ConversationItem.js";
 
 const focusedConversation = () => document.activeElement?.closest?.("[data-conversation-id]")?.dataset.conversationId;
@@ -21,7 +22,9 @@ export function ConversationList() {
   const off = useStore(store, (s) => s.searching || s.pane !== "conversations");
   const team = useStore(store, (s) => s.team);
   const teams = useStore(store, (s) => s.teams);
-  const items = useMemo(() => listed({ convs, view, status, me }).filter((c) => inTeam(c, team)), [convs, view, status, me, team]);
+  const labelFilter = useStore(store, (s) => s.labelFilter);
+  const items = useMemo(() => filtered(listed({ convs, view, status, me }), labelFilter).filter((c) => inTeam(c, team)),
+    [convs, view, status, me, team, labelFilter]);
   const list = useRef(null);
   const focused = useRef(null);
   focused.current = focusedConversation(); // before this redraw moves anything

@@ -1,8 +1,9 @@
 // The list's filters: whose (Mine, Unassigned, All) and which status, each with its count from
-// inbox.counts. Hidden while a search or the Contacts pane shows.
+// inbox.counts, and by label and priority (LabelFilter). Hidden while a search or the Contacts pane shows.
 import { useInbox } from "../context.js";
 import { useStore } from "../use-store.js";
 import { countOf } from "../inbox-state.js";
+import { LabelFilter } from "./LabelFilter.js";
 
 const VIEWS = [["mine", "Mine"], ["unassigned", "Unassigned"], ["all", "All"]];
 const STATUSES = [["open", "Open"], ["pending", "Pending"], ["snoozed", "Snoozed"], ["resolved", "Resolved"]];
@@ -35,6 +36,7 @@ export function Filters() {
           <Choice data={{ "data-status": st }} pressed={st === status} count={count(view, st)} onClick={() => actions.choose(view, st)}>{label}</Choice>
         ))}
       </div>
+      <LabelFilter />
     </div>
   );
 }

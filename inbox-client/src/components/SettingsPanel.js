@@ -8,6 +8,7 @@ import { FormTab } from "./FormTab.js";
 import { HoursTab } from "./HoursTab.js";
 import { InboxForm } from "./InboxForm.js";
 import { IntegrationsTab } from "./IntegrationsTab.js";
+import { LabelsTab } from "./LabelsTab.js";
 import { ProfileForm } from "./ProfileForm.js";
 import { QaTab } from "./QaTab.js";
 import { TeamTab } from "./TeamTab.js";
@@ -21,7 +22,8 @@ const SECTIONS = {
   profile: formTab("Profile & facts", "/api/company", ProfileForm), qa: [QaTab, {}],
   ai: formTab("AI", "/api/ai-settings", AiForm), widget: formTab("Widget", "/api/widget-settings", WidgetForm),
   inbox: formTab("Inbox", "/api/inbox-settings", InboxForm), team: [TeamTab, {}], teams: [TeamsTab, {}], integrations: [IntegrationsTab, {}],
-  analytics: [AnalyticsTab, {}], hours: [HoursTab, {}], apikeys: [ApiKeysTab, {}], account: [AccountTab, {}],
+  analytics: [AnalyticsTab, {}], hours: [HoursTab, {}], apikeys: [ApiKeysTab, {}], labels: [LabelsTab, {}],
+  account: [AccountTab, {}],
 };
 
 /** `load` counts the times the tab was shown (0: never); `settled()` ends that load's busy. */

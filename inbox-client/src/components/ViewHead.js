@@ -1,11 +1,13 @@
 // The open conversation's head: who and where, the contact page link, who handles it (AI, an
-// agent, or waiting), "Needs human", its status, Take over / Release, and the workflow.
+// agent, or waiting), "Needs human", its status, Take over / Release, the workflow, and its
+// labels (issue 21).
 import { useInbox } from "../context.js";
 import { useStore } from "../use-store.js";
 import { agentName } from "../inbox-state.js";
 import { contactLabel, shortTime } from "../search.js";
 import { whereAndWhen } from "../visitor.js";
 import { Workflow } from "./Workflow.js";
+import { LabelChips } from "./LabelChips.js";
 
 const STATUS_LABEL = { open: "Open", pending: "Pending", snoozed: "Snoozed", resolved: "Resolved" };
 
@@ -35,7 +37,8 @@ export function ViewHead({ conv }) {
       <button type="button" id="contact-open" class="link" onClick={() => c.contact?.id && actions.showContact(c.contact.id)}>Contact page</button>
       <p class="handled">Handled by: <strong id="handled-by" data-handoff={handoff}>{handler}</strong>
         {" "}<span id="view-needs-human" class="badge" hidden={!c.needs_human}>Needs human</span>
-        {" "}<span id="view-status" class="status-badge" data-status={status}>{statusText(c, status)}</span></p>
+        {" "}<span id="view-status" class="status-badge" data-status={status}>{statusText(c, status)}</span>
+        {" "}<LabelChips labels={c.labels} id="labels-chips" /></p>
       <div class="actions">
         <button type="button" id="takeover" disabled={!can.includes("takeover")} onClick={actions.takeover}>Take over</button>
         <button type="button" id="release" disabled={!can.includes("release")} onClick={actions.release}>Release</button>

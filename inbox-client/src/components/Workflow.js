@@ -1,10 +1,13 @@
-// The open conversation's workflow: its assignee, Resolve / Reopen / Mark pending, Snooze. The
+// The open conversation's workflow: its assignee, Resolve / Reopen / Mark pending, priority,
+// Snooze, and the label picker (its chips are in the head: ViewHead). The
 // selects act once a value is chosen (select.js), not while the agent arrows through them.
 import { useInbox } from "../context.js";
 import { useStore } from "../use-store.js";
 import { useChosen } from "../use-chosen.js";
 import { agentName } from "../inbox-state.js";
 import { TeamSelect } from "./TeamSelect.js";
+import { PrioritySelect } from "./PrioritySelect.js";
+import { LabelPicker } from "./LabelPicker.js";
 
 const PRESENCE_LABEL = { online: "online", away: "away", offline: "offline" };
 
@@ -44,6 +47,7 @@ export function Workflow({ conv }) {
       <button type="button" id="resolve" hidden={status === "resolved"} onClick={() => actions.setStatus("resolved")}>Resolve</button>
       <button type="button" id="reopen" hidden={status === "open"} onClick={() => actions.setStatus("open")}>Reopen</button>
       <button type="button" id="pending" hidden={status === "pending"} onClick={() => actions.setStatus("pending")}>Mark pending</button>
+      <PrioritySelect conv={conv} />
       <label for="snooze" class="sr-only">Snooze</label>
       <select id="snooze" ref={snooze}>
         <option value="">Snooze…</option>
@@ -51,6 +55,7 @@ export function Workflow({ conv }) {
         <option value="14400">For 4 hours</option>
         <option value="tomorrow">Until tomorrow 9:00</option>
       </select>
+      <LabelPicker held={conv} save={actions.setLabels} chips={false} />
     </div>
   );
 }
