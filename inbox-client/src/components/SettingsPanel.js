@@ -13,6 +13,7 @@ import { QaTab } from "./QaTab.js";
 import { TeamTab } from "./TeamTab.js";
 import { TeamsTab } from "./TeamsTab.js";
 import { WidgetForm } from "./WidgetForm.js";
+import { WebhooksTab } from "./WebhooksTab.js";
 
 const formTab = (title, path, form) => [FormTab, { title, path, form }];
 
@@ -22,6 +23,7 @@ const SECTIONS = {
   ai: formTab("AI", "/api/ai-settings", AiForm), widget: formTab("Widget", "/api/widget-settings", WidgetForm),
   inbox: formTab("Inbox", "/api/inbox-settings", InboxForm), team: [TeamTab, {}], teams: [TeamsTab, {}], integrations: [IntegrationsTab, {}],
   analytics: [AnalyticsTab, {}], hours: [HoursTab, {}], apikeys: [ApiKeysTab, {}], account: [AccountTab, {}],
+  webhooks: [WebhooksTab, {}],
 };
 
 /** `load` counts the times the tab was shown (0: never); `settled()` ends that load's busy. */

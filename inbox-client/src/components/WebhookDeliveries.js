@@ -1,0 +1,58 @@
+// One endpoint's deliveries log (WebhookRow): newest first, 50 (GET …/deliveries); each row
+// opens to its kept response and error, and may be sent again ("Redeliver").
+import { useEffect } from "preact/hooks";
+import { explain, request } from "../http.js";
+import { when } from "../settings-forms.js";
+import { useLoaded } from "../use-loaded.js";
+import { clipped, deliveryWords, dueSoon } from "../webhooks-state.js";
+import { ActionButton } from "./ActionButton.js";
+import { SettingsTable } from "./SettingsTable.js";
+
+const COLUMNS = ["Event", "Status", "Attempts", "Last code", "Time", ""];
+const FOLLOW_MS = 1500;
+const path = (id) => `/api/webhooks/${encodeURIComponent(id)}/deliveries`;
+
+/** `load` changes to read again (a test event sent, a redelivery). */
+export function WebhookDeliveries({ endpoint, load }) {
+  const [got, reload, say] = useLoaded(() => request("GET", path(endpoint.id)), load);
+  const due = got?.data.ok && dueSoon(got.data.body.deliveries, Date.now());
+  useEffect(() => { // a delivery about to be tried: show how it went without a click
+    if (!due) return undefined;
+    const timer = setTimeout(() => reload({ note: got.note }), FOLLOW_MS);
+    return () => clearTimeout(timer);
+  }, [got]);
+  if (!got) return <p class="set-hint">Reading deliveries…</p>;
+  if (!got.data.ok) return <p class="set-status" data-kind="error">{explain(got.data)}</p>;
+  const redelivered = (r) => (r.ok ? reload({ note: "Queued again." }) : say(explain(r)));
+  const list = got.data.body.deliveries;
+  return (
+    <div class="wh-log">
+      <div class="set-actions">
+        <button type="button" onClick={() => reload({ note: "" })}>Refresh log</button>
+        <p class="set-status" role="status">{got.note}</p>
+      </div>
+      <SettingsTable caption={`Deliveries to ${endpoint.url}`} columns={COLUMNS}>
+        {list.map((d) => (
+          <tr key={d.id} data-delivery-id={d.id} data-status={d.status}>
+            <td><code>{d.type}</code></td>
+            <td>{deliveryWords(d)}</td><td>{d.attempts}</td><td>{d.last_status_code ?? "—"}</td>
+            <td>{when(d.delivered_at || d.created_at)}
+              {(d.last_response || d.last_error) && (
+                <details class="wh-response">
+                  <summary>Response</summary>
+                  {d.last_error && <p>{d.last_error}</p>}
+                  <pre>{clipped(d.last_response)}</pre>
+                </details>
+              )}
+            </td>
+            <td>
+              <ActionButton text="Redeliver" label={`Redeliver ${d.type}`}
+                run={() => request("POST", `${path(endpoint.id)}/${encodeURIComponent(d.id)}/redeliver`)} then={redelivered} />
+            </td>
+          </tr>
+        ))}
+        {!list.length && <tr><td colSpan={6} class="set-empty">No deliveries yet.</td></tr>}
+      </SettingsTable>
+    </div>
+  );
+}

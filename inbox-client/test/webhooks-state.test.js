@@ -1,0 +1,75 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  EVENT_GROUPS, EVENT_TYPES, clipped, deliveryWords, dueSoon, endpointBody, endpointProblem, pausedAlert, stateLabel, toggleEvent,
+} from "../src/webhooks-state.js";
+
+// hub/webhooks/catalog.py's EVENT_TYPES: a type added there must be offered here.
+const HUB_TYPES = [
+  "conversation.created", "conversation.status_changed", "conversation.assigned", "conversation.resolved",
+  "message.created", "message.delivery_status_changed", "contact.created", "contact.updated", "contact.erased",
+  "lead.captured", "appointment.requested", "rating.given",
+];
+
+test("the groups offer every event the hub accepts, once each, and not the test event", () => {
+  assert.deepEqual([...EVENT_TYPES].sort(), [...HUB_TYPES].sort());
+  assert.equal(new Set(EVENT_TYPES).size, EVENT_TYPES.length);
+  assert.ok(!EVENT_TYPES.includes("webhook.test"));
+  assert.deepEqual(EVENT_GROUPS.map(([title]) => title), ["Conversations", "Messages", "Contacts", "Leads"]);
+});
+
+test("toggling keeps the catalogue's order and no duplicates", () => {
+  let events = toggleEvent([], "contact.created", true);
+  events = toggleEvent(events, "conversation.created", true);
+  events = toggleEvent(events, "conversation.created", true);
+  assert.deepEqual(events, ["conversation.created", "contact.created"]);
+  assert.deepEqual(toggleEvent(events, "conversation.created", false), ["contact.created"]);
+});
+
+test("a form is refused before sending for a bad URL or no events", () => {
+  const ok = { url: " https://crm.example.com/hooks ", events: ["message.created"] };
+  assert.equal(endpointProblem(ok), "");
+  assert.equal(endpointProblem({ ...ok, url: "" }), "Enter the endpoint's URL.");
+  assert.match(endpointProblem({ ...ok, url: "ftp://x.example" }), /http\(s\)/);
+  assert.match(endpointProblem({ ...ok, url: "not a url" }), /http\(s\)/);
+  assert.match(endpointProblem({ ...ok, url: "https://me:pw@x.example/" }), /user name/);
+  assert.match(endpointProblem({ ...ok, url: `https://x.example/${"a".repeat(2000)}` }), /2000/);
+  assert.match(endpointProblem({ ...ok, description: "d".repeat(201) }), /200/);
+  assert.equal(endpointProblem({ ...ok, events: [] }), "Pick at least one event.");
+  assert.match(endpointProblem({ ...ok, events: ["webhook.test"] }), /not one/);
+  assert.deepEqual(endpointBody({ ...ok, description: "  CRM " }),
+    { url: "https://crm.example.com/hooks", description: "CRM", events: ["message.created"] });
+});
+
+test("state labels name the pause's reason", () => {
+  assert.equal(stateLabel({ state: "active", paused_reason: null }), "Active");
+  assert.equal(stateLabel({ state: "paused", paused_reason: null }), "Paused");
+  assert.equal(stateLabel({ state: "paused", paused_reason: "failing for a day" }), "Paused: failing for a day");
+});
+
+test("delivery statuses in words tell retrying from waiting", () => {
+  assert.equal(deliveryWords({ status: "delivered", attempts: 1 }), "Delivered");
+  assert.equal(deliveryWords({ status: "failed", attempts: 8 }), "Failed");
+  assert.equal(deliveryWords({ status: "pending", attempts: 0, next_attempt_at: "2026-12-08T00:00:00Z" }), "Pending");
+  assert.equal(deliveryWords({ status: "pending", attempts: 0, next_attempt_at: null }), "Waiting behind an earlier event");
+  assert.equal(deliveryWords({ status: "pending", attempts: 2, next_attempt_at: "x" }), "Retrying (attempt 2 failed)");
+});
+
+test("responses are clipped and the paused alert names the endpoint", () => {
+  assert.equal(clipped(null), "");
+  assert.equal(clipped("abc", 5), "abc");
+  assert.equal(clipped("abcdef", 3), "abc…");
+  assert.match(pausedAlert({ url: "https://x.example/h", description: "" }), /^Webhook https:\/\/x\.example\/h was paused/);
+  assert.match(pausedAlert({ url: "https://x.example/h", description: "CRM" }), /^Webhook CRM was paused/);
+});
+
+test("the log follows only deliveries about to be tried", () => {
+  const now = Date.parse("2026-12-08T00:00:00Z");
+  const at = (s) => new Date(now + s * 1000).toISOString();
+  assert.equal(dueSoon([{ status: "pending", next_attempt_at: at(5) }], now), true);
+  assert.equal(dueSoon([{ status: "pending", next_attempt_at: at(-5) }], now), true);
+  assert.equal(dueSoon([{ status: "pending", next_attempt_at: at(300) }], now), false);
+  assert.equal(dueSoon([{ status: "pending", next_attempt_at: null }], now), false);
+  assert.equal(dueSoon([{ status: "delivered", next_attempt_at: at(1) }], now), false);
+  assert.equal(dueSoon([], now), false);
+});
