@@ -95,3 +95,15 @@ const SOON_MS = 60_000;
  * (the log then reads itself again shortly, to show how it went). */
 export const dueSoon = (list, now) =>
   list.some((d) => d.status === "pending" && d.next_attempt_at && Date.parse(d.next_attempt_at) - now < SOON_MS);
+
+/** What the last attempt got: {code, response, error}. A delivered row keeps no code of its
+ * own (the hub marks deliveries delivered in batches), so its attempt log has the last word. */
+export function lastAttempt(d) {
+  const log = d.log || [];
+  const last = log.reduce((a, b) => (!a || b.attempt > a.attempt ? b : a), null);
+  return {
+    code: last?.status_code ?? d.last_status_code ?? null,
+    response: last?.response ?? d.last_response ?? "",
+    error: last?.error ?? d.last_error ?? "",
+  };
+}

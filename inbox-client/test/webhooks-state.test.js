@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  EVENT_GROUPS, EVENT_TYPES, clipped, deliveryWords, dueSoon, endpointBody, endpointProblem, pausedAlert, stateLabel, toggleEvent,
+  EVENT_GROUPS, EVENT_TYPES, clipped, deliveryWords, dueSoon, lastAttempt, endpointBody, endpointProblem, pausedAlert, stateLabel, toggleEvent,
 } from "../src/webhooks-state.js";
 
 // hub/webhooks/catalog.py's EVENT_TYPES: a type added there must be offered here.
@@ -72,4 +72,11 @@ test("the log follows only deliveries about to be tried", () => {
   assert.equal(dueSoon([{ status: "pending", next_attempt_at: null }], now), false);
   assert.equal(dueSoon([{ status: "delivered", next_attempt_at: at(1) }], now), false);
   assert.equal(dueSoon([], now), false);
+});
+
+test("the last attempt comes from the log, else the delivery's own fields", () => {
+  const log = [{ attempt: 2, status_code: 200, response: "ok", error: null }, { attempt: 1, status_code: 500, response: "down", error: null }];
+  assert.deepEqual(lastAttempt({ last_status_code: null, log }), { code: 200, response: "ok", error: "" });
+  assert.deepEqual(lastAttempt({ last_status_code: 503, last_response: "x", last_error: null, log: [] }), { code: 503, response: "x", error: "" });
+  assert.deepEqual(lastAttempt({ log: [{ attempt: 1, status_code: null, response: null, error: "timeout" }] }), { code: null, response: "", error: "timeout" });
 });

@@ -4,7 +4,7 @@ import { useEffect } from "preact/hooks";
 import { explain, request } from "../http.js";
 import { when } from "../settings-forms.js";
 import { useLoaded } from "../use-loaded.js";
-import { clipped, deliveryWords, dueSoon } from "../webhooks-state.js";
+import { clipped, deliveryWords, dueSoon, lastAttempt } from "../webhooks-state.js";
 import { ActionButton } from "./ActionButton.js";
 import { SettingsTable } from "./SettingsTable.js";
 
@@ -32,27 +32,35 @@ export function WebhookDeliveries({ endpoint, load }) {
         <p class="set-status" role="status">{got.note}</p>
       </div>
       <SettingsTable caption={`Deliveries to ${endpoint.url}`} columns={COLUMNS}>
-        {list.map((d) => (
-          <tr key={d.id} data-delivery-id={d.id} data-status={d.status}>
-            <td><code>{d.type}</code></td>
-            <td>{deliveryWords(d)}</td><td>{d.attempts}</td><td>{d.last_status_code ?? "—"}</td>
-            <td>{when(d.delivered_at || d.created_at)}
-              {(d.last_response || d.last_error) && (
-                <details class="wh-response">
-                  <summary>Response</summary>
-                  {d.last_error && <p>{d.last_error}</p>}
-                  <pre>{clipped(d.last_response)}</pre>
-                </details>
-              )}
-            </td>
-            <td>
-              <ActionButton text="Redeliver" label={`Redeliver ${d.type}`}
-                run={() => request("POST", `${path(endpoint.id)}/${encodeURIComponent(d.id)}/redeliver`)} then={redelivered} />
-            </td>
-          </tr>
-        ))}
+        {list.map((d) => <Delivery key={d.id} d={d} n={got.n} base={path(endpoint.id)} then={redelivered} />)}
         {!list.length && <tr><td colSpan={6} class="set-empty">No deliveries yet.</td></tr>}
       </SettingsTable>
     </div>
+  );
+}
+
+/** One delivery's row; its last response (clipped) and error open from its time cell. Its
+ * Redeliver button is a new one after each read of the log (`n`): it may be used again. */
+function Delivery({ d, n, base, then }) {
+  const last = lastAttempt(d);
+  return (
+    <tr data-delivery-id={d.id} data-status={d.status}>
+      <td><code>{d.type}</code></td>
+      <td>{deliveryWords(d)}</td><td>{d.attempts}</td><td>{last.code ?? "—"}</td>
+      <td>
+        {when(d.delivered_at || d.created_at)}
+        {(last.response || last.error) && (
+          <details class="wh-response">
+            <summary>Response</summary>
+            {last.error && <p>{last.error}</p>}
+            {last.response && <pre>{clipped(last.response)}</pre>}
+          </details>
+        )}
+      </td>
+      <td>
+        <ActionButton key={n} text="Redeliver" label={`Redeliver ${d.type}`}
+          run={() => request("POST", `${base}/${encodeURIComponent(d.id)}/redeliver`)} then={then} />
+      </td>
+    </tr>
   );
 }

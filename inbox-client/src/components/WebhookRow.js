@@ -12,17 +12,21 @@ import { WebhookDeliveries } from "./WebhookDeliveries.js";
 
 const refused = (message) => ({ ok: false, status: 400, code: "bad_request", message });
 
-/** `changed(extra)` re-reads the list and shows `extra` ({note, shown}); `say(note)` only words. */
-export function WebhookRow({ endpoint, changed, say }) {
+/** `changed(extra)` re-reads the list and shows `extra` ({note, shown}); `say(note)` only words.
+ * `n` counts the list's reads: an action button that worked is a new one after the next read
+ * (ActionButton stays disabled after a success, made for rows that go away). */
+export function WebhookRow({ endpoint, n, changed, say }) {
   const [editing, setEditing] = useState(false);
   const [log, setLog] = useState(0); // 0: closed; else the log's load count
+  const [tests, setTests] = useState(0); // test events sent from here
   const id = encodeURIComponent(endpoint.id);
   const name = endpoint.description || endpoint.url;
   const paused = endpoint.state === "paused";
   const then = (note, extra) => (r) => (r.ok ? changed({ note, ...extra?.(r) }) : say(explain(r)));
   const tested = (r) => {
     if (!r.ok) return say(explain(r));
-    setLog((n) => n + 1);
+    setTests((t) => t + 1);
+    setLog((l) => l + 1);
     say(`Test event queued for ${name}.`);
   };
   return (
@@ -35,14 +39,14 @@ export function WebhookRow({ endpoint, changed, say }) {
       <p class="set-hint">{`Events: ${endpoint.events.join(", ")}`}</p>
       {endpoint.failing_since && <p class="set-hint wh-failing">{`Failing since ${when(endpoint.failing_since)}`}</p>}
       <div class="set-actions">
-        <ActionButton text={paused ? "Resume" : "Pause"} label={`${paused ? "Resume" : "Pause"} ${name}`}
+        <ActionButton key={`state-${n}`} text={paused ? "Resume" : "Pause"} label={`${paused ? "Resume" : "Pause"} ${name}`}
           run={() => request("PATCH", `/api/webhooks/${id}`, { state: paused ? "active" : "paused" })}
           then={then(`${name} ${paused ? "resumed" : "paused"}.`)} />
         <button type="button" aria-label={`Edit events of ${name}`} aria-expanded={editing} onClick={() => setEditing(!editing)}>Edit events</button>
-        <ActionButton text="Send test event" label={`Send a test event to ${name}`}
+        <ActionButton key={`test-${tests}`} text="Send test event" label={`Send a test event to ${name}`}
           run={() => request("POST", `/api/webhooks/${id}/test`)} then={tested} />
         <button type="button" aria-label={`Deliveries of ${name}`} aria-expanded={log > 0} onClick={() => setLog(log ? 0 : 1)}>Deliveries</button>
-        <ActionButton text="Rotate secret" label={`Rotate the secret of ${name}`}
+        <ActionButton key={`rotate-${n}`} text="Rotate secret" label={`Rotate the secret of ${name}`}
           ask={`Rotate the secret of ${name}? The old one stops working at once.`}
           run={() => request("POST", `/api/webhooks/${id}/rotate-secret`)}
           then={then(`New secret for ${name}.`, (r) => ({ shown: { name, secret: r.body.secret } }))} />

@@ -25,7 +25,7 @@ export function WebhooksTab({ load, settled }) {
       <p class="set-status" role="status">{got.note}</p>
       <WebhookSecret key={got.n} shown={got.shown} />
       <ul class="wh-list" aria-label="Webhook endpoints">
-        {list.map((endpoint) => <WebhookRow key={endpoint.id} endpoint={endpoint} changed={reload} say={say} />)}
+        {list.map((endpoint) => <WebhookRow key={endpoint.id} endpoint={endpoint} n={got.n} changed={reload} say={say} />)}
       </ul>
       {!list.length && <p class="set-empty">No endpoints yet.</p>}
       <h4>Add an endpoint</h4>
