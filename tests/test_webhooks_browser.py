@@ -1,7 +1,8 @@
 """Settings → Webhooks in real headless Chromium against a hub on SQLite and a real receiver
 on 127.0.0.1: an owner adds an endpoint (the secret shown once), sends a test event the
-receiver gets signed, sees it delivered in the log, pauses the endpoint; and when the hub
-pauses a failing one, the inbox alerts and the open tab shows it paused."""
+receiver gets signed, sees it delivered in the log and redelivers it, edits its events,
+rotates its secret, pauses and resumes it; when the hub pauses a failing one, the inbox
+alerts and the open tab shows it paused; then it is deleted."""
 
 from __future__ import annotations
 
@@ -99,11 +100,26 @@ async def test_an_owner_adds_tests_and_pauses_an_endpoint(hub: HubServer, browse
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / "settings-webhooks.png"), full_page=True)
 
+        await row.get_by_role("button", name="Edit events of CRM sync").click()
+        edit = row.get_by_role("form", name="Events of CRM sync")
+        await edit.get_by_role("checkbox", name="contact.created").uncheck()
+        await edit.get_by_role("checkbox", name="conversation.resolved").check()
+        await edit.get_by_role("button", name="Save events").click()
+        await expect(row).to_contain_text("Events: conversation.resolved, message.created")
+        await expect(edit).to_be_hidden()
+
+        await row.get_by_role("button", name="Rotate the secret of CRM sync").click()
+        once = panel.locator(".set-once")
+        await expect(once).to_contain_text("shown only this once")
+        rotated = await once.locator(".set-secret").text_content()
+        assert rotated and rotated.startswith("whsec_") and rotated != secret
+        assert dialogs == ["Rotate the secret of CRM sync? The old one stops working at once."]
+
         await row.get_by_role("button", name="Pause CRM sync").click()
         await expect(row.locator(".wh-state")).to_have_text("Paused: paused by an owner")
         await row.get_by_role("button", name="Resume CRM sync").click()
         await expect(row.locator(".wh-state")).to_have_text("Active")
-        assert secret not in await page.content()  # shown once: gone after the re-read
+        assert rotated not in await page.content()  # shown once: gone after the re-read
 
         # The receiver breaks: the hub pauses the endpoint; the inbox says so and the open
         # tab shows it without a click.
@@ -115,4 +131,7 @@ async def test_an_owner_adds_tests_and_pauses_an_endpoint(hub: HubServer, browse
             "Paused: every delivery failed for a day"
         )
         await expect(row.locator(".wh-failing")).to_contain_text("Failing since")
-        assert dialogs == []  # nothing asked so far: pausing is undone by a click
+
+        await row.get_by_role("button", name="Delete CRM sync").click()
+        await expect(panel.get_by_text("No endpoints yet.")).to_be_visible()
+        assert dialogs[-1].startswith("Delete the endpoint CRM sync?")
