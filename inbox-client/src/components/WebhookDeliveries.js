@@ -1,6 +1,6 @@
 // One endpoint's deliveries log (WebhookRow): newest first, 50 (GET …/deliveries); each row
 // opens to its kept response and error, and may be sent again ("Redeliver").
-import { useEffect } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import { explain, request } from "../http.js";
 import { when } from "../settings-forms.js";
 import { useLoaded } from "../use-loaded.js";
@@ -10,11 +10,17 @@ import { SettingsTable } from "./SettingsTable.js";
 
 const COLUMNS = ["Event", "Status", "Attempts", "Last code", "Time", ""];
 const FOLLOW_MS = 1500;
+const PAGE = 50; // the hub's page of deliveries
 const path = (id) => `/api/webhooks/${encodeURIComponent(id)}/deliveries`;
 
-/** `load` changes to read again (a test event sent, a redelivery). */
+/** `load` changes to read again (a test event sent, a redelivery): the newest page. */
 export function WebhookDeliveries({ endpoint, load }) {
-  const [got, reload, say] = useLoaded(() => request("GET", path(endpoint.id)), load);
+  const before = useRef(null); // the page shown: null the newest, else older than this id
+  const seen = useRef(load);
+  if (seen.current !== load) { seen.current = load; before.current = null; } // before the read
+  const read = () => request("GET", path(endpoint.id) + (before.current ? `?before=${encodeURIComponent(before.current)}` : ""));
+  const [got, reload, say] = useLoaded(() => read(), load);
+  const page = (id) => { before.current = id; reload({ note: "" }); };
   const due = got?.data.ok && dueSoon(got.data.body.deliveries, Date.now());
   useEffect(() => { // a delivery about to be tried: show how it went without a click
     if (!due) return undefined;
@@ -28,7 +34,8 @@ export function WebhookDeliveries({ endpoint, load }) {
   return (
     <div class="wh-log">
       <div class="set-actions">
-        <button type="button" onClick={() => reload({ note: "" })}>Refresh log</button>
+        <button type="button" onClick={() => page(null)}>Refresh log</button>
+        {list.length === PAGE && <button type="button" onClick={() => page(list[PAGE - 1].id)}>Older deliveries</button>}
         <p class="set-status" role="status">{got.note}</p>
       </div>
       <SettingsTable caption={`Deliveries to ${endpoint.url}`} columns={COLUMNS}>
