@@ -9,7 +9,8 @@ import { applyView, putView } from "./views-state.js";
 import * as L from "./labels-state.js";
 import { request, whenUnauthorized } from "./http.js";
 import { createNotifier } from "./notify.js";
-import { closeSettings, mountSettings } from "./settings.js";
+import { closeSettings, mountSettings, settingsFrame } from "./settings.js";
+import { pausedAlert } from "./webhooks-state.js";
 import { closeOnboarding, mountOnboarding, onboardingFrame } from "./onboarding.js";
 import { mountProfile, profileUpdated } from "./profile.js";
 import { signOut, socketToken, startSession } from "./auth.js";
@@ -118,6 +119,7 @@ function send(frame) {
 
 function handle(f) {
   onboardingFrame(f); // a test SMS or a first visit ticks the walkthrough's checklist
+  settingsFrame(f); // a paused webhook re-reads the Webhooks tab if it is shown
   if (f.type === "typing") armTyping(f);
   const { state, notify, learn } = S.applyFrame(store.get(), f, { visible: document.visibilityState === "visible" });
   store.set(state);
@@ -129,6 +131,7 @@ function handle(f) {
     case "agent.updated": if (f.agent?.id) profileUpdated(f.agent); break;
     case "teams.updated": setTeams(f.teams); break;
     case "conversation.updated": if (L.stale(state.labels, f.conversation)) loadLabels(); break;
+    case "webhook.paused": if (store.get().role === "owner") showAlert(pausedAlert(f.webhook), "webhook_paused"); break;
     case "error": {
       const friendly = ERROR_TEXT[f.code];
       showAlert(friendly && f.message ? `${friendly} (${f.message})` : friendly || f.message || f.code, f.code);

@@ -5,6 +5,7 @@
 export const TABS = [
   ["profile", "Profile & facts"], ["qa", "Q&A pairs"], ["ai", "AI"], ["widget", "Widget"],
   ["inbox", "Inbox"], ["team", "Team"], ["teams", "Teams"], ["integrations", "Integrations"], ["analytics", "Analytics"],
+  ["webhooks", "Webhooks"], // issue 21
   ["hours", "Business hours"], ["apikeys", "API keys"], ["labels", "Labels"], ["account", "Account"],
 ];
 

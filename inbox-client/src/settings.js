@@ -24,6 +24,13 @@ export function mountSettings({ owner, signOut, me }) {
   }
 }
 
+/** Every agent-socket frame passes here: a paused webhook reads the Webhooks tab again
+ * when it is the one shown (a hidden tab is read anyway when it is next selected). */
+export function settingsFrame(f) {
+  if (f.type !== "webhook.paused" || !ctx.open || ctx.view?.get().selected !== "webhooks") return;
+  ctx.view.set((s) => selectTab(s, "webhooks"));
+}
+
 /** Leave the settings view (sign-out, or a non-owner). */
 export function closeSettings() {
   const root = document.getElementById("settings");

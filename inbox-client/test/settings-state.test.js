@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { initialView, selectTab, settled, stepTab, tabsFor } from "../src/settings-state.js";
 
 test("an owner sees every tab, anyone else only the account", () => {
-  assert.equal(tabsFor(true).length, 13);
+  assert.equal(tabsFor(true).length, 14);
+  assert.deepEqual(tabsFor(true).find(([key]) => key === "webhooks"), ["webhooks", "Webhooks"]); // issue 21
   assert.deepEqual(tabsFor(true).find(([key]) => key === "teams"), ["teams", "Teams"]); // issue 21
   assert.equal(tabsFor(true)[0][0], "profile");
   assert.deepEqual(tabsFor(false), [["account", "Account"]]);

@@ -14,6 +14,7 @@ import { QaTab } from "./QaTab.js";
 import { TeamTab } from "./TeamTab.js";
 import { TeamsTab } from "./TeamsTab.js";
 import { WidgetForm } from "./WidgetForm.js";
+import { WebhooksTab } from "./WebhooksTab.js";
 
 const formTab = (title, path, form) => [FormTab, { title, path, form }];
 
@@ -24,6 +25,7 @@ const SECTIONS = {
   inbox: formTab("Inbox", "/api/inbox-settings", InboxForm), team: [TeamTab, {}], teams: [TeamsTab, {}], integrations: [IntegrationsTab, {}],
   analytics: [AnalyticsTab, {}], hours: [HoursTab, {}], apikeys: [ApiKeysTab, {}], labels: [LabelsTab, {}],
   account: [AccountTab, {}],
+  webhooks: [WebhooksTab, {}],
 };
 
 /** `load` counts the times the tab was shown (0: never); `settled()` ends that load's busy. */
