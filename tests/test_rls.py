@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from asyncpg.exceptions import InterfaceError  # type: ignore[import-untyped]
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -15,6 +16,7 @@ from hub.conversations.visitors import VisitorContext, VisitorService
 from hub.identity.api_keys import create_key
 from hub.identity.tokens import decode_token
 from hub.persistence.db import Database
+from hub.persistence.scoped_begin import ScopedBeginConnection
 from hub.persistence.tenancy import tenant
 from hub.workspace.companies import CreatedCompany, create_company
 from hub.workspace.saved_views import SavedViews
@@ -117,3 +119,37 @@ async def test_the_tenant_setting_ends_with_its_transaction(
         setting = text("SELECT coalesce(current_setting('app.company_id', true), '')")
         assert (await conn.execute(setting)).scalar() == ""
     assert len(await _company_ids(db, "companies")) == 2
+
+
+async def test_a_tenant_transaction_is_scoped_by_its_begin(
+    world: tuple[Database, CreatedCompany, CreatedCompany],
+) -> None:
+    """The scope rides on the BEGIN (hub.persistence.scoped_begin): the block's first
+    statement already runs as the tenant, and a block that ran nothing leaves no scope
+    armed for the next transaction on that pooled connection."""
+    db, acme, globex = world
+    setting = text("SELECT current_user, current_setting('app.company_id', true)")
+    with tenant(acme.company_id):
+        async with db.write():
+            pass  # no statement: the armed scope must not outlive the block
+        async with db.write() as conn:
+            assert tuple((await conn.execute(setting)).one()) == ("hub_tenant", acme.company_id)
+    async with db.read() as conn:
+        assert (await conn.execute(setting)).one()[0] != "hub_tenant"
+    with tenant(globex.company_id):
+        assert await _company_ids(db, "conversations") == {globex.company_id}
+
+
+async def test_an_armed_scope_refuses_a_statement_that_is_not_its_begin(pg_url: str) -> None:
+    db = Database(pg_url)
+    try:
+        async with db.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection
+            assert isinstance(driver, ScopedBeginConnection)
+            driver.arm("SELECT 1")
+            with pytest.raises(InterfaceError):
+                await driver.fetchval("SELECT current_user")
+            driver.disarm()
+    finally:
+        await db.close()

@@ -736,6 +736,13 @@ async def onboard(
 
 
 Snapshot = dict[str, list[dict[str, Any]]]
+# Columns the hub rewrites by itself while B's sockets stay open (the visit window's and
+# the presence's heartbeats, every few seconds): not a change a request of A's made.
+HEARTBEATS: dict[str, tuple[str, ...]] = {
+    "widget_sessions": ("last_seen_at",),
+    "visits": ("last_seen_at",),
+    "agent_sockets": ("seen_at",),
+}
 
 
 @dataclass
@@ -749,14 +756,18 @@ class World:
     b_strings: frozenset[str] = frozenset()
 
     async def snapshot(self, tenant: Tenant) -> Snapshot:
-        """Every row of the company, in every table of the schema."""
+        """Every row of the company, in every table of the schema, but for the heartbeats
+        the hub writes on its own timers while sockets stay open (HEARTBEATS)."""
         rows: Snapshot = {}
         async with self.server.hub.db.read(system=True) as conn:
             for table in Base.metadata.sorted_tables:
                 column = table.c.id if table.name == "companies" else table.c.company_id
                 stmt = select(table).where(column == tenant.company_id)
                 result = await conn.execute(stmt.order_by(*table.primary_key.columns))
-                rows[table.name] = [dict(row) for row in result.mappings()]
+                skip = HEARTBEATS.get(table.name, ())
+                rows[table.name] = [
+                    {k: v for k, v in row.items() if k not in skip} for row in result.mappings()
+                ]
         return rows
 
     def leaks(self, text: str) -> list[str]:

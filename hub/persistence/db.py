@@ -16,6 +16,7 @@ from sqlalchemy.pool import StaticPool
 
 from hub.persistence.checkpoint import Checkpointer
 from hub.persistence.inline_sqlite import inline_creator
+from hub.persistence.scoped_begin import ScopedBeginConnection, inline_scope
 from hub.persistence.tenancy import COMPANY_SETTING, TENANT_ROLE, current_tenant
 
 # One round trip: the role whose Row Level Security policies apply, and the company they key on.
@@ -98,8 +99,11 @@ class Database:
     async def write(self, *, system: bool = False) -> AsyncIterator[AsyncConnection]:
         """A read-write transaction, committed when the block ends without an exception."""
         if self._write_lock is None:
-            async with self.bounded(), self.engine.begin() as conn:
-                await self._scope(conn, system)
+            async with (
+                self.bounded(),
+                self.engine.begin() as conn,
+                self._scope(conn, system),
+            ):
                 yield conn
             return
         async with self._write_lock, self.engine.begin() as conn:
@@ -115,12 +119,13 @@ class Database:
         if offload or self._write_lock is not None:
             engine = self._offload if offload else self.engine
             async with engine.connect() as conn:
-                if self._write_lock is None:
-                    await self._scope(conn, system)
-                yield conn
+                if self._write_lock is not None:
+                    yield conn
+                    return
+                async with self._scope(conn, system):
+                    yield conn
             return
-        async with self.bounded(), self.engine.connect() as conn:
-            await self._scope(conn, system)
+        async with self.bounded(), self.engine.connect() as conn, self._scope(conn, system):
             yield conn
 
     @contextlib.asynccontextmanager
@@ -139,10 +144,25 @@ class Database:
             raise DatabaseTimeout(f"no answer from the database in {self.timeout:g} s") from None
 
     @staticmethod
-    async def _scope(conn: AsyncConnection, system: bool) -> None:
+    @contextlib.asynccontextmanager
+    async def _scope(conn: AsyncConnection, system: bool) -> AsyncIterator[None]:
+        """Scope a PostgreSQL transaction to the running tenant, if any. Its BEGIN carries the
+        scope when it can (hub.persistence.scoped_begin): no round trip of its own."""
         company_id = None if system else current_tenant()
-        if company_id is not None:
+        if company_id is None:
+            yield
+            return
+        driver = await _armable(conn)
+        scope = inline_scope(company_id) if driver is not None else None
+        if driver is None or scope is None:
             await conn.execute(_ENTER_TENANT, {"c": company_id})
+            yield
+            return
+        driver.arm(scope)
+        try:
+            yield
+        finally:
+            driver.disarm()  # a block that ran no statement must not pass its scope on
 
     @property
     def sqlite_path(self) -> str | None:
@@ -211,6 +231,19 @@ class Database:
             await self._offload.dispose()
 
 
+async def _armable(conn: AsyncConnection) -> ScopedBeginConnection | None:
+    """The driver connection, if its next statement will be the transaction's BEGIN: a
+    `ScopedBeginConnection` not in a transaction yet and not in autocommit."""
+    sync = conn.sync_connection
+    if sync is None or sync.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return None
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    if isinstance(driver, ScopedBeginConnection) and not driver.is_in_transaction():
+        return driver
+    return None
+
+
 def _make_engine(
     url: str,
     *,
@@ -221,7 +254,10 @@ def _make_engine(
 ) -> AsyncEngine:
     if not url.startswith("sqlite"):
         # asyncpg: `timeout` to connect, `command_timeout` per statement (long reads: none).
-        connect_args: dict[str, Any] = {"timeout": timeout}
+        connect_args: dict[str, Any] = {
+            "timeout": timeout,
+            "connection_class": ScopedBeginConnection,
+        }
         if not long:
             connect_args["command_timeout"] = timeout
         pool = (
