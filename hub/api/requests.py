@@ -101,6 +101,15 @@ async def owner_of(request: Request, what: str = "change this") -> AgentIdentity
     return agent
 
 
+def required_name(value: str, what: str) -> str:
+    """`value` without surrounding spaces; 400 when nothing is left ("the `what` needs a
+    name")."""
+    name = value.strip()
+    if not name:
+        raise ApiError(400, "bad_request", f"name: the {what} needs a name")
+    return name
+
+
 async def json_body(request: Request, model: type[BaseModel]) -> Any:
     """The body validated as `model` (400 `bad_request` naming the first bad field). The body
     is at most the route's cap (hub.api.bodies.BodyLimit) and nests at most MAX_DEPTH."""

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from hub.api.describe import describe
 from hub.api.errors import ApiError
-from hub.api.requests import agent_of, json_body
+from hub.api.requests import agent_of, json_body, required_name
 from hub.state import hub_of
 
 
@@ -25,13 +25,6 @@ class ViewChangeBody(BaseModel):
     filter: dict[str, Any] | None = None
 
 
-def _name(value: str) -> str:
-    name = value.strip()
-    if not name:
-        raise ApiError(400, "bad_request", "name: the view needs a name")
-    return name
-
-
 @describe(summary="List my saved views")
 async def list_views(request: Request) -> JSONResponse:
     agent = await agent_of(request)
@@ -42,7 +35,7 @@ async def list_views(request: Request) -> JSONResponse:
 async def create_view(request: Request) -> JSONResponse:
     agent = await agent_of(request)
     body: NewViewBody = await json_body(request, NewViewBody)
-    view = await hub_of(request).views.create(agent, _name(body.name), body.filter)
+    view = await hub_of(request).views.create(agent, required_name(body.name, "view"), body.filter)
     return JSONResponse({"view": view}, status_code=201)
 
 
@@ -52,7 +45,7 @@ async def update_view(request: Request) -> JSONResponse:
     body: ViewChangeBody = await json_body(request, ViewChangeBody)
     values: dict[str, Any] = body.model_dump(exclude_none=True)
     if "name" in values:
-        values["name"] = _name(values["name"])
+        values["name"] = required_name(values["name"], "view")
     if not values:
         raise ApiError(400, "bad_request", "send name and/or filter")
     view = await hub_of(request).views.update(agent, request.path_params["view_id"], values)

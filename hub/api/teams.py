@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from hub.api.describe import describe
 from hub.api.errors import ApiError
-from hub.api.requests import agent_of, json_body, owner_of
+from hub.api.requests import agent_of, json_body, owner_of, required_name
 from hub.state import hub_of
 
 NAME = {"min_length": 1, "max_length": 100}
@@ -38,13 +38,6 @@ class TeamBody(BaseModel):
     team_id: str | None = Field(**AN_ID)  # type: ignore[call-overload]
 
 
-def _name(value: str) -> str:
-    name = value.strip()
-    if not name:
-        raise ApiError(400, "bad_request", "name: the team needs a name")
-    return name
-
-
 @describe(summary="List the company's teams")
 async def list_teams(request: Request) -> JSONResponse:
     agent = await agent_of(request)
@@ -57,7 +50,7 @@ async def create_team(request: Request) -> JSONResponse:
     owner = await owner_of(request, "manage teams")
     body: NewTeamBody = await json_body(request, NewTeamBody)
     team = await hub_of(request).teams.create(
-        owner.company_id, _name(body.name), body.round_robin, body.member_ids
+        owner.company_id, required_name(body.name, "team"), body.round_robin, body.member_ids
     )
     return JSONResponse({"team": team}, status_code=201)
 
@@ -69,7 +62,7 @@ async def update_team(request: Request) -> JSONResponse:
     body: TeamChangeBody = await json_body(request, TeamChangeBody)
     values: dict[str, Any] = body.model_dump(exclude_none=True)
     if "name" in values:
-        values["name"] = _name(values["name"])
+        values["name"] = required_name(values["name"], "team")
     if not values:
         raise ApiError(400, "bad_request", "send name and/or round_robin")
     team = await hub_of(request).teams.update(

@@ -150,17 +150,7 @@ class Deliverer:
         """Waiting deliveries with nothing pending ahead (the one ahead settled in another
         process while they were being recorded): due now. On idle sweeps only."""
         d = repo.webhook_deliveries
-        earlier = d.alias("earlier")
-        ahead = (
-            select(earlier.c.id)
-            .where(
-                earlier.c.endpoint_id == d.c.endpoint_id,
-                earlier.c.order_key == d.c.order_key,
-                earlier.c.status == "pending",
-                earlier.c.id < d.c.id,
-            )
-            .exists()
-        )
+        ahead = _pending_ahead(d)
         stranded = (
             select(d.c.id)
             .where(d.c.status == "pending", d.c.next_attempt_at.is_(None), ~ahead)
@@ -197,17 +187,7 @@ class Deliverer:
         """Due deliveries of active endpoints with no earlier pending one in their order, and
         the seconds until the next pending one falls due (at most SWEEP_SECONDS)."""
         d, e = repo.webhook_deliveries, repo.webhook_endpoints
-        earlier = d.alias("earlier")
-        waits = (
-            select(earlier.c.id)
-            .where(
-                earlier.c.endpoint_id == d.c.endpoint_id,
-                earlier.c.order_key == d.c.order_key,
-                earlier.c.status == "pending",
-                earlier.c.id < d.c.id,
-            )
-            .exists()
-        )
+        waits = _pending_ahead(d)
         stmt = (
             select(d.c.id)
             .join(e, e.c.id == d.c.endpoint_id)
@@ -515,3 +495,19 @@ def _why(status: int) -> str:
     if 300 <= status < 400:
         return f"HTTP {status}: a redirect (not followed)"
     return f"HTTP {status}"
+
+
+def _pending_ahead(d: Any) -> Any:
+    """Whether a pending delivery of the same endpoint and order key (conversation or
+    contact) was recorded before the row of `d`: that one goes first."""
+    earlier = d.alias("earlier")
+    return (
+        select(earlier.c.id)
+        .where(
+            earlier.c.endpoint_id == d.c.endpoint_id,
+            earlier.c.order_key == d.c.order_key,
+            earlier.c.status == "pending",
+            earlier.c.id < d.c.id,
+        )
+        .exists()
+    )
