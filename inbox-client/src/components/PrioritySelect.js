@@ -8,7 +8,7 @@ export function PrioritySelect({ conv }) {
   const chosen = useChosen((value) => actions.setPriority(value));
   return (
     <>
-      <label for="priority">Priority</label>
+      <label for="priority" class="sr-only">Priority</label>
       <select id="priority" ref={chosen} value={conv?.priority || "none"}>
         {PRIORITIES.map(([key, text]) => <option key={key} value={key}>{text}</option>)}
       </select>

@@ -12,7 +12,7 @@ export function TeamSelect({ conv }) {
   const known = !c.team_id || teams.some((t) => t.id === c.team_id);
   return (
     <>
-      <label for="conv-team">Team</label>
+      <label for="conv-team" class="sr-only">Team</label>
       <select id="conv-team" ref={chosen} value={c.team_id || ""}>
         <option value="">No team</option>
         {teams.map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
